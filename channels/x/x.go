@@ -1,0 +1,329 @@
+// Package x posts to X (formerly Twitter) through API v2, signing each
+// request with OAuth 1.0a user context.
+//
+// X has no idempotency key, so this package is careful to say when a post
+// may exist although no post id came back: every failure is a
+// *syndicate.SendError (or a *syndicate.RateLimitError) whose Outcome tells
+// the caller whether retrying is safe.
+package x
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/dghubble/oauth1"
+
+	"syndicate"
+)
+
+// DefaultAPIURL is where X's API lives.
+const DefaultAPIURL = "https://api.x.com"
+
+const (
+	defaultTimeout = 15 * time.Second
+	// defaultRateLimitWait is used when a 429 carries no usable
+	// x-rate-limit-reset: X's rate-limit windows are 15 minutes long.
+	defaultRateLimitWait = 15 * time.Minute
+	// maxResponseBody bounds what is read of any response, so a broken or
+	// hostile server cannot make us buffer without limit.
+	maxResponseBody = 1 << 20
+	// maxReasonLen bounds the server's reason quoted in an error message.
+	maxReasonLen = 300
+)
+
+// Config says how to reach X and as whom.
+type Config struct {
+	// APIURL is the base URL of the API; empty means DefaultAPIURL. Tests
+	// point it at a fake server.
+	APIURL string
+	// ConsumerKey and ConsumerSecret identify the app; AccessToken and
+	// AccessSecret the account it posts as. All four are required.
+	ConsumerKey, ConsumerSecret, AccessToken, AccessSecret string
+	// HTTPClient supplies the transport requests go through; nil means
+	// http.DefaultTransport. Its Timeout is ignored in favour of Timeout.
+	HTTPClient *http.Client
+	// Timeout bounds one whole request, reading the response included;
+	// zero means 15s.
+	Timeout time.Duration
+	// Now tells the time, to turn a rate-limit reset into a wait; nil
+	// means time.Now.
+	Now func() time.Time
+}
+
+// Client posts to one X account. It is safe for concurrent use.
+type Client struct {
+	apiURL string // without a trailing slash
+	http   *http.Client
+	now    func() time.Time
+}
+
+// New returns a client for the account c describes, or an error naming
+// every missing credential or the bad API URL.
+func New(c Config) (*Client, error) {
+	var missing []string
+	for _, f := range []struct{ name, value string }{
+		{"consumer key", c.ConsumerKey},
+		{"consumer secret", c.ConsumerSecret},
+		{"access token", c.AccessToken},
+		{"access secret", c.AccessSecret},
+	} {
+		if strings.TrimSpace(f.value) == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, syndicate.Errorf(syndicate.EINVALID, "x: missing %s", strings.Join(missing, ", "))
+	}
+	apiURL := strings.TrimSpace(c.APIURL)
+	if apiURL == "" {
+		apiURL = DefaultAPIURL
+	}
+	u, err := url.Parse(apiURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, syndicate.Errorf(syndicate.EINVALID, "x: API URL %q is not an http(s) URL without query or credentials", c.APIURL)
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = defaultTimeout
+	}
+	now := c.Now
+	if now == nil {
+		now = time.Now
+	}
+
+	// oauth1 only looks a base transport up in the context it is given
+	// here; the context is not kept.
+	var base http.RoundTripper = http.DefaultTransport
+	if c.HTTPClient != nil && c.HTTPClient.Transport != nil {
+		base = c.HTTPClient.Transport
+	}
+	baseCtx := context.WithValue(context.Background(), oauth1.HTTPClient, &http.Client{Transport: base})
+	hc := oauth1.NewConfig(c.ConsumerKey, c.ConsumerSecret).Client(baseCtx, oauth1.NewToken(c.AccessToken, c.AccessSecret))
+	hc.Timeout = timeout
+	// X never redirects API calls; following one could repeat a POST
+	// somewhere we did not mean to send it.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+	return &Client{apiURL: strings.TrimRight(u.String(), "/"), http: hc, now: now}, nil
+}
+
+// Post publishes p.Text and returns the post id.
+//
+// A failure is a *syndicate.RateLimitError (429) or a *syndicate.SendError:
+// Duplicate when X already has a post with this text, AuthFailed for a 401,
+// Permanent for a refused request, Temporary when nothing reached X, and
+// Unknown when the post may exist (a 5xx, or a timeout or broken connection
+// after the request was sent): X has no idempotency key, so an Unknown post
+// must not be retried automatically.
+func (c *Client) Post(ctx context.Context, p syndicate.Post) (string, error) {
+	if strings.TrimSpace(p.Text) == "" {
+		return "", fmt.Errorf("x: post article %s: %w", p.ArticleID,
+			&syndicate.SendError{Outcome: syndicate.Permanent, Message: "post text is empty"})
+	}
+	body, err := json.Marshal(struct {
+		Text string `json:"text"`
+	}{p.Text})
+	if err != nil {
+		return "", fmt.Errorf("x: post article %s: encode request: %w", p.ArticleID, err)
+	}
+	status, header, respBody, err := c.do(ctx, http.MethodPost, "/2/tweets", body)
+	if err != nil {
+		return "", fmt.Errorf("x: post article %s: %w", p.ArticleID, err)
+	}
+	if status < 200 || status > 299 {
+		return "", fmt.Errorf("x: post article %s: %w", p.ArticleID, c.statusError(status, header, respBody))
+	}
+	var created struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(respBody, &created); err != nil || created.Data.ID == "" {
+		// X said yes but we cannot tell which post it made: it exists,
+		// so posting again would publish it twice.
+		return "", fmt.Errorf("x: post article %s: %w", p.ArticleID, &syndicate.SendError{
+			Outcome: syndicate.Unknown, Code: status,
+			Message: "response has no post id: " + quoteReason(respBody), Err: err,
+		})
+	}
+	return created.Data.ID, nil
+}
+
+// Check verifies the credentials by asking X who they belong to
+// (GET /2/users/me). It returns nil if X answers 200, and otherwise an
+// error classified like Post's (AuthFailed for refused credentials).
+func (c *Client) Check(ctx context.Context) error {
+	status, header, respBody, err := c.do(ctx, http.MethodGet, "/2/users/me", nil)
+	if err != nil {
+		return fmt.Errorf("x: check credentials: %w", err)
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("x: check credentials: %w", c.statusError(status, header, respBody))
+	}
+	return nil
+}
+
+// do sends one signed request and returns the status, headers and (bounded)
+// body of the response. A transport failure comes back as a
+// *syndicate.SendError that says whether the request was sent.
+func (c *Client) do(ctx context.Context, method, path string, body []byte) (int, http.Header, []byte, error) {
+	// wrote records that the whole request went out: after that, a failure
+	// leaves the outcome unknown, before it nothing was sent.
+	var wrote atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				wrote.Store(true)
+			}
+		},
+	})
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.apiURL+path, rd)
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("build %s %s request: %w", method, path, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, nil, transportError(method, path, err, wrote.Load())
+	}
+	defer resp.Body.Close()
+	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	if err != nil {
+		// The server has answered, so it had the request: whatever it did
+		// with it is done, but for a success we cannot read which post.
+		if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+			return 0, nil, nil, &syndicate.SendError{
+				Outcome: syndicate.Unknown, Code: resp.StatusCode,
+				Message: fmt.Sprintf("read %s %s response: %v", method, path, err), Err: err,
+			}
+		}
+		// For a refusal the status says enough; go on with what was read.
+	}
+	return resp.StatusCode, resp.Header, respBody, nil
+}
+
+// transportError classifies a failure to get a response: Temporary if the
+// request never fully left (nothing can have been posted), Unknown if it did.
+func transportError(method, path string, err error, wrote bool) error {
+	var op *net.OpError
+	dial := errors.As(err, &op) && op.Op == "dial"
+	if dial || !wrote {
+		return &syndicate.SendError{
+			Outcome: syndicate.Temporary,
+			Message: fmt.Sprintf("%s %s not sent: %v", method, path, err), Err: err,
+		}
+	}
+	return &syndicate.SendError{
+		Outcome: syndicate.Unknown,
+		Message: fmt.Sprintf("%s %s sent but no response: %v", method, path, err), Err: err,
+	}
+}
+
+// statusError turns a non-success response into the error the job layer
+// acts on.
+func (c *Client) statusError(status int, header http.Header, body []byte) error {
+	reason := reasonOf(status, body)
+	switch {
+	case status == http.StatusTooManyRequests:
+		return &syndicate.RateLimitError{RetryAfter: c.retryAfter(header), Message: reason}
+	case status == http.StatusUnauthorized:
+		return &syndicate.SendError{Outcome: syndicate.AuthFailed, Code: status, Message: reason}
+	case status == http.StatusForbidden && strings.Contains(strings.ToLower(string(body)), "duplicate"):
+		return &syndicate.SendError{Outcome: syndicate.Duplicate, Code: status, Message: reason}
+	case status == http.StatusRequestTimeout:
+		// The server gave up waiting for our request before acting on it.
+		return &syndicate.SendError{Outcome: syndicate.Temporary, Code: status, Message: reason}
+	case status >= 500:
+		// X may have created the post before failing.
+		return &syndicate.SendError{Outcome: syndicate.Unknown, Code: status, Message: reason}
+	default:
+		// 400, other 403s (e.g. error 453, not permitted), 404, any
+		// redirect: sending the same request again will not change them.
+		return &syndicate.SendError{Outcome: syndicate.Permanent, Code: status, Message: reason}
+	}
+}
+
+// retryAfter reads x-rate-limit-reset (epoch seconds) as a wait from now.
+func (c *Client) retryAfter(header http.Header) time.Duration {
+	secs, err := strconv.ParseInt(strings.TrimSpace(header.Get("x-rate-limit-reset")), 10, 64)
+	if err != nil {
+		return defaultRateLimitWait
+	}
+	// Waiting at least a second keeps a reset already past (clock skew)
+	// from turning into a busy retry loop.
+	return max(time.Unix(secs, 0).Sub(c.now()), time.Second)
+}
+
+// reasonOf extracts the server's reason from an error body: X v2 problems
+// carry detail and title, v1.1-style errors a list of messages.
+func reasonOf(status int, body []byte) string {
+	var problem struct {
+		Title  string `json:"title"`
+		Detail string `json:"detail"`
+		Errors []struct {
+			Message string `json:"message"`
+			Code    int    `json:"code"`
+		} `json:"errors"`
+	}
+	var parts []string
+	if json.Unmarshal(body, &problem) == nil {
+		if problem.Detail != "" {
+			parts = append(parts, problem.Detail)
+		} else if problem.Title != "" {
+			parts = append(parts, problem.Title)
+		}
+		for _, e := range problem.Errors {
+			switch {
+			case e.Message == "":
+			case e.Code != 0:
+				parts = append(parts, fmt.Sprintf("%s (code %d)", e.Message, e.Code))
+			default:
+				parts = append(parts, e.Message)
+			}
+		}
+	}
+	if len(parts) > 0 {
+		return truncate(strings.Join(parts, "; "))
+	}
+	if r := quoteReason(body); r != `""` {
+		return r
+	}
+	return http.StatusText(status)
+}
+
+// quoteReason quotes a body that is not the JSON we expected, bounded.
+func quoteReason(body []byte) string {
+	return strconv.Quote(truncate(strings.TrimSpace(string(body))))
+}
+
+func truncate(s string) string {
+	if len(s) <= maxReasonLen {
+		return s
+	}
+	// Cut on a rune boundary so the message stays valid UTF-8.
+	cut := maxReasonLen
+	for cut > 0 && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return s[:cut] + "…"
+}

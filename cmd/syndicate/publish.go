@@ -1,0 +1,314 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
+
+	"syndicate"
+	"syndicate/article"
+	"syndicate/channels/outbox"
+	"syndicate/config"
+	"syndicate/jobs"
+	"syndicate/store"
+	"syndicate/templates"
+)
+
+// articleFlags are the overrides publish and preview share.
+type articleFlags struct {
+	url, title, tags string
+}
+
+func (f *articleFlags) add(c *cobra.Command) {
+	c.Flags().StringVar(&f.url, "url", "", "the article's canonical URL (overrides the file)")
+	c.Flags().StringVar(&f.title, "title", "", "the article's title (overrides the file)")
+	c.Flags().StringVar(&f.tags, "tags", "", "comma-separated tags (override the file)")
+}
+
+// read parses the article named by the argument: a file or "-" for stdin.
+func (a *app) readArticle(name string, f articleFlags) (syndicate.Article, error) {
+	o := article.Options{URL: f.url, Title: f.title, Now: time.Now}
+	if f.tags != "" {
+		o.Tags = splitList(f.tags)
+	}
+	if name == "-" {
+		return article.Parse("-", a.stdin, o)
+	}
+	return article.ParseFile(name, o)
+}
+
+func (a *app) publishCmd() *cobra.Command {
+	var (
+		f       articleFlags
+		wait    bool
+		dryRun  bool
+		timeout time.Duration
+	)
+	c := &cobra.Command{
+		Use:   "publish FILE|-",
+		Short: "Publish an article: queue its posts and emails",
+		Long: `publish reads an article (.md with YAML front matter, .json, .txt as scraped
+from a page, .html, or - for standard input), stores it and queues its
+delivery: one post per enabled channel and the instant email to every
+instant subscriber. The article's ID comes from its canonical URL, so
+publishing the same article again sends nothing new.
+
+With --wait it returns when every delivery is final, printing progress, and
+exits 1 if any failed. With --dry-run nothing is stored or queued: the posts
+and a sample email are written to the outbox folder instead.`,
+		Args: args(1, "one article file, or - for standard input"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			art, err := a.readArticle(argv[0], f)
+			if err != nil {
+				return err
+			}
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			if dryRun {
+				return a.dryRun(cfg, art)
+			}
+			return a.publish(cfg, art, wait, timeout)
+		},
+	}
+	f.add(c)
+	c.Flags().BoolVar(&wait, "wait", false, "wait until every delivery is final")
+	c.Flags().DurationVar(&timeout, "timeout", 30*time.Minute, "with --wait, give up after this long")
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "write what would be sent to the outbox folder instead")
+	return c
+}
+
+func (a *app) publish(cfg config.Config, art syndicate.Article, wait bool, timeout time.Duration) error {
+	st, err := a.openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rc, err := a.openRedis(cfg)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	created, err := st.SaveArticle(a.ctx, art)
+	if err != nil {
+		return err
+	}
+	if err := enqueuePublish(a.ctx, rc, st, art.ID, created, cfg.MaxRetry); err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(a.stdout, "published %s %q\n", art.ID, art.Title)
+	} else {
+		fmt.Fprintf(a.stdout, "%s %q was already published; nothing new is sent\n", art.ID, art.Title)
+	}
+	if !wait {
+		return nil
+	}
+	return a.waitFor(rc, st, art.ID, timeout)
+}
+
+// enqueuePublish queues the fan-out of an article. A new article is always
+// queued; a known one only when its fan-out never ran (a crash between save
+// and enqueue), and the TaskID refuses a second copy of a queued one.
+func enqueuePublish(ctx context.Context, rc redis.UniversalClient, st *store.Store, id string, created bool, maxRetry int) error {
+	if !created {
+		ds, err := st.Deliveries(ctx, id)
+		if err != nil {
+			return err
+		}
+		if len(ds) > 0 {
+			return nil
+		}
+	}
+	q := asynq.NewClientFromRedisClient(rc)
+	t, opts := jobs.NewPublishTask(id, maxRetry)
+	if _, err := q.EnqueueContext(ctx, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("queue article %s: %w", id, err)
+	}
+	return nil
+}
+
+// waitFor polls until the fan-out has run and every delivery of item is
+// final, printing progress when it changes.
+func (a *app) waitFor(rc redis.UniversalClient, st *store.Store, item string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(a.ctx, timeout)
+	defer cancel()
+	insp := asynq.NewInspectorFromRedisClient(rc)
+	last := ""
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		fanned, ferr := fanOutDone(insp, item)
+		ds, err := st.Deliveries(ctx, item)
+		if err != nil {
+			return err
+		}
+		line, done, failed := progress(ds)
+		if line != last {
+			fmt.Fprintln(a.stdout, line)
+			last = line
+		}
+		if ferr != nil {
+			return ferr
+		}
+		if fanned && done {
+			if failed > 0 {
+				return fmt.Errorf("%d deliveries of %s did not succeed; see syndicate status %s", failed, item, item)
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if a.ctx.Err() != nil {
+				return a.ctx.Err()
+			}
+			return fmt.Errorf("gave up waiting for %s after %s; the deliveries go on", item, timeout)
+		case <-tick.C:
+		}
+	}
+}
+
+// fanOutDone reports whether the publish task of item has completed.
+func fanOutDone(insp *asynq.Inspector, item string) (bool, error) {
+	info, err := insp.GetTaskInfo(jobs.QueueDefault, jobs.PublishTaskID(item))
+	switch {
+	case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
+		return true, nil // retention has passed: it ran long ago
+	case err != nil:
+		return false, fmt.Errorf("read the queue: %w", err)
+	case info.State == asynq.TaskStateArchived:
+		return false, fmt.Errorf("the fan-out of %s failed: %s", item, info.LastErr)
+	}
+	return info.State == asynq.TaskStateCompleted, nil
+}
+
+// progress summarises deliveries: "x: sent · email: 12/20 sent, 1 failed".
+func progress(ds []syndicate.Delivery) (line string, done bool, bad int) {
+	type tally struct{ total, final, sent, bad int }
+	var order []syndicate.Channel
+	by := map[syndicate.Channel]*tally{}
+	done = true
+	for _, d := range ds {
+		t := by[d.Channel]
+		if t == nil {
+			t = &tally{}
+			by[d.Channel] = t
+			order = append(order, d.Channel)
+		}
+		t.total++
+		if d.Status.Final() {
+			t.final++
+		} else {
+			done = false
+		}
+		switch d.Status {
+		case syndicate.StatusSent, syndicate.StatusDuplicate, syndicate.StatusSkipped:
+			t.sent++
+		case syndicate.StatusFailed, syndicate.StatusUnknown:
+			t.bad++
+			bad++
+		}
+	}
+	if len(ds) == 0 {
+		return "waiting for the fan-out…", done, 0
+	}
+	var parts []string
+	for _, ch := range order {
+		t := by[ch]
+		s := fmt.Sprintf("%s: %d/%d done", ch, t.final, t.total)
+		if t.bad > 0 {
+			s += fmt.Sprintf(", %d not delivered", t.bad)
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " · "), done, bad
+}
+
+// dryRun writes each channel's post and a sample email to the outbox.
+func (a *app) dryRun(cfg config.Config, art syndicate.Article) error {
+	dir := cfg.OutboxDir
+	if dir == "" {
+		dir = "outbox"
+	}
+	ob, err := outbox.New(dir, nil)
+	if err != nil {
+		return err
+	}
+	for _, ch := range []syndicate.Channel{syndicate.ChannelX, syndicate.ChannelMastodon, syndicate.ChannelBluesky} {
+		path, err := ob.Post(a.ctx, jobs.ComposePost(art, ch))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%s post: %s\n", ch, path)
+	}
+	m, err := sampleMessage(cfg, art)
+	if err != nil {
+		return err
+	}
+	var sendErr error
+	if err := ob.Send(a.ctx, []syndicate.Message{m}, func(_ int, err error) { sendErr = err }); err != nil {
+		return err
+	}
+	if sendErr != nil {
+		return sendErr
+	}
+	fmt.Fprintf(a.stdout, "email: %s\n", filepath.Join(dir, "mail"))
+	return nil
+}
+
+// sampleMessage renders the instant email of art as a subscriber would get it.
+func sampleMessage(cfg config.Config, art syndicate.Article) (syndicate.Message, error) {
+	tpl, err := templates.New(cfg.TemplatesDir)
+	if err != nil {
+		return syndicate.Message{}, err
+	}
+	b := brand(cfg)
+	if b.BaseURL == "" {
+		b.BaseURL = "http://localhost:8080"
+	}
+	secret := cfg.Secret
+	if secret == "" {
+		secret = "preview-secret-not-for-sending"
+	}
+	from := cfg.From
+	if from == "" {
+		from = b.Name + " <newsletter@example.com>"
+	}
+	sub := syndicate.Subscriber{ID: 1, Email: "reader@example.com", Name: "Reader", Frequency: syndicate.Instant, Status: syndicate.SubscriberActive}
+	unsub := jobs.UnsubscribeURL(b.BaseURL, secret, sub.Email)
+	now := time.Now()
+	e, err := tpl.RenderEmail(templates.EmailData{Brand: b, Frequency: syndicate.Instant, Articles: []syndicate.Article{art}, Subscriber: sub, UnsubscribeURL: unsub, Date: now})
+	if err != nil {
+		return syndicate.Message{}, err
+	}
+	domain := "example.com"
+	if i := strings.LastIndexByte(from, '@'); i >= 0 {
+		domain = strings.Trim(from[i+1:], "> ")
+	}
+	return syndicate.Message{
+		From: from, To: sub.Email, ToName: sub.Name, Subject: e.Subject, Text: e.Text, HTML: e.HTML,
+		MessageID: jobs.MessageID(art.ID, sub.Email, domain), Date: now,
+		ListID: jobs.ListID(b.Name, domain), UnsubscribeURL: unsub,
+	}, nil
+}
+
+// readAll reads at most limit bytes of r, for inputs that must be bounded.
+func readAll(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, syndicate.Errorf(syndicate.EINVALID, "input is larger than %d bytes", limit)
+	}
+	return b, nil
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/spf13/cobra"
+
+	"syndicate"
+	"syndicate/jobs"
+)
+
+func (a *app) retryCmd() *cobra.Command {
+	var (
+		channel string
+		force   bool
+	)
+	c := &cobra.Command{
+		Use:   "retry ARTICLE",
+		Short: "Send again what failed for one article",
+		Long: `retry queues again every delivery of one article (ID or URL) that failed,
+optionally only those of one --channel. A post whose outcome is unknown
+(X has no idempotency key: it may have been posted) is sent again only with
+--force, after an editor has checked that it is not there.`,
+		Args: args(1, "one article ID or URL"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			var only syndicate.Channel
+			if channel != "" {
+				ch, err := syndicate.ParseChannel(channel)
+				if err != nil {
+					return &usageError{msg: err.Error()}
+				}
+				only = ch
+			}
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			st, err := a.openStore(cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			art, err := st.FindArticle(a.ctx, argv[0])
+			if err != nil {
+				return err
+			}
+			ds, err := st.Deliveries(a.ctx, art.ID)
+			if err != nil {
+				return err
+			}
+			var (
+				posts  []syndicate.Channel
+				emails []string
+				unsure []string
+			)
+			for _, d := range ds {
+				if only != "" && d.Channel != only {
+					continue
+				}
+				switch {
+				case d.Status == syndicate.StatusFailed:
+				case d.Status == syndicate.StatusUnknown && force:
+				case d.Status == syndicate.StatusUnknown:
+					unsure = append(unsure, d.String())
+					continue
+				default:
+					continue
+				}
+				if d.Channel == syndicate.ChannelEmail {
+					emails = append(emails, d.Subscriber)
+				} else {
+					posts = append(posts, d.Channel)
+				}
+			}
+			if len(unsure) > 0 && len(posts)+len(emails) == 0 {
+				return fmt.Errorf("the %s may have gone out already (outcome unknown); check, then retry with --force", unsure[0])
+			}
+			if len(posts)+len(emails) == 0 {
+				fmt.Fprintln(a.stdout, "nothing to retry")
+				return nil
+			}
+			rc, err := a.openRedis(cfg)
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			statuses := []syndicate.DeliveryStatus{syndicate.StatusFailed}
+			if force {
+				statuses = append(statuses, syndicate.StatusUnknown)
+			}
+			// A fresh TaskID per retry: the first task's ID is kept for a week
+			// to refuse duplicates, and would refuse this one too.
+			round := "retry" + strconv.FormatInt(time.Now().UnixNano(), 36)
+			q := asynq.NewClientFromRedisClient(rc)
+			for _, ch := range posts {
+				if _, err := st.ResetDeliveries(a.ctx, art.ID, ch, statuses); err != nil {
+					return err
+				}
+				t, opts := jobs.NewPostTask(art.ID, ch, cfg.MaxRetry)
+				opts = append(opts, asynq.TaskID("post:"+string(ch)+":"+art.ID+":"+round))
+				if _, err := q.EnqueueContext(a.ctx, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+					return fmt.Errorf("queue %s post of %s: %w", ch, art.ID, err)
+				}
+				fmt.Fprintf(a.stdout, "queued the %s post again\n", ch)
+			}
+			if len(emails) > 0 {
+				if _, err := st.ResetDeliveries(a.ctx, art.ID, syndicate.ChannelEmail, statuses); err != nil {
+					return err
+				}
+				for i := 0; i < len(emails); i += cfg.BatchSize {
+					chunk := emails[i:min(i+cfg.BatchSize, len(emails))]
+					t, opts := jobs.NewEmailBatchTask(art.ID, syndicate.Instant, []string{art.ID}, int64(i), chunk, cfg.MaxRetry)
+					opts = append(opts, asynq.TaskID("email:"+art.ID+":"+round+":"+strconv.Itoa(i)))
+					if _, err := q.EnqueueContext(a.ctx, t, opts...); err != nil {
+						return fmt.Errorf("queue emails of %s: %w", art.ID, err)
+					}
+				}
+				fmt.Fprintf(a.stdout, "queued %d emails again\n", len(emails))
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&channel, "channel", "", "retry only this channel (x, email, outbox, …)")
+	c.Flags().BoolVar(&force, "force", false, "also resend deliveries whose outcome is unknown")
+	return c
+}

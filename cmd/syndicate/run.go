@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
+
+	"syndicate"
+	"syndicate/channels/email"
+	"syndicate/channels/outbox"
+	"syndicate/channels/x"
+	"syndicate/config"
+	"syndicate/jobs"
+	"syndicate/store"
+	"syndicate/templates"
+)
+
+// app is one invocation of the program: its environment and streams.
+type app struct {
+	ctx        context.Context
+	getenv     func(string) string
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
+	configPath string
+	cfgSet     bool
+	logLevel   string
+}
+
+// run is the whole program; main only calls it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	a := &app{ctx: ctx, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "syndicate",
+		Short: "Turn published articles into email digests and social posts",
+		Long: `syndicate turns every published article into an email to its subscribers and
+one post per social network (X, Mastodon, Bluesky), through a job queue on
+Redis, recording every delivery in a ledger so nothing is sent twice.
+
+Configuration comes from --config (default syndicate.yaml if present) and
+SYNDICATE_* environment variables; see the README.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			a.cfgSet = cmd.Flags().Changed("config")
+		},
+	}
+	root.SetArgs(args[1:])
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetContext(ctx)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{msg: err.Error()} })
+	root.PersistentFlags().StringVar(&a.configPath, "config", "syndicate.yaml", "configuration file")
+	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.AddCommand(
+		a.demoCmd(),
+		a.serveCmd(),
+		a.workerCmd(),
+		a.publishCmd(),
+		a.previewCmd(),
+		a.statusCmd(),
+		a.retryCmd(),
+		a.subscribersCmd(),
+		a.configCmd(),
+	)
+	return root.Execute()
+}
+
+// args checks the count of positional arguments, as a usage error.
+func args(n int, names string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, a []string) error {
+		if len(a) != n {
+			return usagef("%s takes %s (see --help)", cmd.CommandPath(), names)
+		}
+		return nil
+	}
+}
+
+func (a *app) config() (config.Config, error) {
+	return config.Load(a.configPath, a.cfgSet, a.getenv)
+}
+
+func (a *app) logger() *slog.Logger {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(a.logLevel)); err != nil {
+		lv = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: lv}))
+}
+
+// openStore opens the database of cfg.
+func (a *app) openStore(cfg config.Config) (*store.Store, error) {
+	st, err := store.Open(a.ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return st, nil
+}
+
+// openRedis connects to cfg's Redis and checks that it answers.
+func (a *app) openRedis(cfg config.Config) (redis.UniversalClient, error) {
+	opt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, syndicate.Errorf(syndicate.EINVALID, "redis URL is not valid: %v", err)
+	}
+	c := redis.NewClient(opt)
+	ctx, cancel := context.WithTimeout(a.ctx, 5*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("cannot reach Redis at %s: %w", opt.Addr, err)
+	}
+	return c, nil
+}
+
+// handler wires the job handlers from cfg: every channel with credentials
+// is on, and the outbox channel when an outbox folder is set.
+func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer) (*jobs.Handler, error) {
+	tpl, err := templates.New(cfg.TemplatesDir)
+	if err != nil {
+		return nil, err
+	}
+	h := &jobs.Handler{
+		Store:     st,
+		Queue:     q,
+		Posters:   map[syndicate.Channel]jobs.Poster{},
+		Templates: tpl,
+		Log:       a.logger(),
+		From:      cfg.From,
+		Brand:     brand(cfg),
+		Secret:    cfg.Secret,
+		BatchSize: cfg.BatchSize,
+		MaxRetry:  cfg.MaxRetry,
+	}
+	if cfg.X.Enabled() {
+		xc, err := x.New(x.Config{
+			APIURL:         cfg.X.APIURL,
+			ConsumerKey:    cfg.X.ConsumerKey,
+			ConsumerSecret: cfg.X.ConsumerSecret,
+			AccessToken:    cfg.X.AccessToken,
+			AccessSecret:   cfg.X.AccessSecret,
+		})
+		if err != nil {
+			return nil, err
+		}
+		var _ jobs.Poster = xc
+		h.Posters[syndicate.ChannelX] = xc
+	}
+	if cfg.OutboxDir != "" {
+		ob, err := outbox.New(cfg.OutboxDir, nil)
+		if err != nil {
+			return nil, err
+		}
+		h.Posters[syndicate.ChannelOutbox] = ob
+	}
+	if cfg.SMTPURL != "" {
+		m, err := email.New(email.Config{URL: cfg.SMTPURL})
+		if err != nil {
+			return nil, err
+		}
+		var _ jobs.Mailer = m
+		h.Mailer = m
+	}
+	return h, nil
+}
+
+func brand(cfg config.Config) templates.Brand {
+	return templates.Brand{
+		Name:    cfg.Brand.Name,
+		Address: cfg.Brand.Address,
+		LogoURL: cfg.Brand.LogoURL,
+		Color:   cfg.Brand.Color,
+		BaseURL: cfg.BaseURL,
+	}
+}
+
+// server builds the asynq server that runs h.
+func server(rc redis.UniversalClient, cfg config.Config, log *slog.Logger) *asynq.Server {
+	return asynq.NewServerFromRedisClient(rc, asynq.Config{
+		Concurrency:     cfg.Concurrency,
+		Queues:          map[string]int{jobs.QueueDefault: 1},
+		RetryDelayFunc:  jobs.RetryDelay(time.Duration(cfg.RetryBase)),
+		IsFailure:       jobs.IsFailure,
+		ShutdownTimeout: 20 * time.Second,
+		Logger:          asynqLogger{log},
+		LogLevel:        asynq.WarnLevel,
+	})
+}
+
+// asynqLogger routes asynq's logs to slog.
+type asynqLogger struct{ l *slog.Logger }
+
+func (l asynqLogger) Debug(args ...any) { l.l.Debug(fmt.Sprint(args...)) }
+func (l asynqLogger) Info(args ...any)  { l.l.Info(fmt.Sprint(args...)) }
+func (l asynqLogger) Warn(args ...any)  { l.l.Warn(fmt.Sprint(args...)) }
+func (l asynqLogger) Error(args ...any) { l.l.Error(fmt.Sprint(args...)) }
+func (l asynqLogger) Fatal(args ...any) { l.l.Error(fmt.Sprint(args...)); os.Exit(1) }
+
+// splitList splits a comma-separated flag value.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

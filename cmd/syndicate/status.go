@@ -1,0 +1,117 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"syndicate"
+)
+
+// deliveryJSON is one row of `status --json`.
+type deliveryJSON struct {
+	Item       string `json:"item"`
+	Channel    string `json:"channel"`
+	Status     string `json:"status"`
+	Subscriber string `json:"subscriber,omitempty"`
+	Error      string `json:"error"`
+	Attempts   int    `json:"attempts"`
+	RemoteID   string `json:"remote_id,omitempty"`
+	UpdatedAt  string `json:"updated_at"`
+}
+
+func (a *app) statusCmd() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "status ARTICLE",
+		Short: "Show who got what for one article",
+		Long: `status shows the delivery ledger of one article (its ID or URL): counts per
+channel and status, then every delivery that did not succeed with its
+reason. --json prints the list of deliveries.`,
+		Args: args(1, "one article ID or URL"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			st, err := a.openStore(cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			art, err := st.FindArticle(a.ctx, argv[0])
+			if err != nil {
+				return err
+			}
+			ds, err := st.Deliveries(a.ctx, art.ID)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				out := make([]deliveryJSON, 0, len(ds))
+				for _, d := range ds {
+					out = append(out, deliveryJSON{
+						Item: d.Item, Channel: string(d.Channel), Status: string(d.Status), Subscriber: d.Subscriber,
+						Error: d.Error, Attempts: d.Attempts, RemoteID: d.RemoteID, UpdatedAt: d.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z"),
+					})
+				}
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
+			}
+			a.printStatus(art, ds)
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the deliveries as a JSON list")
+	return c
+}
+
+func (a *app) printStatus(art syndicate.Article, ds []syndicate.Delivery) {
+	fmt.Fprintf(a.stdout, "%s %q\n%s\n\n", art.ID, art.Title, art.URL)
+	if len(ds) == 0 {
+		fmt.Fprintln(a.stdout, "no deliveries yet")
+		return
+	}
+	counts := map[syndicate.Channel]map[syndicate.DeliveryStatus]int{}
+	var chs []syndicate.Channel
+	for _, d := range ds {
+		if counts[d.Channel] == nil {
+			counts[d.Channel] = map[syndicate.DeliveryStatus]int{}
+			chs = append(chs, d.Channel)
+		}
+		counts[d.Channel][d.Status]++
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHANNEL\tSTATUS")
+	for _, ch := range chs {
+		var parts []string
+		for st, n := range counts[ch] {
+			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+		}
+		sort.Strings(parts)
+		fmt.Fprintf(tw, "%s\t%s\n", ch, strings.Join(parts, ", "))
+	}
+	tw.Flush()
+	var bad []syndicate.Delivery
+	for _, d := range ds {
+		if d.Status == syndicate.StatusFailed || d.Status == syndicate.StatusUnknown || (d.Error != "" && !d.Status.Final()) {
+			bad = append(bad, d)
+		}
+	}
+	if len(bad) == 0 {
+		return
+	}
+	fmt.Fprintln(a.stdout, "\nnot delivered:")
+	for _, d := range bad {
+		who := string(d.Channel)
+		if d.Subscriber != "" {
+			who += " " + d.Subscriber
+		}
+		fmt.Fprintf(a.stdout, "  %s: %s (%d attempts): %s\n", who, d.Status, d.Attempts, d.Error)
+	}
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
+
+	"syndicate/config"
+	"syndicate/jobs"
+	"syndicate/store"
+)
+
+func (a *app) workerCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "worker",
+		Short: "Process jobs until SIGINT or SIGTERM",
+		Long: `worker takes jobs off the queue (fan-out, posts, email batches) and runs them
+until it receives SIGINT or SIGTERM; then it stops taking new jobs, lets the
+running ones finish for up to 20 seconds and hands the rest back to the queue.`,
+		Args: args(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.serve([]string{"worker"})
+		},
+	}
+}
+
+func (a *app) serveCmd() *cobra.Command {
+	var roles string
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP API and the worker in one process",
+		Long: `serve runs the roles given with --roles in one process:
+  api     the HTTP server on SYNDICATE_HTTP_ADDR (GET /healthz, GET /readyz)
+  worker  the job worker (like "syndicate worker")`,
+		Args: args(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rs := splitList(roles)
+			for _, r := range rs {
+				if r != "api" && r != "worker" {
+					return usagef("unknown role %q: roles are api, worker", r)
+				}
+			}
+			if len(rs) == 0 {
+				return usagef("--roles names no role")
+			}
+			return a.serve(rs)
+		},
+	}
+	c.Flags().StringVar(&roles, "roles", "api,worker", "comma-separated roles to run: api, worker")
+	return c
+}
+
+// serve runs the roles until the context ends.
+func (a *app) serve(roles []string) error {
+	cfg, err := a.config()
+	if err != nil {
+		return err
+	}
+	rc, err := a.openRedis(cfg)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	st, err := a.openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	log := a.logger()
+	var stops []func()
+	if slices.Contains(roles, "worker") {
+		stop, err := a.startWorker(cfg, rc, st)
+		if err != nil {
+			return err
+		}
+		stops = append(stops, stop)
+		log.Info("worker started", "concurrency", cfg.Concurrency)
+	}
+	if slices.Contains(roles, "api") {
+		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+		}
+		srv := &http.Server{Handler: routes(rc, st), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("http server stopped", "error", err)
+			}
+		}()
+		stops = append(stops, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(ctx); err != nil {
+				log.Error("http server shutdown", "error", err)
+			}
+		})
+		log.Info("http server listening", "addr", ln.Addr().String())
+	}
+	<-a.ctx.Done()
+	log.Info("shutting down")
+	for _, stop := range stops {
+		stop()
+	}
+	return nil
+}
+
+// startWorker starts an asynq server running the job handlers and returns
+// the function that stops it gracefully.
+func (a *app) startWorker(cfg config.Config, rc redis.UniversalClient, st *store.Store, tweaks ...func(*jobs.Handler)) (func(), error) {
+	q := asynq.NewClientFromRedisClient(rc)
+	h, err := a.handler(cfg, st, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tweaks {
+		t(h)
+	}
+	mux := asynq.NewServeMux()
+	h.Register(mux)
+	srv := server(rc, cfg, h.Log)
+	if err := srv.Start(mux); err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	return func() {
+		// Shutdown waits for running jobs, then hands unfinished ones back.
+		srv.Shutdown()
+	}, nil
+}
+
+// routes is the whole HTTP surface.
+func routes(rc redis.UniversalClient, st *store.Store) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintln(w, `{"status":"ok"}`)
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := rc.Ping(ctx).Err(); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, `{"error":"redis is not reachable"}`)
+			return
+		}
+		if err := st.Ping(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, `{"error":"database is not reachable"}`)
+			return
+		}
+		fmt.Fprintln(w, `{"status":"ready"}`)
+	})
+	return mux
+}

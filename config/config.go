@@ -1,0 +1,322 @@
+// Package config loads syndicate's configuration from a YAML file and
+// SYNDICATE_* environment variables, reports every problem at once and
+// prints itself with secrets redacted.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"net/url"
+	"os"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration. Each field says what its zero value
+// means; Load fills the defaults.
+type Config struct {
+	RedisURL    string `yaml:"redis_url" env:"SYNDICATE_REDIS_URL" secret:"url"`       // default redis://127.0.0.1:6379/0
+	DatabaseURL string `yaml:"database_url" env:"SYNDICATE_DATABASE_URL" secret:"url"` // default sqlite:syndicate.db
+	SMTPURL     string `yaml:"smtp_url" env:"SYNDICATE_SMTP_URL" secret:"url"`         // empty: email is off
+	From        string `yaml:"from" env:"SYNDICATE_FROM"`                              // "Name <addr>"; required for email
+	BaseURL     string `yaml:"base_url" env:"SYNDICATE_BASE_URL"`                      // public URL for unsubscribe links
+	Secret      string `yaml:"secret" env:"SYNDICATE_SECRET" secret:"true"`            // key for signed links; required for email
+	HTTPAddr    string `yaml:"http_addr" env:"SYNDICATE_HTTP_ADDR"`                    // default 127.0.0.1:8080
+	APIToken    string `yaml:"api_token" env:"SYNDICATE_API_TOKEN" secret:"true"`
+
+	X        X        `yaml:"x"`
+	Mastodon Mastodon `yaml:"mastodon"`
+	Bluesky  Bluesky  `yaml:"bluesky"`
+
+	OutboxDir    string `yaml:"outbox_dir" env:"SYNDICATE_OUTBOX_DIR"`       // non-empty: the outbox channel writes here
+	TemplatesDir string `yaml:"templates_dir" env:"SYNDICATE_TEMPLATES_DIR"` // override folder; empty: embedded only
+	BatchSize    int    `yaml:"batch_size" env:"SYNDICATE_BATCH_SIZE"`       // emails per batch (one SMTP connection); default 200
+	Concurrency  int    `yaml:"concurrency" env:"SYNDICATE_CONCURRENCY"`     // worker goroutines; default 10
+	MaxRetry     int    `yaml:"max_retry" env:"SYNDICATE_MAX_RETRY"`         // retries of a failing job; default 10
+	// RetryBase is the first retry delay; later ones double. Default 10s.
+	RetryBase Duration `yaml:"retry_base" env:"SYNDICATE_RETRY_BASE"`
+
+	Brand Brand `yaml:"brand"`
+}
+
+// X holds the credentials of the X channel; it is on when all four are set.
+type X struct {
+	APIURL         string `yaml:"api_url" env:"SYNDICATE_X_API_URL"` // default https://api.x.com
+	ConsumerKey    string `yaml:"consumer_key" env:"SYNDICATE_X_CONSUMER_KEY"`
+	ConsumerSecret string `yaml:"consumer_secret" env:"SYNDICATE_X_CONSUMER_SECRET" secret:"true"`
+	AccessToken    string `yaml:"access_token" env:"SYNDICATE_X_ACCESS_TOKEN"`
+	AccessSecret   string `yaml:"access_secret" env:"SYNDICATE_X_ACCESS_SECRET" secret:"true"`
+}
+
+// Enabled reports whether any X credential is set (Validate insists on all).
+func (x X) Enabled() bool {
+	return x.ConsumerKey != "" || x.ConsumerSecret != "" || x.AccessToken != "" || x.AccessSecret != ""
+}
+
+// Mastodon holds the Mastodon channel's instance and token.
+type Mastodon struct {
+	URL   string `yaml:"url" env:"SYNDICATE_MASTODON_URL"`
+	Token string `yaml:"token" env:"SYNDICATE_MASTODON_TOKEN" secret:"true"`
+}
+
+// Bluesky holds the Bluesky channel's PDS and app password.
+type Bluesky struct {
+	URL         string `yaml:"url" env:"SYNDICATE_BLUESKY_URL"` // default https://bsky.social
+	Handle      string `yaml:"handle" env:"SYNDICATE_BLUESKY_HANDLE"`
+	AppPassword string `yaml:"app_password" env:"SYNDICATE_BLUESKY_APP_PASSWORD" secret:"true"`
+}
+
+// Brand is what the emails say about the newsletter.
+type Brand struct {
+	Name    string `yaml:"name" env:"SYNDICATE_BRAND_NAME"`       // default: the From name
+	Address string `yaml:"address" env:"SYNDICATE_BRAND_ADDRESS"` // postal address in the footer
+	LogoURL string `yaml:"logo_url" env:"SYNDICATE_BRAND_LOGO_URL"`
+	Color   string `yaml:"color" env:"SYNDICATE_BRAND_COLOR"` // default #1a73e8
+}
+
+// Duration is a time.Duration written as a Go duration string.
+type Duration time.Duration
+
+// UnmarshalYAML reads "30s", "2m".
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 30s or 2m", n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Defaults.
+const (
+	DefaultRedisURL    = "redis://127.0.0.1:6379/0"
+	DefaultDatabaseURL = "sqlite:syndicate.db"
+	DefaultHTTPAddr    = "127.0.0.1:8080"
+	DefaultXAPIURL     = "https://api.x.com"
+	DefaultBlueskyURL  = "https://bsky.social"
+	DefaultBatchSize   = 200
+)
+
+// Load reads path (if it exists; when explicit is true a missing file is an
+// error), then overrides each field whose environment variable getenv
+// returns non-empty, fills defaults and validates. The error lists every
+// problem found.
+func Load(path string, explicit bool, getenv func(string) string) (Config, error) {
+	var c Config
+	var problems []string
+	if path != "" {
+		b, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			dec := yaml.NewDecoder(bytes.NewReader(b))
+			dec.KnownFields(true)
+			if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+				problems = append(problems, fmt.Sprintf("config file %s: %v", path, err))
+			}
+		case explicit || !errors.Is(err, os.ErrNotExist):
+			problems = append(problems, fmt.Sprintf("config file %s: %v", path, err))
+		}
+	}
+	problems = append(problems, applyEnv(reflect.ValueOf(&c).Elem(), getenv)...)
+	c.fillDefaults()
+	problems = append(problems, c.check()...)
+	if len(problems) > 0 {
+		return c, &Error{Problems: problems}
+	}
+	return c, nil
+}
+
+// Error lists every configuration problem.
+type Error struct{ Problems []string }
+
+func (e *Error) Error() string {
+	if len(e.Problems) == 1 {
+		return "configuration: " + e.Problems[0]
+	}
+	return "configuration has " + strconv.Itoa(len(e.Problems)) + " problems:\n  " + strings.Join(e.Problems, "\n  ")
+}
+
+func applyEnv(v reflect.Value, getenv func(string) string) []string {
+	var problems []string
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f, fv := t.Field(i), v.Field(i)
+		if f.Type.Kind() == reflect.Struct {
+			problems = append(problems, applyEnv(fv, getenv)...)
+			continue
+		}
+		name := f.Tag.Get("env")
+		if name == "" {
+			continue
+		}
+		s := getenv(name)
+		if s == "" {
+			continue
+		}
+		switch fv.Interface().(type) {
+		case string:
+			fv.SetString(s)
+		case int:
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s=%q is not a whole number", name, s))
+				continue
+			}
+			fv.SetInt(int64(n))
+		case Duration:
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s=%q is not a duration like 30s or 2m", name, s))
+				continue
+			}
+			fv.SetInt(int64(d))
+		}
+	}
+	return problems
+}
+
+func (c *Config) fillDefaults() {
+	def := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	def(&c.RedisURL, DefaultRedisURL)
+	def(&c.DatabaseURL, DefaultDatabaseURL)
+	def(&c.HTTPAddr, DefaultHTTPAddr)
+	def(&c.X.APIURL, DefaultXAPIURL)
+	def(&c.Bluesky.URL, DefaultBlueskyURL)
+	def(&c.Brand.Color, "#1a73e8")
+	if c.Brand.Name == "" {
+		if a, err := mail.ParseAddress(c.From); err == nil && a.Name != "" {
+			c.Brand.Name = a.Name
+		} else {
+			c.Brand.Name = "Syndicate"
+		}
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = 10
+	}
+	if c.MaxRetry == 0 {
+		c.MaxRetry = 10
+	}
+	if c.RetryBase == 0 {
+		c.RetryBase = Duration(10 * time.Second)
+	}
+}
+
+// check returns every problem, each naming the setting.
+func (c *Config) check() []string {
+	var p []string
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		add("redis_url %q is not a redis://host:port/db URL", c.RedisURL)
+	}
+	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		add("database_url %q is neither sqlite:PATH nor postgres://…", c.DatabaseURL)
+	}
+	if c.SMTPURL != "" {
+		u, err := url.Parse(c.SMTPURL)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			add("smtp_url is not an smtp://user:pass@host:port URL")
+		} else if tls := u.Query().Get("tls"); tls != "" && tls != "starttls" && tls != "tls" && tls != "none" {
+			add("smtp_url tls=%q is not one of starttls, tls, none", tls)
+		}
+		if c.From == "" {
+			add("from is required when smtp_url is set (SYNDICATE_FROM=\"Name <addr>\")")
+		}
+		if c.Secret == "" {
+			add("secret is required when smtp_url is set: it signs unsubscribe links (SYNDICATE_SECRET)")
+		}
+		if c.BaseURL == "" {
+			add("base_url is required when smtp_url is set: unsubscribe links point there (SYNDICATE_BASE_URL)")
+		}
+	}
+	if c.From != "" {
+		if a, err := mail.ParseAddress(c.From); err != nil || strings.ContainsAny(c.From, "\r\n") || !strings.Contains(a.Address, "@") {
+			add("from %q is not a Name <addr> address", c.From)
+		}
+	}
+	if c.BaseURL != "" {
+		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			add("base_url %q is not an http(s) URL", c.BaseURL)
+		}
+	}
+	if c.Secret != "" && len(c.Secret) < 16 {
+		add("secret is shorter than 16 characters")
+	}
+	if c.X.Enabled() {
+		for name, v := range map[string]string{"consumer_key": c.X.ConsumerKey, "consumer_secret": c.X.ConsumerSecret, "access_token": c.X.AccessToken, "access_secret": c.X.AccessSecret} {
+			if v == "" {
+				add("x.%s is missing (X needs all four credentials)", name)
+			}
+		}
+		if u, err := url.Parse(c.X.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			add("x.api_url %q is not an http(s) URL", c.X.APIURL)
+		}
+	}
+	if c.BatchSize < 1 || c.BatchSize > 10000 {
+		add("batch_size %d is not between 1 and 10000", c.BatchSize)
+	}
+	if c.Concurrency < 1 || c.Concurrency > 1000 {
+		add("concurrency %d is not between 1 and 1000", c.Concurrency)
+	}
+	if c.MaxRetry < 0 || c.MaxRetry > 100 {
+		add("max_retry %d is not between 0 and 100", c.MaxRetry)
+	}
+	if c.RetryBase < 0 {
+		add("retry_base must not be negative")
+	}
+	sort.Strings(p) // stable report: map iteration above is random
+	return p
+}
+
+// Redacted returns the configuration as YAML with every secret replaced by
+// "[redacted]" (and the password of URLs that carry one).
+func (c Config) Redacted() string {
+	v := reflect.ValueOf(&c).Elem()
+	redact(v)
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		return fmt.Sprintf("cannot print configuration: %v", err)
+	}
+	return string(b)
+}
+
+func redact(v reflect.Value) {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f, fv := t.Field(i), v.Field(i)
+		if f.Type.Kind() == reflect.Struct {
+			redact(fv)
+			continue
+		}
+		switch f.Tag.Get("secret") {
+		case "true":
+			if fv.String() != "" {
+				fv.SetString("[redacted]")
+			}
+		case "url":
+			if u, err := url.Parse(fv.String()); err == nil && u.User != nil {
+				if _, ok := u.User.Password(); ok {
+					u.User = url.UserPassword(u.User.Username(), "redacted")
+					fv.SetString(u.String())
+				}
+			}
+		}
+	}
+}
+
+// MarshalYAML prints a duration the way it is written.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }

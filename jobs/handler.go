@@ -1,0 +1,450 @@
+package jobs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"syndicate"
+	"syndicate/signed"
+	"syndicate/templates"
+)
+
+// Poster publishes one post to one social channel and returns its remote
+// id. Errors are *syndicate.SendError or *syndicate.RateLimitError.
+type Poster interface {
+	Post(ctx context.Context, p syndicate.Post) (string, error)
+}
+
+// Mailer sends a batch of messages over one connection, calling report once
+// for every message, in order, as soon as its result is known. It returns
+// only the context's error.
+type Mailer interface {
+	Send(ctx context.Context, msgs []syndicate.Message, report func(i int, err error)) error
+}
+
+// Enqueuer puts tasks on the queue; *asynq.Client is one.
+type Enqueuer interface {
+	EnqueueContext(ctx context.Context, t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
+}
+
+// SubscriberStatusSetter records a bounce. Stores that lack it cannot
+// suppress bounced addresses.
+type SubscriberStatusSetter interface {
+	SetSubscriberStatus(ctx context.Context, email string, status syndicate.SubscriberStatus) error
+}
+
+// Handler runs the tasks. Zero fields are off: a nil Mailer sends no email,
+// a channel missing from Posters gets no posts.
+type Handler struct {
+	Store     Store
+	Queue     Enqueuer
+	Posters   map[syndicate.Channel]Poster
+	Mailer    Mailer
+	Templates *templates.Set
+	Log       *slog.Logger
+
+	From      string          // "Name <addr>" of the newsletter
+	Brand     templates.Brand // BaseURL is where unsubscribe links point
+	Secret    string          // signs unsubscribe links
+	BatchSize int             // emails per batch; zero means 200
+	MaxRetry  int             // retries of each task
+	Now       func() time.Time
+}
+
+// Register adds the handlers to mux.
+func (h *Handler) Register(mux *asynq.ServeMux) {
+	mux.HandleFunc(TypeArticlePublish, h.handlePublish)
+	mux.HandleFunc(TypePostSend, h.handlePost)
+	mux.HandleFunc(TypeEmailBatch, h.handleEmailBatch)
+}
+
+// Channels returns the enabled social channels in display order.
+func (h *Handler) Channels() []syndicate.Channel {
+	var chs []syndicate.Channel
+	for _, c := range syndicate.SocialChannels {
+		if h.Posters[c] != nil {
+			chs = append(chs, c)
+		}
+	}
+	return chs
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+func (h *Handler) log() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (h *Handler) batchSize() int64 {
+	if h.BatchSize > 0 {
+		return int64(h.BatchSize)
+	}
+	return 200
+}
+
+// enqueue puts t on the queue; a TaskID already taken means the same work
+// is queued or done, which is what we want.
+func (h *Handler) enqueue(ctx context.Context, t *asynq.Task, opts []asynq.Option) error {
+	_, err := h.Queue.EnqueueContext(ctx, t, opts...)
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) && !errors.Is(err, asynq.ErrDuplicateTask) {
+		return err
+	}
+	return nil
+}
+
+// handlePublish fans one article out: a post task per enabled channel and
+// an email batch per bucket of instant subscribers. Ledger rows are created
+// queued before the tasks, so status and --wait see the whole plan.
+func (h *Handler) handlePublish(ctx context.Context, t *asynq.Task) error {
+	var p publishPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("decode %s payload: %v: %w", t.Type(), err, asynq.SkipRetry)
+	}
+	a, err := h.Store.Article(ctx, p.ArticleID)
+	if err != nil {
+		if syndicate.ErrorCode(err) == syndicate.ENOTFOUND {
+			return fmt.Errorf("publish article %s: %w: %w", p.ArticleID, err, asynq.SkipRetry)
+		}
+		return fmt.Errorf("publish article %s: %w", p.ArticleID, err)
+	}
+	for _, ch := range h.Channels() {
+		key := syndicate.DeliveryKey{Item: a.ID, Channel: ch}
+		if err := h.Store.EnsureDeliveries(ctx, []syndicate.DeliveryKey{key}); err != nil {
+			return fmt.Errorf("publish article %s: plan %s post: %w", a.ID, ch, err)
+		}
+		task, opts := NewPostTask(a.ID, ch, h.MaxRetry)
+		if err := h.enqueue(ctx, task, opts); err != nil {
+			return fmt.Errorf("publish article %s: enqueue %s post: %w", a.ID, ch, err)
+		}
+	}
+	if h.Mailer == nil {
+		return nil
+	}
+	n, err := h.fanOutEmail(ctx, syndicate.InstantDigestID(a.ID), syndicate.Instant, []string{a.ID})
+	if err != nil {
+		return fmt.Errorf("publish article %s: %w", a.ID, err)
+	}
+	h.log().Info("article fanned out", "article", a.ID, "channels", len(h.Channels()), "emails", n)
+	return nil
+}
+
+// fanOutEmail reads the subscribers of freq in keyset pages and enqueues
+// one batch per fixed bucket of subscriber IDs. It returns how many
+// subscribers were planned.
+func (h *Handler) fanOutEmail(ctx context.Context, item string, freq syndicate.Frequency, articles []string) (int, error) {
+	size := h.batchSize()
+	var (
+		after   int64
+		bucket  int64 = -1
+		emails  []string
+		planned int
+	)
+	flush := func() error {
+		if len(emails) == 0 {
+			return nil
+		}
+		keys := make([]syndicate.DeliveryKey, len(emails))
+		for i, e := range emails {
+			keys[i] = syndicate.DeliveryKey{Item: item, Channel: syndicate.ChannelEmail, Subscriber: e}
+		}
+		if err := h.Store.EnsureDeliveries(ctx, keys); err != nil {
+			return fmt.Errorf("plan email batch %d: %w", bucket, err)
+		}
+		task, opts := NewEmailBatchTask(item, freq, articles, bucket, emails, h.MaxRetry)
+		if err := h.enqueue(ctx, task, opts); err != nil {
+			return fmt.Errorf("enqueue email batch %d: %w", bucket, err)
+		}
+		planned += len(emails)
+		emails = nil
+		return nil
+	}
+	for {
+		subs, err := h.Store.SubscribersAfter(ctx, freq, after, int(size))
+		if err != nil {
+			return planned, fmt.Errorf("read %s subscribers after %d: %w", freq, after, err)
+		}
+		for _, s := range subs {
+			if b := s.ID / size; b != bucket {
+				if err := flush(); err != nil {
+					return planned, err
+				}
+				bucket = b
+			}
+			emails = append(emails, s.Email)
+			after = s.ID
+		}
+		if len(subs) < int(size) {
+			break
+		}
+	}
+	return planned, flush()
+}
+
+// lastAttempt reports whether the running task has no retry left.
+func lastAttempt(ctx context.Context) bool {
+	n, ok1 := asynq.GetRetryCount(ctx)
+	max, ok2 := asynq.GetMaxRetry(ctx)
+	return ok1 && ok2 && n >= max
+}
+
+// handlePost posts one article to one channel, at most once.
+func (h *Handler) handlePost(ctx context.Context, t *asynq.Task) error {
+	var p postPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("decode %s payload: %v: %w", t.Type(), err, asynq.SkipRetry)
+	}
+	key := syndicate.DeliveryKey{Item: p.ArticleID, Channel: p.Channel}
+	before, err := h.Store.BeginDelivery(ctx, key)
+	if err != nil {
+		return fmt.Errorf("post article %s to %s: begin: %w", p.ArticleID, p.Channel, err)
+	}
+	if before.Status.Final() {
+		return nil
+	}
+	finish := func(st syndicate.DeliveryStatus, remoteID, msg string) error {
+		if err := h.Store.FinishDelivery(context.WithoutCancel(ctx), key, st, remoteID, msg); err != nil {
+			return fmt.Errorf("post article %s to %s: record %s: %w", p.ArticleID, p.Channel, st, err)
+		}
+		return nil
+	}
+	// X has no idempotency key: a post that was being sent when a worker
+	// died may exist, so an editor decides instead of us posting it twice.
+	if before.Status == syndicate.StatusSending && p.Channel == syndicate.ChannelX {
+		return finish(syndicate.StatusUnknown, "", "a worker stopped while posting; check X, then retry with --force")
+	}
+	poster := h.Posters[p.Channel]
+	if poster == nil {
+		if err := finish(syndicate.StatusFailed, "", fmt.Sprintf("channel %s is not configured", p.Channel)); err != nil {
+			return err
+		}
+		return fmt.Errorf("post article %s: channel %s is not configured: %w", p.ArticleID, p.Channel, asynq.SkipRetry)
+	}
+	a, err := h.Store.Article(ctx, p.ArticleID)
+	if err != nil {
+		if ferr := finish(syndicate.StatusQueued, "", err.Error()); ferr != nil {
+			return ferr
+		}
+		return fmt.Errorf("post article %s to %s: %w", p.ArticleID, p.Channel, err)
+	}
+	post := ComposePost(a, p.Channel)
+	id, err := poster.Post(ctx, post)
+	if err == nil {
+		h.log().Info("posted", "article", a.ID, "channel", p.Channel, "remote_id", id)
+		return finish(syndicate.StatusSent, id, "")
+	}
+	var rl *syndicate.RateLimitError
+	// asynq archives a task with no retry left even for an error that is
+	// not a failure, so only wait when a retry remains.
+	if errors.As(err, &rl) && !lastAttempt(ctx) {
+		if ferr := finish(syndicate.StatusQueued, "", err.Error()); ferr != nil {
+			return ferr
+		}
+		return fmt.Errorf("post article %s to %s: %w", a.ID, p.Channel, err)
+	}
+	h.log().Warn("post failed", "article", a.ID, "channel", p.Channel, "error", err)
+	switch syndicate.OutcomeOf(err) {
+	case syndicate.Duplicate:
+		return finish(syndicate.StatusDuplicate, "", err.Error())
+	case syndicate.Unknown:
+		return finish(syndicate.StatusUnknown, "", err.Error())
+	case syndicate.Temporary:
+		if !lastAttempt(ctx) {
+			if ferr := finish(syndicate.StatusQueued, "", err.Error()); ferr != nil {
+				return ferr
+			}
+			return fmt.Errorf("post article %s to %s: %w", a.ID, p.Channel, err)
+		}
+	}
+	if ferr := finish(syndicate.StatusFailed, "", err.Error()); ferr != nil {
+		return ferr
+	}
+	return fmt.Errorf("post article %s to %s: %w: %w", a.ID, p.Channel, err, asynq.SkipRetry)
+}
+
+// handleEmailBatch mails one item to one bucket of subscribers over one
+// connection, recording each result as soon as it is known.
+func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
+	var p batchPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("decode %s payload: %v: %w", t.Type(), err, asynq.SkipRetry)
+	}
+	if h.Mailer == nil {
+		return fmt.Errorf("mail %s: email is not configured: %w", p.Item, asynq.SkipRetry)
+	}
+	articles := make([]syndicate.Article, 0, len(p.Articles))
+	for _, id := range p.Articles {
+		a, err := h.Store.Article(ctx, id)
+		if err != nil {
+			return fmt.Errorf("mail %s: load article %s: %w", p.Item, id, err)
+		}
+		articles = append(articles, a)
+	}
+	var (
+		msgs []syndicate.Message
+		keys []syndicate.DeliveryKey
+	)
+	for _, email := range p.Emails {
+		key := syndicate.DeliveryKey{Item: p.Item, Channel: syndicate.ChannelEmail, Subscriber: email}
+		before, err := h.Store.BeginDelivery(ctx, key)
+		if err != nil {
+			return fmt.Errorf("mail %s to %s: begin: %w", p.Item, email, err)
+		}
+		if before.Status.Final() {
+			continue
+		}
+		sub, err := h.Store.Subscriber(ctx, email)
+		if err != nil && syndicate.ErrorCode(err) != syndicate.ENOTFOUND {
+			return fmt.Errorf("mail %s to %s: %w", p.Item, email, err)
+		}
+		if err != nil || sub.Status != syndicate.SubscriberActive {
+			if err := h.Store.FinishDelivery(ctx, key, syndicate.StatusSkipped, "", "the subscriber left before the send"); err != nil {
+				return fmt.Errorf("mail %s to %s: record skip: %w", p.Item, email, err)
+			}
+			continue
+		}
+		m, err := h.message(p, articles, sub)
+		if err != nil {
+			if ferr := h.Store.FinishDelivery(ctx, key, syndicate.StatusFailed, "", err.Error()); ferr != nil {
+				return fmt.Errorf("mail %s to %s: record failure: %w", p.Item, email, ferr)
+			}
+			continue
+		}
+		msgs = append(msgs, m)
+		keys = append(keys, key)
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	last := lastAttempt(ctx)
+	var retry, recordErr error
+	err := h.Mailer.Send(ctx, msgs, func(i int, err error) {
+		st, msg := h.emailResult(ctx, keys[i], err, last)
+		if st == syndicate.StatusQueued {
+			retry = err
+		}
+		// Record even when the task's context is cancelled: the message went.
+		if ferr := h.Store.FinishDelivery(context.WithoutCancel(ctx), keys[i], st, msgs[i].MessageID, msg); ferr != nil && recordErr == nil {
+			recordErr = ferr
+		}
+	})
+	switch {
+	case recordErr != nil:
+		return fmt.Errorf("mail %s: record results: %w", p.Item, recordErr)
+	case err != nil:
+		return fmt.Errorf("mail %s: %w", p.Item, err)
+	case retry != nil:
+		return fmt.Errorf("mail %s: some messages will be retried: %w", p.Item, retry)
+	}
+	return nil
+}
+
+// emailResult maps a send result to the ledger. A temporary failure, or an
+// unknown outcome, goes back to queued while retries remain: the retry
+// resends only those, with the same Message-ID.
+func (h *Handler) emailResult(ctx context.Context, key syndicate.DeliveryKey, err error, last bool) (syndicate.DeliveryStatus, string) {
+	if err == nil {
+		return syndicate.StatusSent, ""
+	}
+	h.log().Warn("email failed", "item", key.Item, "to", key.Subscriber, "error", err)
+	switch syndicate.OutcomeOf(err) {
+	case syndicate.Temporary:
+		if !last {
+			return syndicate.StatusQueued, err.Error()
+		}
+	case syndicate.Unknown:
+		if !last {
+			return syndicate.StatusQueued, err.Error()
+		}
+		return syndicate.StatusUnknown, err.Error()
+	case syndicate.Bounced:
+		if s, ok := h.Store.(SubscriberStatusSetter); ok {
+			if serr := s.SetSubscriberStatus(context.WithoutCancel(ctx), key.Subscriber, syndicate.SubscriberBounced); serr != nil {
+				h.log().Error("suppress bounced address", "to", key.Subscriber, "error", serr)
+			}
+		}
+	}
+	return syndicate.StatusFailed, err.Error()
+}
+
+// message renders the email of one item for one subscriber.
+func (h *Handler) message(p batchPayload, articles []syndicate.Article, sub syndicate.Subscriber) (syndicate.Message, error) {
+	unsub := UnsubscribeURL(h.Brand.BaseURL, h.Secret, sub.Email)
+	e, err := h.Templates.RenderEmail(templates.EmailData{
+		Brand:          h.Brand,
+		Frequency:      p.Frequency,
+		Articles:       articles,
+		Subscriber:     sub,
+		UnsubscribeURL: unsub,
+		Date:           h.now(),
+	})
+	if err != nil {
+		return syndicate.Message{}, fmt.Errorf("render email %s for %s: %w", p.Item, sub.Email, err)
+	}
+	domain := fromDomain(h.From)
+	return syndicate.Message{
+		From:           h.From,
+		To:             sub.Email,
+		ToName:         sub.Name,
+		Subject:        e.Subject,
+		Text:           e.Text,
+		HTML:           e.HTML,
+		MessageID:      MessageID(p.Item, sub.Email, domain),
+		Date:           h.now(),
+		ListID:         ListID(h.Brand.Name, domain),
+		UnsubscribeURL: unsub,
+	}, nil
+}
+
+// MessageID is the Message-ID (without angle brackets) of one item to one
+// subscriber: the same on every retry, so receivers that de-duplicate by
+// Message-ID show one copy.
+func MessageID(item, email, domain string) string {
+	sum := sha256.Sum256([]byte(item + "\x00" + strings.ToLower(email)))
+	return hex.EncodeToString(sum[:16]) + "@" + domain
+}
+
+// ListID is the RFC 2919 List-Id of the newsletter.
+func ListID(name, domain string) string {
+	clean := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == ' ', r == '-', r == '.':
+			return r
+		}
+		return -1
+	}, name)
+	if strings.TrimSpace(clean) == "" {
+		clean = "Newsletter"
+	}
+	return fmt.Sprintf("%s <newsletter.%s>", strings.TrimSpace(clean), domain)
+}
+
+// UnsubscribeURL is the signed one-click unsubscribe link of a subscriber.
+func UnsubscribeURL(baseURL, secret, email string) string {
+	return strings.TrimRight(baseURL, "/") + "/unsubscribe?token=" + url.QueryEscape(signed.Token(secret, "unsubscribe", strings.ToLower(email)))
+}
+
+func fromDomain(from string) string {
+	at := strings.LastIndexByte(from, '@')
+	if at < 0 {
+		return "localhost"
+	}
+	return strings.ToLower(strings.TrimRight(from[at+1:], "> "))
+}

@@ -1,0 +1,35 @@
+package jobs
+
+import (
+	"context"
+
+	"syndicate"
+)
+
+// Store is what the jobs need of the database: articles, subscribers and
+// the delivery ledger.
+type Store interface {
+	Article(ctx context.Context, id string) (syndicate.Article, error)
+	// SubscribersAfter returns up to limit active subscribers of freq whose
+	// ID is greater than afterID, in ID order (keyset paging).
+	SubscribersAfter(ctx context.Context, freq syndicate.Frequency, afterID int64, limit int) ([]syndicate.Subscriber, error)
+	Subscriber(ctx context.Context, email string) (syndicate.Subscriber, error)
+	Ledger
+}
+
+// Ledger is the delivery ledger: one row per effect on the outside world.
+type Ledger interface {
+	// EnsureDeliveries inserts a queued row for each key that has none and
+	// leaves existing rows alone.
+	EnsureDeliveries(ctx context.Context, keys []syndicate.DeliveryKey) error
+	// BeginDelivery marks the row sending (inserting it if missing) and
+	// counts an attempt, unless it is already final. It returns the row as
+	// it was before: a final status means skip; StatusSending means a worker
+	// died while sending it.
+	BeginDelivery(ctx context.Context, key syndicate.DeliveryKey) (syndicate.Delivery, error)
+	// FinishDelivery records the result of an attempt.
+	FinishDelivery(ctx context.Context, key syndicate.DeliveryKey, status syndicate.DeliveryStatus, remoteID, errMsg string) error
+	// Deliveries lists the rows of one item (article or digest) in a
+	// stable order: channel, then subscriber.
+	Deliveries(ctx context.Context, item string) ([]syndicate.Delivery, error)
+}

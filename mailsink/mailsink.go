@@ -1,0 +1,150 @@
+// Package mailsink is a small SMTP server that keeps what it receives: the
+// demo's inbox, and the real SMTP peer of the end-to-end tests.
+package mailsink
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Message is one message as it arrived.
+type Message struct {
+	From string
+	To   []string
+	Data []byte
+	Path string // the .eml file, when the sink writes files
+}
+
+// Sink is a running SMTP server on a loopback port.
+type Sink struct {
+	// Delay is waited before each message is accepted, so a test can stop a
+	// worker in the middle of a batch.
+	Delay time.Duration
+	// Reject, when set, can refuse a recipient of message n (counted from 1
+	// across the sink's life) with an SMTP error.
+	Reject func(n int, rcpt string) error
+
+	dir  string
+	srv  *smtp.Server
+	ln   net.Listener
+	mu   sync.Mutex
+	msgs []Message
+	n    int
+	sess int
+}
+
+// Start listens on 127.0.0.1 at a free port. When dir is not empty, every
+// message is also written there as an .eml file.
+func Start(dir string) (*Sink, error) {
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("create mail folder: %w", err)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen for SMTP: %w", err)
+	}
+	s := &Sink{dir: dir, ln: ln}
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		s.mu.Lock()
+		s.sess++
+		s.mu.Unlock()
+		return &session{sink: s}, nil
+	}))
+	s.srv.Domain = "localhost"
+	s.srv.MaxMessageBytes = 10 << 20
+	s.srv.ReadTimeout = time.Minute
+	s.srv.WriteTimeout = time.Minute
+	go s.srv.Serve(ln) //nolint:errcheck // Serve returns only when Close is called
+	return s, nil
+}
+
+// Addr is host:port of the server.
+func (s *Sink) Addr() string { return s.ln.Addr().String() }
+
+// URL is an smtp:// URL for SYNDICATE_SMTP_URL.
+func (s *Sink) URL() string { return "smtp://" + s.Addr() + "?tls=none" }
+
+// Close stops the server.
+func (s *Sink) Close() error { return s.srv.Close() }
+
+// Messages returns a copy of what has arrived.
+func (s *Sink) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.msgs...)
+}
+
+// Sessions is the number of SMTP connections the sink has accepted.
+func (s *Sink) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sess
+}
+
+type session struct {
+	sink *Sink
+	from string
+	to   []string
+}
+
+func (ss *session) Reset()        { ss.from, ss.to = "", nil }
+func (ss *session) Logout() error { return nil }
+
+func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
+
+func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s := ss.sink
+	if s.Reject != nil {
+		s.mu.Lock()
+		n := s.n + 1
+		s.mu.Unlock()
+		if err := s.Reject(n, to); err != nil {
+			return err
+		}
+	}
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+var unsafeName = regexp.MustCompile(`[^a-zA-Z0-9@._-]+`)
+
+func (ss *session) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s := ss.sink
+	if s.Delay > 0 {
+		time.Sleep(s.Delay)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n++
+	m := Message{From: ss.from, To: append([]string(nil), ss.to...), Data: bytes.Clone(b)}
+	if s.dir != "" {
+		name := fmt.Sprintf("%03d", s.n)
+		if len(ss.to) > 0 {
+			name += "-" + unsafeName.ReplaceAllString(ss.to[0], "_")
+		}
+		m.Path = filepath.Join(s.dir, name+".eml")
+		if err := os.WriteFile(m.Path, b, 0o644); err != nil {
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "cannot store message"}
+		}
+	}
+	s.msgs = append(s.msgs, m)
+	return nil
+}

@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"syndicate"
+)
+
+// The delivery ledger: one row per effect on the outside world, keyed by
+// (item, channel, subscriber). Jobs mark a row sending before they act and
+// record the outcome after, and skip final rows, so a retried or duplicated
+// job does nothing twice.
+
+const deliveryColumns = `id, item, channel, subscriber, status, attempts, remote_id, error, created_at, updated_at`
+
+// checkKey rejects keys that cannot name a delivery.
+func checkKey(k syndicate.DeliveryKey) error {
+	if k.Item == "" || k.Channel == "" {
+		return syndicate.Errorf(syndicate.EINVALID, "delivery key needs an item and a channel (got item %q, channel %q)", k.Item, k.Channel)
+	}
+	return nil
+}
+
+func keyString(k syndicate.DeliveryKey) string {
+	if k.Subscriber != "" {
+		return fmt.Sprintf("%s of %s to %s", k.Channel, k.Item, k.Subscriber)
+	}
+	return fmt.Sprintf("%s post of %s", k.Channel, k.Item)
+}
+
+// validDeliveryStatus reports whether st is one of the known statuses.
+func validDeliveryStatus(st syndicate.DeliveryStatus) bool {
+	switch st {
+	case syndicate.StatusQueued, syndicate.StatusSending:
+		return true
+	}
+	return st.Final()
+}
+
+// insertQueued is the statement that adds a queued row unless one exists.
+const insertQueued = `INSERT INTO deliveries
+	(item, channel, subscriber, subscriber_key, status, attempts, remote_id, error, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, 0, '', '', ?, ?)
+	ON CONFLICT (item, channel, subscriber_key) DO NOTHING`
+
+// EnsureDeliveries inserts a queued row for each key that has none and
+// leaves existing rows alone, all in one transaction.
+func (s *Store) EnsureDeliveries(ctx context.Context, keys []syndicate.DeliveryKey) error {
+	for _, k := range keys {
+		if err := checkKey(k); err != nil {
+			return err
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	now := s.now().UnixNano()
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, s.dialect.rebind(insertQueued))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, k := range keys {
+			if _, err := stmt.ExecContext(ctx, k.Item, string(k.Channel), k.Subscriber, emailKey(k.Subscriber), string(syndicate.StatusQueued), now, now); err != nil {
+				return fmt.Errorf("%s: %w", keyString(k), err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("queue %d deliveries: %w", len(keys), err)
+	}
+	return nil
+}
+
+// BeginDelivery marks the row of key sending and counts an attempt, in one
+// write transaction, inserting the row first if it is missing. A row already
+// in a final status is left alone. It returns the row as it was before:
+// a final status means skip; StatusSending means a worker died while sending
+// it and the channel's own rule decides what to do.
+func (s *Store) BeginDelivery(ctx context.Context, key syndicate.DeliveryKey) (syndicate.Delivery, error) {
+	if err := checkKey(key); err != nil {
+		return syndicate.Delivery{}, err
+	}
+	var before syndicate.Delivery
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		now := s.now().UnixNano()
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(insertQueued),
+			key.Item, string(key.Channel), key.Subscriber, emailKey(key.Subscriber), string(syndicate.StatusQueued), now, now); err != nil {
+			return err
+		}
+		row := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+deliveryColumns+` FROM deliveries
+			WHERE item = ? AND channel = ? AND subscriber_key = ?`+s.dialect.forUpdate),
+			key.Item, string(key.Channel), emailKey(key.Subscriber))
+		var err error
+		if before, err = scanDelivery(row); err != nil {
+			return err
+		}
+		if before.Status.Final() {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, s.dialect.rebind(`UPDATE deliveries
+			SET status = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`),
+			string(syndicate.StatusSending), now, before.ID)
+		return err
+	})
+	if err != nil {
+		return syndicate.Delivery{}, fmt.Errorf("begin %s: %w", keyString(key), err)
+	}
+	return before, nil
+}
+
+// FinishDelivery records the result of an attempt: the status, the remote
+// side's ID (an empty remoteID keeps the one recorded before, so a retry that
+// learns nothing new does not erase it) and the error message, empty on
+// success. The row must exist; BeginDelivery makes it.
+func (s *Store) FinishDelivery(ctx context.Context, key syndicate.DeliveryKey, status syndicate.DeliveryStatus, remoteID, errMsg string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if !validDeliveryStatus(status) {
+		return syndicate.Errorf(syndicate.EINVALID, "delivery status %q is not known", status)
+	}
+	res, err := s.db.ExecContext(ctx, s.dialect.rebind(`UPDATE deliveries
+		SET status = ?, remote_id = CASE WHEN ? = '' THEN remote_id ELSE ? END, error = ?, updated_at = ?
+		WHERE item = ? AND channel = ? AND subscriber_key = ?`),
+		string(status), remoteID, remoteID, errMsg, s.now().UnixNano(),
+		key.Item, string(key.Channel), emailKey(key.Subscriber))
+	if err != nil {
+		return fmt.Errorf("record %s as %s: %w", keyString(key), status, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("record %s as %s: %w", keyString(key), status, err)
+	}
+	if n == 0 {
+		return syndicate.Errorf(syndicate.ENOTFOUND, "no delivery %s in the ledger", keyString(key))
+	}
+	return nil
+}
+
+// Deliveries lists the rows of one item (article or digest) ordered by
+// channel, then subscriber address (lowercased).
+func (s *Store) Deliveries(ctx context.Context, item string) ([]syndicate.Delivery, error) {
+	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(`SELECT `+deliveryColumns+` FROM deliveries
+		WHERE item = ? ORDER BY channel, subscriber_key`), item)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries of %s: %w", item, err)
+	}
+	defer rows.Close()
+	var out []syndicate.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list deliveries of %s: %w", item, err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list deliveries of %s: %w", item, err)
+	}
+	return out, nil
+}
+
+// ResetDeliveries puts the rows of item whose status is one of statuses back
+// to queued and clears their error, for `syndicate retry`; channel "" means
+// every channel. Attempts and remote IDs are kept as history. It returns how
+// many rows changed. Statuses must be given: which outcomes to retry (failed?
+// unknown, at the risk of a second X post?) is the editor's call.
+func (s *Store) ResetDeliveries(ctx context.Context, item string, channel syndicate.Channel, statuses []syndicate.DeliveryStatus) (int, error) {
+	if item == "" {
+		return 0, syndicate.Errorf(syndicate.EINVALID, "no item given to retry")
+	}
+	if len(statuses) == 0 {
+		return 0, syndicate.Errorf(syndicate.EINVALID, "no delivery statuses given to retry for %s", item)
+	}
+	args := []any{string(syndicate.StatusQueued), s.now().UnixNano(), item}
+	marks := make([]string, len(statuses))
+	for i, st := range statuses {
+		if !validDeliveryStatus(st) {
+			return 0, syndicate.Errorf(syndicate.EINVALID, "delivery status %q is not known", st)
+		}
+		marks[i] = "?"
+		args = append(args, string(st))
+	}
+	q := `UPDATE deliveries SET status = ?, error = '', updated_at = ?
+		WHERE item = ? AND status IN (` + strings.Join(marks, ", ") + `)`
+	if channel != "" {
+		q += ` AND channel = ?`
+		args = append(args, string(channel))
+	}
+	res, err := s.db.ExecContext(ctx, s.dialect.rebind(q), args...)
+	if err != nil {
+		return 0, fmt.Errorf("reset deliveries of %s: %w", item, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("reset deliveries of %s: %w", item, err)
+	}
+	return int(n), nil
+}
+
+// DeliveryCounts counts the rows of item by channel and status. Channels
+// without rows are absent.
+func (s *Store) DeliveryCounts(ctx context.Context, item string) (map[syndicate.Channel]map[syndicate.DeliveryStatus]int, error) {
+	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(`SELECT channel, status, COUNT(*) FROM deliveries
+		WHERE item = ? GROUP BY channel, status`), item)
+	if err != nil {
+		return nil, fmt.Errorf("count deliveries of %s: %w", item, err)
+	}
+	defer rows.Close()
+	out := map[syndicate.Channel]map[syndicate.DeliveryStatus]int{}
+	for rows.Next() {
+		var (
+			ch, st string
+			n      int
+		)
+		if err := rows.Scan(&ch, &st, &n); err != nil {
+			return nil, fmt.Errorf("count deliveries of %s: %w", item, err)
+		}
+		c := syndicate.Channel(ch)
+		if out[c] == nil {
+			out[c] = map[syndicate.DeliveryStatus]int{}
+		}
+		out[c][syndicate.DeliveryStatus(st)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count deliveries of %s: %w", item, err)
+	}
+	return out, nil
+}
+
+func scanDelivery(r scanner) (syndicate.Delivery, error) {
+	var (
+		d                    syndicate.Delivery
+		ch, st               string
+		createdAt, updatedAt int64
+	)
+	if err := r.Scan(&d.ID, &d.Item, &ch, &d.Subscriber, &st, &d.Attempts, &d.RemoteID, &d.Error, &createdAt, &updatedAt); err != nil {
+		return syndicate.Delivery{}, err
+	}
+	d.Channel, d.Status = syndicate.Channel(ch), syndicate.DeliveryStatus(st)
+	d.CreatedAt, d.UpdatedAt = fromNanos(createdAt), fromNanos(updatedAt)
+	return d, nil
+}

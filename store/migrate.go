@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// migrations are the schema changes in order; migrations[i] brings the
+// schema to version i+1. Applied versions are recorded in schema_version.
+// Never edit a released migration: append a new one. "{{autoid}}" stands for
+// the dialect's auto-assigned integer primary key.
+var migrations = [][]string{
+	{ // 1: articles, subscribers, deliveries
+		`CREATE TABLE articles (
+			id           TEXT PRIMARY KEY,
+			url          TEXT NOT NULL,
+			title        TEXT NOT NULL,
+			author       TEXT NOT NULL,
+			published_at BIGINT NOT NULL,
+			tags         TEXT NOT NULL,
+			summary      TEXT NOT NULL,
+			image        TEXT NOT NULL,
+			body         TEXT NOT NULL,
+			created_at   BIGINT NOT NULL
+		)`,
+		`CREATE INDEX articles_created_at ON articles (created_at)`,
+		`CREATE TABLE subscribers (
+			id         {{autoid}},
+			email      TEXT NOT NULL,
+			email_key  TEXT NOT NULL UNIQUE,
+			name       TEXT NOT NULL,
+			frequency  TEXT NOT NULL,
+			status     TEXT NOT NULL,
+			created_at BIGINT NOT NULL,
+			updated_at BIGINT NOT NULL
+		)`,
+		`CREATE INDEX subscribers_send ON subscribers (frequency, status, id)`,
+		// subscriber_key is the lowercased address: the same person is one
+		// row however their address was capitalised when the job ran.
+		`CREATE TABLE deliveries (
+			id             {{autoid}},
+			item           TEXT NOT NULL,
+			channel        TEXT NOT NULL,
+			subscriber     TEXT NOT NULL,
+			subscriber_key TEXT NOT NULL,
+			status         TEXT NOT NULL,
+			attempts       INTEGER NOT NULL,
+			remote_id      TEXT NOT NULL,
+			error          TEXT NOT NULL,
+			created_at     BIGINT NOT NULL,
+			updated_at     BIGINT NOT NULL,
+			UNIQUE (item, channel, subscriber_key)
+		)`,
+	},
+}
+
+// migrate creates the schema or brings it up to date. It runs in one write
+// transaction, so two processes opening a new file at once do not both
+// create the tables.
+func (s *Store) migrate(ctx context.Context) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+			version    INTEGER NOT NULL PRIMARY KEY,
+			applied_at BIGINT NOT NULL
+		)`); err != nil {
+			return fmt.Errorf("create schema_version: %w", err)
+		}
+		var current int
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if current > len(migrations) {
+			return fmt.Errorf("database schema version %d is newer than this program knows (%d): upgrade syndicate", current, len(migrations))
+		}
+		for v := current + 1; v <= len(migrations); v++ {
+			for _, stmt := range migrations[v-1] {
+				stmt = strings.ReplaceAll(stmt, "{{autoid}}", s.dialect.autoID)
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("migrate schema to version %d: %w", v, err)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO schema_version (version, applied_at) VALUES (?, ?)`), v, s.now().UnixNano()); err != nil {
+				return fmt.Errorf("record schema version %d: %w", v, err)
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,182 @@
+// Package store keeps articles, subscribers and the delivery ledger in a SQL
+// database. SQLite (modernc.org/sqlite, no cgo) is what runs today; the SQL
+// is kept portable (? placeholders rebound per dialect, TEXT and BIGINT
+// columns, times as unix nanoseconds) so that PostgreSQL can be added as a
+// second dialect without rewriting the queries.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"syndicate"
+)
+
+// busyTimeout is how long a SQLite connection waits for another writer (a
+// worker process, the CLI) to finish before giving up with SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
+
+// Store is the database of one syndicate installation. It is safe for
+// concurrent use, including by several processes sharing one SQLite file.
+type Store struct {
+	db      *sql.DB
+	dialect dialect
+
+	// Now returns the current time; tests replace it. Nil means time.Now.
+	Now func() time.Time
+}
+
+// Open opens the database named by url and brings its schema up to date.
+//
+// Accepted forms: "sqlite:PATH" (also "sqlite://PATH"), "sqlite::memory:"
+// for a private in-memory database, and a bare path ending in .db, .sqlite
+// or .sqlite3. A "postgres://" URL is recognised but not supported yet.
+func Open(ctx context.Context, url string) (*Store, error) {
+	path, err := sqlitePath(url)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", sqliteDSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	// One connection per process: SQLite allows one writer at a time anyway,
+	// an in-memory database exists only on the connection that made it, and
+	// a single connection means no two transactions of this process can
+	// deadlock on each other. Other processes are kept in line by BEGIN
+	// IMMEDIATE (the _txlock DSN parameter) and the busy timeout.
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	s := &Store{db: db, dialect: sqliteDialect}
+	if err := s.migrate(ctx); err != nil {
+		if cerr := db.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("close database: %w", cerr))
+		}
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+// Ping checks that the database answers, for readiness checks.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	return nil
+}
+
+// sqlitePath returns the file path (or ":memory:") named by a database URL.
+func sqlitePath(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	lower := strings.ToLower(raw)
+	switch {
+	case raw == "":
+		return "", syndicate.Errorf(syndicate.EINVALID, "database URL is empty")
+	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
+		// The URL is not repeated: it may carry a password.
+		return "", syndicate.Errorf(syndicate.EINVALID, "postgres is not supported yet; use a sqlite:PATH database URL")
+	case strings.HasPrefix(lower, "sqlite:"):
+		p := raw[len("sqlite:"):]
+		if strings.HasPrefix(p, "//") {
+			p = p[2:]
+		}
+		if p == "" {
+			return "", syndicate.Errorf(syndicate.EINVALID, "database URL %q names no file", raw)
+		}
+		return p, nil
+	case strings.HasSuffix(lower, ".db"), strings.HasSuffix(lower, ".sqlite"), strings.HasSuffix(lower, ".sqlite3"):
+		return raw, nil
+	}
+	scheme, _, found := strings.Cut(raw, "://")
+	if found {
+		return "", syndicate.Errorf(syndicate.EINVALID, "database URL scheme %q is not supported; use sqlite:PATH", scheme)
+	}
+	return "", syndicate.Errorf(syndicate.EINVALID, "database URL %q is not sqlite:PATH or a path ending in .db", raw)
+}
+
+// sqliteDSN builds the modernc.org/sqlite data source name for path. The
+// settings are DSN parameters rather than one-off PRAGMAs so that they also
+// apply to any connection database/sql opens later to replace a broken one.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	if path != ":memory:" {
+		// WAL lets the CLI read while a worker writes.
+		q.Add("_pragma", "journal_mode(WAL)")
+	}
+	// BEGIN IMMEDIATE takes the write lock when a transaction starts, so a
+	// transaction that reads and then writes never has to upgrade its lock
+	// (the upgrade fails at once with SQLITE_BUSY when another process has
+	// written in between, whatever the busy timeout).
+	q.Set("_txlock", "immediate")
+	// A file: URI so the path may hold '?' or '#'; those and '%' are escaped.
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + esc + "?" + q.Encode()
+}
+
+// write runs fn in a write transaction and commits it if fn returns nil.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
+			return errors.Join(err, fmt.Errorf("roll back: %w", rerr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// now returns the current time in UTC.
+func (s *Store) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Times are stored as unix nanoseconds (BIGINT): portable, compact and
+// ordered the same way as the times themselves. The zero time is stored as 0.
+
+// toNanos converts t for storage; it fails for times int64 nanoseconds
+// cannot hold (before 1678 or after 2262), except the zero time.
+func toNanos(t time.Time) (int64, error) {
+	if t.IsZero() {
+		return 0, nil
+	}
+	if t.Year() < 1678 || t.Year() > 2261 {
+		return 0, syndicate.Errorf(syndicate.EINVALID, "time %s is out of the supported range (1678 to 2261)", t.Format(time.RFC3339))
+	}
+	return t.UnixNano(), nil
+}
+
+// fromNanos reverses toNanos.
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}

@@ -1,0 +1,341 @@
+// Package syndicate holds the nouns of the newsletter and social-post
+// syndication service: articles, subscribers, digests, posts and the
+// deliveries that record every effect on the outside world, with their
+// validation rules and the error vocabulary shared by every layer.
+package syndicate
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits that bound hostile input.
+const (
+	MaxTitleLen   = 500     // bytes of a title
+	MaxSummaryLen = 5000    // bytes of a summary
+	MaxBodyLen    = 1 << 20 // bytes of an article body
+	MaxURLLen     = 2048    // bytes of a URL
+	MaxTags       = 30      // tags per article
+	MaxTagLen     = 64      // bytes per tag
+	MaxEmailLen   = 254     // RFC 5321 path limit
+	MaxNameLen    = 200     // bytes of a subscriber's name
+	MaxInputSize  = 2 << 20 // bytes of one article file
+)
+
+// Article is one published piece of writing.
+type Article struct {
+	ID          string    `json:"id"`
+	Title       string    `json:"title"`
+	URL         string    `json:"url"`
+	Author      string    `json:"author,omitempty"`
+	PublishedAt time.Time `json:"published_at"`
+	Tags        []string  `json:"tags"`
+	Summary     string    `json:"summary"` // the lede or an editor's summary, plain text
+	Image       string    `json:"image,omitempty"`
+	Body        string    `json:"body,omitempty"` // plain text, paragraphs separated by blank lines
+}
+
+// Validate reports the first problem that makes a an unusable article.
+func (a *Article) Validate() error {
+	switch {
+	case strings.TrimSpace(a.Title) == "":
+		return Errorf(EINVALID, "article has no title")
+	case len(a.Title) > MaxTitleLen:
+		return Errorf(EINVALID, "article title is longer than %d bytes", MaxTitleLen)
+	case strings.TrimSpace(a.URL) == "":
+		return Errorf(EINVALID, "article has no URL (give one with --url)")
+	case len(a.Summary) > MaxSummaryLen:
+		return Errorf(EINVALID, "article summary is longer than %d bytes", MaxSummaryLen)
+	case len(a.Body) > MaxBodyLen:
+		return Errorf(EINVALID, "article body is longer than %d bytes", MaxBodyLen)
+	case len(a.Tags) > MaxTags:
+		return Errorf(EINVALID, "article has more than %d tags", MaxTags)
+	}
+	for _, s := range []string{a.Title, a.Summary, a.Author, a.Body} {
+		if !utf8.ValidString(s) {
+			return Errorf(EINVALID, "article text is not valid UTF-8")
+		}
+	}
+	for _, t := range a.Tags {
+		if len(t) > MaxTagLen {
+			return Errorf(EINVALID, "article tag %q is longer than %d bytes", t[:16]+"…", MaxTagLen)
+		}
+	}
+	canon, err := CanonicalURL(a.URL)
+	if err != nil {
+		return err
+	}
+	if a.Image != "" {
+		if _, err := CanonicalURL(a.Image); err != nil {
+			return Errorf(EINVALID, "article image %q is not an http(s) URL", a.Image)
+		}
+	}
+	if a.ID != "" && a.ID != ArticleID(canon) {
+		return Errorf(EINVALID, "article id %q does not match its URL", a.ID)
+	}
+	return nil
+}
+
+// CanonicalURL returns raw in the form the article ID is derived from: an
+// absolute http(s) URL with scheme and host lowercased, the default port,
+// fragment and utm_* parameters dropped, and the remaining query sorted.
+func CanonicalURL(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if len(raw) > MaxURLLen {
+		return "", Errorf(EINVALID, "URL is longer than %d bytes", MaxURLLen)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (strings.ToLower(u.Scheme) != "http" && strings.ToLower(u.Scheme) != "https") {
+		return "", Errorf(EINVALID, "URL %q is not an absolute http(s) URL", raw)
+	}
+	if u.User != nil {
+		return "", Errorf(EINVALID, "URL %q must not carry a user name or password", raw)
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	u.Host = strings.ToLower(u.Host)
+	if (u.Scheme == "http" && strings.HasSuffix(u.Host, ":80")) || (u.Scheme == "https" && strings.HasSuffix(u.Host, ":443")) {
+		u.Host = u.Host[:strings.LastIndexByte(u.Host, ':')]
+	}
+	u.Fragment, u.RawFragment = "", ""
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.HasPrefix(strings.ToLower(k), "utm_") {
+			delete(q, k)
+		}
+	}
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	u.RawQuery = q.Encode() // Encode sorts by key
+	u.ForceQuery = false
+	return u.String(), nil
+}
+
+// ArticleID derives an article's ID from its canonical URL: the same URL
+// always gives the same ID, so publishing twice is one article.
+func ArticleID(canonicalURL string) string {
+	sum := sha256.Sum256([]byte(canonicalURL))
+	return "a_" + hex.EncodeToString(sum[:8])
+}
+
+// Frequency is how often a subscriber receives email.
+type Frequency string
+
+// The frequencies a subscriber can choose.
+const (
+	Instant Frequency = "instant"
+	Daily   Frequency = "daily"
+	Weekly  Frequency = "weekly"
+)
+
+// ParseFrequency returns the frequency named s; empty means instant.
+func ParseFrequency(s string) (Frequency, error) {
+	switch f := Frequency(strings.ToLower(strings.TrimSpace(s))); f {
+	case "":
+		return Instant, nil
+	case Instant, Daily, Weekly:
+		return f, nil
+	}
+	return "", Errorf(EINVALID, "frequency %q is not one of instant, daily, weekly", s)
+}
+
+// SubscriberStatus says whether a subscriber receives email.
+type SubscriberStatus string
+
+// Subscriber states; only active subscribers are sent to.
+const (
+	SubscriberActive       SubscriberStatus = "active"
+	SubscriberPending      SubscriberStatus = "pending"
+	SubscriberUnsubscribed SubscriberStatus = "unsubscribed"
+	SubscriberBounced      SubscriberStatus = "bounced"
+)
+
+// Subscriber is one person on the list.
+type Subscriber struct {
+	ID        int64            `json:"id"`
+	Email     string           `json:"email"`
+	Name      string           `json:"name"`
+	Frequency Frequency        `json:"frequency"`
+	Status    SubscriberStatus `json:"status"`
+	CreatedAt time.Time        `json:"created_at"`
+}
+
+// Validate checks the address, name and frequency, and normalises the
+// address's domain to lower case.
+func (s *Subscriber) Validate() error {
+	addr, err := NormalizeEmail(s.Email)
+	if err != nil {
+		return err
+	}
+	s.Email = addr
+	if len(s.Name) > MaxNameLen || !utf8.ValidString(s.Name) || strings.ContainsAny(s.Name, "\r\n\x00") {
+		return Errorf(EINVALID, "subscriber name for %s is too long or contains control characters", addr)
+	}
+	if s.Frequency == "" {
+		s.Frequency = Instant
+	}
+	if _, err := ParseFrequency(string(s.Frequency)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// NormalizeEmail checks that raw is one plain address (no display name, no
+// control characters) and returns it with its domain lowercased.
+func NormalizeEmail(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return "", Errorf(EINVALID, "email address is empty")
+	}
+	if len(s) > MaxEmailLen || strings.ContainsAny(s, "\r\n\x00<>\" ,;") {
+		return "", Errorf(EINVALID, "email address %q is not valid", raw)
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return "", Errorf(EINVALID, "email address %q is not valid", raw)
+	}
+	at := strings.LastIndexByte(s, '@')
+	local, domain := s[:at], strings.ToLower(s[at+1:])
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return "", Errorf(EINVALID, "email address %q has no valid domain", raw)
+	}
+	return local + "@" + domain, nil
+}
+
+// Channel names an outside system a delivery goes to.
+type Channel string
+
+// The channels.
+const (
+	ChannelEmail    Channel = "email"
+	ChannelX        Channel = "x"
+	ChannelMastodon Channel = "mastodon"
+	ChannelBluesky  Channel = "bluesky"
+	ChannelWebhook  Channel = "webhook"
+	ChannelOutbox   Channel = "outbox"
+)
+
+// SocialChannels are the channels that take one post per article, in the
+// order they are shown.
+var SocialChannels = []Channel{ChannelX, ChannelMastodon, ChannelBluesky, ChannelWebhook, ChannelOutbox}
+
+// ParseChannel returns the channel named s.
+func ParseChannel(s string) (Channel, error) {
+	c := Channel(strings.ToLower(strings.TrimSpace(s)))
+	if c == ChannelEmail {
+		return c, nil
+	}
+	for _, k := range SocialChannels {
+		if c == k {
+			return c, nil
+		}
+	}
+	return "", Errorf(EINVALID, "unknown channel %q", s)
+}
+
+// Post is the text of one article for one social channel.
+type Post struct {
+	ArticleID string  `json:"article_id,omitempty"`
+	Channel   Channel `json:"channel,omitempty"`
+	Text      string  `json:"text"`
+	Length    int     `json:"length"` // by the channel's own counting rule
+	Limit     int     `json:"limit"`
+}
+
+// Digest is one email sent to many subscribers: the articles of one
+// instant send, or those collected for a daily or weekly digest.
+type Digest struct {
+	ID         string    `json:"id"`
+	Frequency  Frequency `json:"frequency"`
+	ArticleIDs []string  `json:"article_ids"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// InstantDigestID is the ID of the instant email of one article.
+func InstantDigestID(articleID string) string { return articleID }
+
+// DeliveryStatus is where one delivery stands.
+type DeliveryStatus string
+
+// Delivery states. Sent, failed, unknown, duplicate and skipped are final.
+const (
+	StatusQueued    DeliveryStatus = "queued"
+	StatusSending   DeliveryStatus = "sending"
+	StatusSent      DeliveryStatus = "sent"
+	StatusFailed    DeliveryStatus = "failed"
+	StatusUnknown   DeliveryStatus = "unknown"   // outcome not known; an editor decides
+	StatusDuplicate DeliveryStatus = "duplicate" // the remote side already had it
+	StatusSkipped   DeliveryStatus = "skipped"   // nothing sent: the subscriber left before the send
+)
+
+// Final reports whether nothing more will happen to a delivery in this
+// status without an editor.
+func (s DeliveryStatus) Final() bool {
+	switch s {
+	case StatusSent, StatusFailed, StatusUnknown, StatusDuplicate, StatusSkipped:
+		return true
+	}
+	return false
+}
+
+// Delivery is one row of the delivery ledger: one effect on the outside
+// world, keyed by (Item, Channel, Subscriber).
+type Delivery struct {
+	ID         int64          `json:"id"`
+	Item       string         `json:"item"` // article ID, or digest ID for email
+	Channel    Channel        `json:"channel"`
+	Subscriber string         `json:"subscriber,omitempty"` // email address, email channel only
+	Status     DeliveryStatus `json:"status"`
+	Attempts   int            `json:"attempts"`
+	RemoteID   string         `json:"remote_id,omitempty"` // post id, or the Message-ID
+	Error      string         `json:"error,omitempty"`
+	CreatedAt  time.Time      `json:"created_at"`
+	UpdatedAt  time.Time      `json:"updated_at"`
+}
+
+// String names the delivery for logs and errors.
+func (d Delivery) String() string {
+	if d.Subscriber != "" {
+		return fmt.Sprintf("%s of %s to %s", d.Channel, d.Item, d.Subscriber)
+	}
+	return fmt.Sprintf("%s post of %s", d.Channel, d.Item)
+}
+
+// DeliveryKey identifies one row of the delivery ledger.
+type DeliveryKey struct {
+	Item       string
+	Channel    Channel
+	Subscriber string // email address for the email channel, "" otherwise
+}
+
+// Key returns the ledger key of d.
+func (d Delivery) Key() DeliveryKey {
+	return DeliveryKey{Item: d.Item, Channel: d.Channel, Subscriber: d.Subscriber}
+}
+
+// Message is one rendered email to one subscriber, ready for a mailer.
+type Message struct {
+	From              string // "Name <addr>" of the newsletter
+	To                string // the subscriber's address
+	ToName            string // the subscriber's name, may be empty
+	Subject           string
+	Text              string // the text/plain part, sent first
+	HTML              string // the text/html part
+	MessageID         string // "local@domain", without angle brackets; the same on every retry
+	Date              time.Time
+	ListID            string // RFC 2919 List-Id value, e.g. "Weekly News <news.example.com>"
+	UnsubscribeURL    string // https URL for List-Unsubscribe and its one-click POST
+	UnsubscribeMailto string // optional mailto: URL, also in List-Unsubscribe
+}
