@@ -1,0 +1,277 @@
+package article
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestScrapedText parses pages scraped to text, each from a different kind
+// of site, to show the heuristics do not depend on one site's wording.
+func TestScrapedText(t *testing.T) {
+	tests := []struct {
+		file     string
+		url      string // Options.URL
+		title    string
+		author   string
+		date     string // YYYY-MM-DD, "" for Now
+		wantURL  string
+		summary  string
+		tags     []string
+		paras    int      // paragraphs in the body
+		first    string   // the body's first paragraph starts with this
+		last     string   // the body's last paragraph ends with this
+		excluded []string // in none of title, summary and body
+	}{
+		{
+			file:    "winbuzzer-trump-cyber-unit.txt",
+			url:     "https://winbuzzer.com/2017/07/10/donald-trump-backs-plans-joint-cyber-unit-russia-xcxwbn/",
+			title:   "Donald Trump Backs down on Plans for Joint Cyber Unit with Russia",
+			author:  "Luke Jones",
+			wantURL: "https://winbuzzer.com/2017/07/10/donald-trump-backs-plans-joint-cyber-unit-russia-xcxwbn/",
+			summary: "The U.S. and Russia are often painted as cyber enemies, but that did not stop President Donald Trump from suggesting the two nations could open a joint cybersecurity division. After receiving criticism, the Commander and Chief backed down.",
+			paras:   12,
+			first:   "The U.S. and Russia are often painted",
+			last:    "“The fact that President Putin and I discussed a Cyber Security unit doesn't mean I think it can happen. It can't,” Trump said.",
+			excluded: []string{
+				"HomeWinBuzzer", "WinBuzzer News", "Recent News", "Luke has been writing about all things tech",
+				"Luke Jones", "Microsoft closely",
+			},
+		},
+		{
+			file:    "daily-planet-comet.txt",
+			url:     "https://dailyplanet.example/science/comet",
+			title:   "Astronomers Spot a Comet Heading for the Inner Solar System",
+			author:  "Jane Doe",
+			date:    "2024-03-03",
+			wantURL: "https://dailyplanet.example/science/comet",
+			summary: "Astronomers at the Mauna Kea observatory said on Tuesday that a newly found comet is on course to pass inside the orbit of Mars next spring.",
+			paras:   3,
+			first:   "Astronomers at the Mauna Kea",
+			last:    "who leads the team.",
+			excluded: []string{
+				"Skip to content", "The Daily Planet", "Home ›", "By Jane Doe", "Share", "Tweet", "Photo:",
+				"Advertisement", "Related", "Mars Rover", "Comments", "Leave a reply", "&amp;",
+			},
+		},
+		{
+			file:    "bean-weekly-coffee.txt",
+			url:     "https://beanweekly.example/brew",
+			title:   "How to Brew Better Coffee at Home",
+			author:  "Sam Carter",
+			date:    "2023-01-12",
+			wantURL: "https://beanweekly.example/brew",
+			summary: "Great coffee starts with fresh beans, ground just before you brew, and water that is hot but not boiling.",
+			tags:    []string{"coffee", "brewing", "how-to"},
+			paras:   4,
+			first:   "Great coffee starts",
+			last:    "will take you a long way.",
+			excluded: []string{
+				"Bean Weekly", "Subscribe", "Written by", "Published", "min read", "Tags:", "About the author",
+				"has written about food",
+			},
+		},
+		{
+			file:    "notes-slow-software.txt",
+			title:   "Slow Software Is a Choice",
+			wantURL: "https://notes.example.org/2024/05/slow-software",
+			summary: "Most of the programs we use every day are slower than the machines they run on have any reason to make them. The cause is rarely one big mistake; it is a thousand small decisions that each seemed harmless.",
+			paras:   2,
+			first:   "Most of the programs",
+			last:    "surprise you with the answer.",
+			excluded: []string{
+				"https://", "Share this", "Twitter", "Facebook", "Like this", "Loading",
+			},
+		},
+		{
+			file:    "field-notes-bees.txt",
+			url:     "https://fieldnotes.example/bees",
+			title:   "Why City Bees Are Thriving",
+			author:  "Jane Roe",
+			wantURL: "https://fieldnotes.example/bees",
+			summary: "The number of wild bee species recorded in city parks has doubled in a decade, according to a survey published this week.",
+			paras:   3,
+			first:   "The number of wild bee species",
+			last:    "the survey's lead author said.",
+			excluded: []string{
+				"Field Notes", "World", "Jane Roe", "science writer based in Leeds", "More from Science", "Owls",
+			},
+		},
+	}
+	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			a, err := ParseFile(samplePath(t, tt.file), Options{URL: tt.url, Now: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Title != tt.title {
+				t.Errorf("title = %q, want %q", a.Title, tt.title)
+			}
+			if a.Author != tt.author {
+				t.Errorf("author = %q, want %q", a.Author, tt.author)
+			}
+			if a.URL != tt.wantURL {
+				t.Errorf("url = %q, want %q", a.URL, tt.wantURL)
+			}
+			wantDate := now
+			if tt.date != "" {
+				wantDate, err = time.Parse("2006-01-02", tt.date)
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !a.PublishedAt.Equal(wantDate) {
+				t.Errorf("published at %v, want %v", a.PublishedAt, wantDate)
+			}
+			if a.Summary != tt.summary {
+				t.Errorf("summary = %q\nwant      %q", a.Summary, tt.summary)
+			}
+			if tt.tags == nil {
+				tt.tags = []string{}
+			}
+			if strings.Join(a.Tags, "|") != strings.Join(tt.tags, "|") {
+				t.Errorf("tags = %q, want %q", a.Tags, tt.tags)
+			}
+			paras := strings.Split(a.Body, "\n\n")
+			if len(paras) != tt.paras {
+				t.Errorf("body has %d paragraphs, want %d:\n%s", len(paras), tt.paras, a.Body)
+			}
+			if !strings.HasPrefix(paras[0], tt.first) {
+				t.Errorf("body starts %q, want %q", paras[0], tt.first)
+			}
+			if !strings.HasSuffix(paras[len(paras)-1], tt.last) {
+				t.Errorf("body ends %q, want %q", paras[len(paras)-1], tt.last)
+			}
+			for _, x := range tt.excluded {
+				for name, s := range map[string]string{"title": a.Title, "summary": a.Summary, "body": a.Body} {
+					if strings.Contains(s, x) {
+						t.Errorf("%s contains page furniture %q", name, x)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestScrapedTextTitleOverride(t *testing.T) {
+	// The page's own title is still recognised and kept out of the body.
+	a, err := ParseFile(samplePath(t, "winbuzzer-trump-cyber-unit.txt"), Options{URL: "https://winbuzzer.com/x", Title: "Trump and the Cyber Unit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Title != "Trump and the Cyber Unit" {
+		t.Errorf("title = %q", a.Title)
+	}
+	if strings.Contains(a.Body, "Backs down on Plans") {
+		t.Errorf("body repeats the page's title:\n%s", a.Body)
+	}
+	if !strings.HasPrefix(a.Summary, "The U.S. and Russia") {
+		t.Errorf("summary = %q", a.Summary)
+	}
+}
+
+func TestScrapedTextPieces(t *testing.T) {
+	bylines := []struct {
+		line, name string
+		ok         bool
+	}{
+		{"By Jane Doe", "Jane Doe", true},
+		{"By Jane Doe | March 3, 2024", "Jane Doe", true},
+		{"by Jean-Luc van der Berg, Staff Writer", "Jean-Luc van der Berg", true},
+		{"Written by Sam Carter and Ann Lee", "Sam Carter and Ann Lee", true},
+		{"Author: Ada Lovelace", "Ada Lovelace", true},
+		{"By Monday, the comet will be visible to the naked eye.", "", false},
+		{"By the way", "", false},
+		{"Bylines matter", "", false},
+	}
+	for _, b := range bylines {
+		name, ok := parseByline(b.line)
+		if name != b.name || ok != b.ok {
+			t.Errorf("parseByline(%q) = %q, %v; want %q, %v", b.line, name, ok, b.name, b.ok)
+		}
+	}
+	crumbs := map[string]bool{
+		"Home › Science › Space":        true,
+		"Home / World":                  true,
+		"HomeWinBuzzer NewsDonald":      true,
+		"You are here: Home":            true,
+		"News > Europe > France":        true,
+		"Homes for Sale Near the Coast": false,
+		"Home improvement tips":         false,
+	}
+	for l, want := range crumbs {
+		if got := isBreadcrumb(l); got != want {
+			t.Errorf("isBreadcrumb(%q) = %v, want %v", l, got, want)
+		}
+	}
+}
+
+func TestScrapedTextSmall(t *testing.T) {
+	tests := []struct {
+		name, in            string
+		title, author, body string
+		summary             string
+	}{
+		{
+			name:  "title and a short body",
+			in:    "Title\n\nshort body\n",
+			title: "Title", body: "short body", summary: "short body",
+		},
+		{
+			name: "breadcrumb with separators, byline with role, comments",
+			in: "Home > News > Big Story Today\nBig Story Today\nBy Ann Smith, Reporter\nUpdated 2 hours ago\n" +
+				"This is the lede of the article, and it is long enough to count.\nMore text here.\nComments\nNice!\n",
+			title: "Big Story Today", author: "Ann Smith",
+			body:    "This is the lede of the article, and it is long enough to count.\n\nMore text here.",
+			summary: "This is the lede of the article, and it is long enough to count.",
+		},
+		{
+			name:  "entities and tags in scraped lines",
+			in:    "Q&amp;A: Why <b>Rust</b>?\n<p>It&#8217;s the lede, and it <script>alert(1)</script>runs to more than eight words.</p>\n",
+			title: "Q&A: Why Rust?", body: "It’s the lede, and it runs to more than eight words.",
+			summary: "It’s the lede, and it runs to more than eight words.",
+		},
+		{
+			name:  "a paragraph with no title-like line before it",
+			in:    "This opening line is long enough and reads as a sentence of prose.\nA second line.\n",
+			title: "", // no title: error
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := Parse("page.txt", strings.NewReader(tt.in), Options{URL: "https://e.example/"})
+			if tt.title == "" {
+				if err == nil || !strings.Contains(err.Error(), "has no title") {
+					t.Fatalf("err = %v, want no title", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Title != tt.title || a.Author != tt.author || a.Body != tt.body || a.Summary != tt.summary {
+				t.Errorf("got title %q author %q summary %q body %q\nwant title %q author %q summary %q body %q",
+					a.Title, a.Author, a.Summary, a.Body, tt.title, tt.author, tt.summary, tt.body)
+			}
+		})
+	}
+}
+
+// sharedSamples is the project's shared folder of real scraped articles,
+// beside the checkout; it is read in place, not copied into the repository.
+const sharedSamples = "../../shared/samples/articles/"
+
+// samplePath finds a scraped page: the shared real sample, or one of the
+// synthetic pages in testdata.
+func samplePath(t *testing.T, name string) string {
+	t.Helper()
+	if _, err := os.Stat("testdata/" + name); err == nil {
+		return "testdata/" + name
+	}
+	if _, err := os.Stat(sharedSamples + name); err != nil {
+		t.Skipf("%s: shared samples are not beside the checkout", name)
+	}
+	return sharedSamples + name
+}
