@@ -52,6 +52,9 @@ files are (a new temporary folder, or --dir).`,
 }
 
 func (a *app) demo(dir, file string) error {
+	if a.logLevel == "info" {
+		a.logLevel = "warn" // the demo prints its own story; info logs would interleave
+	}
 	var (
 		art syndicate.Article
 		err error

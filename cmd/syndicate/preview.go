@@ -100,6 +100,7 @@ HTML part to a file to open in a browser.`,
 				out.Email.Subject, out.Email.HTML, out.Email.Text = m.Subject, m.HTML, m.Text
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false)
 				return enc.Encode(out)
 			}
 			fmt.Fprintf(a.stdout, "%s\n%s\n\n", art.Title, art.URL)

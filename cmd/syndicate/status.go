@@ -61,6 +61,7 @@ reason. --json prints the list of deliveries.`,
 				}
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false)
 				return enc.Encode(out)
 			}
 			a.printStatus(art, ds)

@@ -125,6 +125,7 @@ func (a *app) subscribersListCmd() *cobra.Command {
 					}
 					enc := json.NewEncoder(a.stdout)
 					enc.SetIndent("", "  ")
+					enc.SetEscapeHTML(false)
 					return enc.Encode(all)
 				}
 				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
