@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/mail"
 	"os"
@@ -290,5 +292,154 @@ func TestEndToEndWorkerKilledMidBatch(t *testing.T) {
 	}
 	if n := len(e.x.Posts()); n != 1 {
 		t.Errorf("X got %d posts, want 1", n)
+	}
+}
+
+// fail runs the binary expecting exit code 1 and returns stdout and stderr.
+func (e *e2e) fail(args ...string) (string, string) {
+	e.t.Helper()
+	var out, errb bytes.Buffer
+	c := e.cmd(args...)
+	c.Stdout, c.Stderr = &out, &errb
+	err := c.Run()
+	if c.ProcessState == nil || c.ProcessState.ExitCode() != 1 {
+		e.t.Fatalf("syndicate %s: %v, want exit code 1\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out.String(), errb.String())
+	}
+	return out.String(), errb.String()
+}
+
+func (e *e2e) xStatus(id string) statusRow {
+	e.t.Helper()
+	for _, r := range e.status(id) {
+		if r.Channel == "x" {
+			return r
+		}
+	}
+	e.t.Fatalf("no x delivery for %s", id)
+	return statusRow{}
+}
+
+// TestEndToEndXOutcomes drives each answer X can give through the real
+// binary and the fake X: a 429 waits for x-rate-limit-reset and posts once;
+// a 5xx leaves the post unknown, which retry refuses without --force; a 401
+// fails for good and makes publish --wait exit 1; duplicate content is final.
+func TestEndToEndXOutcomes(t *testing.T) {
+	e := newE2E(t, 3)
+	w := e.start("worker")
+
+	// 429: wait until the reset time, then post, once.
+	reset := fmt.Sprint(time.Now().Add(time.Second).Unix())
+	e.x.FailNext(429, `{"title":"Too Many Requests","detail":"Too Many Requests","status":429}`, map[string]string{"x-rate-limit-reset": reset})
+	e.run("publish", e.write("a.md", articleMD("Rate Limited Story", "https://news.example.com/rl")), "--wait")
+	if r := e.xStatus("https://news.example.com/rl"); r.Status != "sent" {
+		t.Errorf("after a 429 the post is %+v, want sent", r)
+	}
+	if n := len(e.x.Posts()); n != 1 {
+		t.Errorf("X has %d posts, want 1", n)
+	}
+
+	// 503 after sending: unknown, never re-posted without an editor.
+	e.x.FailNext(503, `{"title":"Service Unavailable"}`, nil)
+	path := e.write("b.md", articleMD("Unknown Outcome Story", "https://news.example.com/unknown"))
+	out, _ := e.fail("publish", path, "--wait")
+	if !strings.Contains(out, "x: 1/1 done, 1 not delivered") {
+		t.Errorf("publish --wait progress %q does not show the undelivered post", out)
+	}
+	if r := e.xStatus("https://news.example.com/unknown"); r.Status != "unknown" || !strings.Contains(r.Error, "503") {
+		t.Errorf("after a 503 the post is %+v, want unknown with the server's status", r)
+	}
+	_, stderr := e.fail("retry", "https://news.example.com/unknown", "--channel", "x")
+	if !strings.Contains(stderr, "--force") {
+		t.Errorf("retry of an unknown post said %q; want a refusal naming --force", stderr)
+	}
+	e.run("retry", "https://news.example.com/unknown", "--channel", "x", "--force")
+	e.run("publish", path, "--wait")
+	if r := e.xStatus("https://news.example.com/unknown"); r.Status != "sent" {
+		t.Errorf("after retry --force the post is %+v, want sent", r)
+	}
+
+	// 401: failed for good, with the reason, and --wait exits 1.
+	e.x.FailNext(401, `{"title":"Unauthorized","detail":"Unauthorized","status":401}`, nil)
+	e.fail("publish", e.write("c.md", articleMD("Bad Credentials Story", "https://news.example.com/auth")), "--wait")
+	if r := e.xStatus("https://news.example.com/auth"); r.Status != "failed" || !strings.Contains(r.Error, "Unauthorized") {
+		t.Errorf("after a 401 the post is %+v, want failed with X's reason", r)
+	}
+	status := e.run("status", "https://news.example.com/auth")
+	if !strings.Contains(status, "Unauthorized") {
+		t.Errorf("status does not show X's reason:\n%s", status)
+	}
+
+	// Duplicate content: final, not a failure.
+	e.x.FailNext(403, `{"detail":"You are not allowed to create a Tweet with duplicate content.","type":"about:blank","title":"Forbidden","status":403}`, nil)
+	e.run("publish", e.write("d.md", articleMD("Duplicate Story", "https://news.example.com/dup")), "--wait")
+	if r := e.xStatus("https://news.example.com/dup"); r.Status != "duplicate" {
+		t.Errorf("after a duplicate-content 403 the post is %+v, want duplicate", r)
+	}
+
+	// SIGTERM: the worker stops cleanly.
+	if err := w.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Wait(); err != nil {
+		t.Errorf("worker after SIGTERM: %v, want exit 0", err)
+	}
+	if n := len(e.x.Posts()); n != 2 {
+		t.Errorf("X has %d posts, want 2 (the rate-limited one and the forced retry)", n)
+	}
+}
+
+// TestEndToEndDryRun writes what would be sent and sends nothing.
+func TestEndToEndDryRun(t *testing.T) {
+	e := newE2E(t, 4, "SYNDICATE_OUTBOX_DIR=outbox")
+	e.addSubscribers(2)
+	out := e.run("publish", e.write("a.md", articleMD("Dry Run Story", "https://news.example.com/dry")), "--dry-run")
+	for _, f := range []string{"outbox/posts/x-", "outbox/posts/mastodon-", "outbox/posts/bluesky-", "outbox/mail"} {
+		if !strings.Contains(out, f) {
+			t.Errorf("dry run output does not name %s:\n%s", f, out)
+		}
+	}
+	matches, _ := filepath.Glob(filepath.Join(e.dir, "outbox/mail/*.eml"))
+	if len(matches) != 1 {
+		t.Errorf("dry run wrote %d emails, want 1 sample", len(matches))
+	}
+	if len(e.sink.Messages()) != 0 || e.x.Attempts() != 0 {
+		t.Error("dry run sent something")
+	}
+	if _, stderr := e.fail("status", "https://news.example.com/dry"); !strings.Contains(stderr, "no article") {
+		t.Errorf("dry run stored the article: status said %q", stderr)
+	}
+}
+
+// TestEndToEndServe runs the API and worker roles in one process: health
+// and readiness answer, a publish is delivered, SIGTERM stops it cleanly.
+func TestEndToEndServe(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	e := newE2E(t, 5, "SYNDICATE_HTTP_ADDR="+addr)
+	e.addSubscribers(3)
+	srv := e.start("serve", "--roles", "api,worker")
+	for _, path := range []string{"/healthz", "/readyz"} {
+		waitFor(t, path, func() bool {
+			resp, err := http.Get("http://" + addr + path)
+			if err != nil {
+				return false
+			}
+			resp.Body.Close()
+			return resp.StatusCode == http.StatusOK
+		})
+	}
+	e.run("publish", e.write("a.md", articleMD("Served Story", "https://news.example.com/served")), "--wait")
+	if n := len(e.received("Served Story")); n != 3 {
+		t.Errorf("%d subscribers got the email, want 3", n)
+	}
+	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Wait(); err != nil {
+		t.Errorf("serve after SIGTERM: %v, want exit 0", err)
 	}
 }

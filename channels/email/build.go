@@ -1,0 +1,186 @@
+package email
+
+import (
+	"fmt"
+	netmail "net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/wneessen/go-mail"
+
+	"syndicate"
+)
+
+// maxListUnsubscribe bounds the List-Unsubscribe value so that the header
+// stays within RFC 5322's 998-character line limit: go-mail writes it on one
+// line without folding.
+const maxListUnsubscribe = 900
+
+// messageIDPattern is a strict dot-atom local@domain: the ID is written
+// inside <> by go-mail, and anything looser could end the header early or
+// smuggle in another one.
+var messageIDPattern = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
+
+// listIDPattern is RFC 2919's List-Id: an optional phrase and a
+// <list-label.domain> identifier.
+var listIDPattern = regexp.MustCompile(`^([^<>]*\s)?<[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+>$`)
+
+// Build returns the go-mail message for m: multipart/alternative with the
+// text part first, and the headers a bulk sender must carry. It validates
+// every header value built from m and returns a Permanent *syndicate.SendError
+// naming the first bad one, because retrying the same message cannot help.
+// Display names and the subject are tidied (control characters and runs of
+// whitespace become one space) rather than refused: they come from people.
+func Build(m syndicate.Message) (*mail.Msg, error) {
+	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
+
+	from, err := netmail.ParseAddress(m.From)
+	if err != nil || hasControl(m.From) {
+		return nil, invalid("sender %q is not a valid address", m.From)
+	}
+	if _, err := syndicate.NormalizeEmail(from.Address); err != nil {
+		return nil, invalid("sender %q is not a valid address", m.From)
+	}
+	from.Name = oneLine(from.Name)
+	msg.FromMailAddress(from)
+
+	to, err := syndicate.NormalizeEmail(m.To)
+	if err != nil {
+		return nil, invalid("recipient %q is not a valid address", m.To)
+	}
+	msg.ToMailAddress(&netmail.Address{Name: oneLine(m.ToName), Address: to})
+
+	// go-mail Q-encodes a subject with control characters, so CR/LF could
+	// not start a new header anyway; collapsing keeps the subject readable.
+	msg.Subject(oneLine(m.Subject))
+
+	date := m.Date
+	if date.IsZero() {
+		// A missing date must not lose the email; the job normally sets it
+		// so that every retry carries the same one.
+		date = time.Now()
+	}
+	msg.SetDateWithValue(date)
+
+	// SetMessageIDWithValue writes the value between <> with no check.
+	if !messageIDPattern.MatchString(m.MessageID) || len(m.MessageID) > 250 {
+		return nil, invalid("message ID %q is not local@domain", m.MessageID)
+	}
+	msg.SetMessageIDWithValue(m.MessageID)
+
+	// SetListUnsubscribe and SetGenHeaderPreformatted write their values
+	// verbatim, unencoded and unfolded: a CR/LF would start a new header
+	// and a space or <> would break the URI list, so the URIs are checked
+	// here rather than trusted.
+	unsub, err := unsubscribeURL(m.UnsubscribeURL)
+	if err != nil {
+		return nil, err
+	}
+	uris := []string{unsub}
+	if m.UnsubscribeMailto != "" {
+		mailto, err := mailtoURL(m.UnsubscribeMailto)
+		if err != nil {
+			return nil, err
+		}
+		uris = append(uris, mailto)
+	}
+	if n := len(strings.Join(uris, ">, <")) + 2; n > maxListUnsubscribe {
+		return nil, invalid("List-Unsubscribe value is %d bytes, more than %d", n, maxListUnsubscribe)
+	}
+	msg.SetListUnsubscribe(uris...)
+	// RFC 8058 one-click, which Gmail and Yahoo require of bulk senders.
+	// Set as an ordinary header rather than with SetListUnsubscribePost:
+	// go-mail writes preformatted headers in map order, and with only one of
+	// them the written message is the same every time.
+	msg.SetGenHeader(mail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
+
+	if m.ListID != "" {
+		// List-Id goes through SetGenHeader, which would encode a CR/LF
+		// rather than write it, but a List-Id that is not RFC 2919 shape is
+		// a configuration mistake worth refusing loudly.
+		if hasControl(m.ListID) || !listIDPattern.MatchString(m.ListID) {
+			return nil, invalid("List-Id %q is not of the form Name <label.domain>", m.ListID)
+		}
+		msg.SetGenHeader("List-Id", m.ListID)
+	}
+	msg.SetBulk() // Precedence: bulk, X-Auto-Response-Suppress: All
+	msg.SetGenHeader("Auto-Submitted", "auto-generated")
+
+	switch {
+	case m.Text != "" && m.HTML != "":
+		msg.SetBodyString(mail.TypeTextPlain, m.Text)
+		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
+	case m.Text != "":
+		msg.SetBodyString(mail.TypeTextPlain, m.Text)
+	case m.HTML != "":
+		msg.SetBodyString(mail.TypeTextHTML, m.HTML)
+	default:
+		return nil, invalid("message %s has no body", m.MessageID)
+	}
+	return msg, nil
+}
+
+// unsubscribeURL checks the one-click unsubscribe URL: https (http only for
+// a local test server), and nothing that could break out of <…>.
+func unsubscribeURL(raw string) (string, error) {
+	if raw == "" {
+		return "", invalid("unsubscribe URL is missing")
+	}
+	if !headerSafe(raw) {
+		return "", invalid("unsubscribe URL %q contains spaces, <>, quotes or control characters", raw)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil {
+		return "", invalid("unsubscribe URL %q is not an absolute URL", raw)
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && (u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost" || u.Hostname() == "::1"):
+	default:
+		return "", invalid("unsubscribe URL %q is not https", raw)
+	}
+	return raw, nil
+}
+
+// mailtoURL checks the optional mailto: unsubscribe URI.
+func mailtoURL(raw string) (string, error) {
+	if !headerSafe(raw) {
+		return "", invalid("unsubscribe mailto %q contains spaces, <>, quotes or control characters", raw)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !strings.EqualFold(u.Scheme, "mailto") || u.Opaque == "" {
+		return "", invalid("unsubscribe mailto %q is not a mailto: URL", raw)
+	}
+	if _, err := syndicate.NormalizeEmail(u.Opaque); err != nil {
+		return "", invalid("unsubscribe mailto %q does not name one address", raw)
+	}
+	return raw, nil
+}
+
+// headerSafe reports whether s can sit verbatim inside <…> in a header.
+func headerSafe(s string) bool {
+	for _, r := range s {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune(`<>"\`, r) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// hasControl reports whether s holds a control character (CR, LF, NUL…).
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, unicode.IsControl) >= 0
+}
+
+// oneLine replaces control characters and runs of whitespace with single
+// spaces.
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+}
+
+func invalid(format string, args ...any) *syndicate.SendError {
+	return &syndicate.SendError{Outcome: syndicate.Permanent, Message: "invalid message: " + fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,270 @@
+// Package templates renders what syndicate sends: the subject, plain text
+// and HTML of an email. Defaults are embedded in the binary; a newsroom can
+// replace any of them by putting a file of the same name in an override
+// folder.
+//
+// Templates receive a View: the EmailData given to RenderEmail (its fields
+// are reachable directly, as .Brand, .Articles, .Subscriber…) plus a few
+// values worked out once in Go so that every template agrees on them
+// (.Digest, .Accent, .Preheader, .More). Besides the standard functions they
+// may call date, longdate, wrap, underline, lines, oneline and add1; see
+// funcs.
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	texttemplate "text/template"
+	"time"
+	"unicode/utf8"
+
+	"syndicate"
+)
+
+//go:embed default/*
+var defaults embed.FS
+
+// Names of the templates a Set holds; an override file must have one of
+// these names.
+const (
+	EmailSubject = "email.subject.tmpl" // text/template; the result is collapsed onto one line
+	EmailText    = "email.txt.tmpl"     // text/template; the text/plain part
+	EmailHTML    = "email.html.tmpl"    // html/template; the text/html part
+)
+
+// defaultAccent is the brand colour used when Brand.Color is empty or not a
+// plain CSS colour.
+const defaultAccent = "#1a56db"
+
+// Set is a loaded set of templates. It is safe for concurrent use.
+type Set struct {
+	subject *texttemplate.Template
+	text    *texttemplate.Template
+	html    *htmltemplate.Template
+}
+
+// New loads the embedded default templates, then replaces each one for
+// which dir holds a file of the same name. dir "" means no overrides. A
+// template that fails to parse is an error naming its file; other files in
+// dir are ignored, so the folder can hold templates of other packages.
+func New(dir string) (*Set, error) {
+	if dir != "" {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return nil, fmt.Errorf("template folder: %w", err)
+		}
+		if !fi.IsDir() {
+			return nil, fmt.Errorf("template folder %s is not a folder", dir)
+		}
+	}
+	var s Set
+	for _, name := range []string{EmailSubject, EmailText, EmailHTML} {
+		src, file, err := load(dir, name)
+		if err != nil {
+			return nil, err
+		}
+		switch name {
+		case EmailHTML:
+			s.html, err = htmltemplate.New(name).Funcs(funcs).Option("missingkey=error").Parse(src)
+		case EmailSubject:
+			s.subject, err = texttemplate.New(name).Funcs(funcs).Option("missingkey=error").Parse(src)
+		case EmailText:
+			s.text, err = texttemplate.New(name).Funcs(funcs).Option("missingkey=error").Parse(src)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", file, err)
+		}
+	}
+	return &s, nil
+}
+
+// load returns the source of template name, from dir if it has the file and
+// from the embedded defaults otherwise, and the file it came from.
+func load(dir, name string) (src, file string, err error) {
+	if dir != "" {
+		file = filepath.Join(dir, name)
+		b, err := os.ReadFile(file)
+		switch {
+		case err == nil:
+			if !utf8.Valid(b) {
+				return "", "", fmt.Errorf("parse template %s: not valid UTF-8", file)
+			}
+			return string(b), file, nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return "", "", fmt.Errorf("read template %s: %w", file, err)
+		}
+	}
+	file = "default/" + name
+	b, err := defaults.ReadFile(file)
+	if err != nil {
+		return "", "", fmt.Errorf("read embedded template %s: %w", file, err) // a build mistake
+	}
+	return string(b), file, nil
+}
+
+// Brand is what the newsletter says about itself in every email.
+type Brand struct {
+	Name    string // the newsletter's name
+	Address string // postal address, required in bulk email by CAN-SPAM and friends; may span lines
+	LogoURL string // optional https URL of a logo image
+	Color   string // optional accent colour: "#rgb", "#rrggbb" or a CSS colour name
+	BaseURL string // optional link for the newsletter's name and logo
+}
+
+// EmailData is everything an email is rendered from.
+type EmailData struct {
+	Brand          Brand
+	Frequency      syndicate.Frequency // instant, daily or weekly
+	Articles       []syndicate.Article // one for an instant email, newest first for digests
+	Subscriber     syndicate.Subscriber
+	UnsubscribeURL string
+	PreferencesURL string // may be empty
+	Date           time.Time
+}
+
+// Email is a rendered email.
+type Email struct{ Subject, Text, HTML string }
+
+// View is what the templates are executed with.
+type View struct {
+	EmailData
+	Digest    bool   // a daily or weekly digest rather than one instant article
+	Accent    string // Brand.Color if it is a plain CSS colour, a default otherwise
+	Preheader string // the inbox preview line: the first article's summary
+	More      int    // how many articles follow the first
+}
+
+// RenderEmail renders the subject, text and HTML of one email.
+func (s *Set) RenderEmail(d EmailData) (Email, error) {
+	if len(d.Articles) == 0 {
+		return Email{}, syndicate.Errorf(syndicate.EINVALID, "email has no articles")
+	}
+	v := View{
+		EmailData: d,
+		Digest:    d.Frequency == syndicate.Daily || d.Frequency == syndicate.Weekly,
+		Accent:    defaultAccent,
+		Preheader: strings.Join(strings.Fields(d.Articles[0].Summary), " "),
+		More:      len(d.Articles) - 1,
+	}
+	if cssColor.MatchString(d.Brand.Color) {
+		v.Accent = d.Brand.Color
+	}
+	var e Email
+	var b bytes.Buffer
+	if err := s.subject.Execute(&b, v); err != nil {
+		return Email{}, fmt.Errorf("render %s: %w", EmailSubject, err)
+	}
+	// The subject goes into a header: one line, no CR/LF, no runs of spaces.
+	e.Subject = strings.Join(strings.Fields(b.String()), " ")
+	b.Reset()
+	if err := s.text.Execute(&b, v); err != nil {
+		return Email{}, fmt.Errorf("render %s: %w", EmailText, err)
+	}
+	e.Text = tidyText(b.String())
+	b.Reset()
+	if err := s.html.Execute(&b, v); err != nil {
+		return Email{}, fmt.Errorf("render %s: %w", EmailHTML, err)
+	}
+	e.HTML = b.String()
+	return e, nil
+}
+
+// cssColor accepts colours that are safe and meaningful in an inline style.
+var cssColor = regexp.MustCompile(`^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|[a-zA-Z]{3,20})$`)
+
+var blankLines = regexp.MustCompile(`\n{3,}`)
+
+// tidyText lets the text template be written for readability: trailing
+// spaces go (except the "-- " signature separator), runs of blank lines
+// become one, and the text ends with one newline.
+func tidyText(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if l != "-- " {
+			lines[i] = strings.TrimRight(l, " \t")
+		}
+	}
+	s = blankLines.ReplaceAllString(strings.Join(lines, "\n"), "\n\n")
+	return strings.Trim(s, "\n") + "\n"
+}
+
+// funcs are the functions the templates may call besides the standard ones.
+var funcs = map[string]any{
+	// date formats an article's date: "2 Mar 2026".
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format("2 Jan 2006")
+	},
+	// longdate formats the date of an email: "Monday, 2 March 2026".
+	"longdate": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format("Monday, 2 January 2006")
+	},
+	"wrap": wrap,
+	// underline returns a rule as long as s, at most 72 runes.
+	"underline": func(s, with string) string { return strings.Repeat(with, min(utf8.RuneCountInString(s), 72)) },
+	// lines splits a multi-line value such as a postal address.
+	"lines": nonEmptyLines,
+	// oneline collapses all whitespace, newlines included, to single spaces.
+	"oneline": func(s string) string { return strings.Join(strings.Fields(s), " ") },
+	"add1":    func(i int) int { return i + 1 },
+}
+
+// wrap fills s into lines of at most width runes, each prefixed by indent
+// after the first. Words longer than width (URLs) are never broken.
+// Paragraphs (blank-line separated) are kept.
+func wrap(width int, indent, s string) string {
+	var out strings.Builder
+	paras := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n")
+	first := true
+	for _, p := range paras {
+		words := strings.Fields(p)
+		if len(words) == 0 {
+			continue
+		}
+		if !first {
+			out.WriteString("\n\n" + indent)
+		}
+		first = false
+		n := 0
+		for i, w := range words {
+			wl := utf8.RuneCountInString(w)
+			switch {
+			case i == 0:
+			case n+1+wl > width:
+				out.WriteString("\n" + indent)
+				n = 0
+			default:
+				out.WriteByte(' ')
+				n++
+			}
+			out.WriteString(w)
+			n += wl
+		}
+	}
+	return out.String()
+}
+
+// nonEmptyLines returns the trimmed, non-blank lines of s.
+func nonEmptyLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}

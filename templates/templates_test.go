@@ -1,0 +1,237 @@
+package templates
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"syndicate"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+
+var (
+	fixedDate = time.Date(2026, time.March, 2, 7, 0, 0, 0, time.UTC)
+	brand     = Brand{
+		Name:    "Harbour Town Gazette",
+		Address: "Harbour Town Gazette\n12 Quay Street\nHarbour Town HT1 2AB",
+		Color:   "#0b6e4f",
+		BaseURL: "https://news.example.com/",
+	}
+	subscriber = syndicate.Subscriber{ID: 7, Email: "ada@example.org", Name: "Ada", Frequency: syndicate.Daily, Status: syndicate.SubscriberActive}
+	articles   = []syndicate.Article{
+		{
+			ID:          "a_1",
+			Title:       "Council approves new harbour wall after decade of debate",
+			URL:         "https://news.example.com/2026/03/harbour-wall",
+			Author:      "Jane Doe",
+			PublishedAt: time.Date(2026, time.March, 1, 18, 30, 0, 0, time.UTC),
+			Summary:     "The £4m sea defence will be built in two phases, starting this autumn, after councillors voted 9–2 in favour on Sunday night. Residents of the old town say it is long overdue.",
+			Image:       "https://news.example.com/img/harbour-wall.jpg",
+		},
+		{
+			ID:          "a_2",
+			Title:       "Ferry timetable changes for spring",
+			URL:         "https://news.example.com/2026/03/ferry",
+			PublishedAt: time.Date(2026, time.March, 1, 9, 0, 0, 0, time.UTC),
+			Summary:     "Two extra sailings on Saturdays & a later last boat on Fridays.",
+		},
+		{
+			ID:          "a_3",
+			Title:       "Lifeboat crew rescues three kayakers",
+			URL:         "https://news.example.com/2026/02/lifeboat",
+			Author:      "Sam Lee",
+			PublishedAt: time.Date(2026, time.February, 28, 16, 0, 0, 0, time.UTC),
+			Summary:     "All three were brought ashore unhurt.",
+		},
+	}
+)
+
+func mustNew(t *testing.T, dir string) *Set {
+	t.Helper()
+	s, err := New(dir)
+	if err != nil {
+		t.Fatalf("New(%q): %v", dir, err)
+	}
+	return s
+}
+
+func instantData() EmailData {
+	return EmailData{
+		Brand:          brand,
+		Frequency:      syndicate.Instant,
+		Articles:       articles[:1],
+		Subscriber:     subscriber,
+		UnsubscribeURL: "https://news.example.com/u/tok123",
+		Date:           fixedDate,
+	}
+}
+
+func dailyData() EmailData {
+	return EmailData{
+		Brand:          brand,
+		Frequency:      syndicate.Daily,
+		Articles:       articles,
+		Subscriber:     subscriber,
+		UnsubscribeURL: "https://news.example.com/u/tok123",
+		PreferencesURL: "https://news.example.com/p/tok123",
+		Date:           fixedDate,
+	}
+}
+
+// golden renders the whole email into one file, so a reviewer sees subject,
+// text and HTML together.
+func golden(e Email) string {
+	return "Subject: " + e.Subject + "\n\n-- text --\n" + e.Text + "\n-- html --\n" + e.HTML
+}
+
+func TestGolden(t *testing.T) {
+	s := mustNew(t, "")
+	for _, tc := range []struct {
+		name string
+		data EmailData
+	}{
+		{"instant", instantData()},
+		{"daily", dailyData()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := s.RenderEmail(tc.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := golden(e)
+			file := filepath.Join("testdata", tc.name+".golden")
+			if *update {
+				if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatalf("%v (run go test ./templates -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("%s differs from %s (run go test ./templates -update if the change is intended)\ngot:\n%s", tc.name, file, got)
+			}
+		})
+	}
+}
+
+func TestSubjects(t *testing.T) {
+	s := mustNew(t, "")
+	d := dailyData()
+	d.Frequency = syndicate.Weekly
+	d.Articles = articles[:1]
+	e, err := s.RenderEmail(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Harbour Town Gazette weekly digest: Council approves new harbour wall after decade of debate"; e.Subject != want {
+		t.Errorf("subject of a one-article digest = %q, want %q", e.Subject, want)
+	}
+
+	d = instantData()
+	d.Articles = []syndicate.Article{articles[1]}
+	d.Articles[0].Title = "Line one\r\nBcc: victim@example.com\n\n  spaced\tout  "
+	e, err = s.RenderEmail(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Line one Bcc: victim@example.com spaced out"; e.Subject != want {
+		t.Errorf("subject = %q, want %q", e.Subject, want)
+	}
+}
+
+func TestNoArticles(t *testing.T) {
+	d := instantData()
+	d.Articles = nil
+	if _, err := mustNew(t, "").RenderEmail(d); err == nil {
+		t.Fatal("RenderEmail with no articles: no error")
+	}
+}
+
+func TestHostileArticleIsEscaped(t *testing.T) {
+	d := instantData()
+	d.Brand.Color = "red;background:url(javascript:alert(1))"
+	d.Articles = []syndicate.Article{{
+		Title:       "<script>alert(1)</script>",
+		Summary:     `"><img src=x onerror=alert(1)>`,
+		URL:         "javascript:alert(1)",
+		Author:      `<b onmouseover="alert(1)">Mallory</b>`,
+		Image:       `javascript:alert(2)`,
+		PublishedAt: fixedDate,
+	}}
+	e, err := mustNew(t, "").RenderEmail(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := strings.ToLower(e.HTML)
+	for _, bad := range []string{"<script", "<img src=x", `href="javascript:`, `src="javascript:`, "<b onmouseover", "url(javascript"} {
+		if strings.Contains(h, bad) {
+			t.Errorf("HTML contains %q", bad)
+		}
+	}
+	for _, want := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;", "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;", `href="#ZgotmplZ"`} {
+		if !strings.Contains(e.HTML, want) {
+			t.Errorf("HTML lacks escaped form %q", want)
+		}
+	}
+	if strings.ContainsAny(e.Subject, "\r\n") {
+		t.Errorf("subject has a line break: %q", e.Subject)
+	}
+}
+
+func TestOverrideReplacesTemplate(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, EmailSubject), []byte(`News for {{.Subscriber.Name}}: {{(index .Articles 0).Title}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A file for some other package's template is left alone.
+	if err := os.WriteFile(filepath.Join(dir, "post.x.tmpl"), []byte(`{{`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e, err := mustNew(t, dir).RenderEmail(instantData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "News for Ada: " + articles[0].Title; e.Subject != want {
+		t.Errorf("subject = %q, want %q from the override", e.Subject, want)
+	}
+	def, err := mustNew(t, "").RenderEmail(instantData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Text != def.Text || e.HTML != def.HTML {
+		t.Error("templates without an override file differ from the defaults")
+	}
+}
+
+func TestOverrideParseErrorNamesFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, EmailHTML)
+	if err := os.WriteFile(file, []byte(`<p>{{.Brand.Name</p>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := New(dir)
+	if err == nil || !strings.Contains(err.Error(), file) {
+		t.Fatalf("New with a broken %s: error %v, want one naming %s", EmailHTML, err, file)
+	}
+}
+
+func TestMissingFolder(t *testing.T) {
+	if _, err := New(filepath.Join(t.TempDir(), "nope")); err == nil {
+		t.Fatal("New with a missing folder: no error")
+	}
+}
+
+func TestWrap(t *testing.T) {
+	got := wrap(20, "  ", "one two three four five six seven https://example.com/a/very/long/url eight\n\nnew para")
+	want := "one two three four\n  five six seven\n  https://example.com/a/very/long/url\n  eight\n\n  new para"
+	if got != want {
+		t.Errorf("wrap =\n%s\nwant\n%s", got, want)
+	}
+}
