@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/wneessen/go-mail"
 
 	"syndicate"
 )
@@ -41,10 +40,9 @@ type Outbox struct {
 }
 
 // New returns an outbox writing under dir, which it creates (with its posts
-// and mail subdirectories) if need be. build renders emails; nil means a
-// built-in builder with the same headers as the email channel's, but the
-// program should pass the email channel's own builder so a dry run shows
-// exactly what would be sent.
+// and mail subdirectories) if need be. build renders emails: the email
+// channel's own builder, so a dry run shows exactly what would be sent; an
+// outbox with a nil build writes posts only.
 func New(dir string, build BuildFunc) (*Outbox, error) {
 	if strings.TrimSpace(dir) == "" {
 		return nil, syndicate.Errorf(syndicate.EINVALID, "outbox: directory is empty")
@@ -57,9 +55,6 @@ func New(dir string, build BuildFunc) (*Outbox, error) {
 		if err := os.MkdirAll(filepath.Join(abs, sub), 0o755); err != nil {
 			return nil, fmt.Errorf("outbox: create directory: %w", err)
 		}
-	}
-	if build == nil {
-		build = buildMessage
 	}
 	return &Outbox{dir: abs, build: build}, nil
 }
@@ -110,6 +105,9 @@ func (o *Outbox) Send(ctx context.Context, msgs []syndicate.Message, report func
 func (o *Outbox) send(m syndicate.Message) error {
 	if strings.TrimSpace(m.MessageID) == "" {
 		return &syndicate.SendError{Outcome: syndicate.Permanent, Message: fmt.Sprintf("message to %s has no Message-ID", m.To)}
+	}
+	if o.build == nil {
+		return &syndicate.SendError{Outcome: syndicate.Permanent, Message: "this outbox writes posts only: it has no email builder"}
 	}
 	w, err := o.build(m)
 	if err != nil {
@@ -195,72 +193,4 @@ func writeAtomic(path string, data []byte) (err error) {
 		return fmt.Errorf("rename to %s: %w", path, err)
 	}
 	return nil
-}
-
-// buildMessage is the built-in builder: the email channel's headers
-// (From, To, Subject, Date, Message-ID, List-Unsubscribe with its one-click
-// POST, List-Id) and a multipart/alternative body, text first, then HTML.
-func buildMessage(m syndicate.Message) (io.WriterTo, error) {
-	msg := mail.NewMsg()
-	if err := msg.From(m.From); err != nil {
-		return nil, fmt.Errorf("from %q: %w", m.From, err)
-	}
-	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
-		return nil, fmt.Errorf("to %q: %w", m.To, err)
-	}
-	if strings.ContainsAny(m.Subject, "\r\n") {
-		return nil, errors.New("subject contains a line break")
-	}
-	msg.Subject(m.Subject)
-	if m.Date.IsZero() {
-		msg.SetDate()
-	} else {
-		msg.SetDateWithValue(m.Date)
-	}
-	if !validMessageID(m.MessageID) {
-		return nil, fmt.Errorf("message id %q is not local@domain", m.MessageID)
-	}
-	msg.SetMessageIDWithValue(m.MessageID)
-	if m.UnsubscribeURL != "" {
-		var extra []string
-		if m.UnsubscribeMailto != "" {
-			if !strings.HasPrefix(m.UnsubscribeMailto, "mailto:") || strings.ContainsAny(m.UnsubscribeMailto, " \t\r\n<>,") {
-				return nil, fmt.Errorf("unsubscribe address %q is not a plain mailto: URL", m.UnsubscribeMailto)
-			}
-			extra = append(extra, m.UnsubscribeMailto)
-		}
-		// go-mail writes these values verbatim, so check what goes in.
-		if strings.ContainsAny(m.UnsubscribeURL, " \t\r\n<>,") {
-			return nil, fmt.Errorf("unsubscribe URL %q contains characters not allowed in List-Unsubscribe", m.UnsubscribeURL)
-		}
-		if err := msg.SetListUnsubscribeOneClick(m.UnsubscribeURL, extra...); err != nil {
-			return nil, fmt.Errorf("unsubscribe URL: %w", err)
-		}
-	}
-	if m.ListID != "" {
-		if strings.ContainsAny(m.ListID, "\r\n") {
-			return nil, errors.New("list id contains a line break")
-		}
-		msg.SetGenHeader(mail.Header("List-Id"), m.ListID)
-	}
-	msg.SetBodyString(mail.TypeTextPlain, m.Text)
-	if m.HTML != "" {
-		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
-	}
-	return msg, nil
-}
-
-// validMessageID accepts local@domain of printable ASCII without the
-// characters that would break out of <...> in the header.
-func validMessageID(id string) bool {
-	at := strings.LastIndexByte(id, '@')
-	if at <= 0 || at == len(id)-1 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; c <= ' ' || c >= 0x7f || c == '<' || c == '>' {
-			return false
-		}
-	}
-	return true
 }

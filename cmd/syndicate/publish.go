@@ -239,7 +239,7 @@ func (a *app) dryRun(cfg config.Config, art syndicate.Article) error {
 	if dir == "" {
 		dir = "outbox"
 	}
-	ob, err := outbox.New(dir, nil)
+	ob, err := outbox.New(dir, buildEmail)
 	if err != nil {
 		return err
 	}

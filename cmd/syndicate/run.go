@@ -157,7 +157,7 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer) (*job
 		h.Posters[syndicate.ChannelX] = xc
 	}
 	if cfg.OutboxDir != "" {
-		ob, err := outbox.New(cfg.OutboxDir, nil)
+		ob, err := outbox.New(cfg.OutboxDir, buildEmail)
 		if err != nil {
 			return nil, err
 		}
@@ -216,3 +216,7 @@ func splitList(s string) []string {
 	}
 	return out
 }
+
+// buildEmail is the email channel's builder, so the outbox writes exactly
+// what SMTP would carry.
+func buildEmail(m syndicate.Message) (io.WriterTo, error) { return email.Build(m) }
