@@ -1,0 +1,91 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Load("", false, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RedisURL != DefaultRedisURL || c.DatabaseURL != DefaultDatabaseURL || c.BatchSize != DefaultBatchSize || c.X.APIURL != DefaultXAPIURL {
+		t.Errorf("defaults not filled: %+v", c)
+	}
+	if c.X.Enabled() {
+		t.Error("X is on without credentials")
+	}
+}
+
+func TestEnvOverridesFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	if err := os.WriteFile(p, []byte("batch_size: 50\nretry_base: 2s\nx:\n  consumer_key: file-key\n  consumer_secret: s\n  access_token: t\n  access_secret: s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(p, true, env(map[string]string{"SYNDICATE_X_CONSUMER_KEY": "env-key", "SYNDICATE_BATCH_SIZE": "7"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.X.ConsumerKey != "env-key" || c.BatchSize != 7 || time.Duration(c.RetryBase) != 2*time.Second || !c.X.Enabled() {
+		t.Errorf("got %+v", c)
+	}
+}
+
+func TestEveryProblemAtOnce(t *testing.T) {
+	_, err := Load("", false, env(map[string]string{
+		"SYNDICATE_SMTP_URL":       "smtp://mail.example.com:587?tls=maybe",
+		"SYNDICATE_BATCH_SIZE":     "many",
+		"SYNDICATE_X_CONSUMER_KEY": "k",
+		"SYNDICATE_REDIS_URL":      "http://x",
+	}))
+	if err == nil {
+		t.Fatal("bad configuration accepted")
+	}
+	for _, want := range []string{"tls=\"maybe\"", "SYNDICATE_BATCH_SIZE", "x.consumer_secret is missing", "from is required", "secret is required", "redis_url"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestRedacted(t *testing.T) {
+	c, err := Load("", false, env(map[string]string{
+		"SYNDICATE_SMTP_URL": "smtp://u:pa55word@mail.example.com:587", "SYNDICATE_FROM": "N <n@example.com>",
+		"SYNDICATE_SECRET": "0123456789abcdef-secret", "SYNDICATE_BASE_URL": "https://n.example.com",
+		"SYNDICATE_DATABASE_URL": "postgres://app:dbpass@db/syndicate", "SYNDICATE_API_TOKEN": "tok-123",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := c.Redacted()
+	for _, secret := range []string{"pa55word", "0123456789abcdef-secret", "dbpass", "tok-123"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("Redacted shows %q:\n%s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "mail.example.com") {
+		t.Errorf("Redacted hides too much:\n%s", out)
+	}
+}
+
+func TestUnknownKeyInFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	if err := os.WriteFile(p, []byte("batchsize: 5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(p, true, env(nil)); err == nil || !strings.Contains(err.Error(), "batchsize") {
+		t.Errorf("unknown key: %v", err)
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "none.yaml"), false, env(nil)); err != nil {
+		t.Errorf("a missing default file is an error: %v", err)
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "none.yaml"), true, env(nil)); err == nil {
+		t.Error("a missing --config file is not an error")
+	}
+}
