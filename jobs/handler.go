@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 
@@ -386,13 +385,14 @@ func (h *Handler) emailResult(ctx context.Context, key syndicate.DeliveryKey, er
 
 // message renders the email of one item for one subscriber.
 func (h *Handler) message(p batchPayload, articles []syndicate.Article, sub syndicate.Subscriber) (syndicate.Message, error) {
-	unsub := UnsubscribeURL(h.Brand.BaseURL, h.Secret, sub.Email)
+	unsub := signed.UnsubscribeURL(h.Brand.BaseURL, h.Secret, sub.Email)
 	e, err := h.Templates.RenderEmail(templates.EmailData{
 		Brand:          h.Brand,
 		Frequency:      p.Frequency,
 		Articles:       articles,
 		Subscriber:     sub,
 		UnsubscribeURL: unsub,
+		PreferencesURL: signed.PreferencesURL(h.Brand.BaseURL, h.Secret, sub.Email),
 		Date:           h.now(),
 	})
 	if err != nil {
@@ -434,11 +434,6 @@ func ListID(name, domain string) string {
 		clean = "Newsletter"
 	}
 	return fmt.Sprintf("%s <newsletter.%s>", strings.TrimSpace(clean), domain)
-}
-
-// UnsubscribeURL is the signed one-click unsubscribe link of a subscriber.
-func UnsubscribeURL(baseURL, secret, email string) string {
-	return strings.TrimRight(baseURL, "/") + "/unsubscribe?token=" + url.QueryEscape(signed.Token(secret, "unsubscribe", strings.ToLower(email)))
 }
 
 func fromDomain(from string) string {

@@ -193,3 +193,24 @@ func scanSubscribers(rows *sql.Rows) ([]syndicate.Subscriber, error) {
 	}
 	return out, rows.Err()
 }
+
+// SetSubscriberFrequency sets how often the subscriber with the address
+// email is mailed; an ENOTFOUND error if there is none.
+func (s *Store) SetSubscriberFrequency(ctx context.Context, email string, freq syndicate.Frequency) error {
+	if _, err := syndicate.ParseFrequency(string(freq)); err != nil || freq == "" {
+		return syndicate.Errorf(syndicate.EINVALID, "frequency %q is not one of instant, daily, weekly", freq)
+	}
+	res, err := s.db.ExecContext(ctx, s.dialect.rebind(`UPDATE subscribers SET frequency = ?, updated_at = ? WHERE email_key = ?`),
+		string(freq), s.now().UnixNano(), emailKey(email))
+	if err != nil {
+		return fmt.Errorf("set frequency of subscriber %s to %s: %w", email, freq, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("set frequency of subscriber %s to %s: %w", email, freq, err)
+	}
+	if n == 0 {
+		return syndicate.Errorf(syndicate.ENOTFOUND, "subscriber %s not found", email)
+	}
+	return nil
+}

@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"strings"
 
-
 	"syndicate"
 )
 

@@ -18,6 +18,7 @@ import (
 	"syndicate/channels/outbox"
 	"syndicate/config"
 	"syndicate/jobs"
+	"syndicate/signed"
 	"syndicate/store"
 	"syndicate/templates"
 )
@@ -284,9 +285,9 @@ func sampleMessage(cfg config.Config, art syndicate.Article) (syndicate.Message,
 		from = b.Name + " <newsletter@example.com>"
 	}
 	sub := syndicate.Subscriber{ID: 1, Email: "reader@example.com", Name: "Reader", Frequency: syndicate.Instant, Status: syndicate.SubscriberActive}
-	unsub := jobs.UnsubscribeURL(b.BaseURL, secret, sub.Email)
+	unsub := signed.UnsubscribeURL(b.BaseURL, secret, sub.Email)
 	now := time.Now()
-	e, err := tpl.RenderEmail(templates.EmailData{Brand: b, Frequency: syndicate.Instant, Articles: []syndicate.Article{art}, Subscriber: sub, UnsubscribeURL: unsub, Date: now})
+	e, err := tpl.RenderEmail(templates.EmailData{Brand: b, Frequency: syndicate.Instant, Articles: []syndicate.Article{art}, Subscriber: sub, UnsubscribeURL: unsub, PreferencesURL: signed.PreferencesURL(b.BaseURL, secret, sub.Email), Date: now})
 	if err != nil {
 		return syndicate.Message{}, err
 	}
