@@ -266,10 +266,19 @@ type Digest struct {
 // InstantDigestID is the ID of the instant email of one article.
 func InstantDigestID(articleID string) string { return articleID }
 
+// DigestID names the digest of freq built for the time slot t (to the
+// second): a trigger that fires twice in one slot builds one digest.
+func DigestID(freq Frequency, t time.Time) string {
+	return "dg_" + string(freq) + "_" + t.UTC().Format("20060102T150405")
+}
+
+// IsDigestID reports whether id names a daily or weekly digest.
+func IsDigestID(id string) bool { return strings.HasPrefix(id, "dg_") }
+
 // DeliveryStatus is where one delivery stands.
 type DeliveryStatus string
 
-// Delivery states. Sent, failed, unknown, duplicate and skipped are final.
+// Delivery states. All but queued and sending are final.
 const (
 	StatusQueued    DeliveryStatus = "queued"
 	StatusSending   DeliveryStatus = "sending"
@@ -278,13 +287,14 @@ const (
 	StatusUnknown   DeliveryStatus = "unknown"   // outcome not known; an editor decides
 	StatusDuplicate DeliveryStatus = "duplicate" // the remote side already had it
 	StatusSkipped   DeliveryStatus = "skipped"   // nothing sent: the subscriber left before the send
+	StatusBounced   DeliveryStatus = "bounced"   // the address does not exist; the subscriber is suppressed
 )
 
 // Final reports whether nothing more will happen to a delivery in this
 // status without an editor.
 func (s DeliveryStatus) Final() bool {
 	switch s {
-	case StatusSent, StatusFailed, StatusUnknown, StatusDuplicate, StatusSkipped:
+	case StatusSent, StatusFailed, StatusUnknown, StatusDuplicate, StatusSkipped, StatusBounced:
 		return true
 	}
 	return false

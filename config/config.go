@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 )
 
@@ -44,7 +45,27 @@ type Config struct {
 	// RetryBase is the first retry delay; later ones double. Default 10s.
 	RetryBase Duration `yaml:"retry_base" env:"SYNDICATE_RETRY_BASE"`
 
-	Brand Brand `yaml:"brand"`
+	Brand   Brand   `yaml:"brand"`
+	Digests Digests `yaml:"digests"`
+	// UnsubscribeMailto, when set, is an address whose mail unsubscribes the
+	// sender; List-Unsubscribe then offers it after the https URL.
+	UnsubscribeMailto string `yaml:"unsubscribe_mailto" env:"SYNDICATE_UNSUBSCRIBE_MAILTO"`
+}
+
+// Digests says when the scheduler sends the daily and weekly digests.
+type Digests struct {
+	Daily    string `yaml:"daily" env:"SYNDICATE_DIGEST_DAILY"`   // cron spec; default "0 7 * * *"; "off" disables
+	Weekly   string `yaml:"weekly" env:"SYNDICATE_DIGEST_WEEKLY"` // cron spec; default "0 7 * * 1"; "off" disables
+	Timezone string `yaml:"timezone" env:"SYNDICATE_TIMEZONE"`    // IANA zone the specs are in; default UTC
+}
+
+// Location returns the time zone of the digest schedule.
+func (d Digests) Location() *time.Location {
+	loc, err := time.LoadLocation(d.Timezone)
+	if err != nil {
+		return time.UTC // check has reported it
+	}
+	return loc
 }
 
 // X holds the credentials of the X channel; it is on when all four are set.
@@ -195,6 +216,9 @@ func (c *Config) fillDefaults() {
 	def(&c.X.APIURL, DefaultXAPIURL)
 	def(&c.Bluesky.URL, DefaultBlueskyURL)
 	def(&c.Brand.Color, "#1a73e8")
+	def(&c.Digests.Daily, "0 7 * * *")
+	def(&c.Digests.Weekly, "0 7 * * 1")
+	def(&c.Digests.Timezone, "UTC")
 	if c.Brand.Name == "" {
 		if a, err := mail.ParseAddress(c.From); err == nil && a.Name != "" {
 			c.Brand.Name = a.Name
@@ -277,6 +301,22 @@ func (c *Config) check() []string {
 	}
 	if c.RetryBase < 0 {
 		add("retry_base must not be negative")
+	}
+	if _, err := time.LoadLocation(c.Digests.Timezone); err != nil {
+		add("digests.timezone %q is not a time zone like Europe/London", c.Digests.Timezone)
+	}
+	for name, spec := range map[string]string{"daily": c.Digests.Daily, "weekly": c.Digests.Weekly} {
+		if spec == "off" {
+			continue
+		}
+		if _, err := cron.ParseStandard(spec); err != nil {
+			add("digests.%s %q is not a cron spec like \"0 7 * * *\": %v", name, spec, err)
+		}
+	}
+	if c.UnsubscribeMailto != "" {
+		if a, err := mail.ParseAddress(c.UnsubscribeMailto); err != nil || a.Name != "" || a.Address != c.UnsubscribeMailto || strings.ContainsAny(c.UnsubscribeMailto, "?&<>,") {
+			add("unsubscribe_mailto %q is not a plain address", c.UnsubscribeMailto)
+		}
 	}
 	sort.Strings(p) // stable report: map iteration above is random
 	return p

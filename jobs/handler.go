@@ -56,8 +56,11 @@ type Handler struct {
 	Brand     templates.Brand // BaseURL is where unsubscribe links point
 	Secret    string          // signs unsubscribe links
 	BatchSize int             // emails per batch; zero means 200
-	MaxRetry  int             // retries of each task
-	Now       func() time.Time
+	// UnsubscribeMailto, when set, is an address that also unsubscribes
+	// (List-Unsubscribe carries it as a mailto: after the https URL).
+	UnsubscribeMailto string
+	MaxRetry          int // retries of each task
+	Now               func() time.Time
 }
 
 // Register adds the handlers to mux.
@@ -65,6 +68,8 @@ func (h *Handler) Register(mux *asynq.ServeMux) {
 	mux.HandleFunc(TypeArticlePublish, h.handlePublish)
 	mux.HandleFunc(TypePostSend, h.handlePost)
 	mux.HandleFunc(TypeEmailBatch, h.handleEmailBatch)
+	mux.HandleFunc(TypeDigestBuild, h.handleDigest)
+	mux.HandleFunc(TypeEmailConfirm, h.handleConfirm)
 }
 
 // Channels returns the enabled social channels in display order.
@@ -379,6 +384,7 @@ func (h *Handler) emailResult(ctx context.Context, key syndicate.DeliveryKey, er
 				h.log().Error("suppress bounced address", "to", key.Subscriber, "error", serr)
 			}
 		}
+		return syndicate.StatusBounced, err.Error()
 	}
 	return syndicate.StatusFailed, err.Error()
 }
@@ -399,17 +405,22 @@ func (h *Handler) message(p batchPayload, articles []syndicate.Article, sub synd
 		return syndicate.Message{}, fmt.Errorf("render email %s for %s: %w", p.Item, sub.Email, err)
 	}
 	domain := fromDomain(h.From)
+	mailto := ""
+	if h.UnsubscribeMailto != "" {
+		mailto = "mailto:" + h.UnsubscribeMailto + "?subject=unsubscribe"
+	}
 	return syndicate.Message{
-		From:           h.From,
-		To:             sub.Email,
-		ToName:         sub.Name,
-		Subject:        e.Subject,
-		Text:           e.Text,
-		HTML:           e.HTML,
-		MessageID:      MessageID(p.Item, sub.Email, domain),
-		Date:           h.now(),
-		ListID:         ListID(h.Brand.Name, domain),
-		UnsubscribeURL: unsub,
+		UnsubscribeMailto: mailto,
+		From:              h.From,
+		To:                sub.Email,
+		ToName:            sub.Name,
+		Subject:           e.Subject,
+		Text:              e.Text,
+		HTML:              e.HTML,
+		MessageID:         MessageID(p.Item, sub.Email, domain),
+		Date:              h.now(),
+		ListID:            ListID(h.Brand.Name, domain),
+		UnsubscribeURL:    unsub,
 	}, nil
 }
 

@@ -350,7 +350,7 @@ func TestEmailBatchResults(t *testing.T) {
 	}
 	ds, _ := f.st.Deliveries(ctx, f.art.ID)
 	want := map[string]syndicate.DeliveryStatus{
-		"r01@example.com": syndicate.StatusFailed, "r02@example.com": syndicate.StatusFailed,
+		"r01@example.com": syndicate.StatusBounced, "r02@example.com": syndicate.StatusFailed,
 		"r03@example.com": syndicate.StatusSent, "r04@example.com": syndicate.StatusSkipped,
 	}
 	for _, d := range ds {

@@ -21,6 +21,8 @@ const (
 	TypeArticlePublish = "article:publish"
 	TypePostSend       = "post:send"
 	TypeEmailBatch     = "email:batch"
+	TypeDigestBuild    = "digest:build"
+	TypeEmailConfirm   = "email:confirm"
 )
 
 // Queue names and their weights: posts and instant emails before bulk work.

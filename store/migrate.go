@@ -54,6 +54,19 @@ var migrations = [][]string{
 			UNIQUE (item, channel, subscriber_key)
 		)`,
 	},
+	{ // 2: digests
+		// A digest covers the articles stored in (since, until]; the next
+		// digest of the same frequency starts where this one ended.
+		`CREATE TABLE digests (
+			id          TEXT PRIMARY KEY,
+			frequency   TEXT NOT NULL,
+			article_ids TEXT NOT NULL,
+			since       BIGINT NOT NULL,
+			until       BIGINT NOT NULL,
+			created_at  BIGINT NOT NULL
+		)`,
+		`CREATE INDEX digests_frequency_until ON digests (frequency, until)`,
+	},
 }
 
 // migrate creates the schema or brings it up to date. It runs in one write

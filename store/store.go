@@ -56,7 +56,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 	s := &Store{db: db, dialect: sqliteDialect}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrateRetrying(ctx); err != nil {
 		if cerr := db.Close(); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("close database: %w", cerr))
 		}
@@ -65,7 +65,24 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	return s, nil
 }
 
-// Close closes the database.
+// migrateRetrying runs migrate, trying again a few times when SQLite says
+// the file is busy: while another process switches a new file to WAL,
+// SQLite can answer SQLITE_BUSY without waiting for the busy timeout.
+func (s *Store) migrateRetrying(ctx context.Context) error {
+	var err error
+	for attempt := 1; attempt <= 5; attempt++ {
+		if err = s.migrate(ctx); err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(time.Duration(attempt) * 50 * time.Millisecond):
+		}
+	}
+	return err
+}
+
 // Ping checks that the database answers, for readiness checks.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
@@ -74,6 +91,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Close closes the database.
 func (s *Store) Close() error {
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)

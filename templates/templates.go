@@ -38,6 +38,10 @@ const (
 	EmailSubject = "email.subject.tmpl" // text/template; the result is collapsed onto one line
 	EmailText    = "email.txt.tmpl"     // text/template; the text/plain part
 	EmailHTML    = "email.html.tmpl"    // html/template; the text/html part
+
+	ConfirmSubject = "confirm.subject.tmpl" // the double opt-in email: subject,
+	ConfirmText    = "confirm.txt.tmpl"     // text part
+	ConfirmHTML    = "confirm.html.tmpl"    // and HTML part
 )
 
 // defaultAccent is the brand colour used when Brand.Color is empty or not a
@@ -46,6 +50,11 @@ const defaultAccent = "#1a56db"
 
 // Set is a loaded set of templates. It is safe for concurrent use.
 type Set struct {
+	email, confirm triple
+}
+
+// triple is the subject, text and HTML templates of one kind of email.
+type triple struct {
 	subject *texttemplate.Template
 	text    *texttemplate.Template
 	html    *htmltemplate.Template
@@ -66,24 +75,81 @@ func New(dir string) (*Set, error) {
 		}
 	}
 	var s Set
-	for _, name := range []string{EmailSubject, EmailText, EmailHTML} {
-		src, file, err := load(dir, name)
-		if err != nil {
-			return nil, err
-		}
-		switch name {
-		case EmailHTML:
-			s.html, err = htmltemplate.New(name).Funcs(funcs).Option("missingkey=error").Parse(src)
-		case EmailSubject:
-			s.subject, err = texttemplate.New(name).Funcs(funcs).Option("missingkey=error").Parse(src)
-		case EmailText:
-			s.text, err = texttemplate.New(name).Funcs(funcs).Option("missingkey=error").Parse(src)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("parse template %s: %w", file, err)
-		}
+	var err error
+	if s.email, err = loadTriple(dir, EmailSubject, EmailText, EmailHTML); err != nil {
+		return nil, err
+	}
+	if s.confirm, err = loadTriple(dir, ConfirmSubject, ConfirmText, ConfirmHTML); err != nil {
+		return nil, err
 	}
 	return &s, nil
+}
+
+// loadTriple parses the three templates of one kind of email.
+func loadTriple(dir, subject, text, html string) (triple, error) {
+	var t triple
+	for _, name := range []string{subject, text, html} {
+		src, file, err := load(dir, name)
+		if err != nil {
+			return triple{}, err
+		}
+		switch name {
+		case html:
+			t.html, err = htmltemplate.New(name).Funcs(funcs).Option("missingkey=error").Parse(src)
+		case subject:
+			t.subject, err = texttemplate.New(name).Funcs(funcs).Option("missingkey=error").Parse(src)
+		case text:
+			t.text, err = texttemplate.New(name).Funcs(funcs).Option("missingkey=error").Parse(src)
+		}
+		if err != nil {
+			return triple{}, fmt.Errorf("parse template %s: %w", file, err)
+		}
+	}
+	return t, nil
+}
+
+// render executes one kind of email with v.
+func (t triple) render(v any) (Email, error) {
+	var e Email
+	var b bytes.Buffer
+	if err := t.subject.Execute(&b, v); err != nil {
+		return Email{}, fmt.Errorf("render %s: %w", t.subject.Name(), err)
+	}
+	// The subject goes into a header: one line, no CR/LF, no runs of spaces.
+	e.Subject = strings.Join(strings.Fields(b.String()), " ")
+	b.Reset()
+	if err := t.text.Execute(&b, v); err != nil {
+		return Email{}, fmt.Errorf("render %s: %w", t.text.Name(), err)
+	}
+	e.Text = tidyText(b.String())
+	b.Reset()
+	if err := t.html.Execute(&b, v); err != nil {
+		return Email{}, fmt.Errorf("render %s: %w", t.html.Name(), err)
+	}
+	e.HTML = b.String()
+	return e, nil
+}
+
+// ConfirmData is what the double opt-in email is rendered from.
+type ConfirmData struct {
+	Brand      Brand
+	Email      string // the address to confirm
+	ConfirmURL string
+}
+
+// ConfirmView is what the confirmation templates are executed with.
+type ConfirmView struct {
+	ConfirmData
+	Accent string
+}
+
+// RenderConfirm renders the email that asks a new subscriber to confirm.
+func (s *Set) RenderConfirm(d ConfirmData) (Email, error) {
+	v := ConfirmView{ConfirmData: d, Accent: defaultAccent}
+	if cssColor.MatchString(d.Brand.Color) {
+		v.Accent = d.Brand.Color
+	}
+	return s.confirm.render(v)
 }
 
 // load returns the source of template name, from dir if it has the file and
@@ -157,24 +223,7 @@ func (s *Set) RenderEmail(d EmailData) (Email, error) {
 	if cssColor.MatchString(d.Brand.Color) {
 		v.Accent = d.Brand.Color
 	}
-	var e Email
-	var b bytes.Buffer
-	if err := s.subject.Execute(&b, v); err != nil {
-		return Email{}, fmt.Errorf("render %s: %w", EmailSubject, err)
-	}
-	// The subject goes into a header: one line, no CR/LF, no runs of spaces.
-	e.Subject = strings.Join(strings.Fields(b.String()), " ")
-	b.Reset()
-	if err := s.text.Execute(&b, v); err != nil {
-		return Email{}, fmt.Errorf("render %s: %w", EmailText, err)
-	}
-	e.Text = tidyText(b.String())
-	b.Reset()
-	if err := s.html.Execute(&b, v); err != nil {
-		return Email{}, fmt.Errorf("render %s: %w", EmailHTML, err)
-	}
-	e.HTML = b.String()
-	return e, nil
+	return s.email.render(v)
 }
 
 // cssColor accepts colours that are safe and meaningful in an inline style.

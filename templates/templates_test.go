@@ -235,3 +235,29 @@ func TestWrap(t *testing.T) {
 		t.Errorf("wrap =\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestRenderConfirm(t *testing.T) {
+	s, err := New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := s.RenderConfirm(ConfirmData{
+		Brand:      Brand{Name: "Riverside <Daily>", Address: "1 Market Square"},
+		Email:      `eve"><script>@example.com`,
+		ConfirmURL: "https://news.example.com/confirm?token=abc.def",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Subject != "Confirm your subscription to Riverside <Daily>" {
+		t.Errorf("subject = %q", e.Subject)
+	}
+	if strings.Contains(e.HTML, "<script>") || strings.Contains(e.HTML, "<Daily>") {
+		t.Errorf("confirmation HTML is not escaped:\n%s", e.HTML)
+	}
+	for _, part := range []string{e.Text, e.HTML} {
+		if !strings.Contains(part, "https://news.example.com/confirm?token=abc.def") {
+			t.Errorf("part lacks the confirm link:\n%s", part)
+		}
+	}
+}

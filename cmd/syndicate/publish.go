@@ -214,7 +214,7 @@ func progress(ds []syndicate.Delivery) (line string, done bool, bad int) {
 		switch d.Status {
 		case syndicate.StatusSent, syndicate.StatusDuplicate, syndicate.StatusSkipped:
 			t.sent++
-		case syndicate.StatusFailed, syndicate.StatusUnknown:
+		case syndicate.StatusFailed, syndicate.StatusUnknown, syndicate.StatusBounced:
 			t.bad++
 			bad++
 		}

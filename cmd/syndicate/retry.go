@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -11,6 +13,7 @@ import (
 
 	"syndicate"
 	"syndicate/jobs"
+	"syndicate/store"
 )
 
 func (a *app) retryCmd() *cobra.Command {
@@ -19,13 +22,15 @@ func (a *app) retryCmd() *cobra.Command {
 		force   bool
 	)
 	c := &cobra.Command{
-		Use:   "retry ARTICLE",
-		Short: "Send again what failed for one article",
-		Long: `retry queues again every delivery of one article (ID or URL) that failed,
-optionally only those of one --channel. A post whose outcome is unknown
-(X has no idempotency key: it may have been posted) is sent again only with
---force, after an editor has checked that it is not there.`,
-		Args: args(1, "one article ID or URL"),
+		Use:   "retry ARTICLE|DIGEST",
+		Short: "Send again what failed for one article or digest",
+		Long: `retry queues again the deliveries of one article (ID or URL) or digest (ID)
+that failed, optionally only those of one --channel. Emails are resent only
+where the failure was temporary (the SMTP server said "try later" until the
+retries ran out): a refused or bounced address is not mailed again. A
+delivery whose outcome is unknown (X has no idempotency key: the post may
+exist) is sent again only with --force, after an editor has checked.`,
+		Args: args(1, "one article ID or URL, or a digest ID"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			var only syndicate.Channel
 			if channel != "" {
@@ -44,11 +49,11 @@ optionally only those of one --channel. A post whose outcome is unknown
 				return err
 			}
 			defer st.Close()
-			art, err := st.FindArticle(a.ctx, argv[0])
+			it, err := resolveItem(a.ctx, st, argv[0])
 			if err != nil {
 				return err
 			}
-			ds, err := st.Deliveries(a.ctx, art.ID)
+			ds, err := st.Deliveries(a.ctx, it.id)
 			if err != nil {
 				return err
 			}
@@ -62,6 +67,8 @@ optionally only those of one --channel. A post whose outcome is unknown
 					continue
 				}
 				switch {
+				case d.Status == syndicate.StatusFailed && d.Channel == syndicate.ChannelEmail && !temporary(d.Error):
+					continue // refused for good: resending would be refused again
 				case d.Status == syndicate.StatusFailed:
 				case d.Status == syndicate.StatusUnknown && force:
 				case d.Status == syndicate.StatusUnknown:
@@ -97,26 +104,26 @@ optionally only those of one --channel. A post whose outcome is unknown
 			round := "retry" + strconv.FormatInt(time.Now().UnixNano(), 36)
 			q := asynq.NewClientFromRedisClient(rc)
 			for _, ch := range posts {
-				if _, err := st.ResetDeliveries(a.ctx, art.ID, ch, statuses); err != nil {
+				if _, err := st.ResetDeliveries(a.ctx, it.id, ch, statuses); err != nil {
 					return err
 				}
-				t, opts := jobs.NewPostTask(art.ID, ch, cfg.MaxRetry)
-				opts = append(opts, asynq.TaskID("post:"+string(ch)+":"+art.ID+":"+round))
+				t, opts := jobs.NewPostTask(it.id, ch, cfg.MaxRetry)
+				opts = append(opts, asynq.TaskID("post:"+string(ch)+":"+it.id+":"+round))
 				if _, err := q.EnqueueContext(a.ctx, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-					return fmt.Errorf("queue %s post of %s: %w", ch, art.ID, err)
+					return fmt.Errorf("queue %s post of %s: %w", ch, it.id, err)
 				}
 				fmt.Fprintf(a.stdout, "queued the %s post again\n", ch)
 			}
 			if len(emails) > 0 {
-				if _, err := st.ResetDeliveries(a.ctx, art.ID, syndicate.ChannelEmail, statuses); err != nil {
+				if err := resetEmails(a.ctx, st, it.id, emails); err != nil {
 					return err
 				}
 				for i := 0; i < len(emails); i += cfg.BatchSize {
 					chunk := emails[i:min(i+cfg.BatchSize, len(emails))]
-					t, opts := jobs.NewEmailBatchTask(art.ID, syndicate.Instant, []string{art.ID}, int64(i), chunk, cfg.MaxRetry)
-					opts = append(opts, asynq.TaskID("email:"+art.ID+":"+round+":"+strconv.Itoa(i)))
+					t, opts := jobs.NewEmailBatchTask(it.id, it.freq, it.articles, int64(i), chunk, cfg.MaxRetry)
+					opts = append(opts, asynq.TaskID("email:"+it.id+":"+round+":"+strconv.Itoa(i)))
 					if _, err := q.EnqueueContext(a.ctx, t, opts...); err != nil {
-						return fmt.Errorf("queue emails of %s: %w", art.ID, err)
+						return fmt.Errorf("queue emails of %s: %w", it.id, err)
 					}
 				}
 				fmt.Fprintf(a.stdout, "queued %d emails again\n", len(emails))
@@ -127,4 +134,21 @@ optionally only those of one --channel. A post whose outcome is unknown
 	c.Flags().StringVar(&channel, "channel", "", "retry only this channel (x, email, outbox, …)")
 	c.Flags().BoolVar(&force, "force", false, "also resend deliveries whose outcome is unknown")
 	return c
+}
+
+// temporary reports whether a recorded error was a temporary one (the
+// ledger keeps the adapter's message, which starts with its outcome).
+func temporary(msg string) bool {
+	return strings.HasPrefix(msg, syndicate.Temporary.String()+" ") || strings.HasPrefix(msg, syndicate.Unknown.String()+" ")
+}
+
+// resetEmails puts the chosen email deliveries of item back to queued.
+func resetEmails(ctx context.Context, st *store.Store, item string, emails []string) error {
+	for _, e := range emails {
+		key := syndicate.DeliveryKey{Item: item, Channel: syndicate.ChannelEmail, Subscriber: e}
+		if err := st.FinishDelivery(ctx, key, syndicate.StatusQueued, "", "queued again by retry"); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -70,6 +70,7 @@ SYNDICATE_* environment variables; see the README.`,
 		a.previewCmd(),
 		a.statusCmd(),
 		a.retryCmd(),
+		a.sendCmd(),
 		a.subscribersCmd(),
 		a.configCmd(),
 	)
@@ -141,6 +142,8 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer) (*job
 		Secret:    cfg.Secret,
 		BatchSize: cfg.BatchSize,
 		MaxRetry:  cfg.MaxRetry,
+
+		UnsubscribeMailto: cfg.UnsubscribeMailto,
 	}
 	if cfg.X.Enabled() {
 		xc, err := x.New(x.Config{

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"syndicate"
+	"syndicate/store"
 )
 
 // deliveryJSON is one row of `status --json`.
@@ -27,12 +29,13 @@ type deliveryJSON struct {
 func (a *app) statusCmd() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "status ARTICLE",
-		Short: "Show who got what for one article",
-		Long: `status shows the delivery ledger of one article (its ID or URL): counts per
-channel and status, then every delivery that did not succeed with its
-reason. --json prints the list of deliveries.`,
-		Args: args(1, "one article ID or URL"),
+		Use:   "status ARTICLE|DIGEST",
+		Short: "Show who got what for one article or digest",
+		Long: `status shows the delivery ledger of one article (its ID or URL) or digest
+(its ID, dg_…): counts per channel and status (sent, failed, bounced,
+unknown, …), then every delivery that did not succeed with its reason (for
+email, the SMTP server's reply). --json prints the list of deliveries.`,
+		Args: args(1, "one article ID or URL, or a digest ID"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			cfg, err := a.config()
 			if err != nil {
@@ -43,11 +46,11 @@ reason. --json prints the list of deliveries.`,
 				return err
 			}
 			defer st.Close()
-			art, err := st.FindArticle(a.ctx, argv[0])
+			it, err := resolveItem(a.ctx, st, argv[0])
 			if err != nil {
 				return err
 			}
-			ds, err := st.Deliveries(a.ctx, art.ID)
+			ds, err := st.Deliveries(a.ctx, it.id)
 			if err != nil {
 				return err
 			}
@@ -64,7 +67,7 @@ reason. --json prints the list of deliveries.`,
 				enc.SetEscapeHTML(false)
 				return enc.Encode(out)
 			}
-			a.printStatus(art, ds)
+			a.printStatus(it, ds)
 			return nil
 		},
 	}
@@ -72,8 +75,8 @@ reason. --json prints the list of deliveries.`,
 	return c
 }
 
-func (a *app) printStatus(art syndicate.Article, ds []syndicate.Delivery) {
-	fmt.Fprintf(a.stdout, "%s %q\n%s\n\n", art.ID, art.Title, art.URL)
+func (a *app) printStatus(it item, ds []syndicate.Delivery) {
+	fmt.Fprintf(a.stdout, "%s\n\n", it.heading)
 	if len(ds) == 0 {
 		fmt.Fprintln(a.stdout, "no deliveries yet")
 		return
@@ -100,7 +103,7 @@ func (a *app) printStatus(art syndicate.Article, ds []syndicate.Delivery) {
 	tw.Flush()
 	var bad []syndicate.Delivery
 	for _, d := range ds {
-		if d.Status == syndicate.StatusFailed || d.Status == syndicate.StatusUnknown || (d.Error != "" && !d.Status.Final()) {
+		if d.Status == syndicate.StatusFailed || d.Status == syndicate.StatusUnknown || d.Status == syndicate.StatusBounced || (d.Error != "" && !d.Status.Final()) {
 			bad = append(bad, d)
 		}
 	}
@@ -115,4 +118,39 @@ func (a *app) printStatus(art syndicate.Article, ds []syndicate.Delivery) {
 		}
 		fmt.Fprintf(a.stdout, "  %s: %s (%d attempts): %s\n", who, d.Status, d.Attempts, d.Error)
 	}
+}
+
+// item is what status and retry act on: an article's posts and instant
+// email, or one digest.
+type item struct {
+	id       string
+	heading  string
+	freq     syndicate.Frequency
+	articles []string
+}
+
+// resolveItem finds an article by ID or URL, or a digest by ID.
+func resolveItem(ctx context.Context, st *store.Store, ref string) (item, error) {
+	if syndicate.IsDigestID(ref) {
+		d, err := st.Digest(ctx, ref)
+		if err != nil {
+			return item{}, err
+		}
+		return item{
+			id:       d.ID,
+			heading:  fmt.Sprintf("%s digest %s, %d articles", d.Frequency, d.ID, len(d.ArticleIDs)),
+			freq:     d.Frequency,
+			articles: d.ArticleIDs,
+		}, nil
+	}
+	art, err := st.FindArticle(ctx, ref)
+	if err != nil {
+		return item{}, err
+	}
+	return item{
+		id:       art.ID,
+		heading:  fmt.Sprintf("%s %q\n%s", art.ID, art.Title, art.URL),
+		freq:     syndicate.Instant,
+		articles: []string{art.ID},
+	}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
+	"syndicate"
 	"syndicate/config"
 	"syndicate/jobs"
 	"syndicate/store"
@@ -38,14 +40,19 @@ func (a *app) serveCmd() *cobra.Command {
 		Use:   "serve",
 		Short: "Run the HTTP API and the worker in one process",
 		Long: `serve runs the roles given with --roles in one process:
-  api     the HTTP server on SYNDICATE_HTTP_ADDR (GET /healthz, GET /readyz)
-  worker  the job worker (like "syndicate worker")`,
+  api        the HTTP server on SYNDICATE_HTTP_ADDR: /healthz, /readyz, and the
+             subscriber pages (one-click unsubscribe, preferences, sign-up
+             with double opt-in) that links in the emails point to
+  worker     the job worker (like "syndicate worker")
+  scheduler  enqueues the daily and weekly digests on their cron specs
+             (digests.daily, digests.weekly, in digests.timezone); running
+             it in several processes still sends each digest once`,
 		Args: args(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			rs := splitList(roles)
 			for _, r := range rs {
-				if r != "api" && r != "worker" {
-					return usagef("unknown role %q: roles are api, worker", r)
+				if r != "api" && r != "worker" && r != "scheduler" {
+					return usagef("unknown role %q: roles are api, worker, scheduler", r)
 				}
 			}
 			if len(rs) == 0 {
@@ -54,7 +61,7 @@ func (a *app) serveCmd() *cobra.Command {
 			return a.serve(rs)
 		},
 	}
-	c.Flags().StringVar(&roles, "roles", "api,worker", "comma-separated roles to run: api, worker")
+	c.Flags().StringVar(&roles, "roles", "api,worker,scheduler", "comma-separated roles to run: api, worker, scheduler")
 	return c
 }
 
@@ -83,6 +90,14 @@ func (a *app) serve(roles []string) error {
 		}
 		stops = append(stops, stop)
 		log.Info("worker started", "concurrency", cfg.Concurrency)
+	}
+	if slices.Contains(roles, "scheduler") {
+		stop, err := startScheduler(cfg, rc, log)
+		if err != nil {
+			return err
+		}
+		stops = append(stops, stop)
+		log.Info("scheduler started", "daily", cfg.Digests.Daily, "weekly", cfg.Digests.Weekly, "timezone", cfg.Digests.Timezone)
 	}
 	if slices.Contains(roles, "api") {
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -159,4 +174,36 @@ func routes(rc redis.UniversalClient, st *store.Store) http.Handler {
 		fmt.Fprintln(w, `{"status":"ready"}`)
 	})
 	return mux
+}
+
+// startScheduler registers the digest cron entries. A scheduler in each of
+// several processes is safe: each entry's task is Unique for the minute,
+// and a digest built in one minute leaves nothing new for another.
+func startScheduler(cfg config.Config, rc redis.UniversalClient, log *slog.Logger) (func(), error) {
+	s := asynq.NewSchedulerFromRedisClient(rc, &asynq.SchedulerOpts{
+		Location: cfg.Digests.Location(),
+		Logger:   asynqLogger{log},
+		LogLevel: asynq.WarnLevel,
+		PostEnqueueFunc: func(info *asynq.TaskInfo, err error) {
+			if err != nil && !errors.Is(err, asynq.ErrDuplicateTask) {
+				log.Error("schedule digest", "error", err)
+			}
+		},
+	})
+	for _, e := range []struct {
+		freq syndicate.Frequency
+		spec string
+	}{{syndicate.Daily, cfg.Digests.Daily}, {syndicate.Weekly, cfg.Digests.Weekly}} {
+		if e.spec == "off" {
+			continue
+		}
+		t, opts := jobs.NewScheduledDigestTask(e.freq, cfg.MaxRetry)
+		if _, err := s.Register(e.spec, t, opts...); err != nil {
+			return nil, fmt.Errorf("schedule the %s digest %q: %w", e.freq, e.spec, err)
+		}
+	}
+	if err := s.Start(); err != nil {
+		return nil, fmt.Errorf("start scheduler: %w", err)
+	}
+	return s.Shutdown, nil
 }

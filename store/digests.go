@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"syndicate"
+)
+
+// BuildDigest returns the digest id of freq, building it if it does not
+// exist yet: the articles stored since the last digest of freq ended (or,
+// for the first one, within window before now), newest first. When there
+// is no such article nothing is stored and the returned digest has no ID.
+//
+// It runs in one write transaction, so two triggers racing each other
+// cannot put the same article in two digests; and asking again for an ID
+// that was built returns the same digest, so a retried job resumes its
+// fan-out instead of finding nothing new.
+func (s *Store) BuildDigest(ctx context.Context, id string, freq syndicate.Frequency, now time.Time, window time.Duration) (syndicate.Digest, error) {
+	if freq != syndicate.Daily && freq != syndicate.Weekly {
+		return syndicate.Digest{}, syndicate.Errorf(syndicate.EINVALID, "digests are daily or weekly, not %q", freq)
+	}
+	var d syndicate.Digest
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		found, err := s.digest(ctx, tx, id)
+		if err == nil {
+			d = found
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		since := now.Add(-window).UnixNano()
+		var last sql.NullInt64
+		if err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT MAX(until) FROM digests WHERE frequency = ?`), string(freq)).Scan(&last); err != nil {
+			return fmt.Errorf("find the last %s digest: %w", freq, err)
+		}
+		if last.Valid {
+			since = last.Int64
+		}
+		until := now.UnixNano()
+		rows, err := tx.QueryContext(ctx, s.dialect.rebind(`SELECT id FROM articles
+			WHERE created_at > ? AND created_at <= ?
+			ORDER BY published_at DESC, created_at DESC, id`), since, until)
+		if err != nil {
+			return fmt.Errorf("collect articles: %w", err)
+		}
+		defer rows.Close()
+		var ids []string
+		for rows.Next() {
+			var a string
+			if err := rows.Scan(&a); err != nil {
+				return fmt.Errorf("collect articles: %w", err)
+			}
+			ids = append(ids, a)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("collect articles: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		b, err := json.Marshal(ids)
+		if err != nil {
+			return fmt.Errorf("encode article ids: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO digests (id, frequency, article_ids, since, until, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`), id, string(freq), string(b), since, until, s.now().UnixNano()); err != nil {
+			return fmt.Errorf("store digest: %w", err)
+		}
+		d = syndicate.Digest{ID: id, Frequency: freq, ArticleIDs: ids, CreatedAt: s.now()}
+		return nil
+	})
+	if err != nil {
+		return syndicate.Digest{}, fmt.Errorf("build digest %s: %w", id, err)
+	}
+	return d, nil
+}
+
+// Digest returns the digest with the given ID; an ENOTFOUND error if there
+// is none.
+func (s *Store) Digest(ctx context.Context, id string) (syndicate.Digest, error) {
+	d, err := s.digest(ctx, s.db, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return syndicate.Digest{}, syndicate.Errorf(syndicate.ENOTFOUND, "digest %s not found", id)
+	}
+	if err != nil {
+		return syndicate.Digest{}, fmt.Errorf("read digest %s: %w", id, err)
+	}
+	return d, nil
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *Store) digest(ctx context.Context, q querier, id string) (syndicate.Digest, error) {
+	var (
+		d         syndicate.Digest
+		freq, ids string
+		created   int64
+	)
+	err := q.QueryRowContext(ctx, s.dialect.rebind(`SELECT id, frequency, article_ids, created_at FROM digests WHERE id = ?`), id).
+		Scan(&d.ID, &freq, &ids, &created)
+	if err != nil {
+		return syndicate.Digest{}, err
+	}
+	if err := json.Unmarshal([]byte(ids), &d.ArticleIDs); err != nil {
+		return syndicate.Digest{}, fmt.Errorf("decode article ids of digest %s: %w", id, err)
+	}
+	d.Frequency, d.CreatedAt = syndicate.Frequency(freq), fromNanos(created)
+	return d, nil
+}
