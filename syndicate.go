@@ -252,6 +252,12 @@ type Post struct {
 	Text      string  `json:"text"`
 	Length    int     `json:"length"` // by the channel's own counting rule
 	Limit     int     `json:"limit"`
+	// Link is the article URL as it appears in Text (with any UTM
+	// parameters), for link cards and facets.
+	Link string `json:"link,omitempty"`
+	// Article is what the post is about, for adapters that send more than
+	// text (a link card's title, description and image; a webhook's body).
+	Article Article `json:"-"`
 }
 
 // Digest is one email sent to many subscribers: the articles of one

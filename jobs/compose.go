@@ -29,5 +29,5 @@ func Limits(ch syndicate.Channel) Limit {
 func ComposePost(a syndicate.Article, ch syndicate.Channel) syndicate.Post {
 	l := Limits(ch)
 	text := summary.Compose(a, summary.Options{Limit: l.Max, Count: l.Count, Hashtags: true})
-	return syndicate.Post{ArticleID: a.ID, Channel: ch, Text: text, Length: l.Count(text), Limit: l.Max}
+	return syndicate.Post{ArticleID: a.ID, Channel: ch, Text: text, Length: l.Count(text), Limit: l.Max, Link: a.URL, Article: a}
 }
