@@ -47,9 +47,22 @@ type Config struct {
 
 	Brand   Brand   `yaml:"brand"`
 	Digests Digests `yaml:"digests"`
+	SMTP    SMTP    `yaml:"smtp"`
 	// UnsubscribeMailto, when set, is an address whose mail unsubscribes the
 	// sender; List-Unsubscribe then offers it after the https URL.
 	UnsubscribeMailto string `yaml:"unsubscribe_mailto" env:"SYNDICATE_UNSUBSCRIBE_MAILTO"`
+}
+
+// SMTP tunes sending. The limits are per worker process: with N workers,
+// give each 1/N of what the relay allows.
+type SMTP struct {
+	Rate     float64 `yaml:"rate" env:"SYNDICATE_SMTP_RATE"`                       // messages per second; 0 = no limit
+	Burst    int     `yaml:"burst" env:"SYNDICATE_SMTP_BURST"`                     // messages at once before Rate applies; 0 = 1
+	MaxConns int     `yaml:"max_connections" env:"SYNDICATE_SMTP_MAX_CONNECTIONS"` // simultaneous connections; 0 = no limit
+	// DKIM signing, on when all three are set.
+	DKIMDomain   string `yaml:"dkim_domain" env:"SYNDICATE_DKIM_DOMAIN"`
+	DKIMSelector string `yaml:"dkim_selector" env:"SYNDICATE_DKIM_SELECTOR"`
+	DKIMKeyFile  string `yaml:"dkim_key_file" env:"SYNDICATE_DKIM_KEY_FILE"`
 }
 
 // Digests says when the scheduler sends the daily and weekly digests.
@@ -192,6 +205,13 @@ func applyEnv(v reflect.Value, getenv func(string) string) []string {
 				continue
 			}
 			fv.SetInt(int64(n))
+		case float64:
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s=%q is not a number", name, s))
+				continue
+			}
+			fv.SetFloat(f)
 		case Duration:
 			d, err := time.ParseDuration(s)
 			if err != nil {
@@ -317,6 +337,12 @@ func (c *Config) check() []string {
 		if a, err := mail.ParseAddress(c.UnsubscribeMailto); err != nil || a.Name != "" || a.Address != c.UnsubscribeMailto || strings.ContainsAny(c.UnsubscribeMailto, "?&<>,") {
 			add("unsubscribe_mailto %q is not a plain address", c.UnsubscribeMailto)
 		}
+	}
+	if c.SMTP.Rate < 0 || c.SMTP.Burst < 0 || c.SMTP.MaxConns < 0 {
+		add("smtp.rate, smtp.burst and smtp.max_connections must not be negative")
+	}
+	if d := c.SMTP; (d.DKIMDomain != "" || d.DKIMSelector != "" || d.DKIMKeyFile != "") && (d.DKIMDomain == "" || d.DKIMSelector == "" || d.DKIMKeyFile == "") {
+		add("smtp.dkim_domain, smtp.dkim_selector and smtp.dkim_key_file go together: set all three or none")
 	}
 	sort.Strings(p) // stable report: map iteration above is random
 	return p

@@ -29,8 +29,9 @@ type Sink struct {
 	// Delay is waited before each message is accepted, so a test can stop a
 	// worker in the middle of a batch.
 	Delay time.Duration
-	// Reject, when set, can refuse a recipient of message n (counted from 1
-	// across the sink's life) with an SMTP error.
+	// Reject, when set, can refuse the nth recipient the sink is offered
+	// (counted from 1 across its life, refused ones included) with an SMTP
+	// error.
 	Reject func(n int, rcpt string) error
 
 	dir  string
@@ -38,7 +39,8 @@ type Sink struct {
 	ln   net.Listener
 	mu   sync.Mutex
 	msgs []Message
-	n    int
+	n    int // messages accepted
+	rcpt int // recipients offered
 	sess int
 }
 
@@ -108,10 +110,11 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s := ss.sink
+	s.mu.Lock()
+	s.rcpt++
+	n := s.rcpt
+	s.mu.Unlock()
 	if s.Reject != nil {
-		s.mu.Lock()
-		n := s.n + 1
-		s.mu.Unlock()
 		if err := s.Reject(n, to); err != nil {
 			return err
 		}

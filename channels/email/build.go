@@ -145,10 +145,14 @@ func unsubscribeURL(raw string) (string, error) {
 	return raw, nil
 }
 
-// mailtoURL checks the optional mailto: unsubscribe URI.
+// mailtoURL checks the optional mailto: unsubscribe URI: one valid
+// address, and nothing that could break out of <…> or the URI list.
 func mailtoURL(raw string) (string, error) {
-	if !headerSafe(raw) {
-		return "", invalid("unsubscribe mailto %q contains spaces, <>, quotes or control characters", raw)
+	// A comma is legal inside <…>, but it also separates List-Unsubscribe
+	// URIs and mailto addresses, and receivers that split the header
+	// naively would unsubscribe someone else or no one.
+	if !headerSafe(raw) || strings.ContainsRune(raw, ',') {
+		return "", invalid("unsubscribe mailto %q contains spaces, commas, <>, quotes or control characters", raw)
 	}
 	u, err := url.Parse(raw)
 	if err != nil || !strings.EqualFold(u.Scheme, "mailto") || u.Opaque == "" {

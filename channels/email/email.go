@@ -1,10 +1,12 @@
 // Package email delivers rendered emails over SMTP with go-mail: one
 // connection per batch, each message's result reported as soon as it is
 // known, and every failure classified so the job layer knows whether to
-// retry, suppress the address or ask an editor.
+// retry, suppress the address or ask an editor. Messages may be DKIM
+// signed, paced and sent over a bounded number of connections.
 package email
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -18,11 +20,18 @@ import (
 	"time"
 
 	"github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 
 	"syndicate"
 )
 
-// Config says how to reach the SMTP server.
+// Config says how to reach the SMTP server and how hard to use it.
+//
+// Rate and MaxConns bound one Sender, that is one process: every Send of
+// the Sender (the batches a worker runs at once) shares them, but N worker
+// processes each have their own, so together they may send N times as
+// fast over N times as many connections. Divide the relay's limits by the
+// number of workers.
 type Config struct {
 	// URL is smtp://user:pass@host:port?tls=starttls|tls|none. The port
 	// defaults to 587 for starttls (the default), 465 for tls and 25 for
@@ -33,10 +42,24 @@ type Config struct {
 	Timeout time.Duration
 	// HELO is the name given in EHLO; empty means the host name.
 	HELO string
+	// Rate is how many messages per second the Sender starts, across all
+	// its concurrent Sends (a token bucket waited on before each message);
+	// zero means no limit.
+	Rate float64
+	// Burst is how many messages may go at once before Rate applies; zero
+	// means 1. It has no effect without Rate.
+	Burst int
+	// MaxConns is how many SMTP connections the Sender holds open at once,
+	// across all its concurrent Sends; a Send waits for a free one. Zero
+	// means no limit.
+	MaxConns int
+	// DKIM, when set, signs every message; see DKIMConfig.
+	DKIM *DKIMConfig
 }
 
 // Sender sends email over SMTP. It is safe for concurrent use; each Send
-// has its own connection.
+// has its own connection, and all Sends share the Sender's rate limit and
+// connection cap.
 type Sender struct {
 	host       string
 	port       int
@@ -45,6 +68,9 @@ type Sender struct {
 	skipVerify bool
 	timeout    time.Duration
 	helo       string
+	limit      limiter     // nil: no rate limit
+	slots      connSlots   // nil: no connection cap
+	dkim       *dkimSigner // nil: messages are not signed
 }
 
 // New checks c and returns a Sender; it does not connect.
@@ -110,21 +136,37 @@ func New(c Config) (*Sender, error) {
 	if strings.ContainsFunc(s.helo, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
 		return nil, fmt.Errorf("smtp HELO name %q contains spaces or control characters", s.helo)
 	}
+	if s.limit, err = newLimiter(c); err != nil {
+		return nil, err
+	}
+	if s.slots, err = newConnSlots(c); err != nil {
+		return nil, err
+	}
+	if c.DKIM != nil {
+		if s.dkim, err = newDKIMSigner(*c.DKIM); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
-// conn is one SMTP connection: the go-mail client and the network
-// connection under it, kept so a broken or cancelled connection can be cut
-// without waiting for a QUIT that will never be answered.
+// conn is one SMTP connection: go-mail's low-level client, which sends the
+// rendered (and signed) bytes as they are, and the network connection
+// under it, kept so a broken or cancelled connection can be cut without
+// waiting for a QUIT that will never be answered.
 type conn struct {
-	client *mail.Client
-	raw    net.Conn
-	stop   func() bool // stops the context watcher
+	smtp    *smtp.Client
+	raw     net.Conn
+	stop    func() bool // stops the context watcher
+	release func()      // frees the connection slot
 }
 
-// dial opens an authenticated connection.
+// dial takes a connection slot and opens an authenticated connection.
 func (s *Sender) dial(ctx context.Context) (*conn, error) {
-	c := &conn{}
+	if err := s.slots.acquire(ctx); err != nil {
+		return nil, err
+	}
+	c := &conn{release: s.slots.release}
 	addr := net.JoinHostPort(s.host, strconv.Itoa(s.port))
 	tlsConf := &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: s.skipVerify} // #nosec G402 -- only on request, for test servers
 	dialer := &net.Dialer{Timeout: s.timeout}
@@ -170,10 +212,14 @@ func (s *Sender) dial(ctx context.Context) (*conn, error) {
 	}
 	client, err := mail.NewClient(s.host, opts...)
 	if err != nil {
+		c.release()
 		return nil, fmt.Errorf("configure smtp client: %w", err)
 	}
-	c.client = client
-	if err := client.DialWithContext(ctx); err != nil {
+	// go-mail's Client dials, greets, starts TLS and logs in; the messages
+	// then go over its smtp.Client directly, because Client.Send renders a
+	// Msg itself and so cannot send bytes that were signed beforehand.
+	c.smtp, err = client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
 		// go-mail does not close the connection when EHLO, STARTTLS or AUTH
 		// fails after the dial.
 		if c.raw != nil {
@@ -181,6 +227,7 @@ func (s *Sender) dial(ctx context.Context) (*conn, error) {
 				err = errors.Join(err, cerr)
 			}
 		}
+		c.release()
 		return nil, err
 	}
 	// A cancelled ctx cuts the connection, so a command blocked on a slow
@@ -195,12 +242,13 @@ func (s *Sender) dial(ctx context.Context) (*conn, error) {
 }
 
 // close ends the connection: politely with QUIT if it is healthy, by
-// cutting it otherwise.
+// cutting it otherwise. Either way it frees the connection slot.
 func (c *conn) close(healthy bool) {
 	c.stop()
+	defer c.release()
 	if healthy {
-		if err := c.client.Close(); err == nil {
-			return
+		if err := c.smtp.Quit(); err == nil {
+			return // Quit closed the connection
 		}
 		// QUIT failed: every result is already reported, so all that is
 		// left is to release the socket.
@@ -213,18 +261,106 @@ func (c *conn) close(healthy bool) {
 	}
 }
 
+// step is a stage of one SMTP mail transaction; where a transaction
+// failed says whether the message can have been delivered.
+type step int
+
+const (
+	stepCheck   step = iota // NOOP: is the connection still alive?
+	stepMail                // MAIL FROM
+	stepRcpt                // RCPT TO
+	stepData                // the DATA command
+	stepContent             // writing the message
+	stepEnd                 // the final "." and the server's answer to it
+)
+
+// transact sends one message over c and returns the step that failed, if
+// any.
+func (c *conn) transact(ctx context.Context, timeout time.Duration, o *outgoing) (step, error) {
+	// One deadline for the whole message, as go-mail gives each Send.
+	if err := c.smtp.UpdateDeadline(timeout); err != nil {
+		return stepCheck, err
+	}
+	// Checked after the deadline is set: a ctx cancelled before this point
+	// would otherwise have its cut undone by UpdateDeadline.
+	if err := ctx.Err(); err != nil {
+		return stepCheck, err
+	}
+	if err := c.smtp.Noop(); err != nil {
+		return stepCheck, err
+	}
+	if err := c.smtp.Mail(o.from); err != nil {
+		return stepMail, err
+	}
+	if err := c.smtp.Rcpt(o.to); err != nil {
+		return stepRcpt, err
+	}
+	w, err := c.smtp.Data()
+	if err != nil {
+		return stepData, err
+	}
+	if _, err := w.Write(o.data); err != nil {
+		// Closing would send the final "." and could deliver a truncated
+		// message; the connection is cut instead.
+		return stepContent, err
+	}
+	if err := w.Close(); err != nil {
+		return stepEnd, err
+	}
+	return stepEnd, nil
+}
+
+// outgoing is one message ready for the wire.
+type outgoing struct {
+	from, to string // envelope addresses, in <>
+	data     []byte // the rendered message, signed if the Sender signs
+	err      error  // why the message cannot be sent; nil if it can
+}
+
+// prepare builds, renders and signs m. A message that cannot be built or
+// rendered fails Permanent; one that cannot be signed fails Temporary,
+// because that is the key's or the signer's fault, not the message's.
+func (s *Sender) prepare(m syndicate.Message) outgoing {
+	msg, err := Build(m)
+	if err != nil {
+		return outgoing{err: err}
+	}
+	from, err := msg.GetSender(false)
+	if err != nil {
+		return outgoing{err: &syndicate.SendError{Outcome: syndicate.Permanent, Message: "invalid message: " + err.Error(), Err: err}}
+	}
+	rcpts, err := msg.GetRecipients()
+	if err != nil || len(rcpts) != 1 {
+		return outgoing{err: &syndicate.SendError{Outcome: syndicate.Permanent, Message: fmt.Sprintf("invalid message: want one recipient, have %d", len(rcpts)), Err: err}}
+	}
+	var b bytes.Buffer
+	if _, err := msg.WriteTo(&b); err != nil {
+		return outgoing{err: &syndicate.SendError{Outcome: syndicate.Permanent, Message: "render message: " + err.Error(), Err: err}}
+	}
+	o := outgoing{from: from, to: rcpts[0], data: b.Bytes()}
+	if s.dkim != nil {
+		if o.data, err = s.dkim.sign(o.data); err != nil {
+			return outgoing{err: &syndicate.SendError{Outcome: syndicate.Temporary, Message: err.Error(), Err: err}}
+		}
+	}
+	return o
+}
+
 // Send delivers msgs over one SMTP connection and calls report(i, err)
 // exactly once for every message, in order, as soon as its result is known,
 // so the caller can record each before the next is sent. err is nil for a
 // delivered message and a *syndicate.SendError otherwise:
 //
 //   - Temporary: SMTP 4xx, or the connection could not be made or was lost
-//     before the message's content was sent;
+//     before the message's content was sent, or the message could not be
+//     DKIM signed;
 //   - Bounced: 5xx with enhanced code 5.1.1, or a "no such user" reply;
 //   - Permanent: other 5xx, or a message that fails Build;
 //   - Unknown: the connection was lost after the whole message was sent but
 //     before the server answered it.
 //
+// Before each message it waits for the Sender's rate limit, and before
+// connecting for a free connection slot; both waits end with ctx.
 // After a lost connection it reconnects once for the remaining messages;
 // if that fails too, the rest are reported Temporary. Send returns only
 // ctx's error, after reporting the unsent messages Temporary.
@@ -232,17 +368,16 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 	if len(msgs) == 0 {
 		return nil
 	}
-	// Build everything first so a broken message costs no connection, but
-	// report its failure in its turn.
-	built := make([]*mail.Msg, len(msgs))
-	buildErr := make([]error, len(msgs))
+	// Build, render and sign everything first so a broken message costs no
+	// connection, but report its failure in its turn.
+	out := make([]outgoing, len(msgs))
 	for i, m := range msgs {
-		built[i], buildErr[i] = Build(m)
+		out[i] = s.prepare(m)
 	}
 	rest := func(from int, err error) {
 		for j := from; j < len(msgs); j++ {
-			if buildErr[j] != nil {
-				report(j, buildErr[j])
+			if out[j].err != nil {
+				report(j, out[j].err)
 			} else {
 				report(j, err)
 			}
@@ -251,6 +386,7 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 
 	var c *conn
 	dials := 0
+	paced := -1 // the last message the rate limit was waited for
 	for i := 0; i < len(msgs); {
 		if err := ctx.Err(); err != nil {
 			if c != nil {
@@ -259,10 +395,27 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 			rest(i, &syndicate.SendError{Outcome: syndicate.Temporary, Message: "not sent: " + err.Error(), Err: err})
 			return err
 		}
-		if buildErr[i] != nil {
-			report(i, buildErr[i])
+		if out[i].err != nil {
+			report(i, out[i].err)
 			i++
 			continue
+		}
+		// Once per message: a resend after a lost connection is the same
+		// message, already paid for.
+		if s.limit != nil && paced != i {
+			if err := s.limit.Wait(ctx); err != nil {
+				if ctx.Err() != nil {
+					continue // reported by the check at the top of the loop
+				}
+				// The wait would outlast ctx's deadline: leave the rest to the
+				// retry rather than hold the connection until then.
+				if c != nil {
+					c.close(true)
+				}
+				rest(i, &syndicate.SendError{Outcome: syndicate.Temporary, Message: "not sent: rate limit: " + err.Error(), Err: err})
+				return nil
+			}
+			paced = i
 		}
 		if c == nil {
 			if dials == 2 {
@@ -281,10 +434,10 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 			}
 		}
 
-		err := c.client.Send(built[i])
-		if err != nil && ctx.Err() != nil && !built[i].IsDelivered() {
-			// The watcher cut the connection.
-			if failedAfterContent(err) {
+		st, err := c.transact(ctx, s.timeout, &out[i])
+		if err != nil && ctx.Err() != nil && !hasReply(err) {
+			// The watcher cut the connection (or ctx ended just before).
+			if st == stepEnd {
 				report(i, &syndicate.SendError{Outcome: syndicate.Unknown, Message: "cancelled while waiting for the server to accept the message: " + err.Error(), Err: err})
 				i++
 			}
@@ -292,7 +445,14 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 			c = nil
 			continue
 		}
-		res, broken, retry := classify(err, built[i])
+		res, broken, retry := classify(st, err)
+		if !broken {
+			// End the transaction, as go-mail does after every message. If
+			// even that fails, the next message needs a new connection.
+			if rerr := c.smtp.Reset(); rerr != nil {
+				broken = true
+			}
+		}
 		if broken {
 			c.close(false)
 			c = nil
@@ -320,64 +480,57 @@ func dialError(host string, port int, err error) *syndicate.SendError {
 	return se
 }
 
-// classify turns go-mail's result for one message into what it means for
-// the delivery. broken says the connection cannot be used again; retry
-// says nothing of the message reached the server, so sending it on a new
-// connection cannot duplicate it.
-func classify(err error, m *mail.Msg) (res error, broken, retry bool) {
+// hasReply reports whether err is the server's answer rather than a
+// broken connection.
+func hasReply(err error) bool {
+	var te *textproto.Error
+	return errors.As(err, &te)
+}
+
+// classify turns the result of one transaction, and the step it failed at,
+// into what it means for the delivery. broken says the connection cannot
+// be used again; retry says nothing of the message reached the server, so
+// sending it on a new connection cannot duplicate it.
+func classify(st step, err error) (res error, broken, retry bool) {
 	if err == nil {
 		return nil, false, false
 	}
-	if m.IsDelivered() {
-		// The server accepted the message; only the RSET after it failed.
-		// The next message's NOOP will find out whether the connection
-		// still works.
-		return nil, false, false
-	}
-	var se *mail.SendError
-	if !errors.As(err, &se) {
-		return &syndicate.SendError{Outcome: syndicate.Temporary, Message: err.Error(), Err: err}, true, false
-	}
-	code := se.ErrorCode()
-	text := se.Error()
-	switch {
-	case code >= 400 && code < 500:
-		return &syndicate.SendError{Outcome: syndicate.Temporary, Code: code, Message: text, Err: err}, false, false
-	case code >= 500:
-		out := syndicate.Permanent
-		if noSuchUser(se) {
-			out = syndicate.Bounced
+	var te *textproto.Error
+	if errors.As(err, &te) && st != stepCheck {
+		text := err.Error()
+		// 421: the server is closing the connection (RFC 5321 3.8).
+		broken = te.Code == 421
+		switch {
+		case te.Code >= 400 && te.Code < 500:
+			return &syndicate.SendError{Outcome: syndicate.Temporary, Code: te.Code, Message: text, Err: err}, broken, false
+		case te.Code >= 500:
+			out := syndicate.Permanent
+			if noSuchUser(te.Code, te.Msg) {
+				out = syndicate.Bounced
+			}
+			return &syndicate.SendError{Outcome: out, Code: te.Code, Message: text, Err: err}, false, false
 		}
-		return &syndicate.SendError{Outcome: out, Code: code, Message: text, Err: err}, false, false
 	}
-	// No SMTP reply: the connection broke, or go-mail failed locally.
-	switch se.Reason {
-	case mail.ErrGetSender, mail.ErrGetRcpts, mail.ErrNoUnencoded:
-		return &syndicate.SendError{Outcome: syndicate.Permanent, Message: text, Err: err}, false, false
-	case mail.ErrSMTPDataClose:
+	// No SMTP reply: the connection broke.
+	switch st {
+	case stepEnd:
 		// The whole message and its final "." were sent; the server may
 		// have queued it before the connection died.
-		return &syndicate.SendError{Outcome: syndicate.Unknown, Message: "connection lost before the server answered the message: " + text, Err: err}, true, false
-	case mail.ErrWriteContent:
+		return &syndicate.SendError{Outcome: syndicate.Unknown, Message: "connection lost before the server answered the message: " + err.Error(), Err: err}, true, false
+	case stepContent:
 		// Lost while the content was being written: the final "." was never
 		// sent, and a server must not deliver a message without it
 		// (RFC 5321 4.1.1.4), so nothing was delivered. Not resent in this
 		// batch in case the content itself is what fails to write.
-		return &syndicate.SendError{Outcome: syndicate.Temporary, Message: "connection lost while sending the message: " + text, Err: err}, true, false
+		return &syndicate.SendError{Outcome: syndicate.Temporary, Message: "connection lost while sending the message: " + err.Error(), Err: err}, true, false
 	}
-	// NOOP, MAIL, RCPT or DATA found the connection gone: nothing was sent.
-	return &syndicate.SendError{Outcome: syndicate.Temporary, Message: "connection lost before sending: " + text, Err: err}, true, true
-}
-
-// failedAfterContent reports whether err came once the whole message had
-// been sent, so that its fate is unknown.
-func failedAfterContent(err error) bool {
-	var se *mail.SendError
-	return errors.As(err, &se) && se.Reason == mail.ErrSMTPDataClose
+	// NOOP, MAIL, RCPT or DATA found the connection gone (a NOOP refused
+	// with a reply counts too): nothing was sent.
+	return &syndicate.SendError{Outcome: syndicate.Temporary, Message: "connection lost before sending: " + err.Error(), Err: err}, true, true
 }
 
 var (
-	enhancedCode = regexp.MustCompile(`\b[245]\.\d{1,3}\.\d{1,3}\b`)
+	enhancedCode = regexp.MustCompile(`^[245]\.\d{1,3}\.\d{1,3}\b`)
 	// noSuchUserText recognises servers that say the mailbox does not exist
 	// without an enhanced status code.
 	noSuchUserText = regexp.MustCompile(`(?i)no such (user|mailbox|recipient|address)|(user|recipient|mailbox) (unknown|not found|does not exist)|unknown (user|recipient|mailbox)`)
@@ -385,17 +538,11 @@ var (
 
 // noSuchUser reports whether a 5xx reply says the address does not exist:
 // enhanced code x.1.1, or the usual wording when there is none.
-func noSuchUser(se *mail.SendError) bool {
-	text := se.Error()
-	// go-mail appends the recipient and Message-ID; look only at the reply.
-	if i := strings.Index(text, ", affected "); i >= 0 {
-		text = text[:i]
+func noSuchUser(code int, text string) bool {
+	if code < 500 {
+		return false
 	}
-	esc := se.EnhancedStatusCode()
-	if esc == "" {
-		esc = enhancedCode.FindString(text)
-	}
-	if esc != "" {
+	if esc := enhancedCode.FindString(text); esc != "" {
 		return strings.HasSuffix(esc, ".1.1")
 	}
 	return noSuchUserText.MatchString(text)

@@ -446,22 +446,32 @@ func TestHeaderInjection(t *testing.T) {
 
 func TestBuildRejects(t *testing.T) {
 	for name, edit := range map[string]func(*syndicate.Message){
-		"message id with CRLF":     func(m *syndicate.Message) { m.MessageID = "a@b.com>\r\nX-Evil: 1" },
-		"message id without @":     func(m *syndicate.Message) { m.MessageID = "abc" },
-		"message id with brackets": func(m *syndicate.Message) { m.MessageID = "<a@b.com>" },
-		"http unsubscribe":         func(m *syndicate.Message) { m.UnsubscribeURL = "http://news.example.com/u" },
-		"javascript unsubscribe":   func(m *syndicate.Message) { m.UnsubscribeURL = "javascript:alert(1)" },
-		"unsubscribe with space":   func(m *syndicate.Message) { m.UnsubscribeURL = "https://news.example.com/u x" },
-		"unsubscribe with >":       func(m *syndicate.Message) { m.UnsubscribeURL = "https://news.example.com/u>, <https://evil.example" },
-		"missing unsubscribe":      func(m *syndicate.Message) { m.UnsubscribeURL = "" },
-		"long unsubscribe":         func(m *syndicate.Message) { m.UnsubscribeURL = "https://news.example.com/" + strings.Repeat("a", 1000) },
-		"mailto with CRLF":         func(m *syndicate.Message) { m.UnsubscribeMailto = "mailto:u@news.example.com\r\nX: 1" },
-		"mailto not mailto":        func(m *syndicate.Message) { m.UnsubscribeMailto = "https://news.example.com" },
-		"list id with LF":          func(m *syndicate.Message) { m.ListID = "News <news.example.com>\nX: 1" },
-		"list id without <>":       func(m *syndicate.Message) { m.ListID = "news.example.com" },
-		"bad recipient":            func(m *syndicate.Message) { m.To = "a@b.com\r\nRCPT TO:<c@d.com>" },
-		"bad sender":               func(m *syndicate.Message) { m.From = "Gazette <news@news.example.com>\r\nBcc: x@y.com" },
-		"no body":                  func(m *syndicate.Message) { m.Text, m.HTML = "", "" },
+		"message id with CRLF":      func(m *syndicate.Message) { m.MessageID = "a@b.com>\r\nX-Evil: 1" },
+		"message id without @":      func(m *syndicate.Message) { m.MessageID = "abc" },
+		"message id with brackets":  func(m *syndicate.Message) { m.MessageID = "<a@b.com>" },
+		"http unsubscribe":          func(m *syndicate.Message) { m.UnsubscribeURL = "http://news.example.com/u" },
+		"javascript unsubscribe":    func(m *syndicate.Message) { m.UnsubscribeURL = "javascript:alert(1)" },
+		"unsubscribe with space":    func(m *syndicate.Message) { m.UnsubscribeURL = "https://news.example.com/u x" },
+		"unsubscribe with >":        func(m *syndicate.Message) { m.UnsubscribeURL = "https://news.example.com/u>, <https://evil.example" },
+		"missing unsubscribe":       func(m *syndicate.Message) { m.UnsubscribeURL = "" },
+		"long unsubscribe":          func(m *syndicate.Message) { m.UnsubscribeURL = "https://news.example.com/" + strings.Repeat("a", 1000) },
+		"mailto with CRLF":          func(m *syndicate.Message) { m.UnsubscribeMailto = "mailto:u@news.example.com\r\nX: 1" },
+		"mailto not mailto":         func(m *syndicate.Message) { m.UnsubscribeMailto = "https://news.example.com" },
+		"mailto with LF":            func(m *syndicate.Message) { m.UnsubscribeMailto = "mailto:u@news.example.com\nX: 1" },
+		"mailto with space":         func(m *syndicate.Message) { m.UnsubscribeMailto = "mailto:un sub@news.example.com" },
+		"mailto with <>":            func(m *syndicate.Message) { m.UnsubscribeMailto = "mailto:<u@news.example.com>" },
+		"mailto closing >":          func(m *syndicate.Message) { m.UnsubscribeMailto = "mailto:u@news.example.com>, <https://evil.example" },
+		"mailto two addresses":      func(m *syndicate.Message) { m.UnsubscribeMailto = "mailto:u@news.example.com,v@news.example.com" },
+		"mailto comma in query":     func(m *syndicate.Message) { m.UnsubscribeMailto = "mailto:u@news.example.com?subject=a,b" },
+		"mailto without address":    func(m *syndicate.Message) { m.UnsubscribeMailto = "mailto:" },
+		"mailto bad address":        func(m *syndicate.Message) { m.UnsubscribeMailto = "mailto:not-an-address" },
+		"mailto without domain dot": func(m *syndicate.Message) { m.UnsubscribeMailto = "mailto:u@localhost" },
+		"mailto with slashes":       func(m *syndicate.Message) { m.UnsubscribeMailto = "mailto://u@news.example.com" },
+		"list id with LF":           func(m *syndicate.Message) { m.ListID = "News <news.example.com>\nX: 1" },
+		"list id without <>":        func(m *syndicate.Message) { m.ListID = "news.example.com" },
+		"bad recipient":             func(m *syndicate.Message) { m.To = "a@b.com\r\nRCPT TO:<c@d.com>" },
+		"bad sender":                func(m *syndicate.Message) { m.From = "Gazette <news@news.example.com>\r\nBcc: x@y.com" },
+		"no body":                   func(m *syndicate.Message) { m.Text, m.HTML = "", "" },
 	} {
 		t.Run(name, func(t *testing.T) {
 			m := message(1)
@@ -481,6 +491,20 @@ func TestBuildRejects(t *testing.T) {
 	if _, err := Build(m); err != nil {
 		t.Errorf("http unsubscribe URL on 127.0.0.1: %v", err)
 	}
+}
+
+func TestBuildMailtoUnsubscribe(t *testing.T) {
+	m := message(1)
+	m.UnsubscribeMailto = "mailto:unsubscribe+s1@news.example.com?subject=unsubscribe"
+	msg, err := Build(m)
+	if err != nil {
+		t.Fatalf("Build with mailto %q: %v", m.UnsubscribeMailto, err)
+	}
+	var b strings.Builder
+	if _, err := msg.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	checkMessage(t, []byte(b.String()), m)
 }
 
 func TestNewValidates(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,11 +34,18 @@ type testServer struct {
 	// may refuse a message or cut the connection (c) after reading it.
 	rcpt func(to string) error
 	data func(c *smtp.Conn, to []string, body []byte) error
+	// mail is called on every MAIL FROM, n counting them within the
+	// session; it may refuse the sender or cut the connection.
+	mail func(c *smtp.Conn, session, n int) error
 	// reset is called on every reset of a session (after each DATA and on
 	// RSET), n counting them within the session.
 	reset func(c *smtp.Conn, session, n int)
 	// user and pass, when set, make AUTH PLAIN required.
 	user, pass string
+
+	// open counts the connections the server holds; maxOpen is the most
+	// it ever held at once.
+	open, maxOpen atomic.Int64
 
 	mu       sync.Mutex
 	sessions int
@@ -70,7 +78,7 @@ func newTestServer(t *testing.T, setup func(*testServer)) *testServer {
 	}
 	ts.ln, ts.addr = ln, ln.Addr().String()
 	done := make(chan error, 1)
-	go func() { done <- ts.srv.Serve(ln) }()
+	go func() { done <- ts.srv.Serve(&countingListener{Listener: ln, ts: ts}) }()
 	t.Cleanup(func() {
 		if err := ts.srv.Close(); err != nil && !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			t.Errorf("close test smtp server: %v", err)
@@ -109,6 +117,7 @@ type session struct {
 	from     string
 	to       []string
 	resets   int
+	mails    int
 }
 
 func (s *session) Reset() {
@@ -124,6 +133,12 @@ func (s *session) Logout() error { return nil }
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	if s.ts.user != "" && s.authUser == "" {
 		return smtp.ErrAuthRequired
+	}
+	s.mails++
+	if s.ts.mail != nil {
+		if err := s.ts.mail(s.conn, s.id, s.mails); err != nil {
+			return err
+		}
 	}
 	s.from = from
 	return nil
@@ -169,4 +184,49 @@ func (s *authSession) Auth(string) (sasl.Server, error) {
 		s.authUser = user
 		return nil
 	}), nil
+}
+
+// countingListener keeps testServer.open and maxOpen. A connection counts
+// from the moment it is accepted until the server answers QUIT or the
+// connection closes: the 221 reply is the last thing the client waits for
+// before it frees its connection slot, so counting to the later close
+// would overlap with the client's next connection.
+type countingListener struct {
+	net.Listener
+	ts *testServer
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	n := l.ts.open.Add(1)
+	for {
+		m := l.ts.maxOpen.Load()
+		if n <= m || l.ts.maxOpen.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	return &countedConn{Conn: c, ts: l.ts}, nil
+}
+
+type countedConn struct {
+	net.Conn
+	ts   *testServer
+	done sync.Once
+}
+
+func (c *countedConn) end() { c.done.Do(func() { c.ts.open.Add(-1) }) }
+
+func (c *countedConn) Write(p []byte) (int, error) {
+	if bytes.HasPrefix(p, []byte("221 ")) {
+		c.end()
+	}
+	return c.Conn.Write(p)
+}
+
+func (c *countedConn) Close() error {
+	c.end()
+	return c.Conn.Close()
 }

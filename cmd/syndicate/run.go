@@ -167,7 +167,11 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer) (*job
 		h.Posters[syndicate.ChannelOutbox] = ob
 	}
 	if cfg.SMTPURL != "" {
-		m, err := email.New(email.Config{URL: cfg.SMTPURL})
+		ec := email.Config{URL: cfg.SMTPURL, Rate: cfg.SMTP.Rate, Burst: cfg.SMTP.Burst, MaxConns: cfg.SMTP.MaxConns}
+		if cfg.SMTP.DKIMKeyFile != "" {
+			ec.DKIM = &email.DKIMConfig{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile}
+		}
+		m, err := email.New(ec)
 		if err != nil {
 			return nil, err
 		}

@@ -18,6 +18,7 @@ import (
 	"syndicate/config"
 	"syndicate/jobs"
 	"syndicate/store"
+	"syndicate/web"
 )
 
 func (a *app) workerCmd() *cobra.Command {
@@ -104,7 +105,10 @@ func (a *app) serve(roles []string) error {
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 		}
-		srv := &http.Server{Handler: routes(rc, st), ReadHeaderTimeout: 10 * time.Second}
+		q := asynq.NewClientFromRedisClient(rc)
+		h := web.NewServer(web.Config{Name: cfg.Brand.Name, BaseURL: cfg.BaseURL, Secret: cfg.Secret, Log: log},
+			st, queueConfirmer{q: q, maxRetry: cfg.MaxRetry}, ready(rc, st))
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("http server stopped", "error", err)
@@ -150,30 +154,36 @@ func (a *app) startWorker(cfg config.Config, rc redis.UniversalClient, st *store
 	}, nil
 }
 
-// routes is the whole HTTP surface.
-func routes(rc redis.UniversalClient, st *store.Store) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintln(w, `{"status":"ok"}`)
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+// ready reports whether Redis and the database answer, for /readyz.
+func ready(rc redis.UniversalClient, st *store.Store) func(context.Context) error {
+	return func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
 		if err := rc.Ping(ctx).Err(); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintln(w, `{"error":"redis is not reachable"}`)
-			return
+			return syndicate.Errorf(syndicate.EINTERNAL, "redis is not reachable")
 		}
 		if err := st.Ping(ctx); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintln(w, `{"error":"database is not reachable"}`)
-			return
+			return syndicate.Errorf(syndicate.EINTERNAL, "database is not reachable")
 		}
-		fmt.Fprintln(w, `{"status":"ready"}`)
-	})
-	return mux
+		return nil
+	}
+}
+
+// queueConfirmer sends double opt-in emails through the queue, so they go
+// through the ledger and SMTP's retries like every other email.
+type queueConfirmer struct {
+	q        *asynq.Client
+	maxRetry int
+}
+
+// RequestConfirmation queues the confirmation email; the task's ID allows
+// one per address per hour, so the form cannot flood an inbox.
+func (c queueConfirmer) RequestConfirmation(ctx context.Context, email string) error {
+	t, opts := jobs.NewConfirmTask(email, time.Now(), c.maxRetry)
+	if _, err := c.q.EnqueueContext(ctx, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("queue the confirmation email: %w", err)
+	}
+	return nil
 }
 
 // startScheduler registers the digest cron entries. A scheduler in each of

@@ -1,0 +1,32 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+)
+
+// addRoutes is the whole HTTP surface of the package, in one place.
+//
+// The token pages take their token from the query (?token=…) on GET and
+// POST alike, so a form on a page posts to the URL it was served from, and
+// a mail provider's one-click POST (RFC 8058) hits the very same handler.
+func addRoutes(mux *http.ServeMux, log *slog.Logger, p *pages, st Store, conf Confirmer, ready func(context.Context) error) {
+	mux.Handle("GET /healthz", handleHealthz(log))
+	mux.Handle("GET /readyz", handleReadyz(log, ready))
+
+	mux.Handle("GET /subscribe", handleSubscribeForm(p))
+	mux.Handle("POST /subscribe", sameOrigin(log, p, handleSubscribe(log, p, st, conf)))
+	// A GET that changes state is the norm for confirmation links (mail
+	// clients open links with GET); POST is accepted for those that post.
+	mux.Handle("GET /confirm", handleConfirm(log, p, st))
+	mux.Handle("POST /confirm", handleConfirm(log, p, st))
+
+	mux.Handle("GET /unsubscribe", handleUnsubscribePage(p, st))
+	mux.Handle("POST /unsubscribe", handleUnsubscribe(log, p, st))
+	mux.Handle("GET /preferences", handlePreferencesPage(p, st))
+	mux.Handle("POST /preferences", handlePreferences(log, p, st))
+
+	// Anything else gets an HTML 404 with the same headers as the pages.
+	mux.Handle("/", handleNotFound(p))
+}
