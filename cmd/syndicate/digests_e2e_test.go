@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/mail"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -177,3 +178,68 @@ func TestEndToEndDigests(t *testing.T) {
 		}
 	}
 }
+
+// TestEndToEndDigestFailures: status of a digest shows sent, failed and
+// bounced with the SMTP server's reply; a bounced address is suppressed;
+// retry resends only the temporary failure.
+func TestEndToEndDigestFailures(t *testing.T) {
+	e := newE2E(t, 7, "SYNDICATE_MAX_RETRY=1",
+		"SYNDICATE_X_CONSUMER_KEY=", "SYNDICATE_X_CONSUMER_SECRET=", "SYNDICATE_X_ACCESS_TOKEN=", "SYNDICATE_X_ACCESS_SECRET=")
+	e.run("subscribers", "import", e.write("subs.csv", "email,frequency\nok@example.com,weekly\nlater@example.com,weekly\ngone@example.com,weekly\nrefused@example.com,weekly\n"))
+	accept := false
+	e.sink.Reject = func(_ int, rcpt string) error {
+		switch {
+		case rcpt == "later@example.com" && !accept:
+			return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 2, 2}, Message: "mailbox full"}
+		case rcpt == "gone@example.com":
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+		case rcpt == "refused@example.com":
+			return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "message refused"}
+		}
+		return nil
+	}
+	e.start("worker")
+	e.run("publish", e.write("a.md", articleMD("Weekly Story", "https://news.example.com/weekly")), "--wait")
+	out, _ := e.fail("send", "digest", "--frequency", "weekly", "--wait")
+	id := ""
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "digest dg_weekly_") {
+			id = strings.TrimPrefix(line, "digest ")
+		}
+	}
+	if id == "" {
+		t.Fatalf("send digest did not name the digest:\n%s", out)
+	}
+	status := e.run("status", id)
+	for _, want := range []string{"1 sent", "1 bounced", "2 failed", "gone@example.com: bounced", "no such user", "later@example.com: failed", "mailbox full", "refused@example.com: failed", "message refused"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("status %s lacks %q:\n%s", id, want, status)
+		}
+	}
+	if list := e.run("subscribers", "list"); !strings.Contains(list, "gone@example.com") || !regexpMatch(`gone@example\.com\s+weekly\s+bounced`, list) {
+		t.Errorf("the bounced address is not suppressed:\n%s", list)
+	}
+
+	accept = true
+	out = e.run("retry", id, "--wait")
+	if !strings.Contains(out, "queued 1 emails again") {
+		t.Errorf("retry said %q, want only the temporary failure queued", out)
+	}
+	got := map[string]int{}
+	for _, m := range e.sink.Messages() {
+		for _, to := range m.To {
+			got[to]++
+		}
+	}
+	want := map[string]int{"ok@example.com": 1, "later@example.com": 1}
+	for addr, n := range want {
+		if got[addr] != n {
+			t.Errorf("%s received %d digests, want %d", addr, got[addr], n)
+		}
+	}
+	if got["gone@example.com"]+got["refused@example.com"] != 0 {
+		t.Errorf("a refused or bounced address received mail: %v", got)
+	}
+}
+
+func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }

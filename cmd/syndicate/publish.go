@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -138,9 +139,9 @@ func enqueuePublish(ctx context.Context, rc redis.UniversalClient, st *store.Sto
 	return nil
 }
 
-// waitFor polls until the fan-out has run and every delivery of item is
-// final, printing progress when it changes.
-func (a *app) waitFor(rc redis.UniversalClient, st *store.Store, item string, timeout time.Duration) error {
+// waitFor polls until the fan-out has run and every delivery of item (of
+// those only keeps, when given) is final, printing progress when it changes.
+func (a *app) waitFor(rc redis.UniversalClient, st *store.Store, item string, timeout time.Duration, only ...func(syndicate.Delivery) bool) error {
 	ctx, cancel := context.WithTimeout(a.ctx, timeout)
 	defer cancel()
 	insp := asynq.NewInspectorFromRedisClient(rc)
@@ -152,6 +153,9 @@ func (a *app) waitFor(rc redis.UniversalClient, st *store.Store, item string, ti
 		ds, err := st.Deliveries(ctx, item)
 		if err != nil {
 			return err
+		}
+		for _, keep := range only {
+			ds = slices.DeleteFunc(ds, func(d syndicate.Delivery) bool { return !keep(d) })
 		}
 		line, done, failed := progress(ds)
 		if line != last {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,8 @@ func (a *app) retryCmd() *cobra.Command {
 	var (
 		channel string
 		force   bool
+		wait    bool
+		timeout time.Duration
 	)
 	c := &cobra.Command{
 		Use:   "retry ARTICLE|DIGEST",
@@ -128,11 +131,22 @@ exist) is sent again only with --force, after an editor has checked.`,
 				}
 				fmt.Fprintf(a.stdout, "queued %d emails again\n", len(emails))
 			}
-			return nil
+			if !wait {
+				return nil
+			}
+			retried := func(d syndicate.Delivery) bool {
+				if d.Channel == syndicate.ChannelEmail {
+					return slices.Contains(emails, d.Subscriber)
+				}
+				return slices.Contains(posts, d.Channel)
+			}
+			return a.waitFor(rc, st, it.id, timeout, retried)
 		},
 	}
 	c.Flags().StringVar(&channel, "channel", "", "retry only this channel (x, email, outbox, …)")
 	c.Flags().BoolVar(&force, "force", false, "also resend deliveries whose outcome is unknown")
+	c.Flags().BoolVar(&wait, "wait", false, "wait until the retried deliveries are final; exit 1 if any failed again")
+	c.Flags().DurationVar(&timeout, "timeout", 30*time.Minute, "with --wait, give up after this long")
 	return c
 }
 
