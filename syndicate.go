@@ -284,7 +284,7 @@ func IsDigestID(id string) bool { return strings.HasPrefix(id, "dg_") }
 // DeliveryStatus is where one delivery stands.
 type DeliveryStatus string
 
-// Delivery states. All but queued and sending are final.
+// Delivery states. All but queued, sending and deferred are final.
 const (
 	StatusQueued    DeliveryStatus = "queued"
 	StatusSending   DeliveryStatus = "sending"
@@ -294,6 +294,7 @@ const (
 	StatusDuplicate DeliveryStatus = "duplicate" // the remote side already had it
 	StatusSkipped   DeliveryStatus = "skipped"   // nothing sent: the subscriber left before the send
 	StatusBounced   DeliveryStatus = "bounced"   // the address does not exist; the subscriber is suppressed
+	StatusDeferred  DeliveryStatus = "deferred"  // held back by the channel's daily cap until the next day
 )
 
 // Final reports whether nothing more will happen to a delivery in this
@@ -305,6 +306,21 @@ func (s DeliveryStatus) Final() bool {
 	}
 	return false
 }
+
+// ChannelState is what the program last learnt about a channel's
+// credentials: "ok", or "needs_credentials" after the network refused them.
+type ChannelState struct {
+	Channel   Channel   `json:"channel"`
+	State     string    `json:"state"`
+	Reason    string    `json:"reason,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Channel states.
+const (
+	ChannelOK               = "ok"
+	ChannelNeedsCredentials = "needs_credentials"
+)
 
 // Delivery is one row of the delivery ledger: one effect on the outside
 // world, keyed by (Item, Channel, Subscriber).

@@ -34,7 +34,7 @@ func keyString(k syndicate.DeliveryKey) string {
 // validDeliveryStatus reports whether st is one of the known statuses.
 func validDeliveryStatus(st syndicate.DeliveryStatus) bool {
 	switch st {
-	case syndicate.StatusQueued, syndicate.StatusSending:
+	case syndicate.StatusQueued, syndicate.StatusSending, syndicate.StatusDeferred:
 		return true
 	}
 	return st.Final()

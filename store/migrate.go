@@ -67,6 +67,27 @@ var migrations = [][]string{
 		)`,
 		`CREATE INDEX digests_frequency_until ON digests (frequency, until)`,
 	},
+	{ // 3: channel states, daily post counts, webhook receipts
+		`CREATE TABLE channel_states (
+			channel    TEXT PRIMARY KEY,
+			state      TEXT NOT NULL,
+			reason     TEXT NOT NULL,
+			updated_at BIGINT NOT NULL
+		)`,
+		// post_counts holds the posts each channel has started per day, for
+		// max_posts_per_day.
+		`CREATE TABLE post_counts (
+			channel TEXT NOT NULL,
+			day     TEXT NOT NULL,
+			n       INTEGER NOT NULL,
+			PRIMARY KEY (channel, day)
+		)`,
+		`CREATE TABLE webhook_receipts (
+			delivery_id TEXT PRIMARY KEY,
+			remote_id   TEXT NOT NULL,
+			created_at  BIGINT NOT NULL
+		)`,
+	},
 }
 
 // migrate creates the schema or brings it up to date. It runs in one write
