@@ -36,6 +36,7 @@ type Config struct {
 	X        X        `yaml:"x"`
 	Mastodon Mastodon `yaml:"mastodon"`
 	Bluesky  Bluesky  `yaml:"bluesky"`
+	Webhook  Webhook  `yaml:"webhook"`
 
 	OutboxDir    string `yaml:"outbox_dir" env:"SYNDICATE_OUTBOX_DIR"`       // non-empty: the outbox channel writes here
 	TemplatesDir string `yaml:"templates_dir" env:"SYNDICATE_TEMPLATES_DIR"` // override folder; empty: embedded only
@@ -88,6 +89,10 @@ type X struct {
 	ConsumerSecret string `yaml:"consumer_secret" env:"SYNDICATE_X_CONSUMER_SECRET" secret:"true"`
 	AccessToken    string `yaml:"access_token" env:"SYNDICATE_X_ACCESS_TOKEN"`
 	AccessSecret   string `yaml:"access_secret" env:"SYNDICATE_X_ACCESS_SECRET" secret:"true"`
+	// API is "v2" (default: POST /2/tweets) or "v1.1" (statuses/update, for
+	// accounts that still have it).
+	API     string  `yaml:"api" env:"SYNDICATE_X_API"`
+	Posting Posting `yaml:",inline"`
 }
 
 // Enabled reports whether any X credential is set (Validate insists on all).
@@ -95,17 +100,71 @@ func (x X) Enabled() bool {
 	return x.ConsumerKey != "" || x.ConsumerSecret != "" || x.AccessToken != "" || x.AccessSecret != ""
 }
 
-// Mastodon holds the Mastodon channel's instance and token.
-type Mastodon struct {
-	URL   string `yaml:"url" env:"SYNDICATE_MASTODON_URL"`
-	Token string `yaml:"token" env:"SYNDICATE_MASTODON_TOKEN" secret:"true"`
+// Posting is what every social channel can be told.
+type Posting struct {
+	// MaxPostsPerDay caps the posts a day (in digests.timezone); past it,
+	// posts wait for the next day as "deferred". Zero means no cap.
+	MaxPostsPerDay int `yaml:"max_posts_per_day"`
+	// UTM parameters added to the article link in this channel's posts.
+	UTM UTM `yaml:"utm"`
 }
 
-// Bluesky holds the Bluesky channel's PDS and app password.
+// UTM is the campaign tagging of links; empty fields are left out.
+type UTM struct {
+	Source   string `yaml:"source"`
+	Medium   string `yaml:"medium"`
+	Campaign string `yaml:"campaign"`
+}
+
+// Mastodon holds the Mastodon channel's instance and token; it is on when
+// both are set.
+type Mastodon struct {
+	URL        string  `yaml:"url" env:"SYNDICATE_MASTODON_URL"`
+	Token      string  `yaml:"token" env:"SYNDICATE_MASTODON_TOKEN" secret:"true"`
+	Visibility string  `yaml:"visibility" env:"SYNDICATE_MASTODON_VISIBILITY"` // public (default), unlisted, private
+	Posting    Posting `yaml:",inline"`
+}
+
+// Enabled reports whether the Mastodon channel is configured.
+func (m Mastodon) Enabled() bool { return m.URL != "" || m.Token != "" }
+
+// Bluesky holds the Bluesky channel's PDS and app password; it is on when
+// the handle and app password are set.
 type Bluesky struct {
-	URL         string `yaml:"url" env:"SYNDICATE_BLUESKY_URL"` // default https://bsky.social
-	Handle      string `yaml:"handle" env:"SYNDICATE_BLUESKY_HANDLE"`
-	AppPassword string `yaml:"app_password" env:"SYNDICATE_BLUESKY_APP_PASSWORD" secret:"true"`
+	URL         string  `yaml:"url" env:"SYNDICATE_BLUESKY_URL"` // default https://bsky.social
+	Handle      string  `yaml:"handle" env:"SYNDICATE_BLUESKY_HANDLE"`
+	AppPassword string  `yaml:"app_password" env:"SYNDICATE_BLUESKY_APP_PASSWORD" secret:"true"`
+	Posting     Posting `yaml:",inline"`
+}
+
+// Enabled reports whether the Bluesky channel is configured.
+func (b Bluesky) Enabled() bool { return b.Handle != "" || b.AppPassword != "" }
+
+// Webhook is the webhook channel: one post per article to each target.
+type Webhook struct {
+	Targets []WebhookTarget `yaml:"targets"`
+	// One target can also come from SYNDICATE_WEBHOOK_URL, _FORMAT, _SECRET.
+	URL     string  `yaml:"-" env:"SYNDICATE_WEBHOOK_URL"`
+	Format  string  `yaml:"-" env:"SYNDICATE_WEBHOOK_FORMAT"`
+	Secret  string  `yaml:"-" env:"SYNDICATE_WEBHOOK_SECRET" secret:"true"`
+	Posting Posting `yaml:",inline"`
+}
+
+// WebhookTarget is one receiver: its URL, its shape (slack, discord or
+// generic) and, for generic, the key that signs the body.
+type WebhookTarget struct {
+	URL    string `yaml:"url"`
+	Format string `yaml:"format"`
+	Secret string `yaml:"secret"`
+}
+
+// All returns every target, the one from the environment last.
+func (w Webhook) All() []WebhookTarget {
+	all := append([]WebhookTarget(nil), w.Targets...)
+	if w.URL != "" {
+		all = append(all, WebhookTarget{URL: w.URL, Format: w.Format, Secret: w.Secret})
+	}
+	return all
 }
 
 // Brand is what the emails say about the newsletter.
@@ -234,6 +293,7 @@ func (c *Config) fillDefaults() {
 	def(&c.DatabaseURL, DefaultDatabaseURL)
 	def(&c.HTTPAddr, DefaultHTTPAddr)
 	def(&c.X.APIURL, DefaultXAPIURL)
+	def(&c.X.API, "v2")
 	def(&c.Bluesky.URL, DefaultBlueskyURL)
 	def(&c.Brand.Color, "#1a73e8")
 	def(&c.Digests.Daily, "0 7 * * *")
@@ -310,6 +370,38 @@ func (c *Config) check() []string {
 			add("x.api_url %q is not an http(s) URL", c.X.APIURL)
 		}
 	}
+	if c.X.API != "" && c.X.API != "v2" && c.X.API != "v1.1" {
+		add("x.api %q is not v2 or v1.1", c.X.API)
+	}
+	if c.Mastodon.Enabled() {
+		if c.Mastodon.URL == "" || c.Mastodon.Token == "" {
+			add("mastodon needs both url and token")
+		} else if u, err := url.Parse(c.Mastodon.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			add("mastodon.url %q is not an http(s) URL", c.Mastodon.URL)
+		}
+	}
+	if c.Bluesky.Enabled() && (c.Bluesky.Handle == "" || c.Bluesky.AppPassword == "") {
+		add("bluesky needs both handle and app_password")
+	}
+	for i, t := range c.Webhook.All() {
+		if u, err := url.Parse(t.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			add("webhook target %d is not an http(s) URL", i+1)
+		}
+		switch t.Format {
+		case "", "generic":
+			if t.Secret == "" {
+				add("webhook target %d (generic) needs a secret to sign its body", i+1)
+			}
+		case "slack", "discord":
+		default:
+			add("webhook target %d format %q is not slack, discord or generic", i+1, t.Format)
+		}
+	}
+	for name, p := range map[string]Posting{"x": c.X.Posting, "mastodon": c.Mastodon.Posting, "bluesky": c.Bluesky.Posting, "webhook": c.Webhook.Posting} {
+		if p.MaxPostsPerDay < 0 {
+			add("%s.max_posts_per_day must not be negative", name)
+		}
+	}
 	if c.BatchSize < 1 || c.BatchSize > 10000 {
 		add("batch_size %d is not between 1 and 10000", c.BatchSize)
 	}
@@ -353,6 +445,15 @@ func (c *Config) check() []string {
 func (c Config) Redacted() string {
 	v := reflect.ValueOf(&c).Elem()
 	redact(v)
+	// Webhook URLs carry their tokens in the path (Slack, Discord).
+	targets := make([]WebhookTarget, len(c.Webhook.Targets))
+	for i, t := range c.Webhook.Targets {
+		targets[i] = WebhookTarget{URL: redactPath(t.URL), Format: t.Format}
+		if t.Secret != "" {
+			targets[i].Secret = "[redacted]"
+		}
+	}
+	c.Webhook.Targets = targets
 	b, err := yaml.Marshal(c)
 	if err != nil {
 		return fmt.Sprintf("cannot print configuration: %v", err)
@@ -382,6 +483,15 @@ func redact(v reflect.Value) {
 			}
 		}
 	}
+}
+
+// redactPath keeps a URL's scheme and host and hides the rest.
+func redactPath(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "[redacted]"
+	}
+	return u.Scheme + "://" + u.Host + "/[redacted]"
 }
 
 // MarshalYAML prints a duration the way it is written.

@@ -89,3 +89,43 @@ func TestUnknownKeyInFile(t *testing.T) {
 		t.Error("a missing --config file is not an error")
 	}
 }
+
+func TestChannelsConfig(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	yaml := `
+mastodon:
+  url: https://social.example.com
+  token: masto-secret
+  max_posts_per_day: 5
+  utm: {source: mastodon, medium: social}
+webhook:
+  targets:
+    - {url: "https://hooks.slack.com/services/T000/B000/slack-token", format: slack}
+    - {url: "https://example.com/hook", secret: hook-secret}
+`
+	if err := os.WriteFile(p, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(p, true, env(map[string]string{"SYNDICATE_WEBHOOK_URL": "https://discord.com/api/webhooks/1/discord-token", "SYNDICATE_WEBHOOK_FORMAT": "discord"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Mastodon.Enabled() || c.Mastodon.Posting.MaxPostsPerDay != 5 || c.Mastodon.Posting.UTM.Source != "mastodon" {
+		t.Errorf("mastodon = %+v", c.Mastodon)
+	}
+	if n := len(c.Webhook.All()); n != 3 {
+		t.Errorf("%d webhook targets, want 3", n)
+	}
+	out := c.Redacted()
+	for _, secret := range []string{"masto-secret", "slack-token", "hook-secret", "discord-token"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("Redacted shows %q:\n%s", secret, out)
+		}
+	}
+	_, err = Load("", false, env(map[string]string{"SYNDICATE_WEBHOOK_URL": "https://example.com/h", "SYNDICATE_X_API": "v3", "SYNDICATE_MASTODON_TOKEN": "t"}))
+	for _, want := range []string{"needs a secret", "x.api \"v3\"", "mastodon needs both"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not mention %q", err, want)
+		}
+	}
+}
