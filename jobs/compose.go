@@ -1,8 +1,13 @@
 package jobs
 
 import (
+	"fmt"
+	"strings"
+	"sync"
+
 	"syndicate"
 	"syndicate/summary"
+	"syndicate/templates"
 	"syndicate/textlen"
 )
 
@@ -10,6 +15,9 @@ import (
 type Limit struct {
 	Max   int
 	Count func(string) int
+	// MaxBytes is a second limit, on the UTF-8 length of the text, for a
+	// network that has one besides Max (Bluesky). Zero means none.
+	MaxBytes int
 }
 
 // Limits returns the counting rule of each social channel. Channels that
@@ -17,17 +25,110 @@ type Limit struct {
 func Limits(ch syndicate.Channel) Limit {
 	switch ch {
 	case syndicate.ChannelMastodon:
-		return Limit{Max: 500, Count: func(s string) int { return textlen.Mastodon(s, 23) }}
+		return MastodonLimit(0, 0)
 	case syndicate.ChannelBluesky:
-		return Limit{Max: 300, Count: textlen.Bluesky}
+		// Bluesky counts graphemes and also refuses a record over 3000
+		// bytes; 300 ZWJ emoji families are 300 graphemes but 7500 bytes,
+		// so the byte limit is a real second constraint, checked beside
+		// Max rather than folded into Count so Length stays graphemes.
+		return Limit{Max: textlen.BlueskyLimit, Count: textlen.Bluesky, MaxBytes: textlen.BlueskyMaxBytes}
 	}
 	return Limit{Max: textlen.XLimit, Count: textlen.X}
 }
 
-// ComposePost writes the post of article a for channel ch, within the
-// channel's own limit as the channel counts it.
+// MastodonLimit returns the limit of a Mastodon instance from what its
+// /api/v2/instance says: configuration.statuses.max_characters and
+// characters_reserved_per_url. Zero (not known) means Mastodon's defaults,
+// 500 and 23.
+func MastodonLimit(maxCharacters, charactersPerURL int) Limit {
+	if maxCharacters <= 0 {
+		maxCharacters = textlen.MastodonDefaultLimit
+	}
+	if charactersPerURL <= 0 {
+		charactersPerURL = textlen.MastodonURLWeight
+	}
+	return Limit{Max: maxCharacters, Count: func(s string) int { return textlen.Mastodon(s, charactersPerURL) }}
+}
+
+// Composer writes the posts of articles from the channels' post templates.
+// The zero Composer uses the embedded default templates and no UTM
+// parameters.
+type Composer struct {
+	// Templates holds the post templates; nil means the embedded defaults.
+	Templates *templates.Set
+	// UTM gives the campaign parameters of each channel's link; a channel
+	// not in it posts the article's URL as it is.
+	UTM map[syndicate.Channel]summary.UTM
+}
+
+// Post writes the post of article a for channel ch, within l as the
+// channel counts it: ch's template filled by summary.ComposeWith, which
+// shortens the summary, then the title, never the link. Post.Link is the
+// article URL with ch's UTM parameters, as it appears in Post.Text.
+//
+// It is an error if the template fails, and an EINVALID *syndicate.Error
+// if the post is over l even so, which happens only when the link alone
+// is; the post is then returned with the error, so a preview can show it.
+func (c Composer) Post(a syndicate.Article, ch syndicate.Channel, l Limit) (syndicate.Post, error) {
+	p, err := c.compose(a, ch, l)
+	if err != nil {
+		return syndicate.Post{}, err
+	}
+	if p.Length > p.Limit || (l.MaxBytes > 0 && len(p.Text) > l.MaxBytes) {
+		return p, syndicate.Errorf(syndicate.EINVALID, "post of article %s for %s is over the limit (%d of %d, %d bytes) because its link alone is", a.ID, ch, p.Length, p.Limit, len(p.Text))
+	}
+	return p, nil
+}
+
+// compose is Post without the limit check.
+func (c Composer) compose(a syndicate.Article, ch syndicate.Channel, l Limit) (syndicate.Post, error) {
+	set := c.Templates
+	if set == nil {
+		var err error
+		if set, err = defaultTemplates(); err != nil {
+			return syndicate.Post{}, err
+		}
+	}
+	f := summary.ArticleFields(a)
+	f.URL = summary.WithUTM(strings.TrimSpace(a.URL), c.UTM[ch])
+	fill := func(f summary.Fields) (string, error) {
+		return set.RenderPost(ch, templates.PostData{
+			Title:    f.Title,
+			Summary:  f.Summary,
+			URL:      f.URL,
+			Hashtags: strings.Join(f.Hashtags, " "),
+			Author:   f.Author,
+		})
+	}
+	text, err := summary.ComposeWith(fill, f, summary.Options{Limit: l.Max, Count: l.Count, MaxBytes: l.MaxBytes})
+	if err != nil {
+		return syndicate.Post{}, fmt.Errorf("compose %s post of article %s: %w", ch, a.ID, err)
+	}
+	return syndicate.Post{
+		ArticleID: a.ID,
+		Channel:   ch,
+		Text:      text,
+		Length:    l.Count(text),
+		Limit:     l.Max,
+		Link:      f.URL,
+		Article:   a,
+	}, nil
+}
+
+// defaultTemplates loads the embedded templates once; they cannot fail to
+// load unless the binary was built wrong, which the templates tests catch.
+var defaultTemplates = sync.OnceValues(func() (*templates.Set, error) { return templates.New("") })
+
+// ComposePost writes the post of article a for channel ch with the
+// embedded default templates and no UTM parameters, within the channel's
+// own limit (Limits) as the channel counts it. The post is over the limit
+// only when its link alone is; Composer.Post reports that as an error.
 func ComposePost(a syndicate.Article, ch syndicate.Channel) syndicate.Post {
-	l := Limits(ch)
-	text := summary.Compose(a, summary.Options{Limit: l.Max, Count: l.Count, Hashtags: true})
-	return syndicate.Post{ArticleID: a.ID, Channel: ch, Text: text, Length: l.Count(text), Limit: l.Max, Link: a.URL, Article: a}
+	p, err := Composer{}.compose(a, ch, Limits(ch))
+	if err != nil {
+		// The embedded templates print the link in every case and are
+		// checked when loaded, so this is a build mistake, not bad input.
+		panic(fmt.Sprintf("embedded post templates: %v", err))
+	}
+	return p
 }

@@ -16,6 +16,7 @@ import (
 	"syndicate"
 	"syndicate/signed"
 	"syndicate/templates"
+	"syndicate/textlen"
 )
 
 // Poster publishes one post to one social channel and returns its remote
@@ -42,6 +43,23 @@ type SubscriberStatusSetter interface {
 	SetSubscriberStatus(ctx context.Context, email string, status syndicate.SubscriberStatus) error
 }
 
+// ChannelStater records a channel whose credentials were refused, for
+// `status` and `config check`.
+type ChannelStater interface {
+	SetChannelState(ctx context.Context, ch syndicate.Channel, state, reason string) error
+}
+
+// DailyCapper counts the posts a channel starts per day.
+type DailyCapper interface {
+	ClaimDailyPost(ctx context.Context, ch syndicate.Channel, day string, max int) (bool, error)
+}
+
+// Limiter is a poster whose limit comes from the network itself (Mastodon
+// reads its instance's).
+type Limiter interface {
+	Limit(ctx context.Context) (maxChars, urlWeight int, err error)
+}
+
 // Handler runs the tasks. Zero fields are off: a nil Mailer sends no email,
 // a channel missing from Posters gets no posts.
 type Handler struct {
@@ -60,7 +78,11 @@ type Handler struct {
 	// (List-Unsubscribe carries it as a mailto: after the https URL).
 	UnsubscribeMailto string
 	MaxRetry          int // retries of each task
-	Now               func() time.Time
+	// Caps is the most posts each channel may start a day (max_posts_per_day);
+	// a channel missing or zero has no cap. Days are in Location (nil: UTC).
+	Caps     map[syndicate.Channel]int
+	Location *time.Location
+	Now      func() time.Time
 }
 
 // Register adds the handlers to mux.
@@ -202,6 +224,41 @@ func (h *Handler) fanOutEmail(ctx context.Context, item string, freq syndicate.F
 	return planned, flush()
 }
 
+func (h *Handler) location() *time.Location {
+	if h.Location != nil {
+		return h.Location
+	}
+	return time.UTC
+}
+
+// claimDailyPost takes one of the channel's posts for today. When the cap
+// is reached it returns how long until the next day starts.
+func (h *Handler) claimDailyPost(ctx context.Context, ch syndicate.Channel) (time.Duration, error) {
+	max := h.Caps[ch]
+	dc, ok := h.Store.(DailyCapper)
+	if max <= 0 || !ok {
+		return 0, nil
+	}
+	now := h.now().In(h.location())
+	ok, err := dc.ClaimDailyPost(ctx, ch, now.Format("2006-01-02"), max)
+	if err != nil || ok {
+		return 0, err
+	}
+	y, m, d := now.Date()
+	next := time.Date(y, m, d+1, 0, 0, 0, 0, h.location())
+	return next.Sub(now) + time.Second, nil
+}
+
+// setChannelState records what a post learnt about the channel's
+// credentials; failing to record it does not fail the post.
+func (h *Handler) setChannelState(ctx context.Context, ch syndicate.Channel, state, reason string) {
+	if cs, ok := h.Store.(ChannelStater); ok {
+		if err := cs.SetChannelState(context.WithoutCancel(ctx), ch, state, reason); err != nil {
+			h.log().Error("record channel state", "channel", ch, "error", err)
+		}
+	}
+}
+
 // lastAttempt reports whether the running task has no retry left.
 func lastAttempt(ctx context.Context) bool {
 	n, ok1 := asynq.GetRetryCount(ctx)
@@ -248,10 +305,31 @@ func (h *Handler) handlePost(ctx context.Context, t *asynq.Task) error {
 		}
 		return fmt.Errorf("post article %s to %s: %w", p.ArticleID, p.Channel, err)
 	}
+	if wait, err := h.claimDailyPost(ctx, p.Channel); err != nil {
+		if ferr := finish(syndicate.StatusQueued, "", err.Error()); ferr != nil {
+			return ferr
+		}
+		return fmt.Errorf("post article %s to %s: %w", a.ID, p.Channel, err)
+	} else if wait > 0 {
+		// Not a failure: the task sleeps until the next day, its retries kept.
+		msg := fmt.Sprintf("the daily cap of %d %s posts is reached; it goes after %s", h.Caps[p.Channel], p.Channel, h.now().Add(wait).In(h.location()).Format("2006-01-02 15:04 MST"))
+		if ferr := finish(syndicate.StatusDeferred, "", msg); ferr != nil {
+			return ferr
+		}
+		return fmt.Errorf("post article %s to %s: %w", a.ID, p.Channel, &syndicate.RateLimitError{RetryAfter: wait, Message: msg})
+	}
 	post := ComposePost(a, p.Channel)
+	if l, ok := poster.(Limiter); ok {
+		max, urlWeight, err := l.Limit(ctx)
+		if err != nil {
+			h.log().Warn("read the channel's limit; using the default", "channel", p.Channel, "error", err)
+		}
+		post = ComposePostWithin(a, p.Channel, Limit{Max: max, Count: func(s string) int { return textlen.Mastodon(s, urlWeight) }})
+	}
 	id, err := poster.Post(ctx, post)
 	if err == nil {
 		h.log().Info("posted", "article", a.ID, "channel", p.Channel, "remote_id", id)
+		h.setChannelState(ctx, p.Channel, syndicate.ChannelOK, "")
 		return finish(syndicate.StatusSent, id, "")
 	}
 	var rl *syndicate.RateLimitError
@@ -265,6 +343,8 @@ func (h *Handler) handlePost(ctx context.Context, t *asynq.Task) error {
 	}
 	h.log().Warn("post failed", "article", a.ID, "channel", p.Channel, "error", err)
 	switch syndicate.OutcomeOf(err) {
+	case syndicate.AuthFailed:
+		h.setChannelState(ctx, p.Channel, syndicate.ChannelNeedsCredentials, err.Error())
 	case syndicate.Duplicate:
 		return finish(syndicate.StatusDuplicate, "", err.Error())
 	case syndicate.Unknown:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -392,5 +393,88 @@ func TestRetryDelay(t *testing.T) {
 		if got < want*8/10 || got > want*12/10 {
 			t.Errorf("delay(%d) = %s, want %s ±20%%", n, got, want)
 		}
+	}
+}
+
+// TestDailyCap: past max_posts_per_day a post waits for the next day as
+// deferred, without using a retry.
+func TestDailyCap(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 26, 22, 30, 0, 0, time.UTC)
+	f.h.Now = func() time.Time { return now }
+	f.h.Caps = map[syndicate.Channel]int{syndicate.ChannelX: 1}
+	p := &fakePoster{}
+	f.h.Posters[syndicate.ChannelX] = p
+	if ok, err := f.st.ClaimDailyPost(ctx, syndicate.ChannelX, "2026-11-26", 1); !ok || err != nil {
+		t.Fatal("could not use up the day's post", err)
+	}
+	err := handle(f.h, postTask(f, syndicate.ChannelX))
+	var rl *syndicate.RateLimitError
+	if !errors.As(err, &rl) || jobs.IsFailure(err) {
+		t.Fatalf("capped post: err %v, want a rate-limit wait that is not a failure", err)
+	}
+	if want := 90*time.Minute + time.Second; rl.RetryAfter != want {
+		t.Errorf("wait %s, want %s (until midnight)", rl.RetryAfter, want)
+	}
+	ds, _ := f.st.Deliveries(ctx, f.art.ID)
+	if ds[0].Status != syndicate.StatusDeferred || !strings.Contains(ds[0].Error, "daily cap of 1 x posts") {
+		t.Errorf("ledger = %+v, want deferred with the reason", ds[0])
+	}
+	if p.calls() != 0 {
+		t.Error("a capped post was sent")
+	}
+	now = now.Add(2 * time.Hour) // the next day
+	if err := handle(f.h, postTask(f, syndicate.ChannelX)); err != nil {
+		t.Fatal(err)
+	}
+	if ds, _ := f.st.Deliveries(ctx, f.art.ID); ds[0].Status != syndicate.StatusSent || p.calls() != 1 {
+		t.Errorf("next day: %+v, %d calls; want sent once", ds[0], p.calls())
+	}
+}
+
+// TestAuthFailureFlagsChannel: a 401 marks the channel as needing new
+// credentials; the next success clears it.
+func TestAuthFailureFlagsChannel(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	f.h.Posters[syndicate.ChannelX] = &fakePoster{errs: []error{&syndicate.SendError{Outcome: syndicate.AuthFailed, Code: 401, Message: "Unauthorized"}}}
+	if err := handle(f.h, postTask(f, syndicate.ChannelX)); !errors.Is(err, asynq.SkipRetry) {
+		t.Fatalf("err %v, want SkipRetry", err)
+	}
+	states, err := f.st.ChannelStates(ctx)
+	if err != nil || len(states) != 1 || states[0].State != syndicate.ChannelNeedsCredentials || !strings.Contains(states[0].Reason, "Unauthorized") {
+		t.Fatalf("channel states = %+v, %v", states, err)
+	}
+	other := syndicate.Article{Title: "Other", URL: "https://news.example.com/other"}
+	if _, err := f.st.SaveArticle(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	task, _ := jobs.NewPostTask(syndicate.ArticleID(mustCanon(t, other.URL)), syndicate.ChannelX, 3)
+	if err := handle(f.h, task); err != nil {
+		t.Fatal(err)
+	}
+	if states, _ := f.st.ChannelStates(ctx); states[0].State != syndicate.ChannelOK {
+		t.Errorf("after a success the channel is %+v", states[0])
+	}
+}
+
+// limitedPoster is a poster whose network says its own limit.
+type limitedPoster struct {
+	fakePoster
+	max int
+}
+
+func (l *limitedPoster) Limit(context.Context) (int, int, error) { return l.max, 23, nil }
+
+func TestPosterLimitIsUsed(t *testing.T) {
+	f := newFixture(t, 0)
+	p := &limitedPoster{max: 100}
+	f.h.Posters[syndicate.ChannelMastodon] = p
+	if err := handle(f.h, postTask(f, syndicate.ChannelMastodon)); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.posts[0]; got.Limit != 100 || got.Length > 100 {
+		t.Errorf("post %+v ignores the instance's limit of 100", got)
 	}
 }
