@@ -1,5 +1,6 @@
-// Package x posts to X (formerly Twitter) through API v2, signing each
-// request with OAuth 1.0a user context.
+// Package x posts to X (formerly Twitter) through API v2, or through v1.1's
+// statuses/update for accounts that still have it, signing each request
+// with OAuth 1.0a user context.
 //
 // X has no idempotency key, so this package is careful to say when a post
 // may exist although no post id came back: every failure is a
@@ -31,6 +32,16 @@ import (
 // DefaultAPIURL is where X's API lives.
 const DefaultAPIURL = "https://api.x.com"
 
+// The APIs Post can go through (Config.API).
+const (
+	// APIv2 posts with POST /2/tweets, which every access level has.
+	APIv2 = "v2"
+	// APIv11 posts with v1.1's POST statuses/update.json through
+	// github.com/dghubble/go-twitter. X refuses it (error 453) to apps on
+	// Free and Basic access; it is kept for accounts that still have it.
+	APIv11 = "v1.1"
+)
+
 const (
 	defaultTimeout = 15 * time.Second
 	// defaultRateLimitWait is used when a 429 carries no usable
@@ -60,6 +71,9 @@ type Config struct {
 	// Now tells the time, to turn a rate-limit reset into a wait; nil
 	// means time.Now.
 	Now func() time.Time
+	// API is the API Post goes through: APIv2 ("v2") or APIv11 ("v1.1");
+	// empty means v2. Check always uses v2.
+	API string
 }
 
 // Client posts to one X account. It is safe for concurrent use.
@@ -67,10 +81,12 @@ type Client struct {
 	apiURL string // without a trailing slash
 	http   *http.Client
 	now    func() time.Time
+	api    string            // APIv2 or APIv11
+	v11    http.RoundTripper // for APIv11: rewrite to apiURL, then sign, then send
 }
 
 // New returns a client for the account c describes, or an error naming
-// every missing credential or the bad API URL.
+// every missing credential, the bad API URL or the unknown API.
 func New(c Config) (*Client, error) {
 	var missing []string
 	for _, f := range []struct{ name, value string }{
@@ -94,6 +110,14 @@ func New(c Config) (*Client, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return nil, syndicate.Errorf(syndicate.EINVALID, "x: API URL %q is not an http(s) URL without query or credentials", c.APIURL)
 	}
+	api := strings.ToLower(strings.TrimSpace(c.API))
+	switch api {
+	case "":
+		api = APIv2
+	case APIv2, APIv11:
+	default:
+		return nil, syndicate.Errorf(syndicate.EINVALID, "x: API %q is not %q or %q", c.API, APIv2, APIv11)
+	}
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = defaultTimeout
@@ -116,21 +140,39 @@ func New(c Config) (*Client, error) {
 	// somewhere we did not mean to send it.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-	return &Client{apiURL: strings.TrimRight(u.String(), "/"), http: hc, now: now}, nil
+	// For v1.1 the order of transports matters: oauth1 signs the URL of
+	// the request it is handed and the server checks the signature against
+	// the URL it received, so go-twitter's hard-coded URL must be rewritten
+	// before oauth1 signs, not after: rewrite → oauth1 → base.
+	base11 := *u
+	base11.Path = strings.TrimRight(u.Path, "/")
+	base11.RawPath = strings.TrimRight(u.RawPath, "/")
+	v11 := &v11Transport{base: &base11, next: hc.Transport}
+
+	return &Client{apiURL: strings.TrimRight(u.String(), "/"), http: hc, now: now, api: api, v11: v11}, nil
 }
 
-// Post publishes p.Text and returns the post id.
+// Post publishes p.Text and returns the post id, through the API the
+// client was configured with.
 //
-// A failure is a *syndicate.RateLimitError (429) or a *syndicate.SendError:
-// Duplicate when X already has a post with this text, AuthFailed for a 401,
-// Permanent for a refused request, Temporary when nothing reached X, and
-// Unknown when the post may exist (a 5xx, or a timeout or broken connection
-// after the request was sent): X has no idempotency key, so an Unknown post
-// must not be retried automatically.
+// A failure is a *syndicate.RateLimitError (429, or v1.1 error 88) or a
+// *syndicate.SendError: Duplicate when X already has a post with this text,
+// AuthFailed for a 401 (or v1.1 error 32, 89 or 215), Permanent for a
+// refused request (among them v1.1 error 453: no v1.1 access), Temporary
+// when nothing reached X, and Unknown when the post may exist (a 5xx, or a
+// timeout or broken connection after the request was sent): X has no
+// idempotency key, so an Unknown post must not be retried automatically.
 func (c *Client) Post(ctx context.Context, p syndicate.Post) (string, error) {
 	if strings.TrimSpace(p.Text) == "" {
 		return "", fmt.Errorf("x: post article %s: %w", p.ArticleID,
 			&syndicate.SendError{Outcome: syndicate.Permanent, Message: "post text is empty"})
+	}
+	if c.api == APIv11 {
+		id, err := c.postV11(ctx, p.Text)
+		if err != nil {
+			return "", fmt.Errorf("x: post article %s: %w", p.ArticleID, err)
+		}
+		return id, nil
 	}
 	body, err := json.Marshal(struct {
 		Text string `json:"text"`
@@ -179,16 +221,7 @@ func (c *Client) Check(ctx context.Context) error {
 // body of the response. A transport failure comes back as a
 // *syndicate.SendError that says whether the request was sent.
 func (c *Client) do(ctx context.Context, method, path string, body []byte) (int, http.Header, []byte, error) {
-	// wrote records that the whole request went out: after that, a failure
-	// leaves the outcome unknown, before it nothing was sent.
-	var wrote atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil {
-				wrote.Store(true)
-			}
-		},
-	})
+	ctx, wrote := traceWrote(ctx)
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -207,19 +240,40 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (int,
 		return 0, nil, nil, transportError(method, path, err, wrote.Load())
 	}
 	defer resp.Body.Close()
-	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	respBody, err := readBody(method, path, resp)
 	if err != nil {
-		// The server has answered, so it had the request: whatever it did
-		// with it is done, but for a success we cannot read which post.
-		if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-			return 0, nil, nil, &syndicate.SendError{
-				Outcome: syndicate.Unknown, Code: resp.StatusCode,
-				Message: fmt.Sprintf("read %s %s response: %v", method, path, err), Err: err,
-			}
-		}
-		// For a refusal the status says enough; go on with what was read.
+		return 0, nil, nil, err
 	}
 	return resp.StatusCode, resp.Header, respBody, nil
+}
+
+// traceWrote returns ctx with a trace that records, in wrote, that the
+// whole request went out: after that, a failure leaves the outcome
+// unknown, before it nothing was sent.
+func traceWrote(ctx context.Context) (context.Context, *atomic.Bool) {
+	wrote := new(atomic.Bool)
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				wrote.Store(true)
+			}
+		},
+	}), wrote
+}
+
+// readBody reads at most maxResponseBody of resp's body. Only a failure to
+// read a success is an error (Unknown): the server has answered, so it had
+// the request, but we cannot tell which post it made. For a refusal the
+// status says enough, so what was read is returned.
+func readBody(method, path string, resp *http.Response) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	if err != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return nil, &syndicate.SendError{
+			Outcome: syndicate.Unknown, Code: resp.StatusCode,
+			Message: fmt.Sprintf("read %s %s response: %v", method, path, err), Err: err,
+		}
+	}
+	return body, nil
 }
 
 // transportError classifies a failure to get a response: Temporary if the

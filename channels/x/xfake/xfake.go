@@ -1,5 +1,6 @@
-// Package xfake is a fake of the part of X's API v2 that package x uses,
-// for tests of that package and end-to-end tests of the whole program.
+// Package xfake is a fake of the part of X's API that package x uses (v2's
+// POST /2/tweets and GET /2/users/me, and v1.1's POST statuses/update), for
+// tests of that package and end-to-end tests of the whole program.
 //
 // Like X it verifies every request's OAuth 1.0a HMAC-SHA1 signature,
 // rebuilding the signature base string itself rather than trusting the
@@ -38,9 +39,10 @@ const (
 	firstID = 1800000000000000001
 )
 
-// Server is an http.Handler faking X's POST /2/tweets and GET /2/users/me
-// for one account. Mount it with httptest.NewServer. It is safe for
-// concurrent use.
+// Server is an http.Handler faking X's POST /2/tweets, GET /2/users/me and
+// POST /1.1/statuses/update.json for one account. Posts made through either
+// API share one timeline: the same texts, ids and duplicate refusal. Mount
+// it with httptest.NewServer. It is safe for concurrent use.
 type Server struct {
 	consumerKey, consumerSecret, accessToken, accessSecret string
 
@@ -54,6 +56,7 @@ type Server struct {
 	hangs    int
 	attempts int
 	nextID   int64
+	noV11    bool // RefuseV11: the account's access level has no v1.1 posting
 }
 
 type failure struct {
@@ -82,16 +85,16 @@ func (s *Server) Posts() []string {
 	return append([]string(nil), s.posts...)
 }
 
-// Attempts returns how many correctly signed POST /2/tweets requests
-// arrived, accepted or not: what a test counts to prove nothing was posted
-// twice.
+// Attempts returns how many correctly signed post requests (POST /2/tweets
+// or POST /1.1/statuses/update.json) arrived, accepted or not: what a test
+// counts to prove nothing was posted twice.
 func (s *Server) Attempts() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.attempts
 }
 
-// FailNext makes the next correctly signed request (of either endpoint)
+// FailNext makes the next correctly signed request (of any endpoint)
 // answer status with body and the given headers instead of being handled;
 // nothing is posted. Calls queue up, one failure per request. For a rate
 // limit, pass the header "x-rate-limit-reset" in epoch seconds.
@@ -110,9 +113,28 @@ func (s *Server) HangNext() {
 	s.hangs++
 }
 
+// RefuseV11 makes every later v1.1 post be refused with 403 and error 453,
+// as X refuses statuses/update to apps on Free and Basic access. It is
+// checked after the signature and any FailNext; v2 is not affected.
+func (s *Server) RefuseV11() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noV11 = true
+}
+
+// The v1.1 endpoint and the errors X answers it with.
+const (
+	routeV11Update = "POST /1.1/statuses/update.json"
+	// msgNoV11 is the start of X's own error 453 message.
+	msgNoV11 = "You currently have access to a subset of Twitter API v2 endpoints and limited v1.1 endpoints " +
+		"(e.g. media post, oauth) only. If you need access to this endpoint, you may need a different access level."
+)
+
 // ServeHTTP answers like X: 401 for a bad signature, then any queued
-// failure, then the endpoint itself.
+// failure, then the endpoint itself. Errors under /1.1/ are in v1.1's
+// {"errors":[{"code","message"}]} shape, others in v2's problem shape.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	v11 := strings.HasPrefix(r.URL.Path, "/1.1/")
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		problem(w, http.StatusBadRequest, "Invalid Request", "cannot read request body: "+err.Error())
@@ -123,15 +145,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.authenticate(r, body); err != nil {
-		// X says no more than "Unauthorized"; the reason here helps
-		// whoever debugs a failing test.
+		// X says no more than "Unauthorized" (v1.1: "Could not
+		// authenticate you."); the reason here helps whoever debugs a
+		// failing test.
+		if v11 {
+			v11Error(w, http.StatusUnauthorized, 32, "Could not authenticate you: "+err.Error())
+			return
+		}
 		problem(w, http.StatusUnauthorized, "Unauthorized", "Unauthorized: "+err.Error())
 		return
 	}
 	route := r.Method + " " + r.URL.Path
 
 	s.mu.Lock()
-	if route == "POST /2/tweets" {
+	if route == "POST /2/tweets" || route == routeV11Update {
 		s.attempts++
 	}
 	var f *failure
@@ -161,8 +188,96 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{
 			"data": map[string]string{"id": "1000000000000000001", "name": "Fake Newsroom", "username": "fakenewsroom"},
 		})
+	case routeV11Update:
+		s.updateStatus(w, r, body)
 	default:
+		if v11 {
+			v11Error(w, http.StatusNotFound, 34, "Sorry, that page does not exist: no route "+route)
+			return
+		}
 		problem(w, http.StatusNotFound, "Not Found Error", "no route "+route)
+	}
+}
+
+// updateStatus is v1.1's POST statuses/update: a form-encoded status, whose
+// parameters authenticate has already checked are signed.
+func (s *Server) updateStatus(w http.ResponseWriter, r *http.Request, body []byte) {
+	s.mu.Lock()
+	refuse := s.noV11
+	s.mu.Unlock()
+	if refuse {
+		v11Error(w, http.StatusForbidden, 453, msgNoV11)
+		return
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		v11Error(w, http.StatusBadRequest, 38, fmt.Sprintf("Content-Type %q is not application/x-www-form-urlencoded", r.Header.Get("Content-Type")))
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		v11Error(w, http.StatusBadRequest, 38, "malformed form body: "+err.Error())
+		return
+	}
+	for k, vs := range form {
+		switch {
+		case k != "status":
+			// Package x sends the text alone; anything else is a mistake.
+			v11Error(w, http.StatusBadRequest, 44, fmt.Sprintf("unexpected parameter %q", k))
+			return
+		case len(vs) != 1:
+			v11Error(w, http.StatusBadRequest, 44, "status given more than once")
+			return
+		}
+	}
+	text := form.Get("status")
+	if strings.TrimSpace(text) == "" {
+		v11Error(w, http.StatusBadRequest, 170, "Missing required parameter: status.")
+		return
+	}
+	id, hang, ok := s.accept(text)
+	if !ok {
+		v11Error(w, http.StatusForbidden, 187, "Status is a duplicate.")
+		return
+	}
+	if hang && !waitForGiveUp(r) {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"id": id, "id_str": strconv.FormatInt(id, 10), "text": text,
+		"created_at": s.now().UTC().Format(time.RubyDate),
+	})
+}
+
+// accept records text as a new post and returns its id and whether its
+// response is to be withheld (HangNext); ok is false for a duplicate.
+func (s *Server) accept(text string) (id int64, hang, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.texts[text] {
+		return 0, false, false
+	}
+	s.texts[text] = true
+	s.posts = append(s.posts, text)
+	id = s.nextID
+	s.nextID++
+	hang = s.hangs > 0
+	if hang {
+		s.hangs--
+	}
+	return id, hang, true
+}
+
+// waitForGiveUp withholds a response until the client goes away, or
+// maxHang passes; it reports whether there is still someone to answer.
+func waitForGiveUp(r *http.Request) bool {
+	t := time.NewTimer(maxHang)
+	defer t.Stop()
+	select {
+	case <-r.Context().Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
@@ -194,31 +309,15 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request, body []byte)
 		return
 	}
 
-	s.mu.Lock()
-	if s.texts[text] {
-		s.mu.Unlock()
+	n, hang, ok := s.accept(text)
+	if !ok {
 		problem(w, http.StatusForbidden, "Forbidden", "You are not allowed to create a Tweet with duplicate content.")
 		return
 	}
-	s.texts[text] = true
-	s.posts = append(s.posts, text)
-	id := strconv.FormatInt(s.nextID, 10)
-	s.nextID++
-	hang := s.hangs > 0
-	if hang {
-		s.hangs--
+	if hang && !waitForGiveUp(r) {
+		return
 	}
-	s.mu.Unlock()
-
-	if hang {
-		t := time.NewTimer(maxHang)
-		defer t.Stop()
-		select {
-		case <-r.Context().Done():
-			return
-		case <-t.C:
-		}
-	}
+	id := strconv.FormatInt(n, 10)
 	writeJSON(w, http.StatusCreated, map[string]any{
 		"data": map[string]any{"id": id, "text": text, "edit_history_tweet_ids": []string{id}},
 	})
@@ -405,6 +504,13 @@ func percentEncode(s string) string {
 func problem(w http.ResponseWriter, status int, title, detail string) {
 	writeJSON(w, status, map[string]any{
 		"title": title, "detail": detail, "type": "about:blank", "status": status,
+	})
+}
+
+// v11Error writes an error in X v1.1's format.
+func v11Error(w http.ResponseWriter, status, code int, message string) {
+	writeJSON(w, status, map[string]any{
+		"errors": []map[string]any{{"code": code, "message": message}},
 	})
 }
 

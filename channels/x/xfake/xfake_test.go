@@ -2,8 +2,12 @@ package xfake
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -141,3 +145,115 @@ func TestChecksPayload(t *testing.T) {
 		t.Errorf("%d attempts, want 7", s.Attempts())
 	}
 }
+
+func TestStatusesUpdate(t *testing.T) {
+	s := NewServer("ck", "cs", "at", "as")
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	hc := oauth1.NewConfig("ck", "cs").Client(context.Background(), oauth1.NewToken("at", "as"))
+	const path = "/1.1/statuses/update.json"
+	send := func(contentType, body string) (int, map[string]any) {
+		t.Helper()
+		resp, err := hc.Post(srv.URL+path, contentType, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var got map[string]any
+		dec := json.NewDecoder(resp.Body)
+		dec.UseNumber() // ids are too large for a float64
+		if err := dec.Decode(&got); err != nil {
+			t.Fatalf("%s: response is not JSON: %v", body, err)
+		}
+		return resp.StatusCode, got
+	}
+	wantCode := func(got map[string]any, code int) {
+		t.Helper()
+		errs, _ := got["errors"].([]any)
+		if len(errs) != 1 || errs[0].(map[string]any)["code"] != json.Number(strconv.Itoa(code)) {
+			t.Errorf("body %v, want errors[{code %v}]", got, code)
+		}
+	}
+	const form = "application/x-www-form-urlencoded"
+
+	status, got := send(form, "status=hi+there%21")
+	if status != 200 || got["text"] != "hi there!" {
+		t.Errorf("post: %d %v, want 200 with the text", status, got)
+	}
+	if id, ok := got["id"].(json.Number); !ok || id.String() != got["id_str"] || id.String() == "" {
+		t.Errorf("post: id %v and id_str %v, want the same number", got["id"], got["id_str"])
+	}
+	status, got = send(form, "status=hi%20there!")
+	if status != 403 {
+		t.Errorf("duplicate: status %d, want 403", status)
+	}
+	wantCode(got, 187)
+	status, got = send("application/json", `{"status":"x"}`)
+	if status != 400 {
+		t.Errorf("JSON body: status %d, want 400", status)
+	}
+	status, got = send(form, "status=y&in_reply_to_status_id=1")
+	if status != 400 {
+		t.Errorf("extra parameter: status %d, want 400", status)
+	}
+	wantCode(got, 44)
+	status, got = send(form, "status=")
+	if status != 400 {
+		t.Errorf("empty status: status %d, want 400", status)
+	}
+
+	s.RefuseV11()
+	status, got = send(form, "status=new")
+	if status != 403 {
+		t.Errorf("refused: status %d, want 403", status)
+	}
+	wantCode(got, 453)
+	if resp, err := hc.Post(srv.URL+"/2/tweets", "application/json", strings.NewReader(`{"text":"new"}`)); err != nil {
+		t.Fatal(err)
+	} else if err := resp.Body.Close(); err != nil {
+		t.Fatal(err)
+	} else if resp.StatusCode != 201 {
+		t.Errorf("v2 post with v1.1 refused: status %d, want 201", resp.StatusCode)
+	}
+
+	if got := s.Posts(); len(got) != 2 || got[0] != "hi there!" || got[1] != "new" {
+		t.Errorf("posts %q, want [hi there! new]", got)
+	}
+	if s.Attempts() != 7 {
+		t.Errorf("%d attempts, want 7", s.Attempts())
+	}
+}
+
+// A v1.1 request's form parameters are signed: one changed after signing
+// is refused, in v1.1's error format.
+func TestStatusesUpdateChecksSignedForm(t *testing.T) {
+	s := NewServer("ck", "cs", "at", "as")
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	tamper := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r.Body = io.NopCloser(strings.NewReader("status=bye"))
+		r.ContentLength = int64(len("status=bye"))
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	ctx := context.WithValue(context.Background(), oauth1.HTTPClient, &http.Client{Transport: tamper})
+	hc := oauth1.NewConfig("ck", "cs").Client(ctx, oauth1.NewToken("at", "as"))
+	resp, err := hc.PostForm(srv.URL+"/1.1/statuses/update.json", url.Values{"status": {"hi"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 401 || !strings.Contains(string(body), `"code":32`) || !strings.Contains(string(body), "signature does not match") {
+		t.Errorf("tampered form: %d %s, want 401 with code 32", resp.StatusCode, body)
+	}
+	if n := len(s.Posts()); n != 0 {
+		t.Errorf("%d posts, want 0", n)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
