@@ -144,10 +144,13 @@ func (b Bluesky) Enabled() bool { return b.Handle != "" || b.AppPassword != "" }
 type Webhook struct {
 	Targets []WebhookTarget `yaml:"targets"`
 	// One target can also come from SYNDICATE_WEBHOOK_URL, _FORMAT, _SECRET.
-	URL     string  `yaml:"-" env:"SYNDICATE_WEBHOOK_URL"`
-	Format  string  `yaml:"-" env:"SYNDICATE_WEBHOOK_FORMAT"`
-	Secret  string  `yaml:"-" env:"SYNDICATE_WEBHOOK_SECRET" secret:"true"`
-	Posting Posting `yaml:",inline"`
+	URL    string `yaml:"-" env:"SYNDICATE_WEBHOOK_URL"`
+	Format string `yaml:"-" env:"SYNDICATE_WEBHOOK_FORMAT"`
+	Secret string `yaml:"-" env:"SYNDICATE_WEBHOOK_SECRET" secret:"true"`
+	// AllowPrivate lets targets be on loopback and private addresses (a
+	// receiver on the same box); off, such targets are refused.
+	AllowPrivate bool    `yaml:"allow_private" env:"SYNDICATE_WEBHOOK_ALLOW_PRIVATE"`
+	Posting      Posting `yaml:",inline"`
 }
 
 // WebhookTarget is one receiver: its URL, its shape (slack, discord or
@@ -264,6 +267,13 @@ func applyEnv(v reflect.Value, getenv func(string) string) []string {
 				continue
 			}
 			fv.SetInt(int64(n))
+		case bool:
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s=%q is not true or false", name, s))
+				continue
+			}
+			fv.SetBool(b)
 		case float64:
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil {

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -63,7 +64,9 @@ type Composer struct {
 
 // Post writes the post of article a for channel ch, within l as the
 // channel counts it: ch's template filled by summary.ComposeWith, which
-// shortens the summary, then the title, never the link. Post.Link is the
+// shortens the summary, then the title, never the link. A channel that is
+// not one of syndicate.SocialChannels has no template and gets
+// summary.Layout. Post.Link is the
 // article URL with ch's UTM parameters, as it appears in Post.Text.
 //
 // It is an error if the template fails, and an EINVALID *syndicate.Error
@@ -100,6 +103,12 @@ func (c Composer) compose(a syndicate.Article, ch syndicate.Channel, l Limit) (s
 			Author:   f.Author,
 		})
 	}
+	if !slices.Contains(syndicate.SocialChannels, ch) {
+		// Only social channels have post templates; anything else (a
+		// channel a newer worker knows of) gets the default layout rather
+		// than no post.
+		fill = summary.Layout
+	}
 	text, err := summary.ComposeWith(fill, f, summary.Options{Limit: l.Max, Count: l.Count, MaxBytes: l.MaxBytes})
 	if err != nil {
 		return syndicate.Post{}, fmt.Errorf("compose %s post of article %s: %w", ch, a.ID, err)
@@ -124,10 +133,29 @@ var defaultTemplates = sync.OnceValues(func() (*templates.Set, error) { return t
 // own limit (Limits) as the channel counts it. The post is over the limit
 // only when its link alone is; Composer.Post reports that as an error.
 func ComposePost(a syndicate.Article, ch syndicate.Channel) syndicate.Post {
-	p, err := Composer{}.compose(a, ch, Limits(ch))
+	return ComposePostWithin(a, ch, Limits(ch))
+}
+
+// ComposePostWithin is ComposePost within l rather than the channel's
+// default limit, for a network that says its own (a Mastodon instance). A
+// zero Max, nil Count or zero MaxBytes in l means the channel's default,
+// so a limit that could not be read still gives a post that fits.
+func ComposePostWithin(a syndicate.Article, ch syndicate.Channel, l Limit) syndicate.Post {
+	def := Limits(ch)
+	if l.Max <= 0 {
+		l.Max = def.Max
+	}
+	if l.Count == nil {
+		l.Count = def.Count
+	}
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = def.MaxBytes
+	}
+	p, err := Composer{}.compose(a, ch, l)
 	if err != nil {
-		// The embedded templates print the link in every case and are
-		// checked when loaded, so this is a build mistake, not bad input.
+		// The embedded templates load, print the link in every case, and
+		// other channels get summary.Layout, which cannot fail: an error
+		// here is a build mistake, not bad input.
 		panic(fmt.Sprintf("embedded post templates: %v", err))
 	}
 	return p

@@ -16,7 +16,6 @@ import (
 	"syndicate"
 	"syndicate/signed"
 	"syndicate/templates"
-	"syndicate/textlen"
 )
 
 // Poster publishes one post to one social channel and returns its remote
@@ -68,6 +67,7 @@ type Handler struct {
 	Posters   map[syndicate.Channel]Poster
 	Mailer    Mailer
 	Templates *templates.Set
+	Composer  Composer // writes the posts; the zero Composer uses the default templates
 	Log       *slog.Logger
 
 	From      string          // "Name <addr>" of the newsletter
@@ -318,13 +318,20 @@ func (h *Handler) handlePost(ctx context.Context, t *asynq.Task) error {
 		}
 		return fmt.Errorf("post article %s to %s: %w", a.ID, p.Channel, &syndicate.RateLimitError{RetryAfter: wait, Message: msg})
 	}
-	post := ComposePost(a, p.Channel)
+	limit := Limits(p.Channel)
 	if l, ok := poster.(Limiter); ok {
 		max, urlWeight, err := l.Limit(ctx)
 		if err != nil {
 			h.log().Warn("read the channel's limit; using the default", "channel", p.Channel, "error", err)
 		}
-		post = ComposePostWithin(a, p.Channel, Limit{Max: max, Count: func(s string) int { return textlen.Mastodon(s, urlWeight) }})
+		limit = MastodonLimit(max, urlWeight)
+	}
+	post, err := h.Composer.Post(a, p.Channel, limit)
+	if err != nil {
+		if ferr := finish(syndicate.StatusFailed, "", err.Error()); ferr != nil {
+			return ferr
+		}
+		return fmt.Errorf("post article %s to %s: %w: %w", a.ID, p.Channel, err, asynq.SkipRetry)
 	}
 	id, err := poster.Post(ctx, post)
 	if err == nil {

@@ -1,12 +1,16 @@
 // Package summary composes the short social post of an article: its title,
 // its lede and its link, with hashtags when they fit, shortened by whole
 // words to fit the network's length limit as that network counts it.
+// Compose uses the default layout; ComposeWith fills any layout, such as a
+// channel's post template.
 //
 // The composer is extractive and deterministic: the same article and
 // options always give the same post.
 package summary
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -27,8 +31,13 @@ type Options struct {
 	// of textlen's counters do); Compose relies on it to stop trying
 	// prefixes that cannot fit.
 	Count func(string) int
-	// Hashtags adds up to three hashtags made from the article's tags,
-	// each only if the post still fits with it.
+	// MaxBytes is a second limit, on the UTF-8 length of the post, for
+	// networks that have one besides Limit (Bluesky: 3000 bytes). Zero
+	// means none.
+	MaxBytes int
+	// Hashtags makes Compose add up to three hashtags made from the
+	// article's tags, each only if the post still fits with it.
+	// ComposeWith uses Fields.Hashtags instead.
 	Hashtags bool
 }
 
@@ -55,77 +64,50 @@ const (
 //
 //	https://example.com/article #Tag1 #Tag2
 //
-// Whitespace is collapsed, and a lede that repeats the title loses it. When
-// the post is too long, hashtags go first, then the lede is shortened (or
-// dropped, if little of it would be left), then the title. Shortened text
-// ends at a word boundary (or, in text without spaces, a grapheme boundary)
-// followed by "…". The link is never shortened or dropped: if not even a
-// shortened title fits beside it, the post is the link alone, which is then
-// longer than the limit only if the link by itself is.
+// It is ComposeWith with Layout and ArticleFields(a) (without hashtags
+// unless o.Hashtags is set); see ComposeWith for how the post is made to
+// fit.
 func Compose(a syndicate.Article, o Options) string {
-	if o.Count == nil {
-		o.Count = textlen.X
+	f := ArticleFields(a)
+	if !o.Hashtags {
+		f.Hashtags = nil
 	}
-	if o.Limit <= 0 {
-		o.Limit = textlen.XLimit
-	}
-	fits := func(p post) bool { return o.Count(p.String()) <= o.Limit }
-
-	link := strings.TrimSpace(a.URL)
-	title := collapse(a.Title)
-	lede := collapse(a.Summary)
-	if lede == "" {
-		lede = collapse(firstParagraph(a.Body))
-	}
-	// A title or lede that is only the link would print it twice.
-	if title == link {
-		title = ""
-	}
-	if lede == link {
-		lede = ""
-	}
-	lede = withoutTitle(lede, title)
-
-	p := post{title: title, lede: lede, link: link}
-	if fits(p) {
-		if o.Hashtags {
-			p = addHashtags(p, a.Tags, fits)
-		}
-		return p.String()
-	}
-	if p.lede != "" {
-		if s, ok := shorten(p.lede, o.Limit, func(s string) bool { q := p; q.lede = s; return fits(q) }); ok &&
-			uniseg.GraphemeClusterCount(s) > minLedeGraphemes {
-			p.lede = s
-			return p.String()
-		}
-		p.lede = ""
-		if fits(p) {
-			return p.String()
-		}
-	}
-	if p.title != "" {
-		if s, ok := shorten(p.title, o.Limit, func(s string) bool { q := p; q.title = s; return fits(q) }); ok {
-			p.title = s
-			return p.String()
-		}
-		p.title = ""
-	}
-	return p.String()
+	// Layout cannot fail, so the plain core does without error plumbing.
+	return compose(func(f Fields) string { return layout(f) }, f, o)
 }
 
-// post is a post in parts.
-type post struct {
-	title, lede, link string
-	tags              []string // with their '#'
+// Fields are the parts of a post, as a template places them.
+type Fields struct {
+	Title   string
+	Summary string
+	URL     string // the article's link as it is to appear, UTM parameters included
+	// Hashtags are tags or hashtags ("Cyber Security" or "#CyberSecurity");
+	// ComposeWith keeps only those that make valid hashtags (see Hashtag).
+	Hashtags []string
+	Author   string
 }
 
-// String lays the post out: title, lede and the link line, separated by
-// blank lines, leaving out empty parts.
-func (p post) String() string {
-	last := strings.Join(append([]string{p.link}, p.tags...), " ")
+// ArticleFields returns the fields of a's post: its title, its lede (the
+// summary, or else the first paragraph of the body), its URL, its tags and
+// its author.
+func ArticleFields(a syndicate.Article) Fields {
+	lede := a.Summary
+	if strings.TrimSpace(lede) == "" {
+		lede = firstParagraph(a.Body)
+	}
+	return Fields{Title: a.Title, Summary: lede, URL: a.URL, Hashtags: a.Tags, Author: a.Author}
+}
+
+// Layout is the default post layout, the one the embedded post templates
+// also follow: the title, the summary and the link followed by the
+// hashtags, separated by blank lines, leaving out empty parts. The author
+// is not shown. It never fails; its signature is ComposeWith's.
+func Layout(f Fields) (string, error) { return layout(f), nil }
+
+func layout(f Fields) string {
+	last := strings.Join(append([]string{f.URL}, f.Hashtags...), " ")
 	var blocks []string
-	for _, s := range []string{p.title, p.lede, strings.TrimSpace(last)} {
+	for _, s := range []string{f.Title, f.Summary, strings.TrimSpace(last)} {
 		if s != "" {
 			blocks = append(blocks, s)
 		}
@@ -133,26 +115,181 @@ func (p post) String() string {
 	return strings.Join(blocks, "\n\n")
 }
 
-// addHashtags appends, in tag order, each distinct hashtag of tags with
-// which p still fits, up to maxHashtags.
-func addHashtags(p post, tags []string, fits func(post) bool) post {
-	seen := make(map[string]bool)
-	for _, t := range tags {
-		if len(p.tags) == maxHashtags {
+// ComposeWith returns the post that fill makes of f, fitted to o. fill
+// lays the fields out (a post template, or Layout); its output is tidied:
+// trailing and leading spaces of each line and runs of spaces go, runs of
+// blank lines become one, and the post is trimmed, so a template need not
+// guard against empty fields.
+//
+// Title, summary and author have their white space collapsed; a title or
+// summary that is just the article's link (with or without UTM
+// parameters) is dropped so the link is not printed twice, and a summary
+// that repeats the title loses it. Hashtags are the valid, distinct ones
+// of f.Hashtags, in order, at most three, each only if the post still fits
+// with it: so when the full post is too long the later ones go first.
+//
+// When the post without hashtags is too long, the summary is shortened (or
+// dropped, if little of it would be left), then the title, then the
+// author is dropped. Shortened text ends at a word boundary (or, in text
+// without spaces, a grapheme boundary) followed by "…", and a grapheme
+// (an emoji sequence, a flag, a letter with its accents) is never split.
+// The link is never shortened or dropped: if not even the template with
+// the link alone fits, the post is the bare link, which is then longer
+// than the limit only if the link by itself is.
+//
+// The result is deterministic. It is an error if fill fails or if what it
+// made does not contain f.URL.
+func ComposeWith(fill func(Fields) (string, error), f Fields, o Options) (string, error) {
+	var fillErr error
+	render := func(f Fields) string {
+		if fillErr != nil {
+			return ""
+		}
+		s, err := fill(f)
+		if err != nil {
+			fillErr = err
+			return ""
+		}
+		return s
+	}
+	text := compose(render, f, o)
+	if fillErr != nil {
+		return "", fillErr
+	}
+	if link := strings.TrimSpace(f.URL); !strings.Contains(text, link) {
+		// A template that shows the link only in some cases would lose it
+		// for some articles; the link is what the post is for.
+		return "", fmt.Errorf("post template left out the link %s", link)
+	}
+	return text, nil
+}
+
+// compose is ComposeWith over a render that cannot fail.
+func compose(render func(Fields) string, f Fields, o Options) string {
+	if o.Count == nil {
+		o.Count = textlen.X
+	}
+	if o.Limit <= 0 {
+		o.Limit = textlen.XLimit
+	}
+	text := func(f Fields) string { return tidy(render(f)) }
+	fits := func(f Fields) bool {
+		s := text(f)
+		return o.Count(s) <= o.Limit && (o.MaxBytes <= 0 || len(s) <= o.MaxBytes)
+	}
+
+	f.URL = strings.TrimSpace(f.URL)
+	f.Title = collapse(f.Title)
+	f.Summary = collapse(f.Summary)
+	f.Author = collapse(f.Author)
+	// A title or lede that is only the link would print it twice.
+	if sameLink(f.Title, f.URL) {
+		f.Title = ""
+	}
+	if sameLink(f.Summary, f.URL) {
+		f.Summary = ""
+	}
+	f.Summary = withoutTitle(f.Summary, f.Title)
+	tags := Hashtags(f.Hashtags)
+	f.Hashtags = nil
+
+	if fits(f) {
+		return text(addHashtags(f, tags, fits))
+	}
+	if f.Summary != "" {
+		if s, ok := shorten(f.Summary, o.Limit, func(s string) bool { q := f; q.Summary = s; return fits(q) }); ok &&
+			uniseg.GraphemeClusterCount(s) > minLedeGraphemes {
+			f.Summary = s
+			return text(f)
+		}
+		f.Summary = ""
+		if fits(f) {
+			return text(f)
+		}
+	}
+	if f.Title != "" {
+		if s, ok := shorten(f.Title, o.Limit, func(s string) bool { q := f; q.Title = s; return fits(q) }); ok {
+			f.Title = s
+			return text(f)
+		}
+		f.Title = ""
+	}
+	f.Author = ""
+	if fits(f) {
+		return text(f)
+	}
+	// Even the template's own words do not fit beside the link.
+	return f.URL
+}
+
+// sameLink reports whether s is nothing but link, perhaps written another
+// way (another case of scheme or host, without the UTM parameters the
+// link was given): it names the same article.
+func sameLink(s, link string) bool {
+	if s == "" || link == "" {
+		return false
+	}
+	if s == link {
+		return true
+	}
+	if strings.ContainsAny(s, " \t\n") {
+		return false
+	}
+	a, err := syndicate.CanonicalURL(s)
+	if err != nil {
+		return false
+	}
+	b, err := syndicate.CanonicalURL(link)
+	return err == nil && a == b
+}
+
+var blankLines = regexp.MustCompile(`\n{3,}`)
+
+// tidy lets a post template be written for readability and for every
+// combination of empty fields: each line loses its leading and trailing
+// spaces and has its runs of spaces collapsed (the fields themselves are
+// already collapsed), runs of blank lines become one, and the post is
+// trimmed.
+func tidy(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.Join(strings.FieldsFunc(l, func(r rune) bool { return r == ' ' || r == '\t' }), " ")
+	}
+	s = blankLines.ReplaceAllString(strings.Join(lines, "\n"), "\n\n")
+	return strings.Trim(s, "\n")
+}
+
+// addHashtags appends, in order, each of tags (hashtags already) with
+// which f still fits, up to maxHashtags.
+func addHashtags(f Fields, tags []string, fits func(Fields) bool) Fields {
+	for _, h := range tags {
+		if len(f.Hashtags) == maxHashtags {
 			break
 		}
+		q := f
+		q.Hashtags = append(f.Hashtags[:len(f.Hashtags):len(f.Hashtags)], h)
+		if fits(q) {
+			f = q
+		}
+	}
+	return f
+}
+
+// Hashtags returns the hashtags that tags make (see Hashtag), in order,
+// leaving out tags that make none and repeats that differ only in case.
+func Hashtags(tags []string) []string {
+	var out []string
+	seen := make(map[string]bool)
+	for _, t := range tags {
 		h, ok := Hashtag(t)
 		if !ok || seen[strings.ToLower(h)] {
 			continue
 		}
 		seen[strings.ToLower(h)] = true
-		q := p
-		q.tags = append(p.tags[:len(p.tags):len(p.tags)], h)
-		if fits(q) {
-			p = q
-		}
+		out = append(out, h)
 	}
-	return p
+	return out
 }
 
 // Hashtag returns tag as a hashtag, with its '#', and whether it makes one:

@@ -1,7 +1,7 @@
 // Package templates renders what syndicate sends: the subject, plain text
-// and HTML of an email. Defaults are embedded in the binary; a newsroom can
-// replace any of them by putting a file of the same name in an override
-// folder.
+// and HTML of an email, and the layout of each social channel's post.
+// Defaults are embedded in the binary; a newsroom can replace any of them
+// by putting a file of the same name in an override folder.
 //
 // Templates receive a View: the EmailData given to RenderEmail (its fields
 // are reachable directly, as .Brand, .Articles, .Subscriber…) plus a few
@@ -51,6 +51,7 @@ const defaultAccent = "#1a56db"
 // Set is a loaded set of templates. It is safe for concurrent use.
 type Set struct {
 	email, confirm triple
+	posts          map[syndicate.Channel]*texttemplate.Template // by social channel
 }
 
 // triple is the subject, text and HTML templates of one kind of email.
@@ -80,6 +81,9 @@ func New(dir string) (*Set, error) {
 		return nil, err
 	}
 	if s.confirm, err = loadTriple(dir, ConfirmSubject, ConfirmText, ConfirmHTML); err != nil {
+		return nil, err
+	}
+	if s.posts, err = loadPosts(dir); err != nil {
 		return nil, err
 	}
 	return &s, nil

@@ -191,7 +191,7 @@ func TestOverrideReplacesTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A file for some other package's template is left alone.
-	if err := os.WriteFile(filepath.Join(dir, "post.x.tmpl"), []byte(`{{`), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "other.tmpl"), []byte(`{{`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	e, err := mustNew(t, dir).RenderEmail(instantData())

@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"syndicate"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"syndicate/channels/bluesky"
+	"syndicate/channels/mastodon"
 	"syndicate/channels/x"
 )
 
@@ -52,10 +55,19 @@ Redis and the database answer and that the X credentials are accepted.
 			}
 			say("redis", err)
 			st, err := a.openStore(cfg)
-			if err == nil {
-				st.Close()
-			}
 			say("database", err)
+			if err == nil {
+				states, err := st.ChannelStates(a.ctx)
+				st.Close()
+				if err != nil {
+					return err
+				}
+				for _, cs := range states {
+					if cs.State == syndicate.ChannelNeedsCredentials {
+						say(string(cs.Channel)+" credentials", fmt.Errorf("refused by the network at %s: %s", cs.UpdatedAt.UTC().Format("2006-01-02 15:04 MST"), cs.Reason))
+					}
+				}
+			}
 			if cfg.X.Enabled() {
 				xc, err := x.New(x.Config{APIURL: cfg.X.APIURL, ConsumerKey: cfg.X.ConsumerKey, ConsumerSecret: cfg.X.ConsumerSecret, AccessToken: cfg.X.AccessToken, AccessSecret: cfg.X.AccessSecret})
 				if err == nil {
@@ -64,6 +76,24 @@ Redis and the database answer and that the X credentials are accepted.
 					cancel()
 				}
 				say("x credentials", err)
+			}
+			if cfg.Mastodon.Enabled() {
+				mc, err := mastodon.New(mastodon.Config{URL: cfg.Mastodon.URL, Token: cfg.Mastodon.Token, Visibility: cfg.Mastodon.Visibility})
+				if err == nil {
+					ctx, cancel := context.WithTimeout(a.ctx, 15*time.Second)
+					err = mc.Check(ctx)
+					cancel()
+				}
+				say("mastodon credentials", err)
+			}
+			if cfg.Bluesky.Enabled() {
+				bc, err := bluesky.New(bluesky.Config{URL: cfg.Bluesky.URL, Handle: cfg.Bluesky.Handle, AppPassword: cfg.Bluesky.AppPassword})
+				if err == nil {
+					ctx, cancel := context.WithTimeout(a.ctx, 15*time.Second)
+					err = bc.Check(ctx)
+					cancel()
+				}
+				say("bluesky credentials", err)
 			}
 			if problems > 0 {
 				return &exitError{code: 1, msg: fmt.Sprintf("%d of the checks failed", problems)}

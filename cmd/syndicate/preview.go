@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"syndicate"
-	"syndicate/jobs"
 )
 
 // previewJSON is the shape DESIGN.md promises for `preview --json`.
@@ -94,7 +93,10 @@ HTML part to a file to open in a browser.`,
 					out.Article.Tags = []string{}
 				}
 				for _, ch := range chs {
-					p := jobs.ComposePost(art, ch)
+					p, err := composePost(cfg, art, ch)
+					if err != nil {
+						return err
+					}
 					out.Posts[string(ch)] = previewPost{Text: p.Text, Length: p.Length, Limit: p.Limit}
 				}
 				out.Email.Subject, out.Email.HTML, out.Email.Text = m.Subject, m.HTML, m.Text
@@ -105,7 +107,10 @@ HTML part to a file to open in a browser.`,
 			}
 			fmt.Fprintf(a.stdout, "%s\n%s\n\n", art.Title, art.URL)
 			for _, ch := range chs {
-				p := jobs.ComposePost(art, ch)
+				p, err := composePost(cfg, art, ch)
+				if err != nil {
+					return err
+				}
 				fmt.Fprintf(a.stdout, "── %s (%d/%d) ──\n%s\n\n", ch, p.Length, p.Limit, p.Text)
 			}
 			fmt.Fprintf(a.stdout, "── email ──\nSubject: %s\n", m.Subject)

@@ -249,7 +249,11 @@ func (a *app) dryRun(cfg config.Config, art syndicate.Article) error {
 		return err
 	}
 	for _, ch := range []syndicate.Channel{syndicate.ChannelX, syndicate.ChannelMastodon, syndicate.ChannelBluesky} {
-		path, err := ob.Post(a.ctx, jobs.ComposePost(art, ch))
+		p, err := composePost(cfg, art, ch)
+		if err != nil {
+			return err
+		}
+		path, err := ob.Post(a.ctx, p)
 		if err != nil {
 			return err
 		}

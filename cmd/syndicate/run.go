@@ -14,12 +14,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"syndicate"
+	"syndicate/channels/bluesky"
 	"syndicate/channels/email"
+	"syndicate/channels/mastodon"
 	"syndicate/channels/outbox"
+	"syndicate/channels/webhook"
 	"syndicate/channels/x"
 	"syndicate/config"
 	"syndicate/jobs"
 	"syndicate/store"
+	"syndicate/summary"
 	"syndicate/templates"
 )
 
@@ -136,6 +140,7 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer) (*job
 		Queue:     q,
 		Posters:   map[syndicate.Channel]jobs.Poster{},
 		Templates: tpl,
+		Composer:  composer(cfg, tpl),
 		Log:       a.logger(),
 		From:      cfg.From,
 		Brand:     brand(cfg),
@@ -147,6 +152,7 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer) (*job
 	}
 	if cfg.X.Enabled() {
 		xc, err := x.New(x.Config{
+			API:            cfg.X.API,
 			APIURL:         cfg.X.APIURL,
 			ConsumerKey:    cfg.X.ConsumerKey,
 			ConsumerSecret: cfg.X.ConsumerSecret,
@@ -159,6 +165,41 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer) (*job
 		var _ jobs.Poster = xc
 		h.Posters[syndicate.ChannelX] = xc
 	}
+	if cfg.Mastodon.Enabled() {
+		mc, err := mastodon.New(mastodon.Config{URL: cfg.Mastodon.URL, Token: cfg.Mastodon.Token, Visibility: cfg.Mastodon.Visibility})
+		if err != nil {
+			return nil, err
+		}
+		var _ jobs.Poster = mc
+		var _ jobs.Limiter = mc
+		h.Posters[syndicate.ChannelMastodon] = mc
+	}
+	if cfg.Bluesky.Enabled() {
+		bc, err := bluesky.New(bluesky.Config{URL: cfg.Bluesky.URL, Handle: cfg.Bluesky.Handle, AppPassword: cfg.Bluesky.AppPassword})
+		if err != nil {
+			return nil, err
+		}
+		var _ jobs.Poster = bc
+		h.Posters[syndicate.ChannelBluesky] = bc
+	}
+	if targets := cfg.Webhook.All(); len(targets) > 0 {
+		ts := make([]webhook.Target, len(targets))
+		for i, t := range targets {
+			ts[i] = webhook.Target{URL: t.URL, Format: t.Format, Secret: t.Secret}
+		}
+		wc, err := webhook.New(webhook.Config{Targets: ts, AllowPrivate: cfg.Webhook.AllowPrivate, Receipts: st})
+		if err != nil {
+			return nil, err
+		}
+		h.Posters[syndicate.ChannelWebhook] = wc
+	}
+	h.Caps = map[syndicate.Channel]int{
+		syndicate.ChannelX:        cfg.X.Posting.MaxPostsPerDay,
+		syndicate.ChannelMastodon: cfg.Mastodon.Posting.MaxPostsPerDay,
+		syndicate.ChannelBluesky:  cfg.Bluesky.Posting.MaxPostsPerDay,
+		syndicate.ChannelWebhook:  cfg.Webhook.Posting.MaxPostsPerDay,
+	}
+	h.Location = cfg.Digests.Location()
 	if cfg.OutboxDir != "" {
 		ob, err := outbox.New(cfg.OutboxDir, buildEmail)
 		if err != nil {
@@ -227,3 +268,31 @@ func splitList(s string) []string {
 // buildEmail is the email channel's builder, so the outbox writes exactly
 // what SMTP would carry.
 func buildEmail(m syndicate.Message) (io.WriterTo, error) { return email.Build(m) }
+
+// composer writes posts from the configured templates, with each channel's
+// UTM parameters.
+func composer(cfg config.Config, tpl *templates.Set) jobs.Composer {
+	utm := func(u config.UTM) summary.UTM {
+		return summary.UTM{Source: u.Source, Medium: u.Medium, Campaign: u.Campaign}
+	}
+	return jobs.Composer{Templates: tpl, UTM: map[syndicate.Channel]summary.UTM{
+		syndicate.ChannelX:        utm(cfg.X.Posting.UTM),
+		syndicate.ChannelMastodon: utm(cfg.Mastodon.Posting.UTM),
+		syndicate.ChannelBluesky:  utm(cfg.Bluesky.Posting.UTM),
+		syndicate.ChannelWebhook:  utm(cfg.Webhook.Posting.UTM),
+	}}
+}
+
+// composePost writes the post of art for ch as a worker would (without
+// asking a Mastodon instance for its limit: the default 500 is used).
+func composePost(cfg config.Config, art syndicate.Article, ch syndicate.Channel) (syndicate.Post, error) {
+	tpl, err := templates.New(cfg.TemplatesDir)
+	if err != nil {
+		return syndicate.Post{}, err
+	}
+	p, err := composer(cfg, tpl).Post(art, ch, jobs.Limits(ch))
+	if err != nil && p.Text == "" {
+		return p, err
+	}
+	return p, nil // a post over the limit is still shown; the worker refuses it
+}

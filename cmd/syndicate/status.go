@@ -68,6 +68,15 @@ email, the SMTP server's reply). --json prints the list of deliveries.`,
 				return enc.Encode(out)
 			}
 			a.printStatus(it, ds)
+			states, err := st.ChannelStates(a.ctx)
+			if err != nil {
+				return err
+			}
+			for _, cs := range states {
+				if cs.State == syndicate.ChannelNeedsCredentials {
+					fmt.Fprintf(a.stdout, "\n%s needs new credentials (since %s): %s\n", cs.Channel, cs.UpdatedAt.UTC().Format("2006-01-02 15:04 MST"), cs.Reason)
+				}
+			}
 			return nil
 		},
 	}
