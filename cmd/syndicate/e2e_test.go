@@ -365,8 +365,12 @@ func TestEndToEndXOutcomes(t *testing.T) {
 		t.Errorf("after a 401 the post is %+v, want failed with X's reason", r)
 	}
 	status := e.run("status", "https://news.example.com/auth")
-	if !strings.Contains(status, "Unauthorized") {
-		t.Errorf("status does not show X's reason:\n%s", status)
+	if !strings.Contains(status, "Unauthorized") || !strings.Contains(status, "x needs new credentials") {
+		t.Errorf("status does not show X's reason and the flagged channel:\n%s", status)
+	}
+	check, _ := e.fail("config", "check")
+	if !strings.Contains(check, "✗ x credentials: refused by the network") {
+		t.Errorf("config check does not flag the refused credentials:\n%s", check)
 	}
 
 	// Duplicate content: final, not a failure.
