@@ -295,13 +295,14 @@ const (
 	StatusSkipped   DeliveryStatus = "skipped"   // nothing sent: the subscriber left before the send
 	StatusBounced   DeliveryStatus = "bounced"   // the address does not exist; the subscriber is suppressed
 	StatusDeferred  DeliveryStatus = "deferred"  // held back by the channel's daily cap until the next day
+	StatusCancelled DeliveryStatus = "cancelled" // withdrawn by an editor before it went
 )
 
 // Final reports whether nothing more will happen to a delivery in this
 // status without an editor.
 func (s DeliveryStatus) Final() bool {
 	switch s {
-	case StatusSent, StatusFailed, StatusUnknown, StatusDuplicate, StatusSkipped, StatusBounced:
+	case StatusSent, StatusFailed, StatusUnknown, StatusDuplicate, StatusSkipped, StatusBounced, StatusCancelled:
 		return true
 	}
 	return false

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
 	"github.com/spf13/cobra"
 
 	"syndicate"
@@ -131,11 +132,8 @@ func (a *app) demo(dir, file string) error {
 	}
 	defer stop()
 	fmt.Fprintf(a.stdout, "demo folder: %s\n", dir)
-	created, err := st.SaveArticle(a.ctx, art)
-	if err != nil {
-		return err
-	}
-	if err := enqueuePublish(a.ctx, rc, st, art.ID, created, cfg.MaxRetry); err != nil {
+	pub := jobs.Publisher{Store: st, Queue: asynq.NewClientFromRedisClient(rc), MaxRetry: cfg.MaxRetry}
+	if _, err := pub.Publish(a.ctx, art, time.Time{}); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "published %s %q\n", art.ID, art.Title)

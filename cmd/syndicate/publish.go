@@ -53,6 +53,7 @@ func (a *app) publishCmd() *cobra.Command {
 		wait    bool
 		dryRun  bool
 		timeout time.Duration
+		atFlag  string
 	)
 	c := &cobra.Command{
 		Use:   "publish FILE|-",
@@ -64,8 +65,10 @@ instant subscriber. The article's ID comes from its canonical URL, so
 publishing the same article again sends nothing new.
 
 With --wait it returns when every delivery is final, printing progress, and
-exits 1 if any failed. With --dry-run nothing is stored or queued: the posts
-and a sample email are written to the outbox folder instead.`,
+exits 1 if any failed. With --at every delivery waits until that time
+(syndicate cancel withdraws it before then). With --dry-run nothing is
+stored or queued: the posts and a sample email are written to the outbox
+folder instead.`,
 		Args: args(1, "one article file, or - for standard input"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			art, err := a.readArticle(argv[0], f)
@@ -79,17 +82,22 @@ and a sample email are written to the outbox folder instead.`,
 			if dryRun {
 				return a.dryRun(cfg, art)
 			}
-			return a.publish(cfg, art, wait, timeout)
+			at, err := parseAt(atFlag, time.Now())
+			if err != nil {
+				return err
+			}
+			return a.publish(cfg, art, at, wait, timeout)
 		},
 	}
 	f.add(c)
 	c.Flags().BoolVar(&wait, "wait", false, "wait until every delivery is final")
 	c.Flags().DurationVar(&timeout, "timeout", 30*time.Minute, "with --wait, give up after this long")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "write what would be sent to the outbox folder instead")
+	c.Flags().StringVar(&atFlag, "at", "", "deliver at this time: RFC 3339 (2026-12-01T08:00:00Z) or from now (+2h, +30m)")
 	return c
 }
 
-func (a *app) publish(cfg config.Config, art syndicate.Article, wait bool, timeout time.Duration) error {
+func (a *app) publish(cfg config.Config, art syndicate.Article, at time.Time, wait bool, timeout time.Duration) error {
 	st, err := a.openStore(cfg)
 	if err != nil {
 		return err
@@ -100,43 +108,23 @@ func (a *app) publish(cfg config.Config, art syndicate.Article, wait bool, timeo
 		return err
 	}
 	defer rc.Close()
-	created, err := st.SaveArticle(a.ctx, art)
+	pub := jobs.Publisher{Store: st, Queue: asynq.NewClientFromRedisClient(rc), MaxRetry: cfg.MaxRetry}
+	created, err := pub.Publish(a.ctx, art, at)
 	if err != nil {
 		return err
 	}
-	if err := enqueuePublish(a.ctx, rc, st, art.ID, created, cfg.MaxRetry); err != nil {
-		return err
-	}
-	if created {
+	switch {
+	case created && at.After(time.Now()):
+		fmt.Fprintf(a.stdout, "scheduled %s %q for %s\n", art.ID, art.Title, at.Format(time.RFC3339))
+	case created:
 		fmt.Fprintf(a.stdout, "published %s %q\n", art.ID, art.Title)
-	} else {
+	default:
 		fmt.Fprintf(a.stdout, "%s %q was already published; nothing new is sent\n", art.ID, art.Title)
 	}
 	if !wait {
 		return nil
 	}
 	return a.waitFor(rc, st, art.ID, timeout)
-}
-
-// enqueuePublish queues the fan-out of an article. A new article is always
-// queued; a known one only when its fan-out never ran (a crash between save
-// and enqueue), and the TaskID refuses a second copy of a queued one.
-func enqueuePublish(ctx context.Context, rc redis.UniversalClient, st *store.Store, id string, created bool, maxRetry int) error {
-	if !created {
-		ds, err := st.Deliveries(ctx, id)
-		if err != nil {
-			return err
-		}
-		if len(ds) > 0 {
-			return nil
-		}
-	}
-	q := asynq.NewClientFromRedisClient(rc)
-	t, opts := jobs.NewPublishTask(id, maxRetry)
-	if _, err := q.EnqueueContext(ctx, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-		return fmt.Errorf("queue article %s: %w", id, err)
-	}
-	return nil
 }
 
 // waitFor polls until the fan-out has run and every delivery of item (of
@@ -320,4 +308,26 @@ func readAll(r io.Reader, limit int64) ([]byte, error) {
 		return nil, syndicate.Errorf(syndicate.EINVALID, "input is larger than %d bytes", limit)
 	}
 	return b, nil
+}
+
+// parseAt reads --at: an RFC 3339 time or a duration from now ("+2h").
+func parseAt(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "+"); ok {
+		d, err := time.ParseDuration(rest)
+		if err != nil || d <= 0 {
+			return time.Time{}, usagef("--at %q is not a time like 2026-12-01T08:00:00Z or +2h", s)
+		}
+		return now.Add(d), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, usagef("--at %q is not a time like 2026-12-01T08:00:00Z or +2h", s)
+	}
+	if t.Before(now.Add(-time.Minute)) {
+		return time.Time{}, usagef("--at %s is in the past", s)
+	}
+	return t, nil
 }

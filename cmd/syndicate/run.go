@@ -75,6 +75,7 @@ SYNDICATE_* environment variables; see the README.`,
 		a.statusCmd(),
 		a.retryCmd(),
 		a.sendCmd(),
+		a.cancelCmd(),
 		a.subscribersCmd(),
 		a.configCmd(),
 	)

@@ -140,3 +140,36 @@ func TestEndToEndSocial(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestEndToEndScheduledPublish: publish --at holds every delivery until
+// then; cancel withdraws it and nothing is ever sent.
+func TestEndToEndScheduledPublish(t *testing.T) {
+	e := newE2E(t, 9)
+	e.addSubscribers(2)
+	e.start("worker")
+	out := e.run("publish", e.write("later.md", articleMD("Withdrawn Story", "https://news.example.com/withdrawn")), "--at", "+3s")
+	if !strings.Contains(out, "scheduled a_") {
+		t.Fatalf("publish --at said %q", out)
+	}
+	out = e.run("cancel", "https://news.example.com/withdrawn")
+	if !strings.Contains(out, "the scheduled publish was withdrawn") {
+		t.Errorf("cancel said %q", out)
+	}
+	soon := e.write("soon.md", articleMD("Soon Story", "https://news.example.com/soon"))
+	e.run("publish", soon, "--at", "+2s")
+	time.Sleep(500 * time.Millisecond)
+	if n := len(e.sink.Messages()) + e.x.Attempts(); n != 0 {
+		t.Fatalf("%d deliveries went before their time", n)
+	}
+	e.run("publish", soon, "--wait", "--timeout", "1m") // waits for the scheduled fan-out
+	if n := len(e.received("Soon Story")); n != 2 {
+		t.Errorf("%d subscribers got the scheduled article, want 2", n)
+	}
+	time.Sleep(6 * time.Second) // past the withdrawn article's time and the queue's next check
+	if n := len(e.received("Withdrawn Story")); n != 0 || len(e.x.Posts()) != 1 {
+		t.Errorf("a cancelled article went out: %d emails, X posts %q", n, e.x.Posts())
+	}
+	if c := e.cmd("publish", "--at", "yesterday", soon); c.Run() == nil || c.ProcessState.ExitCode() != 2 {
+		t.Error("a bad --at is not a usage error (exit 2)")
+	}
+}
