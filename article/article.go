@@ -152,7 +152,7 @@ func Parse(name string, r io.Reader, o Options) (syndicate.Article, error) {
 	case "json":
 		f, err = parseJSON(subj, text)
 	case "html":
-		f, err = parseHTML(subj, text)
+		f, err = parseHTML(subj, text, o.URL)
 	default:
 		f = parseText(text, o.Title)
 	}

@@ -1,6 +1,7 @@
 package article
 
 import (
+	"net/url"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -22,8 +23,11 @@ type page struct {
 }
 
 // parseHTML extracts an article from a web page: Open Graph and other meta
-// tags first, then the page's own elements.
-func parseHTML(subj, text string) (fields, error) {
+// tags first, then the page's own elements, with the body text found by
+// readability. pageURL is where the page came from ("" if not known): it
+// resolves relative links and is the article's URL when the page names no
+// canonical one.
+func parseHTML(subj, text, pageURL string) (fields, error) {
 	var f fields
 	doc, err := html.Parse(strings.NewReader(text))
 	if err != nil {
@@ -32,25 +36,44 @@ func parseHTML(subj, text string) (fields, error) {
 	}
 	p := &page{meta: map[string][]string{}}
 	p.collect(doc)
+	base := baseURL(pageURL)
+	r := readable(doc, base)
 
 	f.title = p.first("og:title", "twitter:title")
 	if f.title == "" {
 		f.title = pageTitle(p.title, p.h1)
 	}
-	if f.url = absoluteURL(p.canonical); f.url == "" {
-		f.url = absoluteURL(p.first("og:url"))
+	if f.title == "" {
+		f.title = r.title // from JSON-LD or Dublin Core, which the walk does not read
+	}
+	f.url = resolveURL(base, p.canonical)
+	if f.url == "" {
+		f.url = resolveURL(base, p.first("og:url"))
+	}
+	if f.url == "" && base != nil {
+		f.url = base.String()
 	}
 	f.author = p.first("author", "article:author", "dc.creator", "parsely-author")
 	if looksLikeURL(f.author) {
 		f.author = "" // article:author is often a profile page
 	}
-	if f.author == "" {
-		f.author = trimBy(p.byline)
+	for _, by := range []string{r.byline, p.byline} {
+		if by = trimBy(by); f.author == "" && by != "" && !looksLikeURL(by) && len(by) <= 100 {
+			f.author = by
+		}
 	}
 	f.summary = p.first("og:description", "description", "twitter:description")
 	f.image = p.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
+	if f.image == "" {
+		f.image = r.image
+	}
+	if img := resolveURL(base, f.image); img != "" {
+		// The page's own address is the base of its relative links, not
+		// the canonical URL, which may be on another host.
+		f.image = img
+	}
 	f.looseImage = true
-	for _, d := range []string{p.first("article:published_time", "datepublished", "date", "pubdate", "dc.date"), p.datetime} {
+	for _, d := range []string{p.first("article:published_time", "datepublished", "date", "pubdate", "dc.date"), r.published, p.datetime} {
 		if t, ok := parseDate(d); ok {
 			f.date = t
 			break
@@ -62,6 +85,20 @@ func parseHTML(subj, text string) (fields, error) {
 		f.tags = splitTags(kw)
 	}
 
+	f.body = r.body
+	if len(f.body) == 0 {
+		f.body = p.mainBlocks(doc)
+	}
+	if len(f.body) > 0 && isBylineText(f.body[0].text, f.author) {
+		f.body = f.body[1:]
+	}
+	return f, nil
+}
+
+// mainBlocks is the text of the page's article found without readability,
+// for pages where it finds nothing: the largest <article>, else <main>,
+// else the whole body, with page furniture left out.
+func (p *page) mainBlocks(doc *html.Node) []block {
 	root := p.body
 	switch {
 	case len(p.articles) > 0:
@@ -79,8 +116,7 @@ func parseHTML(subj, text string) (fields, error) {
 	if root == nil {
 		root = doc
 	}
-	f.body = htmlBlocks(root, true)
-	return f, nil
+	return htmlBlocks(root, true)
 }
 
 // collect walks the document once, noting meta tags and landmarks.
@@ -172,13 +208,50 @@ func pageTitle(title, h1 string) string {
 	return title
 }
 
-// absoluteURL returns s if it is an absolute http(s) URL, else "".
-func absoluteURL(s string) string {
-	s = strings.TrimSpace(s)
-	if looksLikeURL(s) {
+// baseURL returns pageURL parsed if it is an absolute http(s) URL, else nil.
+func baseURL(pageURL string) *url.URL {
+	if !looksLikeURL(pageURL) {
+		return nil
+	}
+	u, err := url.Parse(strings.TrimSpace(pageURL))
+	if err != nil || u.Host == "" {
+		return nil
+	}
+	return u
+}
+
+// resolveURL returns ref resolved against base (nil if none) when the
+// result is an absolute http(s) URL, else "": javascript:, data: and
+// relative links that cannot be resolved are dropped.
+func resolveURL(base *url.URL, ref string) string {
+	ref = strings.TrimSpace(dropControls(ref))
+	if ref == "" {
+		return ""
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ""
+	}
+	if base != nil {
+		u = base.ResolveReference(u)
+	}
+	if s := u.String(); looksLikeURL(s) && u.Host != "" {
 		return s
 	}
 	return ""
+}
+
+// isBylineText reports whether a paragraph is only the byline ("By Kim
+// Park", or the author's bare name), which the article's author field
+// already carries.
+func isBylineText(text, author string) bool {
+	t := strings.TrimSpace(text)
+	if len(t) > 80 || strings.Contains(t, "\n") {
+		return false
+	}
+	// A sentence that starts with "By" ends with a stop; a byline does not.
+	return strings.HasPrefix(strings.ToLower(t), "by ") && !strings.ContainsAny(t, ".!?") ||
+		author != "" && strings.EqualFold(trimBy(t), author)
 }
 
 // looksLikeURL reports whether s starts like an http(s) URL.

@@ -49,6 +49,13 @@ type Config struct {
 	Brand   Brand   `yaml:"brand"`
 	Digests Digests `yaml:"digests"`
 	SMTP    SMTP    `yaml:"smtp"`
+	// Feeds are RSS, Atom or JSON Feed URLs polled for new articles.
+	Feeds []string `yaml:"feeds" env:"SYNDICATE_FEEDS"` // comma-separated in the environment
+	// FeedInterval is how often each feed is polled; default 5m.
+	FeedInterval Duration `yaml:"feed_interval" env:"SYNDICATE_FEED_INTERVAL"`
+	// AllowPrivate lets feeds and `publish URL` fetch from loopback and
+	// private addresses; off, such addresses are refused (SSRF).
+	AllowPrivate bool `yaml:"allow_private" env:"SYNDICATE_ALLOW_PRIVATE"`
 	// UnsubscribeMailto, when set, is an address whose mail unsubscribes the
 	// sender; List-Unsubscribe then offers it after the https URL.
 	UnsubscribeMailto string `yaml:"unsubscribe_mailto" env:"SYNDICATE_UNSUBSCRIBE_MAILTO"`
@@ -267,6 +274,14 @@ func applyEnv(v reflect.Value, getenv func(string) string) []string {
 				continue
 			}
 			fv.SetInt(int64(n))
+		case []string:
+			var list []string
+			for _, v := range strings.Split(s, ",") {
+				if v = strings.TrimSpace(v); v != "" {
+					list = append(list, v)
+				}
+			}
+			fv.Set(reflect.ValueOf(list))
 		case bool:
 			b, err := strconv.ParseBool(s)
 			if err != nil {
@@ -324,6 +339,9 @@ func (c *Config) fillDefaults() {
 	}
 	if c.MaxRetry == 0 {
 		c.MaxRetry = 10
+	}
+	if c.FeedInterval == 0 {
+		c.FeedInterval = Duration(5 * time.Minute)
 	}
 	if c.RetryBase == 0 {
 		c.RetryBase = Duration(10 * time.Second)
@@ -420,6 +438,14 @@ func (c *Config) check() []string {
 	}
 	if c.MaxRetry < 0 || c.MaxRetry > 100 {
 		add("max_retry %d is not between 0 and 100", c.MaxRetry)
+	}
+	if time.Duration(c.FeedInterval) < 10*time.Second {
+		add("feed_interval %s is shorter than 10s", time.Duration(c.FeedInterval))
+	}
+	for _, f := range c.Feeds {
+		if u, err := url.Parse(f); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			add("feed %q is not an http(s) URL", f)
+		}
 	}
 	if c.RetryBase < 0 {
 		add("retry_base must not be negative")

@@ -67,7 +67,8 @@ type Handler struct {
 	Posters   map[syndicate.Channel]Poster
 	Mailer    Mailer
 	Templates *templates.Set
-	Composer  Composer // writes the posts; the zero Composer uses the default templates
+	Composer  Composer   // writes the posts; the zero Composer uses the default templates
+	Feeds     FeedPoller // polls feeds; nil: feed tasks fail
 	Log       *slog.Logger
 
 	From      string          // "Name <addr>" of the newsletter
@@ -92,6 +93,7 @@ func (h *Handler) Register(mux *asynq.ServeMux) {
 	mux.HandleFunc(TypeEmailBatch, h.handleEmailBatch)
 	mux.HandleFunc(TypeDigestBuild, h.handleDigest)
 	mux.HandleFunc(TypeEmailConfirm, h.handleConfirm)
+	mux.HandleFunc(TypeFeedPoll, h.handleFeedPoll)
 }
 
 // Channels returns the enabled social channels in display order.

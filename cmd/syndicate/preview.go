@@ -57,7 +57,7 @@ storing anything, the post for each network with its length as that
 network counts it, and the email's subject. --json prints one JSON object
 with the article, the posts and the whole email; --html writes the email's
 HTML part to a file to open in a browser.`,
-		Args: args(1, "one article file, or - for standard input"),
+		Args: args(1, "one article file, a web page's URL, or - for standard input"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			chs := previewChannels
 			if channel != "" {
@@ -67,11 +67,11 @@ HTML part to a file to open in a browser.`,
 				}
 				chs = []syndicate.Channel{ch}
 			}
-			art, err := a.readArticle(argv[0], f)
+			cfg, err := a.config()
 			if err != nil {
 				return err
 			}
-			cfg, err := a.config()
+			art, err := a.readArticle(cfg, argv[0], f)
 			if err != nil {
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"syndicate/article"
 	"syndicate/channels/outbox"
 	"syndicate/config"
+	"syndicate/fetch"
 	"syndicate/jobs"
 	"syndicate/signed"
 	"syndicate/store"
@@ -35,14 +37,27 @@ func (f *articleFlags) add(c *cobra.Command) {
 	c.Flags().StringVar(&f.tags, "tags", "", "comma-separated tags (override the file)")
 }
 
-// read parses the article named by the argument: a file or "-" for stdin.
-func (a *app) readArticle(name string, f articleFlags) (syndicate.Article, error) {
+// readArticle parses the article named by the argument: a file, "-" for
+// stdin, or the URL of a web page, fetched within bounds and never from a
+// private address unless allow_private is set.
+func (a *app) readArticle(cfg config.Config, name string, f articleFlags) (syndicate.Article, error) {
 	o := article.Options{URL: f.url, Title: f.title, Now: time.Now}
 	if f.tags != "" {
 		o.Tags = splitList(f.tags)
 	}
-	if name == "-" {
+	switch {
+	case name == "-":
 		return article.Parse("-", a.stdin, o)
+	case strings.HasPrefix(name, "https://") || strings.HasPrefix(name, "http://"):
+		fc := fetch.Client{AllowPrivate: cfg.AllowPrivate, MaxBytes: article.MaxPageSize}
+		resp, err := fc.Get(a.ctx, name, http.Header{"Accept": {"text/html,application/xhtml+xml"}})
+		if err != nil {
+			return syndicate.Article{}, err
+		}
+		if resp.Status < 200 || resp.Status > 299 {
+			return syndicate.Article{}, syndicate.Errorf(syndicate.EINVALID, "fetch %s: the server answered %d", name, resp.Status)
+		}
+		return article.FromPage(resp.Body, resp.URL, o)
 	}
 	return article.ParseFile(name, o)
 }
@@ -69,13 +84,13 @@ exits 1 if any failed. With --at every delivery waits until that time
 (syndicate cancel withdraws it before then). With --dry-run nothing is
 stored or queued: the posts and a sample email are written to the outbox
 folder instead.`,
-		Args: args(1, "one article file, or - for standard input"),
+		Args: args(1, "one article file, a web page's URL, or - for standard input"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			art, err := a.readArticle(argv[0], f)
+			cfg, err := a.config()
 			if err != nil {
 				return err
 			}
-			cfg, err := a.config()
+			art, err := a.readArticle(cfg, argv[0], f)
 			if err != nil {
 				return err
 			}
