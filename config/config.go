@@ -31,7 +31,10 @@ type Config struct {
 	BaseURL     string `yaml:"base_url" env:"SYNDICATE_BASE_URL"`                      // public URL for unsubscribe links
 	Secret      string `yaml:"secret" env:"SYNDICATE_SECRET" secret:"true"`            // key for signed links; required for email
 	HTTPAddr    string `yaml:"http_addr" env:"SYNDICATE_HTTP_ADDR"`                    // default 127.0.0.1:8080
-	APIToken    string `yaml:"api_token" env:"SYNDICATE_API_TOKEN" secret:"true"`
+	APIToken    string `yaml:"api_token" env:"SYNDICATE_API_TOKEN" secret:"true"`      // empty: the publish API is off
+	// GhostSecret and WordPressSecret check the CMS webhooks; empty: off.
+	GhostSecret     string `yaml:"ghost_secret" env:"SYNDICATE_GHOST_SECRET" secret:"true"`
+	WordPressSecret string `yaml:"wordpress_secret" env:"SYNDICATE_WORDPRESS_SECRET" secret:"true"`
 
 	X        X        `yaml:"x"`
 	Mastodon Mastodon `yaml:"mastodon"`

@@ -88,6 +88,26 @@ var migrations = [][]string{
 			created_at  BIGINT NOT NULL
 		)`,
 	},
+	{ // 4: feed poller state and the feed items already seen
+		// initialized is 0 or 1: INTEGER reads the same in SQLite and
+		// PostgreSQL, where BOOLEAN would not.
+		`CREATE TABLE feed_states (
+			url           TEXT PRIMARY KEY,
+			etag          TEXT NOT NULL,
+			last_modified TEXT NOT NULL,
+			initialized   INTEGER NOT NULL,
+			failures      INTEGER NOT NULL,
+			next_try      BIGINT NOT NULL,
+			last_error    TEXT NOT NULL,
+			last_polled   BIGINT NOT NULL
+		)`,
+		`CREATE TABLE feed_items (
+			feed_url TEXT NOT NULL,
+			key      TEXT NOT NULL,
+			seen_at  BIGINT NOT NULL,
+			PRIMARY KEY (feed_url, key)
+		)`,
+	},
 }
 
 // migrate creates the schema or brings it up to date. It runs in one write

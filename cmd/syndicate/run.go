@@ -76,6 +76,7 @@ SYNDICATE_* environment variables; see the README.`,
 		a.retryCmd(),
 		a.sendCmd(),
 		a.cancelCmd(),
+		a.feedsCmd(),
 		a.subscribersCmd(),
 		a.configCmd(),
 	)
@@ -201,6 +202,9 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer) (*job
 		syndicate.ChannelWebhook:  cfg.Webhook.Posting.MaxPostsPerDay,
 	}
 	h.Location = cfg.Digests.Location()
+	if len(cfg.Feeds) > 0 {
+		h.Feeds = feedPoller{newPoller(cfg, st, q, h.Log)}
+	}
 	if cfg.OutboxDir != "" {
 		ob, err := outbox.New(cfg.OutboxDir, buildEmail)
 		if err != nil {

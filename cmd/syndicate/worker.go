@@ -46,8 +46,10 @@ func (a *app) serveCmd() *cobra.Command {
              with double opt-in) that links in the emails point to
   worker     the job worker (like "syndicate worker")
   scheduler  enqueues the daily and weekly digests on their cron specs
-             (digests.daily, digests.weekly, in digests.timezone); running
-             it in several processes still sends each digest once`,
+             (digests.daily, digests.weekly, in digests.timezone) and a poll
+             of each feed every feed_interval; running it in several
+             processes still sends each digest once and polls each feed
+             once per interval`,
 		Args: args(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			rs := splitList(roles)
@@ -210,6 +212,14 @@ func startScheduler(cfg config.Config, rc redis.UniversalClient, log *slog.Logge
 		t, opts := jobs.NewScheduledDigestTask(e.freq, cfg.MaxRetry)
 		if _, err := s.Register(e.spec, t, opts...); err != nil {
 			return nil, fmt.Errorf("schedule the %s digest %q: %w", e.freq, e.spec, err)
+		}
+	}
+	// One task per feed per interval; Unique keeps several schedulers to one.
+	interval := time.Duration(cfg.FeedInterval)
+	for _, f := range cfg.Feeds {
+		t, opts := jobs.NewFeedPollTask(f, interval)
+		if _, err := s.Register("@every "+interval.String(), t, opts...); err != nil {
+			return nil, fmt.Errorf("schedule polls of feed %s: %w", f, err)
 		}
 	}
 	if err := s.Start(); err != nil {
