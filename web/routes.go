@@ -11,7 +11,11 @@ import (
 // The token pages take their token from the query (?token=…) on GET and
 // POST alike, so a form on a page posts to the URL it was served from, and
 // a mail provider's one-click POST (RFC 8058) hits the very same handler.
-func addRoutes(mux *http.ServeMux, log *slog.Logger, p *pages, st Store, conf Confirmer, ready func(context.Context) error) {
+//
+// Everything under /v1 speaks JSON, errors included ({"error": "..."}):
+// the publish API takes a bearer token (c.APIToken), each CMS webhook its
+// own signature (c.GhostSecret, c.WordPressSecret).
+func addRoutes(mux *http.ServeMux, log *slog.Logger, p *pages, st Store, conf Confirmer, ready func(context.Context) error, c Config) {
 	mux.Handle("GET /healthz", handleHealthz(log))
 	mux.Handle("GET /readyz", handleReadyz(log, ready))
 
@@ -26,6 +30,13 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, p *pages, st Store, conf Co
 	mux.Handle("POST /unsubscribe", handleUnsubscribe(log, p, st))
 	mux.Handle("GET /preferences", handlePreferencesPage(p, st))
 	mux.Handle("POST /preferences", handlePreferences(log, p, st))
+
+	mux.Handle("POST /v1/articles", handlePublish(log, c))
+	mux.Handle("GET /v1/articles/{id}", handleArticle(log, c))
+	mux.Handle("POST /v1/hooks/ghost", handleGhostHook(log, c))
+	mux.Handle("POST /v1/hooks/wordpress", handleWordPressHook(log, c))
+	// Any other /v1 path (or method) gets a JSON error, not the HTML page.
+	mux.Handle("/v1/", handleAPINotFound(log))
 
 	// Anything else gets an HTML 404 with the same headers as the pages.
 	mux.Handle("/", handleNotFound(p))

@@ -1,6 +1,8 @@
 // Package web serves the pages a subscriber reaches from a browser or a mail
 // client: sign-up with double opt-in, the confirmation link, one-click
-// unsubscribe (RFC 8058) and preferences, plus the health checks.
+// unsubscribe (RFC 8058) and preferences, plus the health checks. It also
+// serves the JSON API under /v1: the publish API for editors' tools
+// (api.go) and the webhooks a CMS calls when a post goes live (hooks.go).
 //
 // The pages are plain server-rendered HTML with no JavaScript and no
 // cookies. Every link that acts on a subscriber carries a token made by
@@ -12,13 +14,37 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
+	"time"
 
 	"syndicate"
 )
 
-// maxBody bounds every request body: the largest honest form here is a
-// sign-up of a few hundred bytes.
+// maxBody bounds every request body outside /v1: the largest honest form
+// here is a sign-up of a few hundred bytes.
 const maxBody = 16 << 10
+
+// DefaultMaxBody bounds a /v1 request body when Config.MaxBody is zero:
+// an article of a few hundred kilobytes of HTML is large; a megabyte is
+// more than any CMS sends for one post.
+const DefaultMaxBody = 1 << 20
+
+// Publisher stores an article and queues its delivery, idempotently by ID:
+// publishing an article whose ID is already stored changes nothing and
+// reports created false. at is when to deliver it; zero means now.
+type Publisher interface {
+	Publish(ctx context.Context, a syndicate.Article, at time.Time) (created bool, err error)
+}
+
+// Articles reads what was published, for GET /v1/articles/{id}.
+type Articles interface {
+	// Article returns the article with the ID, or an error with code
+	// syndicate.ENOTFOUND.
+	Article(ctx context.Context, id string) (syndicate.Article, error)
+	// Deliveries returns the ledger rows of item (an article ID, which is
+	// also the ID of its instant email).
+	Deliveries(ctx context.Context, item string) ([]syndicate.Delivery, error)
+}
 
 // Store is what the pages need of the database; *store.Store satisfies it.
 type Store interface {
@@ -58,6 +84,30 @@ type Config struct {
 	// Log receives errors and changes of subscribers (by ID, never a token);
 	// nil discards them.
 	Log *slog.Logger
+
+	// APIToken is the bearer token of the publish API
+	// (SYNDICATE_API_TOKEN). Empty means the API is off: its routes answer
+	// 503 rather than trusting an empty token.
+	APIToken string
+	// GhostSecret is the secret of the Ghost webhook (set on the custom
+	// integration in Ghost Admin). Empty means POST /v1/hooks/ghost is off
+	// and answers 404.
+	GhostSecret string
+	// WordPressSecret keys the signature of POST /v1/hooks/wordpress.
+	// Empty means that route is off and answers 404.
+	WordPressSecret string
+	// MaxBody bounds the body of a /v1 request, in bytes; zero means
+	// DefaultMaxBody. A larger body is refused with 413 unread.
+	MaxBody int64
+	// Publisher takes articles from the API and the webhooks; nil means
+	// every /v1 route that publishes answers 503.
+	Publisher Publisher
+	// Articles answers GET /v1/articles/{id}; nil means that route answers
+	// 503.
+	Articles Articles
+	// Now is the clock webhook timestamps are checked against and the
+	// publication time of an article that gives none; nil means time.Now.
+	Now func() time.Time
 }
 
 // NewServer returns the HTTP handler of the subscriber pages and the health
@@ -78,10 +128,19 @@ func NewServer(c Config, st Store, conf Confirmer, ready func(context.Context) e
 	if c.Secret == "" {
 		log.Warn("web: no secret for signed links; unsubscribe, preferences and confirm pages are off")
 	}
+	if c.MaxBody <= 0 {
+		c.MaxBody = DefaultMaxBody
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.APIToken == "" {
+		log.Info("web: no API token; the publish API is off")
+	}
 	p := &pages{name: name, log: log, links: links{base: c.BaseURL, secret: c.Secret}}
 	mux := http.NewServeMux()
-	addRoutes(mux, log, p, st, conf, ready)
-	return securityHeaders(limitBody(mux))
+	addRoutes(mux, log, p, st, conf, ready, c)
+	return securityHeaders(limitBody(mux, c.MaxBody))
 }
 
 // securityHeaders sets, on every response, headers that keep the pages
@@ -98,11 +157,17 @@ func securityHeaders(h http.Handler) http.Handler {
 	})
 }
 
-// limitBody bounds every request body to maxBody bytes; reading past that
-// fails with *http.MaxBytesError, which parseForm answers with 413.
-func limitBody(h http.Handler) http.Handler {
+// limitBody bounds every request body: the pages' to maxBody bytes, the
+// /v1 API's (which takes whole articles) to api bytes. Reading past the
+// bound fails with *http.MaxBytesError, which parseForm and readBody
+// answer with 413.
+func limitBody(h http.Handler, api int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		limit := int64(maxBody)
+		if strings.HasPrefix(r.URL.Path, "/v1/") {
+			limit = api
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		h.ServeHTTP(w, r)
 	})
 }

@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -137,5 +143,121 @@ func TestEndToEndFeed(t *testing.T) {
 	}
 	if list := e.run("feeds", "list"); !strings.Contains(list, feed) {
 		t.Errorf("feeds list does not show the feed:\n%s", list)
+	}
+}
+
+// TestEndToEndPublishAPI drives the publish API and the Ghost webhook of
+// the real server: 401, 400, 413, 415 and 202; the same article twice is
+// one article; a Ghost payload with a bad signature is refused and a good
+// one published once, even when Ghost delivers it again.
+func TestEndToEndPublishAPI(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	e := newE2E(t, 15, "SYNDICATE_HTTP_ADDR="+addr, "SYNDICATE_API_TOKEN=api-token-123", "SYNDICATE_GHOST_SECRET=ghost-secret-456")
+	e.start("serve", "--roles", "api,worker")
+	base := "http://" + addr
+	waitFor(t, "the api", func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusOK
+	})
+	post := func(path, token, ctype string, body []byte, hdr map[string]string) (int, map[string]any) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		req.Header.Set("Content-Type", ctype)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+			t.Fatalf("POST %s: %s with a body that is not JSON: %v", path, resp.Status, err)
+		}
+		return resp.StatusCode, m
+	}
+	good := []byte(`{"title":"Pier Reopens","url":"https://news.example.com/pier?utm_source=cms","summary":"The pier is open again.","tags":["harbour"]}`)
+	cases := []struct {
+		name   string
+		token  string
+		ctype  string
+		body   []byte
+		status int
+		errHas string
+	}{
+		{"no token", "", "application/json", good, 401, "token"},
+		{"wrong token", "nope", "application/json", good, 401, "token"},
+		{"malformed", "api-token-123", "application/json", []byte(`{"title": `), 400, "JSON"},
+		{"no title", "api-token-123", "application/json", []byte(`{"url":"https://news.example.com/x"}`), 400, "title"},
+		{"too large", "api-token-123", "application/json", []byte(`{"title":"x","body":"` + strings.Repeat("a", 2<<20) + `"}`), 413, "larger"},
+		{"not JSON", "api-token-123", "text/plain", good, 415, "application/json"},
+	}
+	for _, c := range cases {
+		status, m := post("/v1/articles", c.token, c.ctype, c.body, nil)
+		if status != c.status || !strings.Contains(fmt.Sprint(m["error"]), c.errHas) {
+			t.Errorf("%s: %d %v, want %d with an error about %s", c.name, status, m, c.status, c.errHas)
+		}
+	}
+	status, m := post("/v1/articles", "api-token-123", "application/json", good, nil)
+	if status != 202 || m["created"] != true || !strings.HasPrefix(fmt.Sprint(m["id"]), "a_") {
+		t.Fatalf("publish: %d %v", status, m)
+	}
+	id := fmt.Sprint(m["id"])
+	status, m = post("/v1/articles", "api-token-123", "application/json", []byte(`{"title":"Pier Reopens","url":"https://NEWS.example.com/pier"}`), nil)
+	if status != 202 || m["created"] != false || m["id"] != id {
+		t.Errorf("the same article again: %d %v, want 202 created:false with id %s", status, m, id)
+	}
+	waitFor(t, "the API article's post", func() bool { return len(e.x.Posts()) == 1 })
+
+	req, _ := http.NewRequest(http.MethodGet, base+"/v1/articles/"+id, nil)
+	req.Header.Set("Authorization", "Bearer api-token-123")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Article    struct{ Title string }
+		Deliveries []struct{ Channel, Status string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != 200 || got.Article.Title != "Pier Reopens" || len(got.Deliveries) != 1 {
+		t.Errorf("GET the article: %s %+v %v", resp.Status, got, err)
+	}
+	resp.Body.Close()
+
+	// Ghost: signed like Ghost signs (HMAC-SHA256 of body+timestamp in ms).
+	ghost := []byte(`{"post":{"current":{"id":"6650a1","uuid":"0b7c","title":"Lifeboat Crew Honoured","slug":"lifeboat-crew-honoured","html":"<p>The volunteer crew of the town&rsquo;s lifeboat received a national award.</p><p>More to follow.</p>","feature_image":"https://news.example.com/content/images/lifeboat.jpg","url":"https://news.example.com/lifeboat-crew-honoured/","canonical_url":null,"published_at":"2026-11-26T08:00:00.000Z","custom_excerpt":null,"excerpt":"The volunteer crew of the town’s lifeboat received a national award.","tags":[{"name":"Harbour","slug":"harbour"},{"name":"#syndicate","slug":"hash-syndicate"}],"primary_author":{"name":"Sam Reed"},"status":"published","visibility":"public"},"previous":{"status":"draft"}}}`)
+	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	mac := hmac.New(sha256.New, []byte("ghost-secret-456"))
+	mac.Write(append(append([]byte(nil), ghost...), ts...))
+	sig := "sha256=" + hex.EncodeToString(mac.Sum(nil)) + ", t=" + ts
+	status, m = post("/v1/hooks/ghost", "", "application/json", ghost, map[string]string{"X-Ghost-Signature": "sha256=" + strings.Repeat("0", 64) + ", t=" + ts})
+	if status != 401 {
+		t.Errorf("a Ghost payload with a bad signature: %d %v, want 401", status, m)
+	}
+	for i := 0; i < 2; i++ { // Ghost retries deliveries: the second is a no-op
+		status, m = post("/v1/hooks/ghost", "", "application/json", ghost, map[string]string{"X-Ghost-Signature": sig})
+		if status != 202 || m["created"] != (i == 0) {
+			t.Errorf("Ghost delivery %d: %d %v", i+1, status, m)
+		}
+	}
+	waitFor(t, "the Ghost article's post", func() bool { return len(e.x.Posts()) == 2 })
+	time.Sleep(time.Second)
+	if n := len(e.x.Posts()); n != 2 || !strings.Contains(e.x.Posts()[1], "Lifeboat Crew Honoured") {
+		t.Errorf("X posts %q, want the API article and the Ghost one, once each", e.x.Posts())
 	}
 }

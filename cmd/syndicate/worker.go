@@ -41,9 +41,11 @@ func (a *app) serveCmd() *cobra.Command {
 		Use:   "serve",
 		Short: "Run the HTTP API and the worker in one process",
 		Long: `serve runs the roles given with --roles in one process:
-  api        the HTTP server on SYNDICATE_HTTP_ADDR: /healthz, /readyz, and the
+  api        the HTTP server on SYNDICATE_HTTP_ADDR: /healthz, /readyz, the
              subscriber pages (one-click unsubscribe, preferences, sign-up
-             with double opt-in) that links in the emails point to
+             with double opt-in) that links in the emails point to, the
+             publish API (POST /v1/articles) and the Ghost and WordPress
+             webhooks
   worker     the job worker (like "syndicate worker")
   scheduler  enqueues the daily and weekly digests on their cron specs
              (digests.daily, digests.weekly, in digests.timezone) and a poll
@@ -108,8 +110,12 @@ func (a *app) serve(roles []string) error {
 			return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 		}
 		q := asynq.NewClientFromRedisClient(rc)
-		h := web.NewServer(web.Config{Name: cfg.Brand.Name, BaseURL: cfg.BaseURL, Secret: cfg.Secret, Log: log},
-			st, queueConfirmer{q: q, maxRetry: cfg.MaxRetry}, ready(rc, st))
+		h := web.NewServer(web.Config{
+			Name: cfg.Brand.Name, BaseURL: cfg.BaseURL, Secret: cfg.Secret, Log: log,
+			APIToken: cfg.APIToken, GhostSecret: cfg.GhostSecret, WordPressSecret: cfg.WordPressSecret,
+			Publisher: jobs.Publisher{Store: st, Queue: q, MaxRetry: cfg.MaxRetry},
+			Articles:  st,
+		}, st, queueConfirmer{q: q, maxRetry: cfg.MaxRetry}, ready(rc, st))
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
