@@ -151,6 +151,7 @@ func (a *app) startWorker(cfg config.Config, rc redis.UniversalClient, st *store
 		t(h)
 	}
 	mux := asynq.NewServeMux()
+	mux.Use(logTasks(h.Log))
 	h.Register(mux)
 	srv := server(rc, cfg, h.Log)
 	if err := srv.Start(mux); err != nil {
@@ -232,4 +233,22 @@ func startScheduler(cfg config.Config, rc redis.UniversalClient, log *slog.Logge
 		return nil, fmt.Errorf("start scheduler: %w", err)
 	}
 	return s.Shutdown, nil
+}
+
+// logTasks logs every task's end with its ID and type, so a log line can be
+// traced to the queue (asynqmon shows the same IDs).
+func logTasks(log *slog.Logger) asynq.MiddlewareFunc {
+	return func(next asynq.Handler) asynq.Handler {
+		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+			id, _ := asynq.GetTaskID(ctx)
+			retry, _ := asynq.GetRetryCount(ctx)
+			err := next.ProcessTask(ctx, t)
+			if err != nil {
+				log.Warn("task did not finish", "task_id", id, "type", t.Type(), "retry", retry, "error", err)
+			} else {
+				log.Debug("task done", "task_id", id, "type", t.Type(), "retry", retry)
+			}
+			return err
+		})
+	}
 }
