@@ -34,7 +34,7 @@ func TestDigestThroughQueue(t *testing.T) {
 	}
 	mailer := &fakeMailer{}
 	f.h.Mailer = mailer
-	q := f.runQueue(t, 11)
+	q := f.runQueue(t)
 
 	slot := time.Now()
 	task, opts := jobs.NewDigestTask(syndicate.Daily, slot, 3)
@@ -126,7 +126,7 @@ func TestScheduledDigest(t *testing.T) {
 	}
 	mailer := &fakeMailer{}
 	f.h.Mailer = mailer
-	q := f.runQueue(t, 12)
+	q := f.runQueue(t)
 	task, opts := jobs.NewScheduledDigestTask(syndicate.Weekly, 3)
 	if _, err := q.Enqueue(task, opts...); err != nil {
 		t.Fatal(err)

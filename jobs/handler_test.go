@@ -137,9 +137,11 @@ func mustCanon(t *testing.T, u string) string {
 
 // runQueue starts a real asynq server on a real Redis (embedded unless
 // SYNDICATE_TEST_REDIS_URL is set) running f.h, and returns a client.
-func (f *fixture) runQueue(t *testing.T, db int) *asynq.Client {
+func (f *fixture) runQueue(t *testing.T) *asynq.Client {
 	t.Helper()
-	opt, err := redis.ParseURL(testredis.URL(t, db))
+	// Database 2 of a real Redis: the tests here run one after another;
+	// cmd/syndicate's use database 1.
+	opt, err := redis.ParseURL(testredis.URL(t, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +205,7 @@ func TestPublishThroughQueue(t *testing.T) {
 		return nil
 	}}
 	f.h.Mailer = mailer
-	q := f.runQueue(t, 10)
+	q := f.runQueue(t)
 
 	task, opts := jobs.NewPublishTask(f.art.ID, 3)
 	if _, err := q.Enqueue(task, opts...); err != nil {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-smtp"
 )
@@ -62,7 +63,7 @@ func TestEndToEndDigests(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	e := newE2E(t, 6, "SYNDICATE_HTTP_ADDR="+addr, "SYNDICATE_BASE_URL=http://"+addr,
+	e := newE2E(t, "SYNDICATE_HTTP_ADDR="+addr, "SYNDICATE_BASE_URL=http://"+addr,
 		"SYNDICATE_X_CONSUMER_KEY=", "SYNDICATE_X_CONSUMER_SECRET=", "SYNDICATE_X_ACCESS_TOKEN=", "SYNDICATE_X_ACCESS_SECRET=")
 	var csv strings.Builder
 	csv.WriteString("email,name,frequency\n")
@@ -183,7 +184,7 @@ func TestEndToEndDigests(t *testing.T) {
 // bounced with the SMTP server's reply; a bounced address is suppressed;
 // retry resends only the temporary failure.
 func TestEndToEndDigestFailures(t *testing.T) {
-	e := newE2E(t, 7, "SYNDICATE_MAX_RETRY=1",
+	e := newE2E(t, "SYNDICATE_MAX_RETRY=1",
 		"SYNDICATE_X_CONSUMER_KEY=", "SYNDICATE_X_CONSUMER_SECRET=", "SYNDICATE_X_ACCESS_TOKEN=", "SYNDICATE_X_ACCESS_SECRET=")
 	e.run("subscribers", "import", e.write("subs.csv", "email,frequency\nok@example.com,weekly\nlater@example.com,weekly\ngone@example.com,weekly\nrefused@example.com,weekly\n"))
 	accept := false
@@ -243,3 +244,19 @@ func TestEndToEndDigestFailures(t *testing.T) {
 }
 
 func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }
+
+// TestEndToEndScheduledDigest: the scheduler role sends the daily digest
+// on its cron spec, and a later tick with nothing new sends nothing.
+func TestEndToEndScheduledDigest(t *testing.T) {
+	e := newE2E(t, "SYNDICATE_DIGEST_DAILY=@every 10s", "SYNDICATE_DIGEST_WEEKLY=off",
+		"SYNDICATE_X_CONSUMER_KEY=", "SYNDICATE_X_CONSUMER_SECRET=", "SYNDICATE_X_ACCESS_TOKEN=", "SYNDICATE_X_ACCESS_SECRET=")
+	e.run("subscribers", "import", e.write("subs.csv", "email,frequency\nd1@example.com,daily\nd2@example.com,daily\n"))
+	e.start("worker")
+	e.run("publish", e.write("a.md", articleMD("Scheduled Digest Story", "https://news.example.com/sched")), "--wait")
+	e.start("serve", "--roles", "scheduler")
+	waitFor(t, "the scheduled digest", func() bool { return len(e.sink.Messages()) == 2 })
+	time.Sleep(12 * time.Second) // one more tick, with nothing new
+	if n := len(e.sink.Messages()); n != 2 {
+		t.Errorf("%d digests delivered, want 2 (one per daily subscriber)", n)
+	}
+}

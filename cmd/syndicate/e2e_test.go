@@ -37,7 +37,12 @@ const (
 	xKey, xSecret, xToken, xTokenSecret = "ck-e2e", "cs-e2e-secret", "at-e2e", "as-e2e-secret"
 )
 
-func newE2E(t *testing.T, redisDB int, extraEnv ...string) *e2e {
+// redisDB is the database the end-to-end tests use on a real Redis. They
+// run one after another (none is parallel), each flushing it first, so one
+// is enough; other packages use others.
+const redisDB = 1
+
+func newE2E(t *testing.T, extraEnv ...string) *e2e {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test")
@@ -194,7 +199,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestEndToEndPublish(t *testing.T) {
-	e := newE2E(t, 1)
+	e := newE2E(t)
 	emails := e.addSubscribers(20)
 	e.start("worker")
 	path := e.write("article.md", articleMD("Bridge Reopens After Repairs", "https://news.example.com/bridge?utm_source=x#top"))
@@ -248,7 +253,7 @@ func TestEndToEndPublish(t *testing.T) {
 }
 
 func TestEndToEndWorkerKilledMidBatch(t *testing.T) {
-	e := newE2E(t, 2)
+	e := newE2E(t)
 	emails := e.addSubscribers(20)
 	e.sink.Delay = 150 * time.Millisecond // a batch of 20 takes 3s: time to kill it
 	w := e.start("worker")
@@ -324,7 +329,7 @@ func (e *e2e) xStatus(id string) statusRow {
 // a 5xx leaves the post unknown, which retry refuses without --force; a 401
 // fails for good and makes publish --wait exit 1; duplicate content is final.
 func TestEndToEndXOutcomes(t *testing.T) {
-	e := newE2E(t, 3)
+	e := newE2E(t)
 	w := e.start("worker")
 
 	// 429: wait until the reset time, then post, once.
@@ -394,7 +399,7 @@ func TestEndToEndXOutcomes(t *testing.T) {
 
 // TestEndToEndDryRun writes what would be sent and sends nothing.
 func TestEndToEndDryRun(t *testing.T) {
-	e := newE2E(t, 4, "SYNDICATE_OUTBOX_DIR=outbox")
+	e := newE2E(t, "SYNDICATE_OUTBOX_DIR=outbox")
 	e.addSubscribers(2)
 	out := e.run("publish", e.write("a.md", articleMD("Dry Run Story", "https://news.example.com/dry")), "--dry-run")
 	for _, f := range []string{"outbox/posts/x-", "outbox/posts/mastodon-", "outbox/posts/bluesky-", "outbox/mail"} {
@@ -423,7 +428,7 @@ func TestEndToEndServe(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	e := newE2E(t, 5, "SYNDICATE_HTTP_ADDR="+addr)
+	e := newE2E(t, "SYNDICATE_HTTP_ADDR="+addr)
 	e.addSubscribers(3)
 	srv := e.start("serve", "--roles", "api,worker")
 	for _, path := range []string{"/healthz", "/readyz"} {

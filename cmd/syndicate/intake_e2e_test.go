@@ -45,7 +45,7 @@ func TestEndToEndWebPage(t *testing.T) {
 		w.Write([]byte(newsPage))
 	}))
 	t.Cleanup(page.Close)
-	e := newE2E(t, 13)
+	e := newE2E(t)
 	_, stderr := e.fail("preview", page.URL+"/tram")
 	if !strings.Contains(stderr, "loopback") || !strings.Contains(stderr, "allow_private") {
 		t.Errorf("a loopback URL was not refused clearly: %q", stderr)
@@ -113,7 +113,7 @@ func TestEndToEndFeed(t *testing.T) {
 	srv := httptest.NewServer(fs)
 	t.Cleanup(srv.Close)
 	feed := srv.URL + "/rss.xml"
-	e := newE2E(t, 14, "SYNDICATE_ALLOW_PRIVATE=true", "SYNDICATE_FEEDS="+feed, "SYNDICATE_FEED_INTERVAL=10s")
+	e := newE2E(t, "SYNDICATE_ALLOW_PRIVATE=true", "SYNDICATE_FEEDS="+feed, "SYNDICATE_FEED_INTERVAL=10s")
 	e.start("worker")
 
 	if out := e.run("feeds", "poll", feed); !strings.Contains(out, "published 0 new items") {
@@ -157,7 +157,7 @@ func TestEndToEndPublishAPI(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	e := newE2E(t, 15, "SYNDICATE_HTTP_ADDR="+addr, "SYNDICATE_API_TOKEN=api-token-123", "SYNDICATE_GHOST_SECRET=ghost-secret-456")
+	e := newE2E(t, "SYNDICATE_HTTP_ADDR="+addr, "SYNDICATE_API_TOKEN=api-token-123", "SYNDICATE_GHOST_SECRET=ghost-secret-456")
 	e.start("serve", "--roles", "api,worker")
 	base := "http://" + addr
 	waitFor(t, "the api", func() bool {

@@ -47,7 +47,7 @@ func TestEndToEndSocial(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	t.Cleanup(hook.Close)
-	e := newE2E(t, 8,
+	e := newE2E(t,
 		"SYNDICATE_WEBHOOK_URL="+hook.URL, "SYNDICATE_WEBHOOK_SECRET=hook-secret-123", "SYNDICATE_WEBHOOK_ALLOW_PRIVATE=true",
 		"SYNDICATE_MASTODON_URL="+ms.URL, "SYNDICATE_MASTODON_TOKEN=masto-token",
 		"SYNDICATE_BLUESKY_URL="+bs.URL, "SYNDICATE_BLUESKY_HANDLE=news.example.com", "SYNDICATE_BLUESKY_APP_PASSWORD=app-pass-1234")
@@ -144,7 +144,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // TestEndToEndScheduledPublish: publish --at holds every delivery until
 // then; cancel withdraws it and nothing is ever sent.
 func TestEndToEndScheduledPublish(t *testing.T) {
-	e := newE2E(t, 9)
+	e := newE2E(t)
 	e.addSubscribers(2)
 	e.start("worker")
 	out := e.run("publish", e.write("later.md", articleMD("Withdrawn Story", "https://news.example.com/withdrawn")), "--at", "+3s")
