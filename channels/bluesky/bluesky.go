@@ -23,7 +23,6 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -32,6 +31,7 @@ import (
 	"github.com/rivo/uniseg"
 
 	"syndicate"
+	"syndicate/channels/internal/remote"
 	"syndicate/textlen"
 )
 
@@ -56,8 +56,6 @@ const (
 	// maxResponseBody bounds what is read of any response, so a broken or
 	// hostile server cannot make us buffer without limit.
 	maxResponseBody = 1 << 20
-	// maxReasonLen bounds the server's reason quoted in an error message.
-	maxReasonLen = 300
 	// maxCardText bounds a link card's title and description, in
 	// graphemes: the app shows two or three lines of each, and a whole
 	// article summary would only bloat the record.
@@ -705,7 +703,7 @@ func (c *Client) newSession(body []byte, pds string) (*session, error) {
 		// The server said yes but not in a way we can use; another try
 		// may fare better.
 		return nil, &syndicate.SendError{Outcome: syndicate.Temporary, Code: http.StatusOK,
-			Message: "session response lacks tokens or DID: " + quoteReason(body), Err: err}
+			Message: "session response lacks tokens or DID: " + remote.QuoteReason(body), Err: err}
 	}
 	if p, ok := c.pdsOf(out.DID, out.DIDDoc); ok {
 		pds = p
@@ -831,7 +829,7 @@ func (c *Client) do(ctx context.Context, method, base, nsid string, query url.Va
 		}
 	}
 	defer resp.Body.Close()
-	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	respBody, err := remote.ReadBody(resp.Body, maxResponseBody)
 	if err != nil && resp.StatusCode == http.StatusOK {
 		return nil, &syndicate.SendError{
 			Outcome: syndicate.Temporary, Code: resp.StatusCode,
@@ -862,15 +860,14 @@ func statusError(r *response, now func() time.Time) error {
 	}
 }
 
-// retryAfter reads ratelimit-reset (epoch seconds) as a wait from now.
+// retryAfter reads ratelimit-reset (epoch seconds) as a wait from now,
+// at least remote.MinWait and without a ceiling.
 func retryAfter(header http.Header, now func() time.Time) time.Duration {
-	secs, err := strconv.ParseInt(strings.TrimSpace(header.Get("ratelimit-reset")), 10, 64)
-	if err != nil {
+	wait, ok := remote.EpochWait(header, "ratelimit-reset", now)
+	if !ok {
 		return defaultRateLimitWait
 	}
-	// Waiting at least a second keeps a reset already past (clock skew)
-	// from turning into a busy retry loop.
-	return max(time.Unix(secs, 0).Sub(now()), time.Second)
+	return remote.ClampWait(wait, 0)
 }
 
 // reasonOf extracts the server's reason from an error response: XRPC
@@ -879,29 +876,9 @@ func reasonOf(r *response) string {
 	e := r.xrpcError()
 	switch {
 	case e.Error != "" && e.Message != "":
-		return truncate(e.Error + ": " + e.Message)
+		return remote.Truncate(e.Error + ": " + e.Message)
 	case e.Error != "" || e.Message != "":
-		return truncate(e.Error + e.Message)
+		return remote.Truncate(e.Error + e.Message)
 	}
-	if q := quoteReason(r.body); q != `""` {
-		return q
-	}
-	return http.StatusText(r.status)
-}
-
-// quoteReason quotes a body that is not the JSON we expected, bounded.
-func quoteReason(body []byte) string {
-	return strconv.Quote(truncate(strings.TrimSpace(string(body))))
-}
-
-func truncate(s string) string {
-	if len(s) <= maxReasonLen {
-		return s
-	}
-	// Cut on a rune boundary so the message stays valid UTF-8.
-	cut := maxReasonLen
-	for cut > 0 && s[cut]&0xC0 == 0x80 {
-		cut--
-	}
-	return s[:cut] + "…"
+	return remote.FallbackReason(r.status, r.body)
 }

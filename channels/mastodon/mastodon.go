@@ -17,21 +17,18 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"syndicate"
+	"syndicate/channels/internal/remote"
 	"syndicate/textlen"
 )
 
@@ -52,8 +49,6 @@ const (
 	// maxResponseBody bounds what is read of any response, so a broken or
 	// hostile server cannot make us buffer without limit.
 	maxResponseBody = 1 << 20
-	// maxReasonLen bounds the server's reason quoted in an error message.
-	maxReasonLen = 300
 	// maxTextBytes refuses text no instance would take (the default limit
 	// is 500 characters; generous instances allow a few thousand). Fitting
 	// the text to the instance is the composer's job; this only keeps a
@@ -214,7 +209,7 @@ func (c *Client) Post(ctx context.Context, p syndicate.Post) (string, error) {
 		// retry under the same key is answered with it, id included.
 		return "", fmt.Errorf("mastodon: post article %s: %w", p.ArticleID, &syndicate.SendError{
 			Outcome: syndicate.Temporary, Code: status,
-			Message: "response has no status id: " + quoteReason(respBody), Err: err,
+			Message: "response has no status id: " + remote.QuoteReason(respBody), Err: err,
 		})
 	}
 	return created.ID, nil
@@ -299,7 +294,7 @@ func (c *Client) fetchLimit(ctx context.Context) (maxChars, urlWeight int, err e
 	if err := json.Unmarshal(body, &inst); err != nil {
 		return 0, 0, &syndicate.SendError{
 			Outcome: syndicate.Temporary, Code: status,
-			Message: "instance answer is not JSON: " + quoteReason(body), Err: err,
+			Message: "instance answer is not JSON: " + remote.QuoteReason(body), Err: err,
 		}
 	}
 	maxChars = inst.Configuration.Statuses.MaxCharacters
@@ -341,17 +336,10 @@ func (c *Client) Check(ctx context.Context) error {
 // (bounded) body of the response. A failure to get a response is a
 // Temporary *syndicate.SendError.
 func (c *Client) do(ctx context.Context, method, path string, header http.Header, body []byte) (int, http.Header, []byte, error) {
-	// wrote records that the whole request went out. Mastodon's key makes
+	// attempt records whether the request went out. Mastodon's key makes
 	// either case safe to retry; the difference goes into the message for
 	// whoever reads the ledger.
-	var wrote atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil {
-				wrote.Store(true)
-			}
-		},
-	})
+	ctx, attempt := remote.Trace(ctx)
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -371,10 +359,10 @@ func (c *Client) do(ctx context.Context, method, path string, header http.Header
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, nil, transportError(method, path, err, wrote.Load())
+		return 0, nil, nil, transportError(method, path, err, attempt.Sent(err))
 	}
 	defer resp.Body.Close()
-	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	respBody, err := remote.ReadBody(resp.Body, maxResponseBody)
 	if err != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		// A success we cannot read: retrying under the same key fetches
 		// the same answer again.
@@ -389,10 +377,10 @@ func (c *Client) do(ctx context.Context, method, path string, header http.Header
 
 // transportError describes a failure to get a response. It is Temporary
 // either way: if nothing was sent nothing happened, and if the request was
-// sent a retry with the same Idempotency-Key cannot post twice.
-func transportError(method, path string, err error, wrote bool) error {
-	var op *net.OpError
-	if (errors.As(err, &op) && op.Op == "dial") || !wrote {
+// sent (see remote.Attempt.Sent) a retry with the same Idempotency-Key
+// cannot post twice.
+func transportError(method, path string, err error, sent bool) error {
+	if !sent {
 		return &syndicate.SendError{
 			Outcome: syndicate.Temporary,
 			Message: fmt.Sprintf("%s %s not sent: %v", method, path, err), Err: err,
@@ -437,7 +425,7 @@ func (c *Client) statusError(status int, header http.Header, body []byte) error 
 
 // retryAfter reads X-RateLimit-Reset (an ISO 8601 time) as a wait from
 // now, or failing that a Retry-After in seconds (which a proxy in front of
-// the instance may send).
+// the instance may send), kept between remote.MinWait and maxRateLimitWait.
 func (c *Client) retryAfter(header http.Header) time.Duration {
 	wait := defaultRateLimitWait
 	if t, err := time.Parse(time.RFC3339, strings.TrimSpace(header.Get("X-RateLimit-Reset"))); err == nil {
@@ -445,9 +433,7 @@ func (c *Client) retryAfter(header http.Header) time.Duration {
 	} else if secs, err := strconv.Atoi(strings.TrimSpace(header.Get("Retry-After"))); err == nil {
 		wait = time.Duration(secs) * time.Second
 	}
-	// At least a second keeps a reset already past (clock skew) from
-	// turning into a busy retry loop.
-	return min(max(wait, time.Second), maxRateLimitWait)
+	return remote.ClampWait(wait, maxRateLimitWait)
 }
 
 // reasonOf extracts the server's reason from an error body: Mastodon says
@@ -459,29 +445,9 @@ func reasonOf(status int, body []byte) string {
 	}
 	if json.Unmarshal(body, &e) == nil && e.Error != "" {
 		if e.Description != "" && e.Description != e.Error {
-			return truncate(e.Error + ": " + e.Description)
+			return remote.Truncate(e.Error + ": " + e.Description)
 		}
-		return truncate(e.Error)
+		return remote.Truncate(e.Error)
 	}
-	if r := quoteReason(body); r != `""` {
-		return r
-	}
-	return http.StatusText(status)
-}
-
-// quoteReason quotes a body that is not the JSON we expected, bounded.
-func quoteReason(body []byte) string {
-	return strconv.Quote(truncate(strings.TrimSpace(string(body))))
-}
-
-func truncate(s string) string {
-	if len(s) <= maxReasonLen {
-		return s
-	}
-	// Cut on a rune boundary so the message stays valid UTF-8.
-	cut := maxReasonLen
-	for cut > 0 && s[cut]&0xC0 == 0x80 {
-		cut--
-	}
-	return s[:cut] + "…"
+	return remote.FallbackReason(status, body)
 }

@@ -58,7 +58,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net"
 	"net/http"
@@ -71,6 +70,7 @@ import (
 	"unicode"
 
 	"syndicate"
+	"syndicate/channels/internal/remote"
 )
 
 // The target formats.
@@ -95,8 +95,6 @@ const (
 	// maxResponseBody bounds what is read of any response, so a broken or
 	// hostile receiver cannot make us buffer without limit.
 	maxResponseBody = 64 << 10
-	// maxReasonLen bounds the receiver's reason quoted in an error.
-	maxReasonLen = 300
 	// maxRemoteIDLen bounds a response id kept as (part of) the remote id.
 	maxRemoteIDLen = 128
 )
@@ -538,7 +536,7 @@ func (c *Client) deliver(ctx context.Context, t *target, p syndicate.Post, artic
 		return "", transportError(ctx, t, err, c.http.Timeout)
 	}
 	defer resp.Body.Close()
-	respBody, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	respBody, readErr := remote.ReadBody(resp.Body, maxResponseBody)
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		if readErr != nil {
 			// The target accepted the post; only its id was lost.
@@ -612,8 +610,8 @@ func (c *Client) statusError(t *target, status int, header http.Header, body []b
 
 // retryAfter reads how long a 429 asks us to wait: the Retry-After header
 // (seconds or an HTTP date) or Discord's JSON retry_after (seconds), the
-// longer if both, at least a second so a time already past does not become
-// a busy loop, and at most maxRateLimitWait.
+// longer if both, at least remote.MinWait so a time already past does not
+// become a busy loop, and at most maxRateLimitWait.
 func (c *Client) retryAfter(header http.Header, body []byte) time.Duration {
 	wait, found := time.Duration(0), false
 	if v := strings.TrimSpace(header.Get("Retry-After")); v != "" {
@@ -636,7 +634,7 @@ func (c *Client) retryAfter(header http.Header, body []byte) time.Duration {
 	if !found {
 		return defaultRateLimitWait
 	}
-	return min(max(wait, time.Second), maxRateLimitWait)
+	return remote.ClampWait(wait, maxRateLimitWait)
 }
 
 // seconds converts a count of seconds from a server, refusing nonsense and
@@ -678,22 +676,16 @@ func reasonOf(status int, body []byte) string {
 	return http.StatusText(status)
 }
 
-// bound cuts a receiver's text to maxReasonLen bytes on a rune boundary and
-// blanks control characters, so it is safe to put in a log line.
+// bound cuts a receiver's text to remote.MaxReasonLen bytes on a rune
+// boundary (remote.Truncate) and blanks control characters, so it is safe
+// to put in a log line.
 func bound(s string) string {
-	if len(s) > maxReasonLen {
-		cut := maxReasonLen
-		for cut > 0 && s[cut]&0xC0 == 0x80 {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
 	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
 			return ' '
 		}
 		return r
-	}, s)
+	}, remote.Truncate(s))
 }
 
 // responseID returns the "id" of a JSON answer (Discord's message, or what

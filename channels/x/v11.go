@@ -13,6 +13,7 @@ import (
 	"github.com/dghubble/go-twitter/twitter"
 
 	"syndicate"
+	"syndicate/channels/internal/remote"
 )
 
 const (
@@ -42,7 +43,7 @@ func (c *Client) postV11(ctx context.Context, text string) (string, error) {
 	// is read inside RoundTrip.
 	ctx, cancel := context.WithTimeout(ctx, c.http.Timeout)
 	defer cancel()
-	ctx, wrote := traceWrote(ctx)
+	ctx, attempt := remote.Trace(ctx)
 
 	var (
 		body    []byte // the response body as read, bounded
@@ -81,7 +82,7 @@ func (c *Client) postV11(ctx context.Context, text string) (string, error) {
 		if errors.As(err, &ue) {
 			err = &url.Error{Op: ue.Op, URL: c.apiURL + v11UpdatePath, Err: ue.Err}
 		}
-		return "", transportError(http.MethodPost, v11UpdatePath, err, wrote.Load())
+		return "", transportError(http.MethodPost, v11UpdatePath, err, attempt.Sent(err))
 	}
 	status := resp.StatusCode
 	if status < 200 || status > 299 {
@@ -92,7 +93,7 @@ func (c *Client) postV11(ctx context.Context, text string) (string, error) {
 		// so posting again would publish it twice.
 		return "", &syndicate.SendError{
 			Outcome: syndicate.Unknown, Code: status,
-			Message: "response has no post id: " + quoteReason(body), Err: err,
+			Message: "response has no post id: " + remote.QuoteReason(body), Err: err,
 		}
 	}
 	return tweet.IDStr, nil

@@ -12,21 +12,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/dghubble/oauth1"
 
 	"syndicate"
+	"syndicate/channels/internal/remote"
 )
 
 // DefaultAPIURL is where X's API lives.
@@ -50,8 +46,6 @@ const (
 	// maxResponseBody bounds what is read of any response, so a broken or
 	// hostile server cannot make us buffer without limit.
 	maxResponseBody = 1 << 20
-	// maxReasonLen bounds the server's reason quoted in an error message.
-	maxReasonLen = 300
 )
 
 // Config says how to reach X and as whom.
@@ -197,7 +191,7 @@ func (c *Client) Post(ctx context.Context, p syndicate.Post) (string, error) {
 		// so posting again would publish it twice.
 		return "", fmt.Errorf("x: post article %s: %w", p.ArticleID, &syndicate.SendError{
 			Outcome: syndicate.Unknown, Code: status,
-			Message: "response has no post id: " + quoteReason(respBody), Err: err,
+			Message: "response has no post id: " + remote.QuoteReason(respBody), Err: err,
 		})
 	}
 	return created.Data.ID, nil
@@ -221,7 +215,7 @@ func (c *Client) Check(ctx context.Context) error {
 // body of the response. A transport failure comes back as a
 // *syndicate.SendError that says whether the request was sent.
 func (c *Client) do(ctx context.Context, method, path string, body []byte) (int, http.Header, []byte, error) {
-	ctx, wrote := traceWrote(ctx)
+	ctx, attempt := remote.Trace(ctx)
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -237,7 +231,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (int,
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, nil, transportError(method, path, err, wrote.Load())
+		return 0, nil, nil, transportError(method, path, err, attempt.Sent(err))
 	}
 	defer resp.Body.Close()
 	respBody, err := readBody(method, path, resp)
@@ -247,26 +241,12 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (int,
 	return resp.StatusCode, resp.Header, respBody, nil
 }
 
-// traceWrote returns ctx with a trace that records, in wrote, that the
-// whole request went out: after that, a failure leaves the outcome
-// unknown, before it nothing was sent.
-func traceWrote(ctx context.Context) (context.Context, *atomic.Bool) {
-	wrote := new(atomic.Bool)
-	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil {
-				wrote.Store(true)
-			}
-		},
-	}), wrote
-}
-
 // readBody reads at most maxResponseBody of resp's body. Only a failure to
 // read a success is an error (Unknown): the server has answered, so it had
 // the request, but we cannot tell which post it made. For a refusal the
 // status says enough, so what was read is returned.
 func readBody(method, path string, resp *http.Response) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	body, err := remote.ReadBody(resp.Body, maxResponseBody)
 	if err != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil, &syndicate.SendError{
 			Outcome: syndicate.Unknown, Code: resp.StatusCode,
@@ -277,11 +257,10 @@ func readBody(method, path string, resp *http.Response) ([]byte, error) {
 }
 
 // transportError classifies a failure to get a response: Temporary if the
-// request never fully left (nothing can have been posted), Unknown if it did.
-func transportError(method, path string, err error, wrote bool) error {
-	var op *net.OpError
-	dial := errors.As(err, &op) && op.Op == "dial"
-	if dial || !wrote {
+// request never fully left (nothing can have been posted), Unknown if it
+// was sent (see remote.Attempt.Sent).
+func transportError(method, path string, err error, sent bool) error {
+	if !sent {
 		return &syndicate.SendError{
 			Outcome: syndicate.Temporary,
 			Message: fmt.Sprintf("%s %s not sent: %v", method, path, err), Err: err,
@@ -317,15 +296,14 @@ func (c *Client) statusError(status int, header http.Header, body []byte) error 
 	}
 }
 
-// retryAfter reads x-rate-limit-reset (epoch seconds) as a wait from now.
+// retryAfter reads x-rate-limit-reset (epoch seconds) as a wait from now,
+// at least remote.MinWait and without a ceiling.
 func (c *Client) retryAfter(header http.Header) time.Duration {
-	secs, err := strconv.ParseInt(strings.TrimSpace(header.Get("x-rate-limit-reset")), 10, 64)
-	if err != nil {
+	wait, ok := remote.EpochWait(header, "x-rate-limit-reset", c.now)
+	if !ok {
 		return defaultRateLimitWait
 	}
-	// Waiting at least a second keeps a reset already past (clock skew)
-	// from turning into a busy retry loop.
-	return max(time.Unix(secs, 0).Sub(c.now()), time.Second)
+	return remote.ClampWait(wait, 0)
 }
 
 // reasonOf extracts the server's reason from an error body: X v2 problems
@@ -357,27 +335,7 @@ func reasonOf(status int, body []byte) string {
 		}
 	}
 	if len(parts) > 0 {
-		return truncate(strings.Join(parts, "; "))
+		return remote.Truncate(strings.Join(parts, "; "))
 	}
-	if r := quoteReason(body); r != `""` {
-		return r
-	}
-	return http.StatusText(status)
-}
-
-// quoteReason quotes a body that is not the JSON we expected, bounded.
-func quoteReason(body []byte) string {
-	return strconv.Quote(truncate(strings.TrimSpace(string(body))))
-}
-
-func truncate(s string) string {
-	if len(s) <= maxReasonLen {
-		return s
-	}
-	// Cut on a rune boundary so the message stays valid UTF-8.
-	cut := maxReasonLen
-	for cut > 0 && s[cut]&0xC0 == 0x80 {
-		cut--
-	}
-	return s[:cut] + "…"
+	return remote.FallbackReason(status, body)
 }
