@@ -79,6 +79,10 @@ HTML part to a file to open in a browser.`,
 			if err != nil {
 				return err
 			}
+			postOf, err := postsOf(cfg, art)
+			if err != nil {
+				return err
+			}
 			if htmlOut != "" {
 				if err := os.WriteFile(htmlOut, []byte(m.HTML), 0o644); err != nil {
 					return fmt.Errorf("write email HTML: %w", err)
@@ -93,7 +97,7 @@ HTML part to a file to open in a browser.`,
 					out.Article.Tags = []string{}
 				}
 				for _, ch := range chs {
-					p, err := composePost(cfg, art, ch)
+					p, err := postOf(ch)
 					if err != nil {
 						return err
 					}
@@ -107,7 +111,7 @@ HTML part to a file to open in a browser.`,
 			}
 			fmt.Fprintf(a.stdout, "%s\n%s\n\n", art.Title, art.URL)
 			for _, ch := range chs {
-				p, err := composePost(cfg, art, ch)
+				p, err := postOf(ch)
 				if err != nil {
 					return err
 				}

@@ -251,8 +251,12 @@ func (a *app) dryRun(cfg config.Config, art syndicate.Article) error {
 	if err != nil {
 		return err
 	}
+	postOf, err := postsOf(cfg, art)
+	if err != nil {
+		return err
+	}
 	for _, ch := range []syndicate.Channel{syndicate.ChannelX, syndicate.ChannelMastodon, syndicate.ChannelBluesky} {
-		p, err := composePost(cfg, art, ch)
+		p, err := postOf(ch)
 		if err != nil {
 			return err
 		}

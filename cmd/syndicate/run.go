@@ -288,16 +288,20 @@ func composer(cfg config.Config, tpl *templates.Set) jobs.Composer {
 	}}
 }
 
-// composePost writes the post of art for ch as a worker would (without
-// asking a Mastodon instance for its limit: the default 500 is used).
-func composePost(cfg config.Config, art syndicate.Article, ch syndicate.Channel) (syndicate.Post, error) {
+// postsOf returns a function that writes the post of art for a channel as
+// a worker would (without asking a Mastodon instance for its limit: the
+// default 500 is used), loading the templates once.
+func postsOf(cfg config.Config, art syndicate.Article) (func(syndicate.Channel) (syndicate.Post, error), error) {
 	tpl, err := templates.New(cfg.TemplatesDir)
 	if err != nil {
-		return syndicate.Post{}, err
+		return nil, err
 	}
-	p, err := composer(cfg, tpl).Post(art, ch, jobs.Limits(ch))
-	if err != nil && p.Text == "" {
-		return p, err
-	}
-	return p, nil // a post over the limit is still shown; the worker refuses it
+	c := composer(cfg, tpl)
+	return func(ch syndicate.Channel) (syndicate.Post, error) {
+		p, err := c.Post(art, ch, jobs.Limits(ch))
+		if err != nil && p.Text == "" {
+			return p, err
+		}
+		return p, nil // a post over the limit is still shown; the worker refuses it
+	}, nil
 }
