@@ -359,7 +359,7 @@ func (c *Config) check() []string {
 		add("redis_url %q is not a redis://host:port/db URL", c.RedisURL)
 	}
 	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
-		add("database_url %q is neither sqlite:PATH nor postgres://…", c.DatabaseURL)
+		add("database_url is neither sqlite:PATH nor postgres://… (it starts %q)", c.DatabaseURL[:min(len(c.DatabaseURL), 8)])
 	}
 	if c.SMTPURL != "" {
 		u, err := url.Parse(c.SMTPURL)

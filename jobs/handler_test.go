@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"syndicate"
+	"syndicate/internal/testdb"
 	"syndicate/internal/testredis"
 	"syndicate/jobs"
 	"syndicate/store"
@@ -95,7 +95,7 @@ type fixture struct {
 func newFixture(t *testing.T, subscribers int) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "s.db"))
+	st, err := store.Open(ctx, testdb.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}

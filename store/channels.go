@@ -54,28 +54,27 @@ func (s *Store) ChannelStates(ctx context.Context) ([]syndicate.ChannelState, er
 // claim is not given back if the post then fails: the cap is a brake on
 // what is billed, so it errs on the side of fewer posts.
 func (s *Store) ClaimDailyPost(ctx context.Context, ch syndicate.Channel, day string, max int) (bool, error) {
-	ok := false
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		var n int
-		err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT n FROM post_counts WHERE channel = ? AND day = ?`), string(ch), day).Scan(&n)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			n = 0
-		case err != nil:
-			return err
-		}
-		if n >= max {
-			return nil
-		}
-		ok = true
-		_, err = tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO post_counts (channel, day, n) VALUES (?, ?, 1)
-			ON CONFLICT (channel, day) DO UPDATE SET n = post_counts.n + 1`), string(ch), day)
-		return err
-	})
-	if err != nil {
+	if max < 1 {
+		// The insert below would grant the first claim of a day whatever
+		// the cap, so a cap of none is settled here.
+		return false, nil
+	}
+	// One statement checks and counts, so it is atomic on its own: on
+	// PostgreSQL a concurrent claim of the same day waits for the row (or
+	// for the conflicting insert) and then re-evaluates the WHERE against
+	// the committed count. A claim over the cap updates nothing and so
+	// returns no row.
+	var n int
+	err := s.db.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO post_counts (channel, day, n) VALUES (?, ?, 1)
+		ON CONFLICT (channel, day) DO UPDATE SET n = post_counts.n + 1 WHERE post_counts.n < ?
+		RETURNING n`), string(ch), day, max).Scan(&n)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
 		return false, fmt.Errorf("count the %s posts of %s: %w", ch, day, err)
 	}
-	return ok, nil
+	return true, nil
 }
 
 // Delivered reports whether a webhook delivery was made, and its remote

@@ -29,8 +29,8 @@ func TestChannelStates(t *testing.T) {
 
 // TestClaimDailyPost: concurrent claims from two handles never exceed the cap.
 func TestClaimDailyPost(t *testing.T) {
-	s, _, path := openTest(t)
-	other := openPath(t, path)
+	s, _, url := openTest(t)
+	other := openURL(t, url)
 	ctx := context.Background()
 	var granted atomic.Int32
 	var wg sync.WaitGroup

@@ -1,9 +1,16 @@
 package store
 
 import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"syndicate/internal/testdb"
 )
 
 func TestRebind(t *testing.T) {
@@ -49,8 +56,8 @@ func TestSQLiteSettings(t *testing.T) {
 
 func TestNewerSchemaRefused(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "future.db")
-	s, err := Open(ctx, "sqlite:"+path)
+	url := testdb.URL(t)
+	s, err := Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,12 +67,113 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if s, err := Open(ctx, "sqlite:"+path); err == nil || !strings.Contains(err.Error(), "newer than this program") {
+	if s, err := Open(ctx, url); err == nil || !strings.Contains(err.Error(), "newer than this program") {
 		t.Errorf("Open of a newer schema = %v, want a refusal", err)
 		if err == nil {
 			if err := s.Close(); err != nil {
 				t.Error(err)
 			}
 		}
+	}
+}
+
+// openPostgresTest opens the test's own PostgreSQL schema, or skips the test
+// when the tests run on SQLite.
+func openPostgresTest(t *testing.T) (*Store, string) {
+	t.Helper()
+	if !testdb.Postgres() {
+		t.Skip(testdb.EnvVar + " is not set")
+	}
+	dbURL := testdb.URL(t)
+	s, err := Open(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s, dbURL
+}
+
+// TestPostgresSchema checks that the search_path testdb puts in the URL
+// reaches the server, so each test's tables are in a schema of its own.
+func TestPostgresSchema(t *testing.T) {
+	s, dbURL := openPostgresTest(t)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := u.Query().Get("search_path")
+	if s.dialect.name != "postgres" || !strings.HasPrefix(schema, "syn_") {
+		t.Fatalf("dialect %s, search_path %q; want postgres and a syn_ schema", s.dialect.name, schema)
+	}
+	var current string
+	if err := s.db.QueryRowContext(t.Context(), "SELECT current_schema()").Scan(&current); err != nil || current != schema {
+		t.Fatalf("current_schema() = %q, %v; want %q", current, err, schema)
+	}
+	var n int
+	err = s.db.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM information_schema.tables
+		WHERE table_schema = $1 AND table_name IN ('schema_version', 'articles', 'deliveries', 'feed_items')`, schema).Scan(&n)
+	if err != nil || n != 4 {
+		t.Errorf("%d of 4 tables in schema %s (%v)", n, schema, err)
+	}
+	var v int
+	if err := s.db.QueryRowContext(t.Context(), "SELECT MAX(version) FROM schema_version").Scan(&v); err != nil || v != len(migrations) {
+		t.Errorf("schema version = %d, %v; want %d", v, err, len(migrations))
+	}
+}
+
+// TestPostgresLock checks that dialect.lock keeps a second transaction
+// out until the first ends, and only for the same name.
+func TestPostgresLock(t *testing.T) {
+	s, _ := openPostgresTest(t)
+	// Not t.Context(): that is cancelled before the cleanups that roll
+	// the transactions back, and a cancelled context rolls them back first.
+	ctx := context.Background()
+	begin := func() *sql.Tx {
+		t.Helper()
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+				t.Error(err)
+			}
+		})
+		return tx
+	}
+	holder := begin()
+	if err := s.dialect.lock(ctx, holder, "digest:daily"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.dialect.lock(ctx, begin(), "digest:weekly"); err != nil {
+		t.Errorf("lock of another name: %v", err)
+	}
+	// A transaction whose statement is cancelled loses its connection
+	// (pgx closes it rather than wait for the server), so it is rolled
+	// back here, expecting that error, rather than by begin's cleanup.
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if err := s.dialect.lock(short, tx, "digest:daily"); err == nil {
+		t.Error("a second transaction took a held lock")
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Logf("roll back the cancelled transaction: %v", err)
+	}
+	waiter := begin()
+	done := make(chan error, 1)
+	go func() { done <- s.dialect.lock(ctx, waiter, "digest:daily") }()
+	if err := holder.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("lock after the holder committed: %v", err)
 	}
 }

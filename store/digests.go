@@ -16,16 +16,23 @@ import (
 // for the first one, within window before now), newest first. When there
 // is no such article nothing is stored and the returned digest has no ID.
 //
-// It runs in one write transaction, so two triggers racing each other
-// cannot put the same article in two digests; and asking again for an ID
-// that was built returns the same digest, so a retried job resumes its
-// fan-out instead of finding nothing new.
+// It runs in one write transaction that builds the digests of freq one at a
+// time (SQLite's write lock; on PostgreSQL a lock named after freq, since
+// the digest that would be locked does not exist yet), so two triggers
+// racing each other cannot put the same article in two digests; and asking
+// again for an ID that was built returns the same digest, so a retried job
+// resumes its fan-out instead of finding nothing new.
 func (s *Store) BuildDigest(ctx context.Context, id string, freq syndicate.Frequency, now time.Time, window time.Duration) (syndicate.Digest, error) {
 	if freq != syndicate.Daily && freq != syndicate.Weekly {
 		return syndicate.Digest{}, syndicate.Errorf(syndicate.EINVALID, "digests are daily or weekly, not %q", freq)
 	}
 	var d syndicate.Digest
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		// Taken before anything is read: under READ COMMITTED each later
+		// statement then sees the digest the previous holder committed.
+		if err := s.dialect.lock(ctx, tx, "digest:"+string(freq)); err != nil {
+			return err
+		}
 		found, err := s.digest(ctx, tx, id)
 		if err == nil {
 			d = found

@@ -72,8 +72,8 @@ func TestBuildDigest(t *testing.T) {
 // TestBuildDigestRace: triggers racing each other in two processes put
 // each article in one digest only.
 func TestBuildDigestRace(t *testing.T) {
-	s, clk, path := openTest(t)
-	other := openPath(t, path)
+	s, clk, url := openTest(t)
+	other := openURL(t, url)
 	ctx := context.Background()
 	clk.Set(t0.Add(time.Hour))
 	if _, err := s.SaveArticle(ctx, article("https://example.com/x")); err != nil {

@@ -95,7 +95,10 @@ func (s *Store) SaveFeedState(ctx context.Context, st feedstate.State) error {
 // seen before, in the order given (a key repeated in keys is returned at
 // most once). It runs in one write transaction and each row is inserted
 // only if absent, so of two processes marking the same key only one gets
-// it back.
+// it back. Calls for the same feed run one at a time (on PostgreSQL under a
+// lock named after the feed): two batches inserting the same keys in
+// different orders would otherwise each wait for the other's rows, a
+// deadlock PostgreSQL settles by failing one of them.
 func (s *Store) MarkSeen(ctx context.Context, feedURL string, keys []string) ([]string, error) {
 	if len(keys) == 0 {
 		return nil, nil
@@ -103,6 +106,9 @@ func (s *Store) MarkSeen(ctx context.Context, feedURL string, keys []string) ([]
 	var fresh []string
 	now := s.now().UnixNano()
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.dialect.lock(ctx, tx, "feed:"+feedURL); err != nil {
+			return err
+		}
 		stmt, err := tx.PrepareContext(ctx, s.dialect.rebind(`INSERT INTO feed_items (feed_url, key, seen_at)
 			VALUES (?, ?, ?) ON CONFLICT (feed_url, key) DO NOTHING`))
 		if err != nil {

@@ -125,8 +125,8 @@ func TestUnseenManyKeys(t *testing.T) {
 // the same keys at once: each key is returned to exactly one of them.
 func TestMarkSeenConcurrent(t *testing.T) {
 	ctx := context.Background()
-	s1, _, path := openTest(t)
-	s2 := openPath(t, path)
+	s1, _, url := openTest(t)
+	s2 := openURL(t, url)
 	const f = "https://example.com/feed"
 	var keys []string
 	for i := range 50 {

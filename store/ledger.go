@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"syndicate"
@@ -57,6 +59,15 @@ func (s *Store) EnsureDeliveries(ctx context.Context, keys []syndicate.DeliveryK
 	if len(keys) == 0 {
 		return nil
 	}
+	// Rows are inserted in key order, whatever order the caller gave: on
+	// PostgreSQL an insert waits for a concurrent uncommitted insert of the
+	// same key, and two transactions taking overlapping keys in opposite
+	// orders would wait for each other (a deadlock that fails one of them).
+	keys = slices.Clone(keys)
+	slices.SortFunc(keys, func(a, b syndicate.DeliveryKey) int {
+		return cmp.Or(cmp.Compare(a.Item, b.Item), cmp.Compare(a.Channel, b.Channel),
+			cmp.Compare(emailKey(a.Subscriber), emailKey(b.Subscriber)))
+	})
 	now := s.now().UnixNano()
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, s.dialect.rebind(insertQueued))
@@ -82,6 +93,10 @@ func (s *Store) EnsureDeliveries(ctx context.Context, keys []syndicate.DeliveryK
 // in a final status is left alone. It returns the row as it was before:
 // a final status means skip; StatusSending means a worker died while sending
 // it and the channel's own rule decides what to do.
+//
+// The row is read FOR UPDATE once it surely exists, so on PostgreSQL a
+// concurrent call waits for this one to commit and then reads the row as
+// this one left it: exactly one caller sees it not yet sending.
 func (s *Store) BeginDelivery(ctx context.Context, key syndicate.DeliveryKey) (syndicate.Delivery, error) {
 	if err := checkKey(key); err != nil {
 		return syndicate.Delivery{}, err

@@ -111,10 +111,15 @@ var migrations = [][]string{
 }
 
 // migrate creates the schema or brings it up to date. It runs in one write
-// transaction, so two processes opening a new file at once do not both
-// create the tables.
+// transaction, so two processes opening a new database at once do not both
+// create the tables: on SQLite the transaction holds the write lock from its
+// start, on PostgreSQL it first takes the migrations' advisory lock (DDL is
+// transactional there, so a failed migration leaves nothing behind).
 func (s *Store) migrate(ctx context.Context) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.dialect.lockSchema(ctx, tx); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
 			version    INTEGER NOT NULL PRIMARY KEY,
 			applied_at BIGINT NOT NULL

@@ -1,8 +1,8 @@
 // Package store keeps articles, subscribers and the delivery ledger in a SQL
-// database. SQLite (modernc.org/sqlite, no cgo) is what runs today; the SQL
-// is kept portable (? placeholders rebound per dialect, TEXT and BIGINT
-// columns, times as unix nanoseconds) so that PostgreSQL can be added as a
-// second dialect without rewriting the queries.
+// database: SQLite (modernc.org/sqlite, no cgo) for one box, PostgreSQL
+// (pgx) for N workers. The SQL is kept portable (? placeholders rebound per
+// dialect, TEXT and BIGINT columns, times as unix nanoseconds); what differs,
+// chiefly how concurrent writers are kept apart, lives in dialect.go.
 package store
 
 import (
@@ -14,7 +14,8 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"syndicate"
 )
@@ -23,8 +24,14 @@ import (
 // worker process, the CLI) to finish before giving up with SQLITE_BUSY.
 const busyTimeout = 10 * time.Second
 
+// postgresMaxConns bounds the connections one process keeps to PostgreSQL:
+// enough for a worker's concurrent jobs, few enough that N workers stay
+// well under the server's max_connections (100 by default).
+const postgresMaxConns = 10
+
 // Store is the database of one syndicate installation. It is safe for
-// concurrent use, including by several processes sharing one SQLite file.
+// concurrent use, including by several processes sharing one SQLite file
+// or one PostgreSQL database.
 type Store struct {
 	db      *sql.DB
 	dialect dialect
@@ -35,10 +42,15 @@ type Store struct {
 
 // Open opens the database named by url and brings its schema up to date.
 //
-// Accepted forms: "sqlite:PATH" (also "sqlite://PATH"), "sqlite::memory:"
-// for a private in-memory database, and a bare path ending in .db, .sqlite
-// or .sqlite3. A "postgres://" URL is recognised but not supported yet.
+// Accepted forms: "postgres://…" or "postgresql://…" (a libpq URL, as pgx
+// reads it; query parameters such as sslmode or search_path are passed on),
+// "sqlite:PATH" (also "sqlite://PATH"), "sqlite::memory:" for a private
+// in-memory database, and a bare path ending in .db, .sqlite or .sqlite3.
+// Error messages never show a password the URL holds.
 func Open(ctx context.Context, url string) (*Store, error) {
+	if isPostgresURL(url) {
+		return openPostgres(ctx, strings.TrimSpace(url))
+	}
 	path, err := sqlitePath(url)
 	if err != nil {
 		return nil, err
@@ -64,6 +76,102 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	}
 	return s, nil
 }
+
+// isPostgresURL reports whether raw names a PostgreSQL database.
+func isPostgresURL(raw string) bool {
+	lower := strings.ToLower(strings.TrimSpace(raw))
+	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://")
+}
+
+// openPostgres opens the PostgreSQL database at raw through pgx's
+// database/sql driver and migrates it. Every error it returns goes through
+// hidePassword: pgx redacts passwords itself only on a best-effort basis.
+func openPostgres(ctx context.Context, raw string) (*Store, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		// url.Error repeats the URL; say only what kind of thing is wrong.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return nil, syndicate.Errorf(syndicate.EINVALID, "postgres database URL is malformed: %s", hidePassword(err, raw).Error())
+	}
+	name := redactedURL(u)
+	db, err := sql.Open("pgx", raw)
+	if err != nil {
+		return nil, hidePassword(fmt.Errorf("open database %s: %w", name, err), raw)
+	}
+	db.SetMaxOpenConns(postgresMaxConns)
+	// Keep as many idle as open: database/sql's default of two would close
+	// and reopen connections (a TLS and auth handshake each) under load.
+	db.SetMaxIdleConns(postgresMaxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	// Recycle connections now and then so a failover or a changed DNS name
+	// is picked up without restarting the worker.
+	db.SetConnMaxLifetime(time.Hour)
+	s := &Store{db: db, dialect: postgresDialect}
+	if err := s.migrate(ctx); err != nil {
+		if cerr := db.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("close database: %w", cerr))
+		}
+		return nil, hidePassword(fmt.Errorf("open database %s: %w", name, err), raw)
+	}
+	return s, nil
+}
+
+// redactedURL is u for messages: its password, in the user part or as a
+// password query parameter, replaced by xxxxx.
+func redactedURL(u *url.URL) string {
+	r := *u
+	if q := r.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		r.RawQuery = q.Encode()
+	}
+	return r.Redacted()
+}
+
+// hidePassword returns err with any password of the database URL raw
+// masked in its message; errors.Is and errors.As still see the original.
+func hidePassword(err error, raw string) error {
+	var secrets []string
+	if u, perr := url.Parse(raw); perr == nil {
+		if p, ok := u.User.Password(); ok && p != "" {
+			secrets = append(secrets, p, url.QueryEscape(p), url.PathEscape(p))
+		}
+		for _, p := range u.Query()["password"] {
+			if p != "" {
+				secrets = append(secrets, p, url.QueryEscape(p))
+			}
+		}
+	} else if at := strings.LastIndex(raw, "@"); at >= 0 {
+		// Unparseable: mask whatever sits between the scheme and the @.
+		userinfo := raw[:at]
+		if i := strings.Index(userinfo, "://"); i >= 0 {
+			userinfo = userinfo[i+3:]
+		}
+		if _, p, ok := strings.Cut(userinfo, ":"); ok && p != "" {
+			secrets = append(secrets, p)
+		}
+	}
+	msg := err.Error()
+	masked := msg
+	for _, p := range secrets {
+		masked = strings.ReplaceAll(masked, p, "xxxxx")
+	}
+	if masked == msg {
+		return err
+	}
+	return &maskedError{msg: masked, err: err}
+}
+
+// maskedError is an error whose message has had a secret removed.
+type maskedError struct {
+	msg string
+	err error
+}
+
+func (e *maskedError) Error() string { return e.msg }
+func (e *maskedError) Unwrap() error { return e.err }
 
 // migrateRetrying runs migrate, trying again a few times when SQLite says
 // the file is busy: while another process switches a new file to WAL,
@@ -106,9 +214,6 @@ func sqlitePath(raw string) (string, error) {
 	switch {
 	case raw == "":
 		return "", syndicate.Errorf(syndicate.EINVALID, "database URL is empty")
-	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
-		// The URL is not repeated: it may carry a password.
-		return "", syndicate.Errorf(syndicate.EINVALID, "postgres is not supported yet; use a sqlite:PATH database URL")
 	case strings.HasPrefix(lower, "sqlite:"):
 		p := raw[len("sqlite:"):]
 		if strings.HasPrefix(p, "//") {
@@ -123,9 +228,9 @@ func sqlitePath(raw string) (string, error) {
 	}
 	scheme, _, found := strings.Cut(raw, "://")
 	if found {
-		return "", syndicate.Errorf(syndicate.EINVALID, "database URL scheme %q is not supported; use sqlite:PATH", scheme)
+		return "", syndicate.Errorf(syndicate.EINVALID, "database URL scheme %q is not supported; use sqlite:PATH or postgres://…", scheme)
 	}
-	return "", syndicate.Errorf(syndicate.EINVALID, "database URL %q is not sqlite:PATH or a path ending in .db", raw)
+	return "", syndicate.Errorf(syndicate.EINVALID, "database URL %q is not sqlite:PATH, postgres://… or a path ending in .db", raw)
 }
 
 // sqliteDSN builds the modernc.org/sqlite data source name for path. The
@@ -151,6 +256,12 @@ func sqliteDSN(path string) string {
 }
 
 // write runs fn in a write transaction and commits it if fn returns nil.
+//
+// On SQLite the transaction starts with BEGIN IMMEDIATE (see sqliteDSN) and
+// so runs alone. On PostgreSQL it is an ordinary READ COMMITTED transaction
+// that runs beside others: fn must lock what its reads decide on, with
+// SELECT … FOR UPDATE (dialect.forUpdate) or dialect.lock, or make each
+// decision in one statement.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {

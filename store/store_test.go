@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"syndicate"
+	"syndicate/internal/testdb"
 	"syndicate/store"
 )
 
@@ -33,19 +34,22 @@ func (c *clock) Set(t time.Time) {
 	c.t = t
 }
 
-// openTest opens a fresh SQLite file in a temporary directory.
+// openTest opens a fresh database (see testdb.URL) and returns its URL,
+// for tests that open a second handle on it with openURL.
 func openTest(t *testing.T) (*store.Store, *clock, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "syndicate.db")
-	s := openPath(t, path)
+	url := testdb.URL(t)
+	s := openURL(t, url)
 	c := &clock{t: t0}
 	s.Now = c.Now
-	return s, c, path
+	return s, c, url
 }
 
-func openPath(t *testing.T, path string) *store.Store {
+// openURL opens the database at url, to be closed when the test ends. Two
+// handles on one URL stand for two processes.
+func openURL(t *testing.T, url string) *store.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), "sqlite:"+path)
+	s, err := store.Open(context.Background(), url)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -86,11 +90,14 @@ func TestOpenURLs(t *testing.T) {
 			t.Errorf("Open(%q): Close: %v", url, err)
 		}
 	}
+	// Nothing listens on port 1, so these fail quickly whatever the backend.
 	for url, want := range map[string]string{
-		"postgres://u:secret@db/syndicate": "postgres is not supported yet",
-		"mysql://db/x":                     `scheme "mysql"`,
-		"":                                 "empty",
-		"syndicate.txt":                    "not sqlite:PATH",
+		"postgres://u:secret@127.0.0.1:1/syndicate?connect_timeout=5":            "open database postgres://u:xxxxx@127.0.0.1:1/syndicate",
+		"postgresql://u@127.0.0.1:1/syndicate?password=secret&connect_timeout=5": "open database postgresql://u@127.0.0.1:1/syndicate",
+		"postgres://u:secret@127.0.0.1:port/syndicate":                           "postgres database URL is malformed",
+		"mysql://db/x":  `scheme "mysql"`,
+		"":              "empty",
+		"syndicate.txt": "not sqlite:PATH",
 	} {
 		_, err := store.Open(ctx, url)
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -104,25 +111,27 @@ func TestOpenURLs(t *testing.T) {
 
 func TestReopenKeepsData(t *testing.T) {
 	ctx := context.Background()
-	s, _, path := openTest(t)
+	s, _, url := openTest(t)
 	if _, err := s.SaveArticle(ctx, article("https://example.com/keep")); err != nil {
 		t.Fatal(err)
 	}
-	s2 := openPath(t, path) // runs the migrations again: must be a no-op
+	s2 := openURL(t, url) // runs the migrations again: must be a no-op
 	if _, err := s2.FindArticle(ctx, "https://example.com/keep"); err != nil {
 		t.Fatalf("after reopen: %v", err)
 	}
 }
 
+// TestConcurrentOpenOfNewFile has four processes open a new database at
+// once: the migrations must run once, not fail on each other's tables.
 func TestConcurrentOpenOfNewFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "new.db")
+	url := testdb.URL(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := store.Open(context.Background(), "sqlite:"+path)
+			s, err := store.Open(context.Background(), url)
 			if err != nil {
 				errs <- err
 				return
@@ -447,9 +456,9 @@ func delivery(t *testing.T, s *store.Store, k syndicate.DeliveryKey) syndicate.D
 
 func TestConcurrentBeginDelivery(t *testing.T) {
 	ctx := context.Background()
-	_, _, path := openTest(t)
+	_, _, url := openTest(t)
 	// Two handles on one file stand for the CLI and a worker process.
-	stores := []*store.Store{openPath(t, path), openPath(t, path)}
+	stores := []*store.Store{openURL(t, url), openURL(t, url)}
 	const n = 8
 	befores := make([]syndicate.Delivery, n)
 	errs := make([]error, n)

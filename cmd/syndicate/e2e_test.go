@@ -18,12 +18,14 @@ import (
 	"time"
 
 	"syndicate/channels/x/xfake"
+	"syndicate/internal/testdb"
 	"syndicate/internal/testredis"
 	"syndicate/mailsink"
 )
 
 // e2e is one end-to-end environment: the real binary against a real Redis
-// (embedded unless SYNDICATE_TEST_REDIS_URL is set), a SQLite file, an SMTP
+// (embedded unless SYNDICATE_TEST_REDIS_URL is set), a database (SQLite, or
+// PostgreSQL when SYNDICATE_TEST_DATABASE_URL is set), an SMTP
 // server and a fake X that checks OAuth 1.0a signatures.
 type e2e struct {
 	t    *testing.T
@@ -59,7 +61,7 @@ func newE2E(t *testing.T, extraEnv ...string) *e2e {
 	e := &e2e{t: t, dir: dir, sink: sink, x: xs}
 	e.env = append(os.Environ(),
 		"SYNDICATE_REDIS_URL="+testredis.URL(t, redisDB),
-		"SYNDICATE_DATABASE_URL=sqlite:"+filepath.Join(dir, "syndicate.db"),
+		"SYNDICATE_DATABASE_URL="+testdb.URL(t), // SQLite, or a schema of SYNDICATE_TEST_DATABASE_URL
 		"SYNDICATE_SMTP_URL="+sink.URL(),
 		"SYNDICATE_FROM=Test News <news@news.example.com>",
 		"SYNDICATE_BASE_URL=https://news.example.com",
