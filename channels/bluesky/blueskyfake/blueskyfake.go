@@ -28,6 +28,8 @@ import (
 	"time"
 
 	"github.com/rivo/uniseg"
+
+	"syndicate/channels/internal/fakefail"
 )
 
 // Limits the fake enforces, as Bluesky does.
@@ -59,18 +61,12 @@ type Server struct {
 	logins          int
 	refreshes       int
 	creates         int
-	fails           []failure
+	fails           fakefail.Queue
 	failAfterCreate []int
 	records         []Record
 	byKey           map[string]int // rkey → index in records
 	blobs           map[string]Blob
 	rev             int
-}
-
-type failure struct {
-	status int
-	body   string
-	header map[string]string
 }
 
 // Record is a post the fake accepted.
@@ -158,7 +154,7 @@ func (s *Server) RevokeSessions() {
 func (s *Server) FailNext(status int, body string, header map[string]string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fails = append(s.fails, failure{status: status, body: body, header: header})
+	s.fails.Push(status, body, header)
 }
 
 // FailAfterCreate makes the next createRecord that succeeds store its
@@ -225,23 +221,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "com.atproto.repo.createRecord":
 		s.creates++
 	}
-	var f *failure
-	if len(s.fails) > 0 {
-		f = &s.fails[0]
-		s.fails = s.fails[1:]
-	}
+	f := s.fails.Pop()
 	s.mu.Unlock()
 	if f != nil {
-		for k, v := range f.header {
-			w.Header().Set(k, v)
-		}
-		if w.Header().Get("Content-Type") == "" {
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		}
-		w.WriteHeader(f.status)
-		if _, err := io.WriteString(w, f.body); err != nil {
-			log.Printf("blueskyfake: write injected %d response: %v", f.status, err)
-		}
+		f.Write(w, "blueskyfake")
 		return
 	}
 

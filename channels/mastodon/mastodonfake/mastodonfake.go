@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"syndicate/channels/internal/fakefail"
 	"syndicate/textlen"
 )
 
@@ -52,7 +53,7 @@ type Server struct {
 	urlWeight int
 	statuses  []status
 	byKey     map[string]int // Idempotency-Key → index into statuses
-	fails     []failure
+	fails     fakefail.Queue
 	afterFail []int // statuses to answer after creating, one per creation
 	hangs     int
 	requests  int
@@ -64,12 +65,6 @@ type status struct {
 	Text       string
 	Visibility string
 	CreatedAt  time.Time
-}
-
-type failure struct {
-	status int
-	body   string
-	header map[string]string
 }
 
 // NewServer returns a fake instance whose one account accepts the bearer
@@ -121,7 +116,7 @@ func (s *Server) Requests() int {
 func (s *Server) FailNext(status int, body string, header map[string]string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fails = append(s.fails, failure{status: status, body: body, header: header})
+	s.fails.Push(status, body, header)
 }
 
 // FailAfterCreate makes the next status creation happen (it shows in
@@ -168,23 +163,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	var f *failure
-	if len(s.fails) > 0 {
-		f = &s.fails[0]
-		s.fails = s.fails[1:]
-	}
+	f := s.fails.Pop()
 	s.mu.Unlock()
 	if f != nil {
-		for k, v := range f.header {
-			w.Header().Set(k, v)
-		}
-		if w.Header().Get("Content-Type") == "" {
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		}
-		w.WriteHeader(f.status)
-		if _, err := io.WriteString(w, f.body); err != nil {
-			log.Printf("mastodonfake: write injected %d response: %v", f.status, err)
-		}
+		f.Write(w, "mastodonfake")
 		return
 	}
 

@@ -25,6 +25,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"syndicate/channels/internal/fakefail"
 )
 
 const (
@@ -52,17 +54,11 @@ type Server struct {
 	posts    []string
 	texts    map[string]bool // texts accepted, for duplicate refusal
 	nonces   map[string]bool // nonces of accepted requests, for replay refusal
-	fails    []failure
+	fails    fakefail.Queue
 	hangs    int
 	attempts int
 	nextID   int64
 	noV11    bool // RefuseV11: the account's access level has no v1.1 posting
-}
-
-type failure struct {
-	status int
-	body   string
-	header map[string]string
 }
 
 // NewServer returns a fake that accepts requests signed with these
@@ -101,7 +97,7 @@ func (s *Server) Attempts() int {
 func (s *Server) FailNext(status int, body string, header map[string]string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fails = append(s.fails, failure{status: status, body: body, header: header})
+	s.fails.Push(status, body, header)
 }
 
 // HangNext makes the next accepted post be recorded (it shows in Posts) and
@@ -161,23 +157,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if route == "POST /2/tweets" || route == routeV11Update {
 		s.attempts++
 	}
-	var f *failure
-	if len(s.fails) > 0 {
-		f = &s.fails[0]
-		s.fails = s.fails[1:]
-	}
+	f := s.fails.Pop()
 	s.mu.Unlock()
 	if f != nil {
-		for k, v := range f.header {
-			w.Header().Set(k, v)
-		}
-		if w.Header().Get("Content-Type") == "" {
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		}
-		w.WriteHeader(f.status)
-		if _, err := io.WriteString(w, f.body); err != nil {
-			log.Printf("xfake: write injected %d response: %v", f.status, err)
-		}
+		f.Write(w, "xfake")
 		return
 	}
 
