@@ -294,3 +294,58 @@ func TestEndToEndPublishAPI(t *testing.T) {
 		t.Errorf("X posts %q, want the API article and the Ghost one, once each", e.x.Posts())
 	}
 }
+
+// TestEndToEndFeedFlood: a feed that gains 5000 items in one poll
+// publishes feed_max_new of them, the newest; a feed whose every GUID and
+// link change at once publishes nothing; backfill still publishes on
+// purpose.
+func TestEndToEndFeedFlood(t *testing.T) {
+	fs := &feedServer{}
+	fs.set(feedItem{"g-0", "Item 0", "https://gazette.example.com/0"})
+	srv := httptest.NewServer(fs)
+	t.Cleanup(srv.Close)
+	feed := srv.URL + "/rss.xml"
+	e := newE2E(t, "SYNDICATE_ALLOW_PRIVATE_HOSTS="+strings.TrimPrefix(srv.URL, "http://"), "SYNDICATE_FEED_MAX_NEW=4")
+	e.start("worker")
+	e.run("feeds", "poll", feed)
+
+	var items []feedItem // newest first, as feeds list them
+	for n := 5000; n >= 0; n-- {
+		items = append(items, feedItem{fmt.Sprintf("g-%d", n), fmt.Sprintf("Item %d", n), fmt.Sprintf("https://gazette.example.com/%d", n)})
+	}
+	fs.set(items...)
+	cmd := e.cmd("feeds", "poll", feed)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil || !strings.Contains(out.String(), "published 4 new items") {
+		t.Fatalf("poll of 5000 new items: %v, %q", err, out.String())
+	}
+	if log := errb.String(); !strings.Contains(log, "level=WARN") || !strings.Contains(log, "new=5000") || !strings.Contains(log, "feed="+feed) {
+		t.Errorf("no warning naming the feed and the count:\n%s", log)
+	}
+	waitFor(t, "the four posts", func() bool { return len(e.x.Posts()) == 4 })
+	posted := strings.Join(e.x.Posts(), "\n")
+	for n := 4997; n <= 5000; n++ { // the newest four; the worker posts them in any order
+		if want := fmt.Sprintf("gazette.example.com/%d\n", n); !strings.Contains(posted+"\n", want) {
+			t.Errorf("no post of item %d among %q", n, e.x.Posts())
+		}
+	}
+
+	// A domain move: every GUID and link new at once.
+	moved := make([]feedItem, 0, 10)
+	for _, it := range items[:10] {
+		moved = append(moved, feedItem{"moved-" + it.guid, it.title, strings.Replace(it.link, "gazette.example.com", "gazette.example.org", 1)})
+	}
+	fs.set(moved...)
+	if out := e.run("feeds", "poll", feed); !strings.Contains(out, "published 0 new items") {
+		t.Errorf("poll of a rewritten feed said %q", out)
+	}
+	if out := e.run("feeds", "backfill", feed, "--items", "1"); !strings.Contains(out, "published 1 items") {
+		t.Errorf("backfill after the rewrite said %q", out)
+	}
+	waitFor(t, "the backfilled post", func() bool { return len(e.x.Posts()) == 5 })
+	time.Sleep(time.Second)
+	if n := len(e.x.Posts()); n != 5 || !strings.Contains(e.x.Posts()[4], "gazette.example.org/5000") {
+		t.Errorf("X has %d posts, want the 4 and the backfilled one: %q", n, e.x.Posts())
+	}
+}
