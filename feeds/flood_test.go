@@ -7,6 +7,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mmcdole/gofeed"
+
+	"syndicate/feeds"
 )
 
 // TestPollCap: a feed that gains 5000 items in one poll publishes only the
@@ -115,5 +119,19 @@ func TestPollRewrite(t *testing.T) {
 	single.set(rss(day(8, "Eight")))
 	if n := poll(t, p, single.URL); n != 1 {
 		t.Errorf("a one-item feed's new item: published %d; want 1", n)
+	}
+}
+
+// TestItemKeyStorable: a GUID PostgreSQL could not store as text (a NUL,
+// invalid UTF-8, control characters) is kept as its hash, like a long one,
+// so such a feed does not fail on every poll. FuzzFeedItems found the NUL.
+func TestItemKeyStorable(t *testing.T) {
+	for _, guid := range []string{"a\x00b", "\xff\xfe", "tab\there", strings.Repeat("k", 600)} {
+		if k := feeds.ItemKey(&gofeed.Item{GUID: guid}); !strings.HasPrefix(k, "sha256:") || len(k) != len("sha256:")+64 {
+			t.Errorf("ItemKey(%q) = %q, want its hash", guid, k)
+		}
+	}
+	if k := feeds.ItemKey(&gofeed.Item{GUID: " urn:post:1 "}); k != "urn:post:1" {
+		t.Errorf("ItemKey of a plain GUID = %q", k)
 	}
 }
