@@ -56,9 +56,17 @@ type Config struct {
 	Feeds []string `yaml:"feeds" env:"SYNDICATE_FEEDS"` // comma-separated in the environment
 	// FeedInterval is how often each feed is polled; default 5m.
 	FeedInterval Duration `yaml:"feed_interval" env:"SYNDICATE_FEED_INTERVAL"`
-	// AllowPrivate lets feeds and `publish URL` fetch from loopback and
-	// private addresses; off, such addresses are refused (SSRF).
+	// FeedMaxNew is the most items one poll of one feed publishes (the
+	// newest; the rest are only marked seen); default 10.
+	FeedMaxNew int `yaml:"feed_max_new" env:"SYNDICATE_FEED_MAX_NEW"`
+	// AllowPrivate lets every fetch of a URL from content (feeds, `publish
+	// URL`, card images) reach loopback and private addresses; off, such
+	// addresses are refused (SSRF).
 	AllowPrivate bool `yaml:"allow_private" env:"SYNDICATE_ALLOW_PRIVATE"`
+	// AllowPrivateHosts are hosts ("host" or "host:port") fetched even on
+	// private addresses with AllowPrivate off: a feed on the local
+	// network, without opening internal addresses to every URL in content.
+	AllowPrivateHosts []string `yaml:"allow_private_hosts" env:"SYNDICATE_ALLOW_PRIVATE_HOSTS"` // comma-separated in the environment
 	// UnsubscribeMailto, when set, is an address whose mail unsubscribes the
 	// sender; List-Unsubscribe then offers it after the https URL.
 	UnsubscribeMailto string `yaml:"unsubscribe_mailto" env:"SYNDICATE_UNSUBSCRIBE_MAILTO"`
@@ -346,6 +354,9 @@ func (c *Config) fillDefaults() {
 	if c.FeedInterval == 0 {
 		c.FeedInterval = Duration(5 * time.Minute)
 	}
+	if c.FeedMaxNew == 0 {
+		c.FeedMaxNew = 10
+	}
 	if c.RetryBase == 0 {
 		c.RetryBase = Duration(10 * time.Second)
 	}
@@ -444,6 +455,14 @@ func (c *Config) check() []string {
 	}
 	if time.Duration(c.FeedInterval) < 10*time.Second {
 		add("feed_interval %s is shorter than 10s", time.Duration(c.FeedInterval))
+	}
+	if c.FeedMaxNew < 1 || c.FeedMaxNew > 1000 {
+		add("feed_max_new %d is not between 1 and 1000", c.FeedMaxNew)
+	}
+	for _, h := range c.AllowPrivateHosts {
+		if u, err := url.Parse("http://" + h); err != nil || u.Host != h || u.Hostname() == "" {
+			add("allow_private_hosts entry %q is not a host or host:port", h)
+		}
 	}
 	for _, f := range c.Feeds {
 		if u, err := url.Parse(f); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

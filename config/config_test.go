@@ -129,3 +129,20 @@ webhook:
 		}
 	}
 }
+
+func TestFeedMaxNewAndPrivateHosts(t *testing.T) {
+	c, err := Load("", false, env(nil))
+	if err != nil || c.FeedMaxNew != 10 || len(c.AllowPrivateHosts) != 0 {
+		t.Fatalf("defaults: feed_max_new %d, allow_private_hosts %q, %v; want 10 and none", c.FeedMaxNew, c.AllowPrivateHosts, err)
+	}
+	c, err = Load("", false, env(map[string]string{"SYNDICATE_FEED_MAX_NEW": "3", "SYNDICATE_ALLOW_PRIVATE_HOSTS": "feeds.lan, 127.0.0.1:8081,[::1]:80"}))
+	if err != nil || c.FeedMaxNew != 3 || strings.Join(c.AllowPrivateHosts, " ") != "feeds.lan 127.0.0.1:8081 [::1]:80" {
+		t.Errorf("from the environment: %d %q, %v", c.FeedMaxNew, c.AllowPrivateHosts, err)
+	}
+	_, err = Load("", false, env(map[string]string{"SYNDICATE_FEED_MAX_NEW": "-1", "SYNDICATE_ALLOW_PRIVATE_HOSTS": "http://feeds.lan/rss"}))
+	for _, want := range []string{"feed_max_new -1 is not between 1 and 1000", `allow_private_hosts entry "http://feeds.lan/rss" is not a host or host:port`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not say %q", err, want)
+		}
+	}
+}

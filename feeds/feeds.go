@@ -8,6 +8,12 @@
 // feed, an edited item (same GUID) and an old item republished under a new
 // GUID (same link) publish nothing.
 //
+// A poll publishes at most MaxNew items (the newest), and nothing of a
+// feed whose every item is new at once while it had items before: that is
+// a rewrite (a new GUID scheme, a domain move), not news. Either way the
+// items left out are marked seen and a warning logged; Backfill publishes
+// some of them on purpose.
+//
 // The schedule (one poll per feed per interval, unique across processes) is
 // the caller's; Poll is one fetch of one feed.
 package feeds
@@ -17,7 +23,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -28,6 +33,7 @@ import (
 
 	"syndicate"
 	"syndicate/feeds/feedstate"
+	"syndicate/fetch"
 )
 
 // Store keeps each feed's state and the items already seen.
@@ -47,6 +53,15 @@ type Store interface {
 	// Unseen returns the keys not yet seen for feedURL, in the order given,
 	// and records nothing.
 	Unseen(ctx context.Context, feedURL string, keys []string) ([]string, error)
+	// HasSeen reports whether any key has been seen for feedURL.
+	HasSeen(ctx context.Context, feedURL string) (bool, error)
+}
+
+// Fetcher gets a URL; *fetch.Client is one. Feed URLs and everything
+// found in feeds are chosen by others: it must refuse internal addresses
+// and bound time, size and redirects.
+type Fetcher interface {
+	Get(ctx context.Context, rawURL string, header http.Header) (*fetch.Response, error)
 }
 
 // State is what the poller remembers about one feed between polls.
@@ -67,7 +82,7 @@ var ErrBackoff = errors.New("feed is backing off after a failure")
 // Defaults for the zero values of Poller's fields.
 const (
 	DefaultMaxBytes = 5 << 20
-	defaultTimeout  = 30 * time.Second
+	DefaultMaxNew   = 10
 )
 
 // Backoff after consecutive failures: 1m, 2m, 4m … capped at 6h.
@@ -80,21 +95,24 @@ const (
 // chooses part of it (its status text).
 const maxErrorLen = 500
 
-var defaultClient = &http.Client{Timeout: defaultTimeout}
-
 // Poller fetches feeds and publishes their new items. Its fields are set
 // once; it is safe for concurrent use on different feeds, and on the same
 // feed from several processes (see Poll).
 type Poller struct {
 	Store     Store
 	Publisher Publisher
-	// HTTP fetches the feeds. The program passes a client that refuses
-	// private addresses and bounds time; nil means a plain client with a 30s
-	// timeout.
-	HTTP *http.Client
+	// Fetcher fetches the feeds. The program passes its one guarded
+	// fetch.Client; nil means a fetch.Client that refuses every internal
+	// address.
+	Fetcher Fetcher
 	// MaxBytes is the largest feed body read; a longer one is a failure.
 	// Zero means DefaultMaxBytes (5 MB).
 	MaxBytes int64
+	// MaxNew is the most items one poll of one feed publishes: the newest
+	// are published and the others marked seen, with a warning, so a feed
+	// that gains thousands of items at once cannot send thousands of
+	// emails. Zero means DefaultMaxNew (10).
+	MaxNew int
 	// Log receives a line per item published or skipped and per failure;
 	// nil discards them.
 	Log *slog.Logger
@@ -103,7 +121,8 @@ type Poller struct {
 }
 
 // Poll fetches url once and publishes each item not seen before, oldest
-// first. It returns how many articles were created.
+// first: at most MaxNew of them, and none of a rewritten feed (see the
+// package comment). It returns how many articles were created.
 //
 // The request is conditional (If-None-Match / If-Modified-Since from the
 // last complete poll); 304 means nothing new. On the first poll of a feed
@@ -278,7 +297,8 @@ func (p *Poller) initialize(ctx context.Context, url string, entries []entry) er
 }
 
 // publishNew publishes, oldest first, the entries none of whose keys has
-// been seen.
+// been seen: at most MaxNew of them, the newest, and none if the feed was
+// rewritten.
 func (p *Poller) publishNew(ctx context.Context, url string, feed *gofeed.Feed, entries []entry, now time.Time) (int, error) {
 	var all []string
 	for _, e := range entries {
@@ -317,25 +337,48 @@ func (p *Poller) publishNew(ctx context.Context, url string, feed *gofeed.Feed, 
 			p.log().Info("feed item already seen under another GUID or link; not published again", "feed", url, "item", e.key)
 		}
 	}
+	if rewritten, err := p.rewritten(ctx, url, entries, fresh); err != nil || rewritten {
+		return 0, err
+	}
 	if len(quiet) > 0 {
 		if _, err := p.Store.MarkSeen(ctx, url, quiet); err != nil {
 			return 0, fmt.Errorf("mark items seen: %w", err)
 		}
 	}
 	sortOldestFirst(fresh)
-	published := 0
+	// Items that cannot be articles are marked seen so that each is
+	// logged once, not on every poll; like any edit, fixing one later
+	// does not publish it. They do not count against the cap.
+	var good []entry
+	var bad []string
 	for _, e := range fresh {
 		a, err := itemArticle(feed, e.item, now)
 		if err != nil {
-			// Marked seen so that it is logged once, not on every poll;
-			// like any edit, fixing the item later does not publish it.
 			p.log().Warn("feed item skipped", "feed", url, "item", e.key, "err", err)
-			if _, err := p.Store.MarkSeen(ctx, url, e.keys); err != nil {
-				return published, fmt.Errorf("mark item %s seen: %w", e.key, err)
-			}
+			bad = append(bad, e.keys...)
 			continue
 		}
 		e.article = a
+		good = append(good, e)
+	}
+	if max := p.maxNew(); len(good) > max {
+		over := good[:len(good)-max]
+		good = good[len(good)-max:]
+		for _, e := range over {
+			bad = append(bad, e.keys...)
+		}
+		p.log().Warn("feed has more new items than one poll publishes: the newest are published, the older ones only marked seen",
+			"feed", url, "new", len(over)+max, "published", max, "skipped", len(over))
+	}
+	// Before publishing: a poll cut short after publishing must not leave
+	// the items over the cap for the next poll to publish.
+	if len(bad) > 0 {
+		if _, err := p.Store.MarkSeen(ctx, url, bad); err != nil {
+			return 0, fmt.Errorf("mark items seen: %w", err)
+		}
+	}
+	published := 0
+	for _, e := range good {
 		created, err := p.publish(ctx, url, e)
 		if created {
 			published++
@@ -345,6 +388,33 @@ func (p *Poller) publishNew(ctx context.Context, url string, feed *gofeed.Feed, 
 		}
 	}
 	return published, nil
+}
+
+// rewritten reports whether the feed was rewritten, and if so marks every
+// item seen: every entry is new (fresh is all of entries, two or more)
+// while the feed had items seen before. One new item in a one-item feed is
+// news, not a rewrite.
+func (p *Poller) rewritten(ctx context.Context, url string, entries, fresh []entry) (bool, error) {
+	if len(fresh) < 2 || len(fresh) != len(entries) {
+		return false, nil
+	}
+	had, err := p.Store.HasSeen(ctx, url)
+	if err != nil {
+		return false, fmt.Errorf("read seen items: %w", err)
+	}
+	if !had {
+		return false, nil
+	}
+	var keys []string
+	for _, e := range fresh {
+		keys = append(keys, e.keys...)
+	}
+	if _, err := p.Store.MarkSeen(ctx, url, keys); err != nil {
+		return false, fmt.Errorf("mark items seen: %w", err)
+	}
+	p.log().Warn("feed rewritten: every item changed its GUID and link at once; none published, all marked seen (feeds backfill publishes some on purpose)",
+		"feed", url, "items", len(fresh))
+	return true, nil
 }
 
 // publish publishes e.article, then marks e seen (see Poll for the order).
@@ -423,48 +493,39 @@ type fetched struct {
 // servers send feeds as text/html.
 const accept = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
 
-// fetch GETs url, conditionally when etag or lastModified is set, and parses
-// the body.
+// fetch GETs url through the Fetcher, conditionally when etag or
+// lastModified is set, and parses the body.
 func (p *Poller) fetch(ctx context.Context, url, etag, lastModified string) (fetched, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return fetched{}, syndicate.Errorf(syndicate.EINVALID, "feed URL %q is not valid: %v", url, err)
-	}
-	req.Header.Set("Accept", accept)
-	req.Header.Set("User-Agent", "syndicate-feed-poller/1")
+	h := http.Header{"Accept": {accept}, "User-Agent": {"syndicate-feed-poller/1"}}
 	if etag != "" {
-		req.Header.Set("If-None-Match", etag)
+		h.Set("If-None-Match", etag)
 	}
 	if lastModified != "" {
-		req.Header.Set("If-Modified-Since", lastModified)
-	}
-	client := p.HTTP
-	if client == nil {
-		client = defaultClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fetched{}, fmt.Errorf("fetch: %w", err)
-	}
-	defer resp.Body.Close() // read-only; a close error changes nothing
-	switch {
-	case resp.StatusCode == http.StatusNotModified:
-		return fetched{notModified: true}, nil
-	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return fetched{}, fmt.Errorf("fetch: server answered %s", resp.Status)
+		h.Set("If-Modified-Since", lastModified)
 	}
 	limit := p.MaxBytes
 	if limit <= 0 {
 		limit = DefaultMaxBytes
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return fetched{}, fmt.Errorf("read body: %w", err)
+	f := p.Fetcher
+	if f == nil {
+		f = &fetch.Client{MaxBytes: limit}
 	}
-	if int64(len(body)) > limit {
+	resp, err := f.Get(ctx, url, h)
+	if err != nil {
+		return fetched{}, err // it names the URL and what went wrong
+	}
+	switch {
+	case resp.Status == http.StatusNotModified:
+		return fetched{notModified: true}, nil
+	case resp.Status < 200 || resp.Status > 299:
+		// The code, not the server's status text, which it chooses.
+		return fetched{}, fmt.Errorf("fetch: server answered %d %s", resp.Status, http.StatusText(resp.Status))
+	}
+	if int64(len(resp.Body)) > limit {
 		return fetched{}, fmt.Errorf("feed is larger than %d bytes", limit)
 	}
-	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	feed, err := gofeed.NewParser().Parse(bytes.NewReader(resp.Body))
 	if err != nil {
 		return fetched{}, fmt.Errorf("parse feed: %w", err)
 	}
@@ -491,6 +552,13 @@ func sortOldestFirst(es []entry) {
 		}
 		return es[i].index > es[j].index
 	})
+}
+
+func (p *Poller) maxNew() int {
+	if p.MaxNew > 0 {
+		return p.MaxNew
+	}
+	return DefaultMaxNew
 }
 
 func (p *Poller) now() time.Time {

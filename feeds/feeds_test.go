@@ -20,6 +20,7 @@ import (
 
 	"syndicate"
 	"syndicate/feeds"
+	"syndicate/fetch"
 	"syndicate/store"
 )
 
@@ -87,6 +88,17 @@ func (m *memStore) MarkSeen(_ context.Context, feedURL string, keys []string) ([
 		}
 	}
 	return out, nil
+}
+
+func (m *memStore) HasSeen(_ context.Context, feedURL string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k := range m.seen {
+		if strings.HasPrefix(k, feedURL+"\n") {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (m *memStore) Unseen(_ context.Context, feedURL string, keys []string) ([]string, error) {
@@ -265,7 +277,8 @@ func rss(items ...item) string {
 
 func newPoller(s feeds.Store, c *clock) (*feeds.Poller, *publisher) {
 	pub := &publisher{}
-	return &feeds.Poller{Store: s, Publisher: pub, Now: c.Now}, pub
+	// The feed servers are on 127.0.0.1.
+	return &feeds.Poller{Store: s, Publisher: pub, Now: c.Now, Fetcher: &fetch.Client{AllowPrivate: true}}, pub
 }
 
 func poll(t *testing.T, p *feeds.Poller, url string) int {

@@ -24,7 +24,8 @@ const maxKeyLen = 512
 
 // ItemKey is the item's identity within its feed: its GUID if it has one,
 // else its canonical link (its link as given when that is not an absolute
-// URL). It is "" for an item with neither.
+// URL). It is "" for an item with neither. A key longer than 512 bytes,
+// or with control characters or invalid UTF-8, is "sha256:" and its hash.
 func ItemKey(item *gofeed.Item) string {
 	key := strings.TrimSpace(item.GUID)
 	if key == "" {
@@ -37,7 +38,9 @@ func ItemKey(item *gofeed.Item) string {
 			key = canon
 		}
 	}
-	if len(key) > maxKeyLen {
+	// A long key, and one PostgreSQL cannot store as text (a NUL, bytes
+	// that are not UTF-8), is kept as its hash.
+	if len(key) > maxKeyLen || !utf8.ValidString(key) || strings.ContainsFunc(key, unicode.IsControl) {
 		sum := sha256.Sum256([]byte(key))
 		key = "sha256:" + hex.EncodeToString(sum[:])
 	}

@@ -19,6 +19,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -55,6 +56,15 @@ type Client struct {
 	// unspecified, carrier-grade NAT, multicast and reserved addresses:
 	// for feeds on a local network, and tests.
 	AllowPrivate bool
+	// AllowHosts names hosts that may be fetched on internal addresses
+	// while AllowPrivate is off: "host" (any port) or "host:port", as in a
+	// URL (an IPv6 address in brackets). It is matched against the host of
+	// each request, a redirect's included, never against what a name
+	// resolves to. It lets a feed on the local network through without
+	// letting every URL found in content reach internal addresses; the
+	// end-to-end tests rely on it to serve their feeds from 127.0.0.1 while
+	// proving a loopback image URL in those feeds refused.
+	AllowHosts []string
 	// UserAgent is sent unless the request's header has one; empty means
 	// DefaultUserAgent.
 	UserAgent string
@@ -183,12 +193,40 @@ func (c *Client) checkAddress(address string) error {
 
 // dial resolves addr's host, refuses it if any of its addresses is
 // refused, and dials the checked addresses themselves, so that a second
-// lookup cannot substitute another.
+// lookup cannot substitute another. A host in AllowHosts is not checked.
 func (c *Client) dial(ctx context.Context, d *net.Dialer, network, addr string) (net.Conn, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
 	}
+	if c.hostAllowed(host, port) {
+		// Not d: its Control would refuse the internal address this
+		// host is on.
+		return c.dialResolved(ctx, &net.Dialer{Timeout: d.Timeout}, network, host, port, false)
+	}
+	return c.dialResolved(ctx, d, network, host, port, true)
+}
+
+// hostAllowed reports whether host:port (from a dialled address) is named
+// by AllowHosts.
+func (c *Client) hostAllowed(host, port string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	for _, e := range c.AllowHosts {
+		e = strings.ToLower(strings.TrimSpace(e))
+		eh, ep, err := net.SplitHostPort(e)
+		if err != nil { // no port: any port
+			eh, ep = strings.TrimSuffix(strings.TrimPrefix(e, "["), "]"), ""
+		}
+		if strings.TrimSuffix(eh, ".") == host && (ep == "" || ep == port) {
+			return true
+		}
+	}
+	return false
+}
+
+// dialResolved resolves host and dials the addresses found, checking each
+// first when check is set.
+func (c *Client) dialResolved(ctx context.Context, d *net.Dialer, network, host, port string, check bool) (net.Conn, error) {
 	var ips []netip.Addr
 	if ip, err := netip.ParseAddr(host); err == nil {
 		ips = []netip.Addr{ip}
@@ -216,6 +254,9 @@ func (c *Client) dial(ctx context.Context, d *net.Dialer, network, addr string) 
 	// resolves to one public and one internal address is refused, rather
 	// than reaching the internal one when the public one fails.
 	for _, ip := range ips {
+		if !check {
+			break
+		}
 		if kind := c.refused(ip); kind != "" {
 			if ip.String() == host { // a literal address: nothing was resolved
 				return nil, syndicate.Errorf(syndicate.EINVALID, "%s is %s address; set allow_private to fetch it", host, kind)

@@ -275,3 +275,45 @@ func TestFormatBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestAllowHosts: a named host is fetched on its internal address; another
+// host on the same address, another port of it, and a redirect away from
+// it are still refused.
+func TestAllowHosts(t *testing.T) {
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the host not allowed was reached: %s", r.URL)
+	}))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/away" {
+			http.Redirect(w, r, other.URL+"/", http.StatusFound)
+			return
+		}
+		fmt.Fprint(w, "feed")
+	}))
+	defer srv.Close()
+	hostPort := strings.TrimPrefix(srv.URL, "http://")
+	port := strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port)
+	ctx := context.Background()
+
+	for _, allow := range [][]string{{hostPort}, {"127.0.0.1"}, {"Feeds.Local."}} {
+		c := &Client{AllowHosts: allow, Resolver: fakeResolver{"feeds.local": {"127.0.0.1"}}}
+		u := srv.URL + "/rss"
+		if allow[0] == "Feeds.Local." {
+			u = "http://feeds.local:" + port + "/rss"
+		}
+		resp, err := c.Get(ctx, u, nil)
+		if err != nil || string(resp.Body) != "feed" {
+			t.Errorf("AllowHosts %q: %v", allow, err)
+		}
+	}
+	c := &Client{AllowHosts: []string{hostPort}, Resolver: fakeResolver{"feeds.local": {"127.0.0.1"}}}
+	_, err := c.Get(ctx, other.URL+"/image.png", nil)
+	wantRefused(t, err, "127.0.0.1 is a loopback address")
+	_, err = c.Get(ctx, srv.URL+"/away", nil)
+	wantRefused(t, err, "127.0.0.1 is a loopback address")
+	_, err = c.Get(ctx, "http://feeds.local:"+port+"/rss", nil) // same address, another name
+	wantRefused(t, err, "feeds.local resolves to 127.0.0.1, a loopback address")
+	_, err = (&Client{AllowHosts: []string{"127.0.0.1:1"}}).Get(ctx, srv.URL, nil)
+	wantRefused(t, err, "127.0.0.1 is a loopback address")
+}

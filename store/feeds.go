@@ -161,6 +161,21 @@ func (s *Store) Unseen(ctx context.Context, feedURL string, keys []string) ([]st
 	return out, nil
 }
 
+// HasSeen reports whether any item of feedURL has been marked seen, so the
+// poller can tell a feed whose every item changed at once (a rewrite) from
+// one that had nothing before.
+func (s *Store) HasSeen(ctx context.Context, feedURL string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT 1 FROM feed_items WHERE feed_url = ? LIMIT 1`), feedURL).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("read whether feed %s has seen items: %w", feedURL, err)
+	}
+	return true, nil
+}
+
 // seenKeys adds the keys query returns to seen.
 func (s *Store) seenKeys(ctx context.Context, query string, args []any, seen map[string]bool) error {
 	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(query), args...)

@@ -94,6 +94,11 @@ func TestMarkSeen(t *testing.T) {
 	if got, err = s.Unseen(ctx, f1, []string{"e"}); err != nil || !reflect.DeepEqual(got, []string{"e"}) {
 		t.Errorf("Unseen twice = %q, %v; want [e]", got, err)
 	}
+	for feed, want := range map[string]bool{f1: true, f2: true, "https://never.example/feed": false} {
+		if had, err := s.HasSeen(ctx, feed); err != nil || had != want {
+			t.Errorf("HasSeen(%s) = %v, %v; want %v", feed, had, err, want)
+		}
+	}
 }
 
 // TestUnseenManyKeys crosses the chunk size of the IN list.

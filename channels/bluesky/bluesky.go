@@ -32,6 +32,7 @@ import (
 
 	"syndicate"
 	"syndicate/channels/internal/remote"
+	"syndicate/fetch"
 	"syndicate/textlen"
 )
 
@@ -76,11 +77,12 @@ type Config struct {
 	// password (Settings → App passwords), never the account password.
 	Handle      string
 	AppPassword string
-	// HTTPClient supplies the transport requests go through; nil means
+	// HTTPClient supplies the transport the XRPC calls to URL and the PDS
+	// go through (endpoints the operator chose, not content); nil means
 	// http.DefaultTransport. Its Timeout is ignored in favour of Timeout.
 	HTTPClient *http.Client
 	// Timeout bounds one whole request, reading the response included, and
-	// the fetch of a card image; zero means 15s.
+	// the fetch of a card image when Images is nil; zero means 15s.
 	Timeout time.Duration
 	// Now tells the time, for createdAt and to turn a rate-limit reset
 	// into a wait; nil means time.Now.
@@ -89,6 +91,17 @@ type Config struct {
 	// post goes without it. Zero means DefaultMaxImageBytes, which is also
 	// the most it can be, since Bluesky refuses a bigger thumbnail.
 	MaxImageBytes int64
+	// Images fetches card images, whose URLs come from articles and so from
+	// anyone who can publish one: it must refuse internal addresses, since
+	// what it gets is uploaded as a public blob. HTTPClient is never used
+	// for them. Nil means a fetch.Client that refuses every internal
+	// address, bounded by Timeout and MaxImageBytes.
+	Images Fetcher
+}
+
+// Fetcher gets a URL taken from content; *fetch.Client is one.
+type Fetcher interface {
+	Get(ctx context.Context, rawURL string, header http.Header) (*fetch.Response, error)
 }
 
 // Client posts to one Bluesky account. It is safe for concurrent use:
@@ -98,7 +111,7 @@ type Client struct {
 	entryway         string // without a trailing slash
 	handle, password string
 	api              *http.Client // XRPC calls, which never follow redirects
-	images           *http.Client // card image fetches
+	images           Fetcher      // card image fetches
 	now              func() time.Time
 	maxImage         int64
 
@@ -156,6 +169,10 @@ func New(c Config) (*Client, error) {
 	if c.HTTPClient != nil && c.HTTPClient.Transport != nil {
 		transport = c.HTTPClient.Transport
 	}
+	images := c.Images
+	if images == nil {
+		images = &fetch.Client{Timeout: timeout, MaxBytes: maxImage}
+	}
 	return &Client{
 		entryway: entryway,
 		handle:   strings.TrimPrefix(strings.TrimSpace(c.Handle), "@"),
@@ -167,7 +184,7 @@ func New(c Config) (*Client, error) {
 			// token or a write somewhere we did not mean to send it.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		images:   &http.Client{Transport: transport, Timeout: timeout},
+		images:   images,
 		now:      now,
 		maxImage: maxImage,
 		sem:      make(chan struct{}, 1),
@@ -492,28 +509,19 @@ func (c *Client) embed(ctx context.Context, p syndicate.Post) (*externalEmbed, e
 	return &externalEmbed{Type: "app.bsky.embed.external", External: ext}, nil
 }
 
-// fetchImage fetches a card image, reading at most one byte more than the
-// limit so an oversized one is found without downloading it all. It
-// reports false for anything that should not become a thumbnail.
+// fetchImage fetches a card image through the guarded fetcher. It reports
+// false for anything that should not become a thumbnail, a refused
+// (internal) address included.
 func (c *Client) fetchImage(ctx context.Context, raw string) ([]byte, string, bool) {
 	if !isHTTPURL(raw) {
 		return nil, "", false
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
-	if err != nil {
+	resp, err := c.images.Get(ctx, raw, http.Header{"Accept": {"image/*"}})
+	if err != nil || resp.Status != http.StatusOK {
 		return nil, "", false
 	}
-	req.Header.Set("Accept", "image/*")
-	resp, err := c.images.Do(req)
-	if err != nil {
-		return nil, "", false
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.ContentLength > c.maxImage {
-		return nil, "", false
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxImage+1))
-	if err != nil || len(data) == 0 || int64(len(data)) > c.maxImage {
+	data := resp.Body
+	if len(data) == 0 || int64(len(data)) > c.maxImage {
 		return nil, "", false
 	}
 	mimeType, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))

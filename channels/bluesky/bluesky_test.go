@@ -15,12 +15,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"syndicate"
 	"syndicate/channels/bluesky"
 	"syndicate/channels/bluesky/blueskyfake"
+	"syndicate/fetch"
 )
 
 const (
@@ -46,6 +48,9 @@ func newClient(t *testing.T, url string, edit func(*bluesky.Config)) *bluesky.Cl
 		AppPassword: appPassword,
 		Timeout:     5 * time.Second,
 		Now:         func() time.Time { return fixedNow },
+		// The image servers of these tests are on 127.0.0.1; the guard
+		// itself is TestPostCardImageInternalRefused's.
+		Images: &fetch.Client{AllowPrivate: true},
 	}
 	if edit != nil {
 		edit(&cfg)
@@ -264,6 +269,42 @@ func TestPostCardImageSkipped(t *testing.T) {
 				t.Errorf("card has a thumb %+v", *e.Thumb)
 			}
 		})
+	}
+}
+
+// TestPostCardImageInternalRefused: an article's image on an internal
+// address is never fetched, whether Images is left nil or is a guarded
+// client; the post goes out with its card and no thumb.
+func TestPostCardImageInternalRefused(t *testing.T) {
+	var hits atomic.Int32
+	secret := imageServer(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "image/png")
+		if _, err := w.Write(pngOf(t, 10)); err != nil {
+			t.Errorf("serve image: %v", err)
+		}
+	}) + "/internal-secret.png"
+	for _, tc := range []struct {
+		name   string
+		images bluesky.Fetcher
+	}{{"nil", nil}, {"guarded", &fetch.Client{}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake, srv := newFake(t)
+			c := newClient(t, srv.URL, func(c *bluesky.Config) { c.Images = tc.images })
+			if _, err := c.Post(context.Background(), cardPost("a_0000000000000009", secret)); err != nil {
+				t.Fatalf("Post: %v", err)
+			}
+			e := onlyRecord(t, fake).Embed
+			if e == nil || e.URI == "" {
+				t.Fatal("post lost its link card")
+			}
+			if e.Thumb != nil {
+				t.Errorf("card has a thumb %+v: the internal image was uploaded", *e.Thumb)
+			}
+		})
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the internal image server was asked %d times", n)
 	}
 }
 

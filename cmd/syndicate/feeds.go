@@ -14,7 +14,6 @@ import (
 	"syndicate"
 	"syndicate/config"
 	"syndicate/feeds"
-	"syndicate/fetch"
 	"syndicate/jobs"
 	"syndicate/store"
 )
@@ -38,15 +37,15 @@ func (f feedPoller) Poll(ctx context.Context, url string) (int, error) {
 	return n, err
 }
 
-// newPoller builds the feed poller: items are published through q, and
-// feeds are fetched within bounds, never from private addresses unless
-// allow_private is set.
+// newPoller builds the feed poller: items are published through q, at
+// most feed_max_new per poll, and feeds are fetched by the content fetcher.
 func newPoller(cfg config.Config, st *store.Store, q jobs.Enqueuer, log *slog.Logger) *feeds.Poller {
-	fc := &fetch.Client{AllowPrivate: cfg.AllowPrivate}
+	var fc feeds.Fetcher = contentFetcher(cfg)
 	return &feeds.Poller{
 		Store:     st,
 		Publisher: feedPublisher{jobs.Publisher{Store: st, Queue: q, MaxRetry: cfg.MaxRetry}},
-		HTTP:      fc.HTTPClient(),
+		Fetcher:   fc,
+		MaxNew:    cfg.FeedMaxNew,
 		Log:       log,
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -71,6 +72,9 @@ func TestEndToEndWebPage(t *testing.T) {
 type feedServer struct {
 	mu    sync.Mutex
 	items []feedItem
+	// extra is raw XML added inside the item of that GUID (media:thumbnail,
+	// enclosure), set before the first request.
+	extra map[string]string
 }
 
 type feedItem struct{ guid, title, link string }
@@ -85,9 +89,9 @@ func (f *feedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var b strings.Builder
-	b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>Gazette</title><link>https://gazette.example.com/</link>`)
+	b.WriteString(`<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>Gazette</title><link>https://gazette.example.com/</link>`)
 	for _, it := range f.items {
-		fmt.Fprintf(&b, `<item><guid>%s</guid><title>%s</title><link>%s</link><description>About %s.</description></item>`, it.guid, it.title, it.link, it.title)
+		fmt.Fprintf(&b, `<item><guid>%s</guid><title>%s</title><link>%s</link><description>About %s.</description>%s</item>`, it.guid, it.title, it.link, it.title, f.extra[it.guid])
 	}
 	b.WriteString(`</channel></rss>`)
 	etag := fmt.Sprintf(`"%x"`, sha256.Sum256([]byte(b.String())))
@@ -146,50 +150,81 @@ func TestEndToEndFeed(t *testing.T) {
 	}
 }
 
-// TestEndToEndPublishAPI drives the publish API and the Ghost webhook of
-// the real server: 401, 400, 413, 415 and 202; the same article twice is
-// one article; a Ghost payload with a bad signature is refused and a good
-// one published once, even when Ghost delivers it again.
-func TestEndToEndPublishAPI(t *testing.T) {
+// freeAddr returns a 127.0.0.1 address for serve to listen on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	e := newE2E(t, "SYNDICATE_HTTP_ADDR="+addr, "SYNDICATE_API_TOKEN=api-token-123", "SYNDICATE_GHOST_SECRET=ghost-secret-456")
-	e.start("serve", "--roles", "api,worker")
+	return addr
+}
+
+// startAPI starts serve with the roles given, which must include api, on
+// addr and returns its base URL once it is ready.
+func (e *e2e) startAPI(addr, roles string) (string, *exec.Cmd) {
+	e.t.Helper()
+	c := e.start("serve", "--roles", roles)
 	base := "http://" + addr
-	waitFor(t, "the api", func() bool {
+	waitFor(e.t, "the api", func() bool {
 		resp, err := http.Get(base + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 		}
 		return err == nil && resp.StatusCode == http.StatusOK
 	})
+	return base, c
+}
+
+// postJSON POSTs body to url with an optional bearer token and headers,
+// and returns the status and the JSON object answered.
+func postJSON(t *testing.T, url, token, ctype string, body []byte, hdr map[string]string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", ctype)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatalf("POST %s: %s with a body that is not JSON: %v", url, resp.Status, err)
+	}
+	return resp.StatusCode, m
+}
+
+// ghostSignature signs body as Ghost does: HMAC-SHA256 of body+timestamp
+// in milliseconds.
+func ghostSignature(secret string, body []byte) string {
+	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(append(append([]byte(nil), body...), ts...))
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil)) + ", t=" + ts
+}
+
+// TestEndToEndPublishAPI drives the publish API and the Ghost webhook of
+// the real server: 401, 400, 413, 415 and 202; the same article twice is
+// one article; a Ghost payload with a bad signature is refused and a good
+// one published once, even when Ghost delivers it again.
+func TestEndToEndPublishAPI(t *testing.T) {
+	addr := freeAddr(t)
+	e := newE2E(t, "SYNDICATE_HTTP_ADDR="+addr, "SYNDICATE_API_TOKEN=api-token-123", "SYNDICATE_GHOST_SECRET=ghost-secret-456")
+	base, _ := e.startAPI(addr, "api,worker")
 	post := func(path, token, ctype string, body []byte, hdr map[string]string) (int, map[string]any) {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		req.Header.Set("Content-Type", ctype)
-		for k, v := range hdr {
-			req.Header.Set(k, v)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
-			t.Fatalf("POST %s: %s with a body that is not JSON: %v", path, resp.Status, err)
-		}
-		return resp.StatusCode, m
+		return postJSON(t, base+path, token, ctype, body, hdr)
 	}
 	good := []byte(`{"title":"Pier Reopens","url":"https://news.example.com/pier?utm_source=cms","summary":"The pier is open again.","tags":["harbour"]}`)
 	cases := []struct {
@@ -241,10 +276,8 @@ func TestEndToEndPublishAPI(t *testing.T) {
 
 	// Ghost: signed like Ghost signs (HMAC-SHA256 of body+timestamp in ms).
 	ghost := []byte(`{"post":{"current":{"id":"6650a1","uuid":"0b7c","title":"Lifeboat Crew Honoured","slug":"lifeboat-crew-honoured","html":"<p>The volunteer crew of the town&rsquo;s lifeboat received a national award.</p><p>More to follow.</p>","feature_image":"https://news.example.com/content/images/lifeboat.jpg","url":"https://news.example.com/lifeboat-crew-honoured/","canonical_url":null,"published_at":"2026-11-26T08:00:00.000Z","custom_excerpt":null,"excerpt":"The volunteer crew of the town’s lifeboat received a national award.","tags":[{"name":"Harbour","slug":"harbour"},{"name":"#syndicate","slug":"hash-syndicate"}],"primary_author":{"name":"Sam Reed"},"status":"published","visibility":"public"},"previous":{"status":"draft"}}}`)
-	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
-	mac := hmac.New(sha256.New, []byte("ghost-secret-456"))
-	mac.Write(append(append([]byte(nil), ghost...), ts...))
-	sig := "sha256=" + hex.EncodeToString(mac.Sum(nil)) + ", t=" + ts
+	sig := ghostSignature("ghost-secret-456", ghost)
+	ts := sig[strings.LastIndex(sig, "t=")+2:]
 	status, m = post("/v1/hooks/ghost", "", "application/json", ghost, map[string]string{"X-Ghost-Signature": "sha256=" + strings.Repeat("0", 64) + ", t=" + ts})
 	if status != 401 {
 		t.Errorf("a Ghost payload with a bad signature: %d %v, want 401", status, m)
@@ -259,5 +292,60 @@ func TestEndToEndPublishAPI(t *testing.T) {
 	time.Sleep(time.Second)
 	if n := len(e.x.Posts()); n != 2 || !strings.Contains(e.x.Posts()[1], "Lifeboat Crew Honoured") {
 		t.Errorf("X posts %q, want the API article and the Ghost one, once each", e.x.Posts())
+	}
+}
+
+// TestEndToEndFeedFlood: a feed that gains 5000 items in one poll
+// publishes feed_max_new of them, the newest; a feed whose every GUID and
+// link change at once publishes nothing; backfill still publishes on
+// purpose.
+func TestEndToEndFeedFlood(t *testing.T) {
+	fs := &feedServer{}
+	fs.set(feedItem{"g-0", "Item 0", "https://gazette.example.com/0"})
+	srv := httptest.NewServer(fs)
+	t.Cleanup(srv.Close)
+	feed := srv.URL + "/rss.xml"
+	e := newE2E(t, "SYNDICATE_ALLOW_PRIVATE_HOSTS="+strings.TrimPrefix(srv.URL, "http://"), "SYNDICATE_FEED_MAX_NEW=4")
+	e.start("worker")
+	e.run("feeds", "poll", feed)
+
+	var items []feedItem // newest first, as feeds list them
+	for n := 5000; n >= 0; n-- {
+		items = append(items, feedItem{fmt.Sprintf("g-%d", n), fmt.Sprintf("Item %d", n), fmt.Sprintf("https://gazette.example.com/%d", n)})
+	}
+	fs.set(items...)
+	cmd := e.cmd("feeds", "poll", feed)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil || !strings.Contains(out.String(), "published 4 new items") {
+		t.Fatalf("poll of 5000 new items: %v, %q", err, out.String())
+	}
+	if log := errb.String(); !strings.Contains(log, "level=WARN") || !strings.Contains(log, "new=5000") || !strings.Contains(log, "feed="+feed) {
+		t.Errorf("no warning naming the feed and the count:\n%s", log)
+	}
+	waitFor(t, "the four posts", func() bool { return len(e.x.Posts()) == 4 })
+	posted := strings.Join(e.x.Posts(), "\n")
+	for n := 4997; n <= 5000; n++ { // the newest four; the worker posts them in any order
+		if want := fmt.Sprintf("gazette.example.com/%d\n", n); !strings.Contains(posted+"\n", want) {
+			t.Errorf("no post of item %d among %q", n, e.x.Posts())
+		}
+	}
+
+	// A domain move: every GUID and link new at once.
+	moved := make([]feedItem, 0, 10)
+	for _, it := range items[:10] {
+		moved = append(moved, feedItem{"moved-" + it.guid, it.title, strings.Replace(it.link, "gazette.example.com", "gazette.example.org", 1)})
+	}
+	fs.set(moved...)
+	if out := e.run("feeds", "poll", feed); !strings.Contains(out, "published 0 new items") {
+		t.Errorf("poll of a rewritten feed said %q", out)
+	}
+	if out := e.run("feeds", "backfill", feed, "--items", "1"); !strings.Contains(out, "published 1 items") {
+		t.Errorf("backfill after the rewrite said %q", out)
+	}
+	waitFor(t, "the backfilled post", func() bool { return len(e.x.Posts()) == 5 })
+	time.Sleep(time.Second)
+	if n := len(e.x.Posts()); n != 5 || !strings.Contains(e.x.Posts()[4], "gazette.example.org/5000") {
+		t.Errorf("X has %d posts, want the 4 and the backfilled one: %q", n, e.x.Posts())
 	}
 }

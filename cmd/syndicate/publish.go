@@ -19,7 +19,6 @@ import (
 	"syndicate/article"
 	"syndicate/channels/outbox"
 	"syndicate/config"
-	"syndicate/fetch"
 	"syndicate/jobs"
 	"syndicate/signed"
 	"syndicate/store"
@@ -38,8 +37,7 @@ func (f *articleFlags) add(c *cobra.Command) {
 }
 
 // readArticle parses the article named by the argument: a file, "-" for
-// stdin, or the URL of a web page, fetched within bounds and never from a
-// private address unless allow_private is set.
+// stdin, or the URL of a web page, fetched by the content fetcher.
 func (a *app) readArticle(cfg config.Config, name string, f articleFlags) (syndicate.Article, error) {
 	o := article.Options{URL: f.url, Title: f.title, Now: time.Now}
 	if f.tags != "" {
@@ -49,7 +47,8 @@ func (a *app) readArticle(cfg config.Config, name string, f articleFlags) (syndi
 	case name == "-":
 		return article.Parse("-", a.stdin, o)
 	case strings.HasPrefix(name, "https://") || strings.HasPrefix(name, "http://"):
-		fc := fetch.Client{AllowPrivate: cfg.AllowPrivate, MaxBytes: article.MaxPageSize}
+		fc := contentFetcher(cfg)
+		fc.MaxBytes = article.MaxPageSize
 		resp, err := fc.Get(a.ctx, name, http.Header{"Accept": {"text/html,application/xhtml+xml"}})
 		if err != nil {
 			return syndicate.Article{}, err

@@ -177,7 +177,10 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer) (*job
 		h.Posters[syndicate.ChannelMastodon] = mc
 	}
 	if cfg.Bluesky.Enabled() {
-		bc, err := bluesky.New(bluesky.Config{URL: cfg.Bluesky.URL, Handle: cfg.Bluesky.Handle, AppPassword: cfg.Bluesky.AppPassword})
+		images := contentFetcher(cfg) // an article's image is content; the PDS is not
+		images.MaxBytes = bluesky.DefaultMaxImageBytes
+		var _ bluesky.Fetcher = images
+		bc, err := bluesky.New(bluesky.Config{URL: cfg.Bluesky.URL, Handle: cfg.Bluesky.Handle, AppPassword: cfg.Bluesky.AppPassword, Images: images})
 		if err != nil {
 			return nil, err
 		}
