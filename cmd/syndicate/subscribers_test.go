@@ -132,12 +132,12 @@ func TestSubscriberOutputEscapesStoredRows(t *testing.T) {
 func TestTermSafe(t *testing.T) {
 	for in, want := range map[string]string{
 		"Zoë 李 😀 \"x\" \\": "Zoë 李 😀 \"x\" \\",
-		"a\x1b[2Jb":         `a\x1b[2Jb`,
-		"a\nb\tc\rd":        `a\nb\tc\rd`,
-		"a\u202eb\u200bc":   `a\u202eb\u200bc`,
-		"a\u009bb":          `a\u009bb`,
-		"a\xffb":            `a\xffb`,
-		"a\U000e0001b":      `a\U000e0001b`, // a tag character (Cf) above U+FFFF
+		"a\x1b[2Jb":        `a\x1b[2Jb`,
+		"a\nb\tc\rd":       `a\nb\tc\rd`,
+		"a\u202eb\u200bc":  `a\u202eb\u200bc`,
+		"a\u009bb":         `a\u009bb`,
+		"a\xffb":           `a\xffb`,
+		"a\U000e0001b":     `a\U000e0001b`, // a tag character (Cf) above U+FFFF
 	} {
 		if got := termSafe(in); got != want {
 			t.Errorf("termSafe(%q) = %q, want %q", in, got, want)
