@@ -294,11 +294,11 @@ func (a *app) importCSV(st *store.Store, name string, b []byte, resubscribe bool
 	}
 	var counts struct{ added, updated, resubscribed, suppressed, refused int }
 	summary := func() {
-		fmt.Fprintf(a.stdout, "%s: imported %d, updated %d, ", termSafe(name), counts.added, counts.updated)
+		fmt.Fprintf(a.stdout, "imported %s: %d added, %d updated, ", termSafe(name), counts.added, counts.updated)
 		if resubscribe {
-			fmt.Fprintf(a.stdout, "resubscribed %d, ", counts.resubscribed)
+			fmt.Fprintf(a.stdout, "%d resubscribed, ", counts.resubscribed)
 		}
-		fmt.Fprintf(a.stdout, "skipped %d suppressed, refused %d\n", counts.suppressed, counts.refused)
+		fmt.Fprintf(a.stdout, "%d skipped as suppressed, %d refused\n", counts.suppressed, counts.refused)
 	}
 	for row := range rows {
 		if row.Problem != "" {
