@@ -9,11 +9,15 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // Limits that bound hostile input.
@@ -162,6 +166,13 @@ const (
 	SubscriberBounced      SubscriberStatus = "bounced"
 )
 
+// Suppressed reports whether an address in this status must not be made
+// active again except by an explicit re-subscribe: every status but active
+// and pending, so a status added later is suppressed until said otherwise.
+func (st SubscriberStatus) Suppressed() bool {
+	return st != SubscriberActive && st != SubscriberPending
+}
+
 // Subscriber is one person on the list.
 type Subscriber struct {
 	ID        int64            `json:"id"`
@@ -172,16 +183,16 @@ type Subscriber struct {
 	CreatedAt time.Time        `json:"created_at"`
 }
 
-// Validate checks the address, name and frequency, and normalises the
-// address's domain to lower case.
+// Validate checks the address (see NormalizeEmail), the name (see
+// ValidateName) and the frequency, and stores the address normalised.
 func (s *Subscriber) Validate() error {
 	addr, err := NormalizeEmail(s.Email)
 	if err != nil {
 		return err
 	}
 	s.Email = addr
-	if len(s.Name) > MaxNameLen || !utf8.ValidString(s.Name) || strings.ContainsAny(s.Name, "\r\n\x00") {
-		return Errorf(EINVALID, "subscriber name for %s is too long or contains control characters", addr)
+	if err := ValidateName(s.Name); err != nil {
+		return Errorf(EINVALID, "%s (subscriber %s)", ErrorMessage(err), addr)
 	}
 	if s.Frequency == "" {
 		s.Frequency = Instant
@@ -192,9 +203,60 @@ func (s *Subscriber) Validate() error {
 	return nil
 }
 
+// ValidateName checks a subscriber's name: valid UTF-8, at most MaxNameLen
+// bytes, and none of the characters that change how text around them is
+// shown: controls (Cc: ESC and every terminal escape sequence, CR, LF, tab),
+// format characters (Cf: bidi overrides, zero-width spaces and joiners) and
+// the line and paragraph separators. The web form, the CLI and
+// Subscriber.Validate all use it.
+func ValidateName(name string) error {
+	if len(name) > MaxNameLen {
+		return Errorf(EINVALID, "subscriber name is longer than %d bytes", MaxNameLen)
+	}
+	if !utf8.ValidString(name) {
+		return Errorf(EINVALID, "subscriber name is not valid UTF-8")
+	}
+	for _, r := range name {
+		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) {
+			return Errorf(EINVALID, "subscriber name %q contains the control or format character %U", name, r)
+		}
+	}
+	return nil
+}
+
+// emailDomains maps a domain as typed to the ASCII form DNS looks up, by
+// UTS #46 (which folds case and applies NFKC, so fullwidth or ligature
+// look-alikes of ASCII letters become those letters), and refuses labels
+// that IDNA 2008 or DNS would not carry. Non-transitional: ß stays ß, as
+// registries now allow.
+var emailDomains = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.VerifyDNSLength(true), idna.Transitional(false))
+
 // NormalizeEmail checks that raw is one plain address (no display name, no
-// control characters) and returns it with its domain lowercased.
+// control characters) and returns it in the one form that is stored,
+// compared and mailed: the local part as given, the domain in its lowercase
+// ASCII (IDNA "xn--") form, so a look-alike domain shows as what it is.
+//
+// Local parts must be ASCII. An address like Kate@example.com whose K is
+// U+212A KELVIN SIGN is a different mailbox from kate@example.com yet looks
+// the same (and NFKC, or Go's case folding, turns it into kate), so it is
+// refused rather than compared after NFKC: we cannot tell a person's real
+// non-ASCII mailbox from a look-alike of someone else's, and delivering to
+// one needs SMTPUTF8, which few relays offer. Domain literals such as
+// [192.0.2.1] are accepted (an editor's test mailbox); NormalizePublicEmail
+// refuses them.
 func NormalizeEmail(raw string) (string, error) {
+	return normalizeEmail(raw, false)
+}
+
+// NormalizePublicEmail is NormalizeEmail for an address typed by a stranger
+// into a public form: it also refuses domain literals (lit@[127.0.0.1]),
+// which would have the newsletter's mail server deliver to an IP address of
+// the sender's choosing.
+func NormalizePublicEmail(raw string) (string, error) {
+	return normalizeEmail(raw, true)
+}
+
+func normalizeEmail(raw string, public bool) (string, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		return "", Errorf(EINVALID, "email address is empty")
@@ -207,11 +269,52 @@ func NormalizeEmail(raw string) (string, error) {
 		return "", Errorf(EINVALID, "email address %q is not valid", raw)
 	}
 	at := strings.LastIndexByte(s, '@')
-	local, domain := s[:at], strings.ToLower(s[at+1:])
-	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+	local, domain := s[:at], s[at+1:]
+	if i := strings.IndexFunc(local, func(r rune) bool { return r < 0x21 || r > 0x7e }); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(local[i:])
+		return "", Errorf(EINVALID, "email address %q has %U before the @: only ASCII is accepted there", raw, r)
+	}
+	if strings.HasPrefix(domain, "[") {
+		if public {
+			return "", Errorf(EINVALID, "email address %q names an IP address instead of a domain", raw)
+		}
+		ip, err := netip.ParseAddr(strings.TrimSuffix(domain[1:], "]"))
+		if err != nil || !ip.Is4() || !strings.HasSuffix(domain, "]") {
+			return "", Errorf(EINVALID, "email address %q has no valid domain", raw)
+		}
+		return local + "@[" + ip.String() + "]", nil
+	}
+	domain, err = emailDomains.ToASCII(domain)
+	if err != nil || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
 		return "", Errorf(EINVALID, "email address %q has no valid domain", raw)
 	}
-	return local + "@" + domain, nil
+	if tld := domain[strings.LastIndexByte(domain, '.')+1:]; strings.Trim(tld, "0123456789") == "" {
+		// No top-level domain is numeric: this is an IP address without brackets.
+		return "", Errorf(EINVALID, "email address %q names an IP address instead of a domain", raw)
+	}
+	addr := local + "@" + domain
+	if len(addr) > MaxEmailLen {
+		return "", Errorf(EINVALID, "email address %q is longer than %d bytes once its domain is in ASCII", raw, MaxEmailLen)
+	}
+	return addr, nil
+}
+
+// EmailKey returns what makes two addresses one subscriber: the normalised
+// address, lowercased. Local parts are case-sensitive in theory, but no
+// mailbox provider treats them so, and one person must not get two copies.
+// An address that does not normalise (a row stored before these rules) has
+// only its ASCII letters lowercased, so it never folds onto another
+// address: strings.ToLower would turn U+212A KELVIN SIGN into k.
+func EmailKey(addr string) string {
+	if n, err := NormalizeEmail(addr); err == nil {
+		addr = n
+	}
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, strings.TrimSpace(addr))
 }
 
 // Channel names an outside system a delivery goes to.

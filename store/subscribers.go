@@ -5,18 +5,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"syndicate"
 )
 
 const subscriberColumns = `id, email, name, frequency, status, created_at`
 
-// emailKey is what makes two addresses the same subscriber: the whole
-// address lowercased. Local parts are case-sensitive in theory, but no
-// mailbox provider treats them so, and one person must not get two copies.
+// emailKey is what makes two addresses the same subscriber; the root
+// package owns the rule so that the web form, the CLI and the store agree.
 func emailKey(email string) string {
-	return strings.ToLower(strings.TrimSpace(email))
+	return syndicate.EmailKey(email)
 }
 
 // validSubscriberStatus reports whether st is one of the known statuses.
@@ -28,67 +26,119 @@ func validSubscriberStatus(st syndicate.SubscriberStatus) bool {
 	return false
 }
 
-// UpsertSubscriber validates sub and adds it, or updates the subscriber with
-// the same address (compared case-insensitively). It returns the stored row
-// and whether it was new.
+// SaveOutcome says what AddSubscriber did.
+type SaveOutcome string
+
+// The outcomes of AddSubscriber.
+const (
+	SubscriberAdded        SaveOutcome = "added"
+	SubscriberUpdated      SaveOutcome = "updated"
+	SubscriberSuppressed   SaveOutcome = "suppressed" // left as it was: the address had unsubscribed, bounced or complained
+	SubscriberResubscribed SaveOutcome = "resubscribed"
+)
+
+// Saved is what AddSubscriber did.
+type Saved struct {
+	Subscriber syndicate.Subscriber       // the row as stored now
+	Outcome    SaveOutcome                // what changed
+	Was        syndicate.SubscriberStatus // the status before; "" for a new row
+}
+
+// AddSubscriber validates sub and adds it, or updates the name, frequency
+// and status of the subscriber with the same address (see
+// syndicate.EmailKey). A stored subscriber whose status is suppressed
+// (unsubscribed, bounced, or any status but active and pending; see
+// SubscriberStatus.Suppressed) is left exactly as it was and returned with
+// SubscriberSuppressed, unless
+// resubscribe is set: suppression lasts until someone explicitly says
+// otherwise. The check and the write are one transaction, with the row
+// locked, so an unsubscribe landing in between is never overwritten.
 //
-// The status is sub.Status, or active when that is empty, in both cases:
-// re-adding an address that had unsubscribed or bounced (for example by
-// `subscribers import`) makes it active again. That is deliberate, since an
-// editor re-adding someone is a new opt-in, but a caller importing a list of
-// unknown provenance should check Subscriber first and skip addresses that
-// have left. The address is stored as given (with its domain lowercased by
-// Validate), so a re-add may also change its capitalisation.
+// The status given is sub.Status, or active when that is empty.
+func (s *Store) AddSubscriber(ctx context.Context, sub syndicate.Subscriber, resubscribe bool) (Saved, error) {
+	return s.saveSubscriber(ctx, sub, resubscribe)
+}
+
+// UpsertSubscriber validates sub and adds it, or updates the subscriber with
+// the same address, setting its status to sub.Status (active when empty)
+// whatever it was. It returns the stored row and whether it was new.
+//
+// It is for callers that have already decided the status may change, such
+// as a confirmed double opt-in; anything importing or adding addresses on
+// an editor's word uses AddSubscriber, which never revives a suppressed
+// address by itself. The address is stored normalised (see
+// syndicate.NormalizeEmail), so a re-add may change its capitalisation.
 func (s *Store) UpsertSubscriber(ctx context.Context, sub syndicate.Subscriber) (syndicate.Subscriber, bool, error) {
+	saved, err := s.saveSubscriber(ctx, sub, true)
+	return saved.Subscriber, saved.Outcome == SubscriberAdded, err
+}
+
+// saveSubscriber inserts sub or updates the row with its address; a
+// suppressed row is only updated when overrideSuppressed is set.
+func (s *Store) saveSubscriber(ctx context.Context, sub syndicate.Subscriber, overrideSuppressed bool) (Saved, error) {
 	if err := sub.Validate(); err != nil {
-		return syndicate.Subscriber{}, false, fmt.Errorf("save subscriber: %w", err)
+		return Saved{}, fmt.Errorf("save subscriber: %w", err)
 	}
 	if sub.Status == "" {
 		sub.Status = syndicate.SubscriberActive
 	}
 	if !validSubscriberStatus(sub.Status) {
-		return syndicate.Subscriber{}, false, syndicate.Errorf(syndicate.EINVALID, "subscriber status %q is not one of active, pending, unsubscribed, bounced", sub.Status)
+		return Saved{}, syndicate.Errorf(syndicate.EINVALID, "subscriber status %q is not one of active, pending, unsubscribed, bounced", sub.Status)
 	}
 	now := s.now()
-	created := false
+	key := emailKey(sub.Email)
+	var outcome SaveOutcome
+	var was syndicate.SubscriberStatus
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		// Insert-or-nothing first, then update: the same two statements are
-		// race-free on PostgreSQL too, where the unique key settles it.
+		// Insert-or-nothing first, then lock and update: race-free on
+		// PostgreSQL too, where the unique key settles concurrent inserts.
 		var id, createdAt int64
 		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO subscribers
 			(email, email_key, name, frequency, status, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (email_key) DO NOTHING
 			RETURNING id, created_at`),
-			sub.Email, emailKey(sub.Email), sub.Name, string(sub.Frequency), string(sub.Status), now.UnixNano(), now.UnixNano(),
+			sub.Email, key, sub.Name, string(sub.Frequency), string(sub.Status), now.UnixNano(), now.UnixNano(),
 		).Scan(&id, &createdAt)
-		switch {
-		case err == nil:
-			created = true
-		case errors.Is(err, sql.ErrNoRows):
-			err = tx.QueryRowContext(ctx, s.dialect.rebind(`UPDATE subscribers
-				SET email = ?, name = ?, frequency = ?, status = ?, updated_at = ?
-				WHERE email_key = ?
-				RETURNING id, created_at`),
-				sub.Email, sub.Name, string(sub.Frequency), string(sub.Status), now.UnixNano(), emailKey(sub.Email),
-			).Scan(&id, &createdAt)
-			if err != nil {
-				return err
-			}
-		default:
+		if err == nil {
+			sub.ID, sub.CreatedAt, outcome = id, fromNanos(createdAt), SubscriberAdded
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		sub.ID, sub.CreatedAt = id, fromNanos(createdAt)
+		cur, err := scanSubscriber(tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+subscriberColumns+` FROM subscribers
+			WHERE email_key = ?`+s.dialect.forUpdate), key))
+		if err != nil {
+			return err
+		}
+		outcome, was = SubscriberUpdated, cur.Status
+		if cur.Status.Suppressed() {
+			if !overrideSuppressed {
+				sub, outcome = cur, SubscriberSuppressed
+				return nil
+			}
+			if !sub.Status.Suppressed() {
+				outcome = SubscriberResubscribed
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE subscribers
+			SET email = ?, name = ?, frequency = ?, status = ?, updated_at = ?
+			WHERE id = ?`),
+			sub.Email, sub.Name, string(sub.Frequency), string(sub.Status), now.UnixNano(), cur.ID); err != nil {
+			return err
+		}
+		sub.ID, sub.CreatedAt = cur.ID, cur.CreatedAt
 		return nil
 	})
 	if err != nil {
-		return syndicate.Subscriber{}, false, fmt.Errorf("save subscriber %s: %w", sub.Email, err)
+		return Saved{}, fmt.Errorf("save subscriber %s: %w", sub.Email, err)
 	}
-	return sub, created, nil
+	return Saved{Subscriber: sub, Outcome: outcome, Was: was}, nil
 }
 
-// Subscriber returns the subscriber with the address email (compared
-// case-insensitively); an ENOTFOUND error if there is none. Subscribers of
+// Subscriber returns the subscriber with the address email (compared by
+// syndicate.EmailKey); an ENOTFOUND error if there is none. Subscribers of
 // every status are returned: the caller decides what a status means.
 func (s *Store) Subscriber(ctx context.Context, email string) (syndicate.Subscriber, error) {
 	row := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+subscriberColumns+` FROM subscribers WHERE email_key = ?`), emailKey(email))

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"syndicate"
 	"syndicate/signed"
@@ -98,13 +97,13 @@ func handleSubscribe(log *slog.Logger, p *pages, st Store, conf Confirmer) http.
 			again("Please choose how often you want to hear from us: instant, daily or weekly.", syndicate.Instant)
 			return
 		}
-		addr, err := syndicate.NormalizeEmail(email)
+		addr, err := syndicate.NormalizePublicEmail(email)
 		if err != nil {
 			again("Please enter a valid email address, like name@example.com.", freq)
 			return
 		}
-		if len(name) > syndicate.MaxNameLen || !utf8.ValidString(name) || strings.ContainsAny(name, "\r\n\x00") {
-			again("Please shorten your name: it can be at most 200 characters, on one line.", freq)
+		if err := syndicate.ValidateName(name); err != nil {
+			again("Please shorten your name: it can be at most 200 characters, on one line, with no control or invisible characters.", freq)
 			return
 		}
 

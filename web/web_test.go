@@ -497,6 +497,10 @@ func TestSubscribeInvalidInput(t *testing.T) {
 		"script":         {url.Values{"email": {`<script>alert(1)</script>@example.com`}}, "valid email address"},
 		"frequency":      {url.Values{"email": {"a@example.com"}, "frequency": {"hourly"}}, "instant, daily or weekly"},
 		"long name":      {url.Values{"email": {"a@example.com"}, "name": {strings.Repeat("n", 201)}}, "shorten your name"},
+		"domain literal": {url.Values{"email": {"lit@[127.0.0.1]"}}, "valid email address"},
+		"look-alike":     {url.Values{"email": {"\u212Aate@example.com"}}, "valid email address"},
+		"escape in name": {url.Values{"email": {"a@example.com"}, "name": {"Ann\x1b[2J"}}, "shorten your name"},
+		"bidi in name":   {url.Values{"email": {"a@example.com"}, "name": {"Ann\u202e"}}, "shorten your name"},
 	} {
 		r := e.postForm("/subscribe", c.form)
 		wantCode(t, r, http.StatusBadRequest)

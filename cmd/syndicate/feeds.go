@@ -116,7 +116,7 @@ Items already published are not sent again.`,
 					if !s.LastPolled.IsZero() {
 						polled = s.LastPolled.UTC().Format(time.RFC3339)
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", s.URL, polled, s.Failures, s.LastError)
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", termSafe(s.URL), polled, s.Failures, termSafe(s.LastError))
 				}
 				return tw.Flush()
 			})

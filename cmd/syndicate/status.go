@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -62,10 +61,7 @@ email, the SMTP server's reply). --json prints the list of deliveries.`,
 						Error: d.Error, Attempts: d.Attempts, RemoteID: d.RemoteID, UpdatedAt: d.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z"),
 					})
 				}
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
-				return enc.Encode(out)
+				return writeJSON(a.stdout, out)
 			}
 			a.printStatus(it, ds)
 			states, err := st.ChannelStates(a.ctx)
@@ -74,7 +70,7 @@ email, the SMTP server's reply). --json prints the list of deliveries.`,
 			}
 			for _, cs := range states {
 				if cs.State == syndicate.ChannelNeedsCredentials {
-					fmt.Fprintf(a.stdout, "\n%s needs new credentials (since %s): %s\n", cs.Channel, cs.UpdatedAt.UTC().Format("2006-01-02 15:04 MST"), cs.Reason)
+					fmt.Fprintf(a.stdout, "\n%s needs new credentials (since %s): %s\n", cs.Channel, cs.UpdatedAt.UTC().Format("2006-01-02 15:04 MST"), termSafe(cs.Reason))
 				}
 			}
 			return nil
@@ -123,9 +119,9 @@ func (a *app) printStatus(it item, ds []syndicate.Delivery) {
 	for _, d := range bad {
 		who := string(d.Channel)
 		if d.Subscriber != "" {
-			who += " " + d.Subscriber
+			who += " " + termSafe(d.Subscriber)
 		}
-		fmt.Fprintf(a.stdout, "  %s: %s (%d attempts): %s\n", who, d.Status, d.Attempts, d.Error)
+		fmt.Fprintf(a.stdout, "  %s: %s (%d attempts): %s\n", who, d.Status, d.Attempts, termSafe(d.Error))
 	}
 }
 

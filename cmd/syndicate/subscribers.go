@@ -3,13 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -49,35 +50,44 @@ func (a *app) withStore(fn func(st *store.Store) error) error {
 
 func (a *app) subscribersAddCmd() *cobra.Command {
 	var name, freq string
+	var resubscribe bool
 	c := &cobra.Command{
 		Use:   "add EMAIL",
 		Short: "Add a subscriber, or update one's name and frequency",
-		Args:  args(1, "one email address"),
+		Long: `add adds an active subscriber, or updates the name and frequency of one
+already on the list. An address that unsubscribed or bounced is left as it
+is and add exits 1, unless --resubscribe says the person asked to come back;
+that is logged.`,
+		Args: args(1, "one email address"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			f, err := syndicate.ParseFrequency(freq)
 			if err != nil {
 				return &usageError{msg: err.Error()}
 			}
-			sub := syndicate.Subscriber{Email: argv[0], Name: name, Frequency: f, Status: syndicate.SubscriberActive}
+			sub := syndicate.Subscriber{Email: argv[0], Name: strings.TrimSpace(name), Frequency: f, Status: syndicate.SubscriberActive}
 			if err := sub.Validate(); err != nil {
 				return err
 			}
 			return a.withStore(func(st *store.Store) error {
-				s, created, err := st.UpsertSubscriber(a.ctx, sub)
+				saved, err := st.AddSubscriber(a.ctx, sub, resubscribe)
 				if err != nil {
 					return err
 				}
-				verb := "updated"
-				if created {
-					verb = "added"
+				s := saved.Subscriber
+				if saved.Outcome == store.SubscriberSuppressed {
+					return syndicate.Errorf(syndicate.ECONFLICT, "%s is %s; not changed (use --resubscribe if they asked to come back)", termSafe(s.Email), s.Status)
 				}
-				fmt.Fprintf(a.stdout, "%s %s (%s)\n", verb, s.Email, s.Frequency)
+				if saved.Outcome == store.SubscriberResubscribed {
+					a.logger().Info("resubscribed a suppressed address", "email", termSafe(s.Email), "was", string(saved.Was))
+				}
+				fmt.Fprintf(a.stdout, "%s %s (%s)\n", saved.Outcome, termSafe(s.Email), s.Frequency)
 				return nil
 			})
 		},
 	}
 	c.Flags().StringVar(&name, "name", "", "the subscriber's name")
 	c.Flags().StringVar(&freq, "frequency", "instant", "instant, daily or weekly")
+	c.Flags().BoolVar(&resubscribe, "resubscribe", false, "make an unsubscribed or bounced address active again")
 	return c
 }
 
@@ -91,7 +101,7 @@ func (a *app) subscribersRemoveCmd() *cobra.Command {
 				if err := st.RemoveSubscriber(a.ctx, argv[0]); err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "removed %s\n", argv[0])
+				fmt.Fprintf(a.stdout, "removed %s\n", termSafe(argv[0]))
 				return nil
 			})
 		},
@@ -123,15 +133,12 @@ func (a *app) subscribersListCmd() *cobra.Command {
 					if all == nil {
 						all = []syndicate.Subscriber{}
 					}
-					enc := json.NewEncoder(a.stdout)
-					enc.SetIndent("", "  ")
-					enc.SetEscapeHTML(false)
-					return enc.Encode(all)
+					return writeJSON(a.stdout, all)
 				}
 				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "EMAIL\tNAME\tFREQUENCY\tSTATUS")
 				for _, s := range all {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Email, s.Name, s.Frequency, s.Status)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", termSafe(s.Email), termSafe(s.Name), s.Frequency, termSafe(string(s.Status)))
 				}
 				return tw.Flush()
 			})
@@ -142,13 +149,18 @@ func (a *app) subscribersListCmd() *cobra.Command {
 }
 
 func (a *app) subscribersImportCmd() *cobra.Command {
-	return &cobra.Command{
+	var resubscribe bool
+	c := &cobra.Command{
 		Use:   "import FILE.csv|-",
 		Short: "Import subscribers from CSV (header: email,name,frequency)",
 		Long: `import reads a CSV file whose header names the columns email, name and
-frequency (only email is required). Good rows are added or updated (a
-re-import updates, never duplicates); bad rows are reported with their line
-numbers and skipped. It exits 1 if any row was bad.`,
+frequency (only email is required), one subscriber per line. New addresses
+are added and known ones updated (a re-import updates, never duplicates).
+An address that unsubscribed or bounced is skipped and reported with its
+line number, unless --resubscribe is given (each one is then logged).
+Rows that are not valid CSV or name a bad address, name or frequency are
+reported with their line numbers and refused; the other rows are still
+imported. It exits 1 if any row was refused.`,
 		Args: args(1, "one CSV file, or - for standard input"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			var r io.Reader = a.stdin
@@ -164,27 +176,51 @@ numbers and skipped. It exits 1 if any row was bad.`,
 			if err != nil {
 				return fmt.Errorf("read %s: %w", argv[0], err)
 			}
-			return a.withStore(func(st *store.Store) error { return a.importCSV(st, argv[0], b) })
+			return a.withStore(func(st *store.Store) error { return a.importCSV(st, argv[0], b, resubscribe) })
 		},
 	}
+	c.Flags().BoolVar(&resubscribe, "resubscribe", false, "make unsubscribed or bounced addresses in the file active again")
+	return c
 }
 
-func (a *app) importCSV(st *store.Store, name string, b []byte) error {
-	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))))
-	cr.FieldsPerRecord = -1
-	head, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return syndicate.Errorf(syndicate.EINVALID, "subscriber file %s is empty", name)
+// Bounds of one import, besides maxImportSize.
+const (
+	maxImportLine = 4096      // bytes of one line
+	maxImportRows = 1_000_000 // data lines read
+)
+
+// csvRow is one data line of a subscriber file: the subscriber it names,
+// validated and normalised, or the problem that refuses it.
+type csvRow struct {
+	Line    int
+	Sub     syndicate.Subscriber
+	Problem string // set when the row is refused
+}
+
+// parseSubscriberCSV checks the header of a subscriber file and returns its
+// data rows. Each line is parsed as CSV on its own, so a stray quote or an
+// unterminated field costs only its own line (a subscriber's fields never
+// hold a line break); lines are bounded by maxImportLine and their number
+// by maxImportRows.
+func parseSubscriberCSV(name string, b []byte) (iter.Seq[csvRow], error) {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	headLine, rest, _ := bytes.Cut(b, []byte("\n"))
+	if len(bytes.TrimSpace(headLine)) == 0 {
+		return nil, syndicate.Errorf(syndicate.EINVALID, "subscriber file %s is empty or its first line is blank", name)
 	}
+	if len(headLine) > maxImportLine {
+		return nil, syndicate.Errorf(syndicate.EINVALID, "the header of subscriber file %s is longer than %d bytes", name, maxImportLine)
+	}
+	head, err := parseCSVLine(headLine)
 	if err != nil {
-		return syndicate.Errorf(syndicate.EINVALID, "subscriber file %s is not CSV: %v", name, err)
+		return nil, syndicate.Errorf(syndicate.EINVALID, "the header of subscriber file %s is not CSV: %s", name, err)
 	}
 	col := map[string]int{}
 	for i, h := range head {
 		col[strings.ToLower(strings.TrimSpace(h))] = i
 	}
 	if _, ok := col["email"]; !ok {
-		return syndicate.Errorf(syndicate.EINVALID, "subscriber file %s has no email column in its header", name)
+		return nil, syndicate.Errorf(syndicate.EINVALID, "subscriber file %s has no email column in its header", name)
 	}
 	field := func(rec []string, name string) string {
 		if i, ok := col[name]; ok && i < len(rec) {
@@ -192,45 +228,105 @@ func (a *app) importCSV(st *store.Store, name string, b []byte) error {
 		}
 		return ""
 	}
-	var added, updated, bad int
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
+	return func(yield func(csvRow) bool) {
+		for line, rows := 1, 0; len(rest) > 0; {
+			var raw []byte
+			raw, rest, _ = bytes.Cut(rest, []byte("\n"))
+			line++
+			if len(bytes.TrimSpace(raw)) == 0 {
+				continue
 			}
-			fmt.Fprintf(a.stderr, "%s:%d: not valid CSV: %v\n", name, line, err)
-			bad++
+			if rows++; rows > maxImportRows {
+				yield(csvRow{Line: line, Problem: fmt.Sprintf("more than %d rows; this line and the rest were not read", maxImportRows)})
+				return
+			}
+			row := csvRow{Line: line}
+			rec, err := []string(nil), error(nil)
+			switch {
+			case len(raw) > maxImportLine:
+				err = fmt.Errorf("line is longer than %d bytes", maxImportLine)
+			case !utf8.Valid(raw):
+				err = errors.New("line is not valid UTF-8")
+			default:
+				rec, err = parseCSVLine(raw)
+			}
+			if err == nil {
+				f, ferr := syndicate.ParseFrequency(field(rec, "frequency"))
+				row.Sub = syndicate.Subscriber{Email: field(rec, "email"), Name: field(rec, "name"), Frequency: f, Status: syndicate.SubscriberActive}
+				if err = ferr; err == nil {
+					err = row.Sub.Validate()
+				}
+			}
+			if err != nil {
+				row.Sub, row.Problem = syndicate.Subscriber{}, syndicate.ErrorMessage(err)
+			}
+			if !yield(row) {
+				return
+			}
+		}
+	}, nil
+}
+
+// parseCSVLine parses one line of CSV (without its line feed).
+func parseCSVLine(line []byte) ([]string, error) {
+	cr := csv.NewReader(bytes.NewReader(line))
+	cr.FieldsPerRecord = -1
+	rec, err := cr.Read()
+	var pe *csv.ParseError
+	switch {
+	case errors.As(err, &pe):
+		return nil, fmt.Errorf("not valid CSV at column %d: %v", pe.Column, pe.Err)
+	case errors.Is(err, io.EOF):
+		return nil, errors.New("line is blank")
+	case err != nil:
+		return nil, fmt.Errorf("not valid CSV: %v", err)
+	}
+	return rec, nil
+}
+
+// importCSV adds the rows of a subscriber file, reporting each refused or
+// skipped row by line; a failure of the store stops it, keeping the rows
+// already imported.
+func (a *app) importCSV(st *store.Store, name string, b []byte, resubscribe bool) error {
+	rows, err := parseSubscriberCSV(name, b)
+	if err != nil {
+		return err
+	}
+	var counts struct{ added, updated, resubscribed, suppressed, refused int }
+	summary := func() {
+		fmt.Fprintf(a.stdout, "imported %s: %d added, %d updated, ", termSafe(name), counts.added, counts.updated)
+		if resubscribe {
+			fmt.Fprintf(a.stdout, "%d resubscribed, ", counts.resubscribed)
+		}
+		fmt.Fprintf(a.stdout, "%d skipped as suppressed, %d refused\n", counts.suppressed, counts.refused)
+	}
+	for row := range rows {
+		if row.Problem != "" {
+			fmt.Fprintf(a.stderr, "%s:%d: %s\n", termSafe(name), row.Line, termSafe(row.Problem))
+			counts.refused++
 			continue
 		}
-		f, ferr := syndicate.ParseFrequency(field(rec, "frequency"))
-		sub := syndicate.Subscriber{Email: field(rec, "email"), Name: field(rec, "name"), Frequency: f, Status: syndicate.SubscriberActive}
-		if ferr == nil {
-			ferr = sub.Validate()
-		}
-		if ferr != nil {
-			fmt.Fprintf(a.stderr, "%s:%d: %s\n", name, line, syndicate.ErrorMessage(ferr))
-			bad++
-			continue
-		}
-		_, created, err := st.UpsertSubscriber(a.ctx, sub)
+		saved, err := st.AddSubscriber(a.ctx, row.Sub, resubscribe)
 		if err != nil {
-			return fmt.Errorf("%s:%d: %w", name, line, err)
+			summary()
+			return fmt.Errorf("%s:%d: %w", name, row.Line, err)
 		}
-		if created {
-			added++
-		} else {
-			updated++
+		switch s := saved.Subscriber; saved.Outcome {
+		case store.SubscriberAdded:
+			counts.added++
+		case store.SubscriberUpdated:
+			counts.updated++
+		case store.SubscriberResubscribed:
+			counts.resubscribed++
+			a.logger().Info("resubscribed a suppressed address", "file", termSafe(name), "line", row.Line, "email", termSafe(s.Email), "was", string(saved.Was))
+		case store.SubscriberSuppressed:
+			counts.suppressed++
+			fmt.Fprintf(a.stderr, "%s:%d: %s is %s; skipped (use --resubscribe)\n", termSafe(name), row.Line, termSafe(s.Email), termSafe(string(s.Status)))
 		}
 	}
-	fmt.Fprintf(a.stdout, "imported %s: %d added, %d updated, %d bad rows\n", name, added, updated, bad)
-	if bad > 0 {
-		return &exitError{code: 1, msg: fmt.Sprintf("%d rows of %s were not imported (see above)", bad, name)}
+	summary()
+	if counts.refused > 0 {
+		return &exitError{code: 1, msg: fmt.Sprintf("%d rows of %s were refused (see above)", counts.refused, termSafe(name))}
 	}
 	return nil
 }
