@@ -90,7 +90,7 @@ func TestDigestThroughQueue(t *testing.T) {
 }
 
 // TestConfirmEmail: a pending subscriber gets one confirmation email with a
-// signed link; an active one gets none.
+// signed link; an active, bounced, unsubscribed or unknown one gets none.
 func TestConfirmEmail(t *testing.T) {
 	f := newFixture(t, 0)
 	ctx := context.Background()
@@ -100,10 +100,16 @@ func TestConfirmEmail(t *testing.T) {
 	if _, _, err := f.st.UpsertSubscriber(ctx, syndicate.Subscriber{Email: "old@example.com"}); err != nil {
 		t.Fatal(err)
 	}
+	for _, st := range []syndicate.SubscriberStatus{syndicate.SubscriberBounced, syndicate.SubscriberUnsubscribed} {
+		if _, _, err := f.st.UpsertSubscriber(ctx, syndicate.Subscriber{Email: string(st) + "@example.com", Status: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	mailer := &fakeMailer{}
 	f.h.Mailer = mailer
 	now := time.Now()
-	for _, addr := range []string{"new@example.com", "new@example.com", "old@example.com"} {
+	// The form asks for every address; only the pending one is mailed.
+	for _, addr := range []string{"new@example.com", "new@example.com", "old@example.com", "bounced@example.com", "unsubscribed@example.com", "unknown@example.com"} {
 		task, _ := jobs.NewConfirmTask(addr, now, 3)
 		if err := handle(f.h, task); err != nil {
 			t.Fatal(err)
