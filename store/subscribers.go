@@ -138,10 +138,11 @@ func (s *Store) SignUp(ctx context.Context, sub syndicate.Subscriber) (syndicate
 	)
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		row, created, err = s.insertSubscriber(ctx, tx, sub)
-		if err != nil || created {
+		if _, created, err = s.insertSubscriber(ctx, tx, sub); err != nil {
 			return err
 		}
+		// The update runs for a new row too (where it changes nothing), so
+		// that a known and an unknown address cost the same statements.
 		row, err = scanSubscriber(tx.QueryRowContext(ctx, s.dialect.rebind(`UPDATE subscribers
 			SET status = CASE WHEN status = ? THEN ? ELSE status END,
 				token_version = token_version + CASE WHEN status = ? THEN 1 ELSE 0 END,

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -353,3 +354,28 @@ func TestSignupClientBehindProxy(t *testing.T) {
 	}
 }
 
+type brokenLimiter struct{}
+
+func (brokenLimiter) Allow(context.Context, string) (bool, time.Duration, error) {
+	return false, 0, errors.New("dial tcp 127.0.0.1:6379: connection refused")
+}
+
+// TestSignupLimiterDown: when the limit cannot be checked (Redis down,
+// which would stop the confirmation job too) the form answers 503 with
+// Retry-After, says nothing internal and records nothing.
+func TestSignupLimiterDown(t *testing.T) {
+	st := openStore(t)
+	conf := &fakeConfirmer{}
+	h := web.NewServer(web.Config{Name: testName, BaseURL: testBase, Secret: testSecret, Log: slog.New(slog.DiscardHandler),
+		SignupPerClient: brokenLimiter{}, SignupTotal: brokenLimiter{}}, st, conf, nil)
+	r := httptest.NewRequest(http.MethodPost, "/subscribe", strings.NewReader("email=ann%40example.com"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || strings.Contains(w.Body.String(), "6379") {
+		t.Errorf("limiter down: %d, Retry-After %q\n%s", w.Code, w.Header().Get("Retry-After"), w.Body)
+	}
+	if _, err := st.Subscriber(context.Background(), "ann@example.com"); syndicate.ErrorCode(err) != syndicate.ENOTFOUND || len(conf.sent()) != 0 {
+		t.Errorf("a sign-up was recorded with the limiter down: %v, %q", err, conf.sent())
+	}
+}
