@@ -40,7 +40,9 @@ func validSubscriberStatus(st syndicate.SubscriberStatus) bool {
 // editor re-adding someone is a new opt-in, but a caller importing a list of
 // unknown provenance should check Subscriber first and skip addresses that
 // have left. The address is stored as given (with its domain lowercased by
-// Validate), so a re-add may also change its capitalisation.
+// Validate), so a re-add may also change its capitalisation. A new row gets
+// a random handle; a change of status or address moves the token version
+// on, revoking the signed links made before.
 func (s *Store) UpsertSubscriber(ctx context.Context, sub syndicate.Subscriber) (syndicate.Subscriber, bool, error) {
 	if err := sub.Validate(); err != nil {
 		return syndicate.Subscriber{}, false, fmt.Errorf("save subscriber: %w", err)
@@ -221,7 +223,8 @@ func (s *Store) RemoveSubscriber(ctx context.Context, email string) error {
 }
 
 // SetSubscriberStatus sets the status of the subscriber with the address
-// email; an ENOTFOUND error if there is none.
+// email, moving its token version on if the status changes; an ENOTFOUND
+// error if there is none.
 func (s *Store) SetSubscriberStatus(ctx context.Context, email string, status syndicate.SubscriberStatus) error {
 	if !validSubscriberStatus(status) {
 		return syndicate.Errorf(syndicate.EINVALID, "subscriber status %q is not one of active, pending, unsubscribed, bounced", status)
