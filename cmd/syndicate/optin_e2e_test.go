@@ -12,8 +12,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"syndicate"
+	"syndicate/signed"
 )
 
 // subscriberStatus is the status `subscribers list --json` gives addr.
@@ -127,6 +129,15 @@ func TestEndToEndDoubleOptIn(t *testing.T) {
 	}
 	if strings.ContainsAny(token, ".@") || strings.Contains(token, "cmVhZGVy") { // base64 of "reader"
 		t.Errorf("token %q carries the address", token)
+	}
+	// The link expires confirm_ttl (3h here) after the email's Date.
+	date, err := msg.Header.Date()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := signed.Verify("e2e-secret-0123456789", signed.PurposeConfirm, token, date)
+	if err != nil || !c.Expires.Equal(date.Add(3*time.Hour)) {
+		t.Errorf("token claims %+v, %v; want an expiry 3h after %v", c, err, date)
 	}
 	link = strings.Replace(link, "https://news.example.com", base, 1)
 
