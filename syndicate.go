@@ -181,6 +181,13 @@ type Subscriber struct {
 	Frequency Frequency        `json:"frequency"`
 	Status    SubscriberStatus `json:"status"`
 	CreatedAt time.Time        `json:"created_at"`
+	// Handle is the subscriber's opaque random name in signed links; the
+	// store assigns it and it never changes. Not shown: it is half of what
+	// a link needs.
+	Handle string `json:"-"`
+	// TokenVersion is part of every signed link; the store changes it when
+	// the status or the address changes, which revokes the older links.
+	TokenVersion int64 `json:"-"`
 }
 
 // Validate checks the address (see NormalizeEmail), the name (see
@@ -474,4 +481,8 @@ type Message struct {
 	ListID            string // RFC 2919 List-Id value, e.g. "Weekly News <news.example.com>"
 	UnsubscribeURL    string // https URL for List-Unsubscribe and its one-click POST
 	UnsubscribeMailto string // optional mailto: URL, also in List-Unsubscribe
+	// Transactional marks a message one person asked for (the double
+	// opt-in email): it carries no List-Unsubscribe and no bulk headers,
+	// and needs no UnsubscribeURL.
+	Transactional bool
 }

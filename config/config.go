@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"reflect"
@@ -70,6 +71,49 @@ type Config struct {
 	// UnsubscribeMailto, when set, is an address whose mail unsubscribes the
 	// sender; List-Unsubscribe then offers it after the https URL.
 	UnsubscribeMailto string `yaml:"unsubscribe_mailto" env:"SYNDICATE_UNSUBSCRIBE_MAILTO"`
+	// ConfirmTTL is how long a double opt-in link works; default 48h.
+	ConfirmTTL Duration `yaml:"confirm_ttl" env:"SYNDICATE_CONFIRM_TTL"`
+	Signup     Signup   `yaml:"signup"`
+}
+
+// Signup bounds the public sign-up form (POST /subscribe). The counts live
+// in Redis, so they hold across every API process.
+type Signup struct {
+	// PerClientPerHour is how many sign-ups one client address may send
+	// an hour; default 10.
+	PerClientPerHour int `yaml:"per_client_per_hour" env:"SYNDICATE_SIGNUP_PER_CLIENT_PER_HOUR"`
+	// TotalPerMinute is how many sign-ups all clients together may send a
+	// minute; default 30.
+	TotalPerMinute int `yaml:"total_per_minute" env:"SYNDICATE_SIGNUP_TOTAL_PER_MINUTE"`
+	// TrustedProxies are the addresses or CIDR prefixes of reverse proxies
+	// whose X-Forwarded-For names the client; empty: the client is the
+	// connection's remote address, whatever the headers say.
+	TrustedProxies []string `yaml:"trusted_proxies" env:"SYNDICATE_TRUSTED_PROXIES"` // comma-separated in the environment
+}
+
+// Proxies returns TrustedProxies as prefixes (a single address is a /32 or
+// /128); check has reported any that do not parse.
+func (s Signup) Proxies() []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range s.TrustedProxies {
+		if pr, err := parsePrefix(p); err == nil {
+			out = append(out, pr)
+		}
+	}
+	return out
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
 }
 
 // SMTP tunes sending. The limits are per worker process: with N workers,
@@ -360,6 +404,15 @@ func (c *Config) fillDefaults() {
 	if c.RetryBase == 0 {
 		c.RetryBase = Duration(10 * time.Second)
 	}
+	if c.ConfirmTTL == 0 {
+		c.ConfirmTTL = Duration(48 * time.Hour)
+	}
+	if c.Signup.PerClientPerHour == 0 {
+		c.Signup.PerClientPerHour = 10
+	}
+	if c.Signup.TotalPerMinute == 0 {
+		c.Signup.TotalPerMinute = 30
+	}
 }
 
 // check returns every problem, each naming the setting.
@@ -471,6 +524,20 @@ func (c *Config) check() []string {
 	}
 	if c.RetryBase < 0 {
 		add("retry_base must not be negative")
+	}
+	if d := time.Duration(c.ConfirmTTL); d < 5*time.Minute || d > 30*24*time.Hour {
+		add("confirm_ttl %s is not between 5m and 720h", d)
+	}
+	if c.Signup.PerClientPerHour < 0 {
+		add("signup.per_client_per_hour must not be negative")
+	}
+	if c.Signup.TotalPerMinute < 0 {
+		add("signup.total_per_minute must not be negative")
+	}
+	for _, p := range c.Signup.TrustedProxies {
+		if _, err := parsePrefix(p); err != nil {
+			add("signup.trusted_proxies entry %q is not an IP address or CIDR prefix", p)
+		}
 	}
 	if _, err := time.LoadLocation(c.Digests.Timezone); err != nil {
 		add("digests.timezone %q is not a time zone like Europe/London", c.Digests.Timezone)

@@ -146,3 +146,36 @@ func TestFeedMaxNewAndPrivateHosts(t *testing.T) {
 		}
 	}
 }
+
+// TestSignupSettings: confirm_ttl and the sign-up limits have defaults,
+// are read from the file and the environment, and bad values are named.
+func TestSignupSettings(t *testing.T) {
+	c, err := Load("", false, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Duration(c.ConfirmTTL) != 48*time.Hour || c.Signup.PerClientPerHour != 10 || c.Signup.TotalPerMinute != 30 || len(c.Signup.Proxies()) != 0 {
+		t.Errorf("defaults: ttl %s, signup %+v", time.Duration(c.ConfirmTTL), c.Signup)
+	}
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	if err := os.WriteFile(p, []byte("confirm_ttl: 2h\nsignup:\n  per_client_per_hour: 3\n  trusted_proxies: [10.0.0.0/8, \"::1\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Load(p, true, env(map[string]string{"SYNDICATE_SIGNUP_TOTAL_PER_MINUTE": "7"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	px := c.Signup.Proxies()
+	if time.Duration(c.ConfirmTTL) != 2*time.Hour || c.Signup.PerClientPerHour != 3 || c.Signup.TotalPerMinute != 7 ||
+		len(px) != 2 || px[0].String() != "10.0.0.0/8" || px[1].String() != "::1/128" {
+		t.Errorf("got ttl %s, signup %+v, proxies %v", time.Duration(c.ConfirmTTL), c.Signup, px)
+	}
+	_, err = Load("", false, env(map[string]string{
+		"SYNDICATE_CONFIRM_TTL": "1s", "SYNDICATE_SIGNUP_PER_CLIENT_PER_HOUR": "-1", "SYNDICATE_TRUSTED_PROXIES": "10.0.0.0/8,proxy.example.com",
+	}))
+	for _, want := range []string{"confirm_ttl 1s", "signup.per_client_per_hour", `"proxy.example.com"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q: %v", want, err)
+		}
+	}
+}

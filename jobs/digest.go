@@ -107,6 +107,10 @@ func writeResult(t *asynq.Task, s string) error {
 	return nil
 }
 
+// DefaultConfirmTTL is how long a double opt-in link works when
+// Handler.ConfirmTTL is zero.
+const DefaultConfirmTTL = 48 * time.Hour
+
 type confirmPayload struct {
 	Email string `json:"email"`
 }
@@ -126,6 +130,9 @@ func NewConfirmTask(email string, now time.Time, maxRetry int) (*asynq.Task, []a
 func confirmItem(t time.Time) string { return "confirm_" + t.UTC().Format("2006010215") }
 
 // handleConfirm mails the confirmation link to a pending subscriber, once.
+// The sign-up form asks for it for every address it is given, so that a
+// known and an unknown address cost the form the same; this job decides:
+// only a pending subscriber is mailed.
 func (h *Handler) handleConfirm(ctx context.Context, t *asynq.Task) error {
 	var p confirmPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
@@ -157,16 +164,27 @@ func (h *Handler) handleConfirm(ctx context.Context, t *asynq.Task) error {
 	if before.Status.Final() {
 		return nil
 	}
+	ttl := h.ConfirmTTL
+	if ttl <= 0 {
+		ttl = DefaultConfirmTTL
+	}
+	now := h.now()
+	link, err := signed.ConfirmURL(h.Brand.BaseURL, h.Secret, sub.Handle, sub.TokenVersion, now.Add(ttl))
+	if err != nil {
+		return fmt.Errorf("confirm %s: %w: %w", p.Email, err, asynq.SkipRetry)
+	}
 	e, err := h.Templates.RenderConfirm(templates.ConfirmData{
-		Brand: h.Brand, Email: sub.Email, ConfirmURL: signed.ConfirmURL(h.Brand.BaseURL, h.Secret, sub.Email),
+		Brand: h.Brand, Email: sub.Email, ConfirmURL: link, Expires: now.Add(ttl),
 	})
 	if err != nil {
 		return fmt.Errorf("confirm %s: %w: %w", p.Email, err, asynq.SkipRetry)
 	}
 	domain := fromDomain(h.From)
+	// Transactional: the person asked for this one email, so it carries no
+	// List-Unsubscribe (there is no list to leave yet) and no bulk headers.
 	m := syndicate.Message{
 		From: h.From, To: sub.Email, ToName: sub.Name, Subject: e.Subject, Text: e.Text, HTML: e.HTML,
-		MessageID: MessageID(item, sub.Email, domain), Date: h.now(),
+		MessageID: MessageID(item, sub.Email, domain), Date: now, Transactional: true,
 	}
 	var result error
 	if err := h.Mailer.Send(ctx, []syndicate.Message{m}, func(_ int, err error) { result = err }); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"syndicate"
 	"syndicate/jobs"
+	"syndicate/signed"
 )
 
 // TestDigestThroughQueue: the daily digest reaches each daily subscriber
@@ -89,7 +90,7 @@ func TestDigestThroughQueue(t *testing.T) {
 }
 
 // TestConfirmEmail: a pending subscriber gets one confirmation email with a
-// signed link; an active one gets none.
+// signed link; an active, bounced, unsubscribed or unknown one gets none.
 func TestConfirmEmail(t *testing.T) {
 	f := newFixture(t, 0)
 	ctx := context.Background()
@@ -99,10 +100,16 @@ func TestConfirmEmail(t *testing.T) {
 	if _, _, err := f.st.UpsertSubscriber(ctx, syndicate.Subscriber{Email: "old@example.com"}); err != nil {
 		t.Fatal(err)
 	}
+	for _, st := range []syndicate.SubscriberStatus{syndicate.SubscriberBounced, syndicate.SubscriberUnsubscribed} {
+		if _, _, err := f.st.UpsertSubscriber(ctx, syndicate.Subscriber{Email: string(st) + "@example.com", Status: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	mailer := &fakeMailer{}
 	f.h.Mailer = mailer
 	now := time.Now()
-	for _, addr := range []string{"new@example.com", "new@example.com", "old@example.com"} {
+	// The form asks for every address; only the pending one is mailed.
+	for _, addr := range []string{"new@example.com", "new@example.com", "old@example.com", "bounced@example.com", "unsubscribed@example.com", "unknown@example.com"} {
 		task, _ := jobs.NewConfirmTask(addr, now, 3)
 		if err := handle(f.h, task); err != nil {
 			t.Fatal(err)
@@ -114,6 +121,55 @@ func TestConfirmEmail(t *testing.T) {
 	if !strings.Contains(mailer.sent[0].Text, "https://news.example.com/confirm?token=") {
 		t.Errorf("confirmation lacks the link:\n%s", mailer.sent[0].Text)
 	}
+	checkConfirmMessage(t, f, mailer.sent[0], "new@example.com", jobs.DefaultConfirmTTL)
+}
+
+// checkConfirmMessage checks that m is transactional and that its link is
+// an opaque confirm token for addr's handle and version, expiring ttl
+// after the handler's now.
+func checkConfirmMessage(t *testing.T, f *fixture, m syndicate.Message, addr string, ttl time.Duration) {
+	t.Helper()
+	if !m.Transactional || m.UnsubscribeURL != "" || m.ListID != "" || m.MessageID == "" || m.Date.IsZero() {
+		t.Errorf("confirmation message = %+v, want transactional with a Message-ID and Date and no list headers", m)
+	}
+	i := strings.Index(m.Text, "/confirm?token=")
+	if i < 0 {
+		t.Fatalf("no link in %q", m.Text)
+	}
+	tok := strings.Fields(m.Text[i+len("/confirm?token="):])[0]
+	if strings.Contains(tok, ".") || strings.Contains(m.Text[i:], "bmV3") {
+		t.Errorf("token %q looks address-based", tok)
+	}
+	sub, err := f.st.Subscriber(context.Background(), addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := signed.Verify(f.h.Secret, signed.PurposeConfirm, tok, m.Date)
+	if err != nil || c.Handle != sub.Handle || c.Version != sub.TokenVersion {
+		t.Fatalf("token claims %+v, %v; want handle %s version %d", c, err, sub.Handle, sub.TokenVersion)
+	}
+	if want := m.Date.Add(ttl).Truncate(time.Second); !c.Expires.Equal(want) {
+		t.Errorf("link expires %v, want %v", c.Expires, want)
+	}
+}
+
+// TestConfirmTTL: the configured lifetime of confirm links is the one
+// their tokens carry.
+func TestConfirmTTL(t *testing.T) {
+	f := newFixture(t, 0)
+	if _, _, err := f.st.SignUp(context.Background(), syndicate.Subscriber{Email: "ttl@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	mailer := &fakeMailer{}
+	f.h.Mailer, f.h.ConfirmTTL = mailer, 90*time.Minute
+	task, _ := jobs.NewConfirmTask("ttl@example.com", time.Now(), 3)
+	if err := handle(f.h, task); err != nil {
+		t.Fatal(err)
+	}
+	if len(mailer.sent) != 1 {
+		t.Fatalf("sent %d, want 1", len(mailer.sent))
+	}
+	checkConfirmMessage(t, f, mailer.sent[0], "ttl@example.com", 90*time.Minute)
 }
 
 // TestScheduledDigest: two schedulers firing at once make one task, which

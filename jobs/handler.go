@@ -79,6 +79,9 @@ type Handler struct {
 	// (List-Unsubscribe carries it as a mailto: after the https URL).
 	UnsubscribeMailto string
 	MaxRetry          int // retries of each task
+	// ConfirmTTL is how long a double opt-in link works; zero means
+	// DefaultConfirmTTL.
+	ConfirmTTL time.Duration
 	// Caps is the most posts each channel may start a day (max_posts_per_day);
 	// a channel missing or zero has no cap. Days are in Location (nil: UTC).
 	Caps     map[syndicate.Channel]int
@@ -480,14 +483,21 @@ func (h *Handler) emailResult(ctx context.Context, key syndicate.DeliveryKey, er
 
 // message renders the email of one item for one subscriber.
 func (h *Handler) message(p batchPayload, articles []syndicate.Article, sub syndicate.Subscriber) (syndicate.Message, error) {
-	unsub := signed.UnsubscribeURL(h.Brand.BaseURL, h.Secret, sub.Email)
+	unsub, err := signed.UnsubscribeURL(h.Brand.BaseURL, h.Secret, sub.Handle, sub.TokenVersion)
+	if err != nil {
+		return syndicate.Message{}, fmt.Errorf("render email %s for %s: unsubscribe link: %w", p.Item, sub.Email, err)
+	}
+	prefs, err := signed.PreferencesURL(h.Brand.BaseURL, h.Secret, sub.Handle, sub.TokenVersion)
+	if err != nil {
+		return syndicate.Message{}, fmt.Errorf("render email %s for %s: preferences link: %w", p.Item, sub.Email, err)
+	}
 	e, err := h.Templates.RenderEmail(templates.EmailData{
 		Brand:          h.Brand,
 		Frequency:      p.Frequency,
 		Articles:       articles,
 		Subscriber:     sub,
 		UnsubscribeURL: unsub,
-		PreferencesURL: signed.PreferencesURL(h.Brand.BaseURL, h.Secret, sub.Email),
+		PreferencesURL: prefs,
 		Date:           h.now(),
 	})
 	if err != nil {

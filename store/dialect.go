@@ -37,11 +37,16 @@ type dialect struct {
 	// schemaLockQuery takes the transaction-scoped lock that migrations
 	// hold; "" when write transactions are serialised anyway.
 	schemaLockQuery string
+	// randomHandle is an expression of 32 random lowercase hex digits,
+	// different on every row, for the migration that gives existing
+	// subscribers handles (new ones get theirs from crypto/rand).
+	randomHandle string
 }
 
 var sqliteDialect = dialect{
-	name:   "sqlite",
-	autoID: "INTEGER PRIMARY KEY AUTOINCREMENT",
+	name:         "sqlite",
+	autoID:       "INTEGER PRIMARY KEY AUTOINCREMENT",
+	randomHandle: "lower(hex(randomblob(16)))",
 }
 
 // schemaLockID is the PostgreSQL advisory lock key the migrations hold:
@@ -59,6 +64,9 @@ var postgresDialect = dialect{
 	// each other. A hash collision only makes two callers wait in turn.
 	lockQuery:       `SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':' || $1))`,
 	schemaLockQuery: `SELECT pg_advisory_xact_lock(` + strconv.FormatInt(schemaLockID, 10) + `)`,
+	// gen_random_uuid (PostgreSQL 13+) draws from the strong random
+	// source; a v4 UUID has 122 random bits, enough for a unique handle.
+	randomHandle: "replace(gen_random_uuid()::text, '-', '')",
 }
 
 // lock makes the rest of tx run alone among the transactions that lock the

@@ -10,7 +10,8 @@ import (
 // migrations are the schema changes in order; migrations[i] brings the
 // schema to version i+1. Applied versions are recorded in schema_version.
 // Never edit a released migration: append a new one. "{{autoid}}" stands for
-// the dialect's auto-assigned integer primary key.
+// the dialect's auto-assigned integer primary key, "{{randomhandle}}" for
+// its expression of 32 random hex digits.
 var migrations = [][]string{
 	{ // 1: articles, subscribers, deliveries
 		`CREATE TABLE articles (
@@ -108,6 +109,15 @@ var migrations = [][]string{
 			PRIMARY KEY (feed_url, key)
 		)`,
 	},
+	{ // 5: opaque subscriber handles and token versions for signed links
+		// handle is random and unique: links name a subscriber by it, never
+		// by address. token_version is in every link and changes with the
+		// status or the address, which revokes older links.
+		`ALTER TABLE subscribers ADD COLUMN handle TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE subscribers ADD COLUMN token_version BIGINT NOT NULL DEFAULT 1`,
+		`UPDATE subscribers SET handle = {{randomhandle}}`,
+		`CREATE UNIQUE INDEX subscribers_handle ON subscribers (handle)`,
+	},
 }
 
 // migrate creates the schema or brings it up to date. It runs in one write
@@ -136,6 +146,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		for v := current + 1; v <= len(migrations); v++ {
 			for _, stmt := range migrations[v-1] {
 				stmt = strings.ReplaceAll(stmt, "{{autoid}}", s.dialect.autoID)
+				stmt = strings.ReplaceAll(stmt, "{{randomhandle}}", s.dialect.randomHandle)
 				if _, err := tx.ExecContext(ctx, stmt); err != nil {
 					return fmt.Errorf("migrate schema to version %d: %w", v, err)
 				}

@@ -2,14 +2,16 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
 	"syndicate"
 )
 
-const subscriberColumns = `id, email, name, frequency, status, created_at`
+const subscriberColumns = `id, email, name, frequency, status, created_at, handle, token_version`
 
 // emailKey is what makes two addresses the same subscriber; the root
 // package owns the rule so that the web form, the CLI and the store agree.
@@ -49,10 +51,10 @@ type Saved struct {
 // syndicate.EmailKey). A stored subscriber whose status is suppressed
 // (unsubscribed, bounced, or any status but active and pending; see
 // SubscriberStatus.Suppressed) is left exactly as it was and returned with
-// SubscriberSuppressed, unless
-// resubscribe is set: suppression lasts until someone explicitly says
-// otherwise. The check and the write are one transaction, with the row
-// locked, so an unsubscribe landing in between is never overwritten.
+// SubscriberSuppressed, unless resubscribe is set: suppression lasts until
+// someone explicitly says otherwise. The check and the write are one
+// transaction, with the row locked, so an unsubscribe landing in between is
+// never overwritten.
 //
 // The status given is sub.Status, or active when that is empty.
 func (s *Store) AddSubscriber(ctx context.Context, sub syndicate.Subscriber, resubscribe bool) (Saved, error) {
@@ -63,11 +65,13 @@ func (s *Store) AddSubscriber(ctx context.Context, sub syndicate.Subscriber, res
 // the same address, setting its status to sub.Status (active when empty)
 // whatever it was. It returns the stored row and whether it was new.
 //
-// It is for callers that have already decided the status may change, such
-// as a confirmed double opt-in; anything importing or adding addresses on
-// an editor's word uses AddSubscriber, which never revives a suppressed
-// address by itself. The address is stored normalised (see
-// syndicate.NormalizeEmail), so a re-add may change its capitalisation.
+// It is for callers that have already decided the status may change;
+// anything importing or adding addresses on an editor's word uses
+// AddSubscriber, which never revives a suppressed address by itself. The
+// address is stored normalised (see syndicate.NormalizeEmail), so a re-add
+// may change its capitalisation. A new row gets a random handle; a change
+// of status or address moves the token version on, revoking the signed
+// links made before.
 func (s *Store) UpsertSubscriber(ctx context.Context, sub syndicate.Subscriber) (syndicate.Subscriber, bool, error) {
 	saved, err := s.saveSubscriber(ctx, sub, true)
 	return saved.Subscriber, saved.Outcome == SubscriberAdded, err
@@ -92,20 +96,13 @@ func (s *Store) saveSubscriber(ctx context.Context, sub syndicate.Subscriber, ov
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		// Insert-or-nothing first, then lock and update: race-free on
 		// PostgreSQL too, where the unique key settles concurrent inserts.
-		var id, createdAt int64
-		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO subscribers
-			(email, email_key, name, frequency, status, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (email_key) DO NOTHING
-			RETURNING id, created_at`),
-			sub.Email, key, sub.Name, string(sub.Frequency), string(sub.Status), now.UnixNano(), now.UnixNano(),
-		).Scan(&id, &createdAt)
-		if err == nil {
-			sub.ID, sub.CreatedAt, outcome = id, fromNanos(createdAt), SubscriberAdded
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
+		row, ok, err := s.insertSubscriber(ctx, tx, sub)
+		if err != nil {
 			return err
+		}
+		if ok {
+			sub, outcome = row, SubscriberAdded
+			return nil
 		}
 		cur, err := scanSubscriber(tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+subscriberColumns+` FROM subscribers
 			WHERE email_key = ?`+s.dialect.forUpdate), key))
@@ -122,19 +119,139 @@ func (s *Store) saveSubscriber(ctx context.Context, sub syndicate.Subscriber, ov
 				outcome = SubscriberResubscribed
 			}
 		}
-		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE subscribers
-			SET email = ?, name = ?, frequency = ?, status = ?, updated_at = ?
-			WHERE id = ?`),
-			sub.Email, sub.Name, string(sub.Frequency), string(sub.Status), now.UnixNano(), cur.ID); err != nil {
+		// A change of status or address revokes the links made before.
+		row, err = scanSubscriber(tx.QueryRowContext(ctx, s.dialect.rebind(`UPDATE subscribers
+			SET email = ?, name = ?, frequency = ?, status = ?,
+				token_version = token_version + CASE WHEN status <> ? OR email <> ? THEN 1 ELSE 0 END,
+				updated_at = ?
+			WHERE id = ?
+			RETURNING `+subscriberColumns),
+			sub.Email, sub.Name, string(sub.Frequency), string(sub.Status), string(sub.Status), sub.Email, now.UnixNano(), cur.ID,
+		))
+		if err != nil {
 			return err
 		}
-		sub.ID, sub.CreatedAt = cur.ID, cur.CreatedAt
+		sub = row
 		return nil
 	})
 	if err != nil {
 		return Saved{}, fmt.Errorf("save subscriber %s: %w", sub.Email, err)
 	}
 	return Saved{Subscriber: sub, Outcome: outcome, Was: was}, nil
+}
+
+// insertSubscriber adds sub with a new random handle and version 1, unless
+// its address is taken; ok says whether it did.
+func (s *Store) insertSubscriber(ctx context.Context, tx *sql.Tx, sub syndicate.Subscriber) (syndicate.Subscriber, bool, error) {
+	h, err := newHandle()
+	if err != nil {
+		return syndicate.Subscriber{}, false, err
+	}
+	now := s.now().UnixNano()
+	row, err := scanSubscriber(tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO subscribers
+		(email, email_key, name, frequency, status, created_at, updated_at, handle, token_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
+		ON CONFLICT (email_key) DO NOTHING
+		RETURNING `+subscriberColumns),
+		sub.Email, emailKey(sub.Email), sub.Name, string(sub.Frequency), string(sub.Status), now, now, h,
+	))
+	if errors.Is(err, sql.ErrNoRows) {
+		return syndicate.Subscriber{}, false, nil
+	}
+	if err != nil {
+		return syndicate.Subscriber{}, false, err
+	}
+	return row, true, nil
+}
+
+// newHandle returns a random subscriber handle: 16 bytes from crypto/rand
+// in hex, unrelated to the address and unguessable.
+func newHandle() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("make a subscriber handle: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// SignUp records a sign-up from the public form, whose sender has proved
+// nothing. A new address is added as pending with sub's name and
+// frequency; an unsubscribed one becomes pending again (a new version, so
+// its old links are revoked) with its stored name and frequency; any
+// other row is left exactly as it is. The form's name and frequency never
+// touch an existing row: its owner can change the frequency from the
+// preferences link in every email. It returns the stored row and whether
+// it was new, and does the same work (one write transaction) either way.
+func (s *Store) SignUp(ctx context.Context, sub syndicate.Subscriber) (syndicate.Subscriber, bool, error) {
+	sub.Status = syndicate.SubscriberPending
+	if err := sub.Validate(); err != nil {
+		return syndicate.Subscriber{}, false, fmt.Errorf("sign up: %w", err)
+	}
+	var (
+		row     syndicate.Subscriber
+		created bool
+	)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		if _, created, err = s.insertSubscriber(ctx, tx, sub); err != nil {
+			return err
+		}
+		// The update runs for a new row too (where it changes nothing), so
+		// that a known and an unknown address cost the same statements.
+		row, err = scanSubscriber(tx.QueryRowContext(ctx, s.dialect.rebind(`UPDATE subscribers
+			SET status = CASE WHEN status = ? THEN ? ELSE status END,
+				token_version = token_version + CASE WHEN status = ? THEN 1 ELSE 0 END,
+				updated_at = CASE WHEN status = ? THEN ? ELSE updated_at END
+			WHERE email_key = ?
+			RETURNING `+subscriberColumns),
+			string(syndicate.SubscriberUnsubscribed), string(syndicate.SubscriberPending),
+			string(syndicate.SubscriberUnsubscribed),
+			string(syndicate.SubscriberUnsubscribed), s.now().UnixNano(),
+			emailKey(sub.Email)))
+		return err
+	})
+	if err != nil {
+		return syndicate.Subscriber{}, false, fmt.Errorf("sign up %s: %w", sub.Email, err)
+	}
+	return row, created, nil
+}
+
+// SubscriberByHandle returns the subscriber whose handle is h (the name a
+// signed link carries); an ENOTFOUND error if there is none.
+func (s *Store) SubscriberByHandle(ctx context.Context, h string) (syndicate.Subscriber, error) {
+	row := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+subscriberColumns+` FROM subscribers WHERE handle = ?`), h)
+	sub, err := scanSubscriber(row)
+	if errors.Is(err, sql.ErrNoRows) || h == "" {
+		return syndicate.Subscriber{}, syndicate.Errorf(syndicate.ENOTFOUND, "no subscriber has this handle")
+	}
+	if err != nil {
+		return syndicate.Subscriber{}, fmt.Errorf("read subscriber by handle: %w", err)
+	}
+	return sub, nil
+}
+
+// ConfirmSubscriber activates the pending subscriber with handle h if its
+// token version is still version, and moves the version on, so a confirm
+// link works once. It returns an ECONFLICT error when the subscriber is
+// no longer pending at that version (confirmed, left, or signed up again
+// since), and ENOTFOUND when there is no such handle.
+func (s *Store) ConfirmSubscriber(ctx context.Context, h string, version int64) (syndicate.Subscriber, error) {
+	row := s.db.QueryRowContext(ctx, s.dialect.rebind(`UPDATE subscribers
+		SET status = ?, token_version = token_version + 1, updated_at = ?
+		WHERE handle = ? AND token_version = ? AND status = ?
+		RETURNING `+subscriberColumns),
+		string(syndicate.SubscriberActive), s.now().UnixNano(), h, version, string(syndicate.SubscriberPending))
+	sub, err := scanSubscriber(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := s.SubscriberByHandle(ctx, h); err != nil {
+			return syndicate.Subscriber{}, err
+		}
+		return syndicate.Subscriber{}, syndicate.Errorf(syndicate.ECONFLICT, "this confirmation link was already used or replaced")
+	}
+	if err != nil {
+		return syndicate.Subscriber{}, fmt.Errorf("confirm subscriber: %w", err)
+	}
+	return sub, nil
 }
 
 // Subscriber returns the subscriber with the address email (compared by
@@ -159,13 +276,17 @@ func (s *Store) RemoveSubscriber(ctx context.Context, email string) error {
 }
 
 // SetSubscriberStatus sets the status of the subscriber with the address
-// email; an ENOTFOUND error if there is none.
+// email, moving its token version on if the status changes; an ENOTFOUND
+// error if there is none.
 func (s *Store) SetSubscriberStatus(ctx context.Context, email string, status syndicate.SubscriberStatus) error {
 	if !validSubscriberStatus(status) {
 		return syndicate.Errorf(syndicate.EINVALID, "subscriber status %q is not one of active, pending, unsubscribed, bounced", status)
 	}
-	res, err := s.db.ExecContext(ctx, s.dialect.rebind(`UPDATE subscribers SET status = ?, updated_at = ? WHERE email_key = ?`),
-		string(status), s.now().UnixNano(), emailKey(email))
+	// A change of status revokes the links made before it.
+	res, err := s.db.ExecContext(ctx, s.dialect.rebind(`UPDATE subscribers
+		SET status = ?, token_version = token_version + CASE WHEN status <> ? THEN 1 ELSE 0 END, updated_at = ?
+		WHERE email_key = ?`),
+		string(status), string(status), s.now().UnixNano(), emailKey(email))
 	if err != nil {
 		return fmt.Errorf("set status of subscriber %s to %s: %w", email, status, err)
 	}
@@ -223,7 +344,7 @@ func scanSubscriber(r scanner) (syndicate.Subscriber, error) {
 		freq, st  string
 		createdAt int64
 	)
-	if err := r.Scan(&sub.ID, &sub.Email, &sub.Name, &freq, &st, &createdAt); err != nil {
+	if err := r.Scan(&sub.ID, &sub.Email, &sub.Name, &freq, &st, &createdAt, &sub.Handle, &sub.TokenVersion); err != nil {
 		return syndicate.Subscriber{}, err
 	}
 	sub.Frequency, sub.Status, sub.CreatedAt = syndicate.Frequency(freq), syndicate.SubscriberStatus(st), fromNanos(createdAt)

@@ -42,6 +42,10 @@ const (
 	ConfirmSubject = "confirm.subject.tmpl" // the double opt-in email: subject,
 	ConfirmText    = "confirm.txt.tmpl"     // text part
 	ConfirmHTML    = "confirm.html.tmpl"    // and HTML part
+
+	// Shell is the HTML document both HTML parts sit in (html/template,
+	// defining "shell"): the emails share one responsive layout.
+	Shell = "shell.html.tmpl"
 )
 
 // defaultAccent is the brand colour used when Brand.Color is empty or not a
@@ -99,7 +103,7 @@ func loadTriple(dir, subject, text, html string) (triple, error) {
 		}
 		switch name {
 		case html:
-			t.html, err = htmltemplate.New(name).Funcs(funcs).Option("missingkey=error").Parse(src)
+			t.html, err = parseHTML(dir, name, src)
 		case subject:
 			t.subject, err = texttemplate.New(name).Funcs(funcs).Option("missingkey=error").Parse(src)
 		case text:
@@ -110,6 +114,21 @@ func loadTriple(dir, subject, text, html string) (triple, error) {
 		}
 	}
 	return t, nil
+}
+
+// parseHTML parses the HTML part name, whose source is src, together with
+// the shell it may call. The shell is parsed first so that the part's own
+// definitions (of "masthead", say) win.
+func parseHTML(dir, name, src string) (*htmltemplate.Template, error) {
+	t := htmltemplate.New(name).Funcs(funcs).Option("missingkey=error")
+	shell, file, err := load(dir, Shell)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := t.New(Shell).Parse(shell); err != nil {
+		return nil, fmt.Errorf("parse template %s: %w", file, err)
+	}
+	return t.Parse(src)
 }
 
 // render executes one kind of email with v.
@@ -139,17 +158,19 @@ type ConfirmData struct {
 	Brand      Brand
 	Email      string // the address to confirm
 	ConfirmURL string
+	Expires    time.Time // when the link stops working
 }
 
 // ConfirmView is what the confirmation templates are executed with.
 type ConfirmView struct {
 	ConfirmData
-	Accent string
+	Accent    string
+	Preheader string // the inbox preview line
 }
 
 // RenderConfirm renders the email that asks a new subscriber to confirm.
 func (s *Set) RenderConfirm(d ConfirmData) (Email, error) {
-	v := ConfirmView{ConfirmData: d, Accent: defaultAccent}
+	v := ConfirmView{ConfirmData: d, Accent: defaultAccent, Preheader: "Confirm your subscription to " + d.Brand.Name}
 	if cssColor.MatchString(d.Brand.Color) {
 		v.Accent = d.Brand.Color
 	}

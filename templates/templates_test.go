@@ -261,3 +261,44 @@ func TestRenderConfirm(t *testing.T) {
 		}
 	}
 }
+
+// TestConfirmSharesShell: the confirmation email is laid out by the same
+// shell as the other emails (its responsive and dark-mode rules, the
+// container table, the preheader), says when its link expires, and an
+// override of the shell changes both kinds of email.
+func TestConfirmSharesShell(t *testing.T) {
+	s, err := New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := time.Date(2026, 3, 4, 9, 30, 0, 0, time.UTC)
+	c, err := s.RenderConfirm(ConfirmData{Brand: Brand{Name: "Riverside"}, Email: "pat@example.com", ConfirmURL: "https://news.example.com/confirm?token=x", Expires: exp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`@media only screen and (max-width: 620px)`, `prefers-color-scheme: dark`, `class="container" width="600"`, `Confirm your subscription to Riverside&#8199;`, `Wednesday, 4 March 2026, 09:30 UTC`} {
+		if !strings.Contains(c.HTML, want) {
+			t.Errorf("confirmation HTML lacks %q:\n%s", want, c.HTML)
+		}
+	}
+	if !strings.Contains(c.Text, "Wednesday, 4 March 2026, 09:30 UTC") {
+		t.Errorf("confirmation text does not say when the link expires:\n%s", c.Text)
+	}
+
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, Shell), []byte(`{{define "shell"}}<p>SHELL {{.Brand.Name}}</p>{{template "content" .}}{{end}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o, err := New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err = o.RenderConfirm(ConfirmData{Brand: Brand{Name: "Riverside"}, Email: "pat@example.com", ConfirmURL: "https://news.example.com/confirm?token=x", Expires: exp})
+	if err != nil || !strings.HasPrefix(c.HTML, "<p>SHELL Riverside</p>") {
+		t.Errorf("confirmation with an overridden shell = %q, %v", c.HTML, err)
+	}
+	e, err := o.RenderEmail(EmailData{Brand: Brand{Name: "Riverside"}, Articles: []syndicate.Article{{Title: "T", URL: "https://news.example.com/t"}}, UnsubscribeURL: "https://news.example.com/u"})
+	if err != nil || !strings.HasPrefix(e.HTML, "<p>SHELL Riverside</p>") {
+		t.Errorf("email with an overridden shell = %q, %v", e.HTML, err)
+	}
+}

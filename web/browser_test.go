@@ -135,9 +135,21 @@ func TestBrowserSubscribeConfirmUnsubscribe(t *testing.T) {
 		t.Fatalf("confirmation emails = %q, want one to %s", got, email)
 	}
 
-	// Confirm with the link the email would carry.
+	// Confirm with the link the email would carry: the link only shows a
+	// button, which confirms.
+	link := func(purpose string) string {
+		s := subscriber()
+		return makeLink(t, base, purpose, s.Handle, s.TokenVersion)
+	}
 	do("open the confirmation link",
-		chromedp.Navigate(signed.ConfirmURL(base, testSecret, email)),
+		chromedp.Navigate(link(signed.PurposeConfirm)),
+		chromedp.WaitVisible(chromedp.CSS(`main#confirm button#yes`)),
+	)
+	if s := subscriber(); s.Status != syndicate.SubscriberPending {
+		t.Fatalf("opening the confirmation link: status %s, want still pending", s.Status)
+	}
+	do("press the confirm button",
+		chromedp.Click(chromedp.CSS(`button#yes`)),
 		chromedp.WaitVisible(chromedp.CSS(`main#subscribed`)),
 	)
 	if h1 := text(`main#subscribed h1`); h1 != "You're subscribed" {
@@ -149,7 +161,7 @@ func TestBrowserSubscribeConfirmUnsubscribe(t *testing.T) {
 
 	// From the unsubscribe page, follow the preferences link and choose weekly.
 	do("change the frequency",
-		chromedp.Navigate(signed.UnsubscribeURL(base, testSecret, email)),
+		chromedp.Navigate(link(signed.PurposeUnsubscribe)),
 		chromedp.WaitVisible(chromedp.CSS(`main#unsubscribe a#preferences`)),
 		chromedp.Click(chromedp.CSS(`a#preferences`)),
 		chromedp.WaitVisible(chromedp.CSS(`main#preferences input[value=weekly]`)),
@@ -163,7 +175,7 @@ func TestBrowserSubscribeConfirmUnsubscribe(t *testing.T) {
 
 	// Unsubscribe with the page's button.
 	do("unsubscribe",
-		chromedp.Navigate(signed.UnsubscribeURL(base, testSecret, email)),
+		chromedp.Navigate(link(signed.PurposeUnsubscribe)),
 		chromedp.WaitVisible(chromedp.CSS(`main#unsubscribe button#confirm`)),
 		chromedp.Click(chromedp.CSS(`button#confirm`)),
 		chromedp.WaitVisible(chromedp.CSS(`main#unsubscribed`)),

@@ -68,18 +68,23 @@ func handleSubscribeForm(p *pages) http.Handler {
 }
 
 // handleSubscribe takes the sign-up form (email, optional name, frequency)
-// and starts the double opt-in: a new, pending or unsubscribed address
-// becomes pending with the chosen settings and is sent a confirmation
-// link. An active address is left as it is (an anonymous form must not
-// change or downgrade it) and a bounced one is never reactivated.
+// and starts the double opt-in. The store's SignUp decides what the form
+// may do: a new address becomes pending with the form's name and
+// frequency; an unsubscribed one becomes pending again with its own; an
+// active, pending or bounced row is left exactly as it is (an anonymous
+// form may not change, downgrade or revive anyone). Then the confirmation
+// job is asked for, whatever the address: it mails only a pending
+// subscriber.
 //
-// Every valid address gets the same page with status 200, so the form does
-// not tell anyone who is on the list. Two things still differ, both
-// accepted: the time taken (the store is written and a job enqueued only
-// for some), and a failure to enqueue the email, which answers 500 so the
-// person knows to try again.
-func handleSubscribe(log *slog.Logger, p *pages, st Store, conf Confirmer) http.Handler {
+// So every valid address costs the same calls (one rate-limit check, one
+// SignUp, one RequestConfirmation) and gets the same page with status
+// 200, and the form tells no one who is on the list. A failure to enqueue
+// answers 500, the same for every address.
+func handleSubscribe(log *slog.Logger, p *pages, st Store, conf Confirmer, lim signupLimits) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !lim.allow(w, r, p) {
+			return
+		}
 		if !p.parseForm(w, r) {
 			return
 		}
@@ -108,45 +113,45 @@ func handleSubscribe(log *slog.Logger, p *pages, st Store, conf Confirmer) http.
 		}
 
 		ctx := r.Context()
-		cur, err := st.Subscriber(ctx, addr)
-		found := err == nil
-		if err != nil && syndicate.ErrorCode(err) != syndicate.ENOTFOUND {
-			p.fail(w, err, "subscribe: look up subscriber")
+		sub, created, err := st.SignUp(ctx, syndicate.Subscriber{Email: addr, Name: name, Frequency: freq})
+		if err != nil {
+			p.fail(w, err, "subscribe: record sign-up")
 			return
 		}
-		if !found || cur.Status == syndicate.SubscriberPending || cur.Status == syndicate.SubscriberUnsubscribed {
-			if name == "" && found {
-				name = cur.Name // a re-subscribe without a name keeps the old one
-			}
-			// The lookup and the upsert are two steps: a confirmation landing
-			// between them would be set back to pending, and the person would
-			// be asked to confirm again. Rare and harmless, so the Store
-			// needs no conditional update for it.
-			sub, created, err := st.UpsertSubscriber(ctx, syndicate.Subscriber{
-				Email: addr, Name: name, Frequency: freq, Status: syndicate.SubscriberPending,
-			})
-			if err != nil {
-				p.fail(w, err, "subscribe: save pending subscriber")
-				return
-			}
-			if err := conf.RequestConfirmation(ctx, sub.Email); err != nil {
-				log.Error("subscribe: request confirmation email", "subscriber", sub.ID, "error", err)
-				p.message(w, http.StatusInternalServerError, "Something went wrong",
-					"We could not send the confirmation email just now. Please try again in a few minutes.")
-				return
-			}
-			log.Info("subscriber pending confirmation", "subscriber", sub.ID, "new", created)
+		if err := conf.RequestConfirmation(ctx, addr); err != nil {
+			log.Error("subscribe: request confirmation email", "subscriber", sub.ID, "error", err)
+			p.message(w, http.StatusInternalServerError, "Something went wrong",
+				"We could not send the confirmation email just now. Please try again in a few minutes.")
+			return
 		}
+		log.Info("sign-up", "subscriber", sub.ID, "new", created, "status", sub.Status)
 		p.render(w, http.StatusOK, "sent", pageData{})
 	})
 }
 
+// linked is the subscriber a signed link names, and what the link may do.
+type linked struct {
+	syndicate.Subscriber
+	// version is the token version the link carries.
+	version int64
+	// current says the link is of the current format and at the
+	// subscriber's current version. Only a current link opens the
+	// preferences or confirms; an older one (or an address-based link of
+	// the first format) may still unsubscribe.
+	current bool
+}
+
 // tokenSubscriber returns the subscriber named by the token in r's query,
 // if the token was signed for purpose. When ok is false it has answered:
-// 400 without a token, 403 for a forged, altered or other-purpose token
-// (nothing is read or changed), 404 for a valid token whose subscriber is
-// gone, 503 when no secret is configured.
-func tokenSubscriber(w http.ResponseWriter, r *http.Request, p *pages, st Store, purpose string) (sub syndicate.Subscriber, ok bool) {
+// 400 without a token, 403 for a forged, altered or other-purpose token,
+// 410 for an expired one or (except to unsubscribe) one revoked by a
+// newer version, 404 for a valid token whose subscriber is gone, 503 when
+// no secret is configured. Nothing is changed in any of these cases.
+//
+// For PurposeUnsubscribe it also takes tokens of the first format, which
+// carry the address: they are still in inboxes and must keep working, but
+// only to unsubscribe, so they come back with current false.
+func tokenSubscriber(w http.ResponseWriter, r *http.Request, p *pages, st Store, purpose string) (sub linked, ok bool) {
 	if p.links.secret == "" {
 		p.message(w, http.StatusServiceUnavailable, "Not available",
 			"This page is not available because signed links are not configured on this server.")
@@ -158,16 +163,49 @@ func tokenSubscriber(w http.ResponseWriter, r *http.Request, p *pages, st Store,
 			"This link has no token. Please use the whole link from your email; some mail programs split long links.")
 		return sub, false
 	}
-	email, err := signed.Verify(p.links.secret, purpose, token)
-	if err != nil {
+	invalid := func() {
 		p.log.Info("refused invalid link", "purpose", purpose) // never the token itself
 		p.message(w, http.StatusForbidden, "Invalid link",
 			"This link is not valid here: it was changed, cut short, or belongs to another page. Please use the link from your email as it is.")
+	}
+	ctx := r.Context()
+	if purpose == signed.PurposeUnsubscribe && signed.IsLegacy(token) {
+		email, err := signed.VerifyLegacy(p.links.secret, purpose, token)
+		if err != nil {
+			invalid()
+			return sub, false
+		}
+		s, err := st.Subscriber(ctx, email)
+		if err != nil {
+			p.fail(w, err, purpose+": look up subscriber")
+			return sub, false
+		}
+		return linked{Subscriber: s}, true
+	}
+	c, err := signed.Verify(p.links.secret, purpose, token, p.now())
+	if errors.Is(err, signed.ErrExpired) {
+		p.message(w, http.StatusGone, "This link has expired",
+			"Confirmation links work for a limited time, and this one has run out. Please sign up again to get a new one.")
 		return sub, false
 	}
-	sub, err = st.Subscriber(r.Context(), email)
+	if err != nil {
+		invalid()
+		return sub, false
+	}
+	s, err := st.SubscriberByHandle(ctx, c.Handle)
 	if err != nil {
 		p.fail(w, err, purpose+": look up subscriber")
+		return sub, false
+	}
+	sub = linked{Subscriber: s, version: c.Version, current: c.Version == s.TokenVersion}
+	if !sub.current && purpose != signed.PurposeUnsubscribe {
+		if purpose == signed.PurposeConfirm && s.Status == syndicate.SubscriberActive {
+			p.message(w, http.StatusOK, "Already confirmed",
+				"This address is already subscribed, so there is nothing left to confirm.")
+			return sub, false
+		}
+		p.message(w, http.StatusGone, "This link is no longer valid",
+			"It was replaced when this subscription changed. Please use the link in the most recent email from us.")
 		return sub, false
 	}
 	return sub, true
@@ -188,40 +226,68 @@ func leave(ctx context.Context, log *slog.Logger, st Store, sub syndicate.Subscr
 	return nil
 }
 
-// handleConfirm completes the double opt-in: a pending subscriber becomes
-// active. Confirming twice is fine. A subscriber who has since left, or
-// whose address bounced, is not reactivated by an old link: leaving is
-// undone only by signing up again, bouncing only by an editor.
+// handleConfirmPage shows the confirmation link's page: a button that
+// posts to the same URL. GET (and HEAD, which Go routes here) never
+// confirms: mail scanners and prefetchers open every link.
+func handleConfirmPage(p *pages, st Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sub, ok := tokenSubscriber(w, r, p, st, signed.PurposeConfirm)
+		if !ok || !confirmable(w, p, sub) {
+			return
+		}
+		p.render(w, http.StatusOK, "confirm", pageData{Email: sub.Email})
+	})
+}
+
+// handleConfirm completes the double opt-in when the page's button is
+// pressed: a pending subscriber becomes active, and its version moves on,
+// so the link works once. A subscriber who has since left, or whose
+// address bounced, is not reactivated by an old link: leaving is undone
+// only by signing up again, bouncing only by an editor.
 func handleConfirm(log *slog.Logger, p *pages, st Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && !p.parseForm(w, r) {
+		if !p.parseForm(w, r) {
 			return
 		}
 		sub, ok := tokenSubscriber(w, r, p, st, signed.PurposeConfirm)
-		if !ok {
+		if !ok || !confirmable(w, p, sub) {
 			return
 		}
-		switch sub.Status {
-		case syndicate.SubscriberPending:
-			if err := st.SetSubscriberStatus(r.Context(), sub.Email, syndicate.SubscriberActive); err != nil {
-				p.fail(w, err, "confirm: activate subscriber")
-				return
-			}
-			log.Info("subscriber confirmed", "subscriber", sub.ID)
-		case syndicate.SubscriberActive:
-		case syndicate.SubscriberUnsubscribed:
-			p.message(w, http.StatusGone, "This link has expired",
-				"You left the list after this link was sent. To subscribe again, sign up once more and confirm the new email.")
-			return
-		default:
-			p.message(w, http.StatusGone, "We cannot send to this address",
-				"Mail to this address could not be delivered, so we stopped sending. Please contact the editors to be added back.")
+		active, err := st.ConfirmSubscriber(r.Context(), sub.Handle, sub.version)
+		if syndicate.ErrorCode(err) == syndicate.ECONFLICT {
+			// Confirmed, left or signed up again between the two steps.
+			p.message(w, http.StatusGone, "This link is no longer valid",
+				"This link was already used. If you are not receiving our emails, please sign up again.")
 			return
 		}
+		if err != nil {
+			p.fail(w, err, "confirm: activate subscriber")
+			return
+		}
+		log.Info("subscriber confirmed", "subscriber", active.ID)
 		p.render(w, http.StatusOK, "subscribed", pageData{
-			Email: sub.Email, Frequency: string(sub.Frequency), PreferencesURL: p.links.preferences(sub.Email),
+			Email: active.Email, Frequency: string(active.Frequency), PreferencesURL: p.links.preferences(active),
 		})
 	})
+}
+
+// confirmable answers, and returns false, for a current confirm link whose
+// subscriber is not pending (an editor changed it by hand since).
+func confirmable(w http.ResponseWriter, p *pages, sub linked) bool {
+	switch sub.Status {
+	case syndicate.SubscriberPending:
+		return true
+	case syndicate.SubscriberActive:
+		p.message(w, http.StatusOK, "Already confirmed",
+			"This address is already subscribed, so there is nothing left to confirm.")
+	case syndicate.SubscriberUnsubscribed:
+		p.message(w, http.StatusGone, "This link has expired",
+			"You left the list after this link was sent. To subscribe again, sign up once more and confirm the new email.")
+	default:
+		p.message(w, http.StatusGone, "We cannot send to this address",
+			"Mail to this address could not be delivered, so we stopped sending. Please contact the editors to be added back.")
+	}
+	return false
 }
 
 // handleUnsubscribePage shows the unsubscribe link's page: a button that
@@ -233,9 +299,13 @@ func handleUnsubscribePage(p *pages, st Store) http.Handler {
 		if !ok {
 			return
 		}
-		p.render(w, http.StatusOK, "unsubscribe", pageData{
-			Email: sub.Email, Subscribed: isSubscribed(sub), PreferencesURL: p.links.preferences(sub.Email),
-		})
+		d := pageData{Email: sub.Email, Subscribed: isSubscribed(sub.Subscriber)}
+		if sub.current {
+			// An old or first-format link may only unsubscribe: it does not
+			// lead to the preferences.
+			d.PreferencesURL = p.links.preferences(sub.Subscriber)
+		}
+		p.render(w, http.StatusOK, "unsubscribe", d)
 	})
 }
 
@@ -258,7 +328,7 @@ func handleUnsubscribe(log *slog.Logger, p *pages, st Store) http.Handler {
 		if r.PostForm.Get("List-Unsubscribe") == "One-Click" {
 			via = "one-click"
 		}
-		if err := leave(r.Context(), log, st, sub, via); err != nil {
+		if err := leave(r.Context(), log, st, sub.Subscriber, via); err != nil {
 			p.fail(w, err, "unsubscribe: set status")
 			return
 		}
@@ -274,7 +344,7 @@ func handlePreferencesPage(p *pages, st Store) http.Handler {
 		if !ok {
 			return
 		}
-		p.render(w, http.StatusOK, "preferences", preferencesData(sub))
+		p.render(w, http.StatusOK, "preferences", preferencesData(sub.Subscriber))
 	})
 }
 
@@ -297,7 +367,7 @@ func handlePreferences(log *slog.Logger, p *pages, st Store) http.Handler {
 		}
 		switch r.PostForm.Get("action") {
 		case "leave":
-			if err := leave(r.Context(), log, st, sub, "preferences"); err != nil {
+			if err := leave(r.Context(), log, st, sub.Subscriber, "preferences"); err != nil {
 				p.fail(w, err, "preferences: set status")
 				return
 			}
@@ -311,7 +381,7 @@ func handlePreferences(log *slog.Logger, p *pages, st Store) http.Handler {
 		text := r.PostForm.Get("frequency")
 		freq, err := syndicate.ParseFrequency(text)
 		if err != nil || strings.TrimSpace(text) == "" {
-			d := preferencesData(sub)
+			d := preferencesData(sub.Subscriber)
 			d.Error = "Please choose how often you want to hear from us: instant, daily or weekly."
 			p.render(w, http.StatusBadRequest, "preferences", d)
 			return
@@ -324,7 +394,7 @@ func handlePreferences(log *slog.Logger, p *pages, st Store) http.Handler {
 			log.Info("subscriber frequency changed", "subscriber", sub.ID, "frequency", freq)
 			sub.Frequency = freq
 		}
-		d := preferencesData(sub)
+		d := preferencesData(sub.Subscriber)
 		d.Saved = true
 		p.render(w, http.StatusOK, "preferences", d)
 	})

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"syndicate"
 	"syndicate/signed"
@@ -18,7 +19,7 @@ var templateFS embed.FS
 
 // pageNames are the page templates; each defines "title" and "content" for
 // templates/layout.html.
-var pageNames = []string{"subscribe", "sent", "subscribed", "unsubscribe", "unsubscribed", "preferences", "message"}
+var pageNames = []string{"subscribe", "sent", "confirm", "subscribed", "unsubscribe", "unsubscribed", "preferences", "message", "limited"}
 
 // pageTemplates holds one parsed template per page. The files are embedded,
 // so a parse error is a bug found by the first test, not a runtime event.
@@ -35,6 +36,7 @@ type pages struct {
 	name  string
 	log   *slog.Logger
 	links links
+	now   func() time.Time // the clock links expire by
 }
 
 // links builds the URLs that pages show, from the public base URL.
@@ -45,8 +47,14 @@ type links struct {
 
 func (l links) subscribe() string { return strings.TrimRight(l.base, "/") + "/subscribe" }
 
-func (l links) preferences(email string) string {
-	return signed.PreferencesURL(l.base, l.secret, email)
+// preferences is sub's preferences link at its current version; "" if
+// none can be made (the page then shows no link).
+func (l links) preferences(sub syndicate.Subscriber) string {
+	u, err := signed.PreferencesURL(l.base, l.secret, sub.Handle, sub.TokenVersion)
+	if err != nil {
+		return ""
+	}
+	return u
 }
 
 // pageData is what the templates see. Each page uses the fields it needs.

@@ -20,10 +20,11 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, p *pages, st Store, conf Co
 	mux.Handle("GET /readyz", handleReadyz(log, ready))
 
 	mux.Handle("GET /subscribe", handleSubscribeForm(p))
-	mux.Handle("POST /subscribe", sameOrigin(log, p, handleSubscribe(log, p, st, conf)))
-	// A GET that changes state is the norm for confirmation links (mail
-	// clients open links with GET); POST is accepted for those that post.
-	mux.Handle("GET /confirm", handleConfirm(log, p, st))
+	lim := signupLimits{perClient: c.SignupPerClient, total: c.SignupTotal, proxies: c.TrustedProxies}
+	mux.Handle("POST /subscribe", sameOrigin(log, p, handleSubscribe(log, p, st, conf, lim)))
+	// GET (and HEAD) of a confirmation link only shows a button: mail
+	// scanners open every link. The button's POST confirms.
+	mux.Handle("GET /confirm", handleConfirmPage(p, st))
 	mux.Handle("POST /confirm", handleConfirm(log, p, st))
 
 	mux.Handle("GET /unsubscribe", handleUnsubscribePage(p, st))

@@ -6,14 +6,16 @@
 //
 // The pages are plain server-rendered HTML with no JavaScript and no
 // cookies. Every link that acts on a subscriber carries a token made by
-// package signed, bound to the address and to one purpose; the token is
-// the only authority, so these pages need no login and no session.
+// package signed, bound to a subscriber's opaque handle, one purpose and
+// the subscriber's token version; the token is the only authority, so
+// these pages need no login and no session.
 package web
 
 import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -49,21 +51,31 @@ type Articles interface {
 // Store is what the pages need of the database; *store.Store satisfies it.
 type Store interface {
 	// Subscriber returns the subscriber with the address (compared
-	// case-insensitively), or an error with code syndicate.ENOTFOUND.
+	// case-insensitively), or an error with code syndicate.ENOTFOUND. Only
+	// first-format unsubscribe links, which carry the address, use it.
 	Subscriber(ctx context.Context, email string) (syndicate.Subscriber, error)
-	// UpsertSubscriber adds s or updates the subscriber with its address,
-	// reporting whether it was new.
-	UpsertSubscriber(ctx context.Context, s syndicate.Subscriber) (syndicate.Subscriber, bool, error)
+	// SubscriberByHandle returns the subscriber a signed link names, or an
+	// error with code syndicate.ENOTFOUND.
+	SubscriberByHandle(ctx context.Context, handle string) (syndicate.Subscriber, error)
+	// SignUp records a sign-up from the public form: it adds a new address
+	// as pending, makes an unsubscribed one pending again, and changes
+	// nothing else (no existing row's name or frequency), reporting whether
+	// the row was new. It does the same work whatever the address.
+	SignUp(ctx context.Context, s syndicate.Subscriber) (syndicate.Subscriber, bool, error)
+	// ConfirmSubscriber activates the pending subscriber with the handle
+	// if its token version is still version, moving the version on; an
+	// error with code syndicate.ECONFLICT if it is not.
+	ConfirmSubscriber(ctx context.Context, handle string, version int64) (syndicate.Subscriber, error)
 	// SetSubscriberStatus sets the status of the subscriber with the address.
 	SetSubscriberStatus(ctx context.Context, email string, st syndicate.SubscriberStatus) error
 	// SetSubscriberFrequency sets how often the subscriber is mailed.
 	SetSubscriberFrequency(ctx context.Context, email string, f syndicate.Frequency) error
 }
 
-// Confirmer sends the double opt-in email, whose link is
-// signed.ConfirmURL of the address (the program enqueues a job for it).
-// An error means the email will not be sent; the sign-up page then says
-// so, and the subscriber stays pending.
+// Confirmer asks for the double opt-in email to the address (the program
+// enqueues a job, which mails a signed.ConfirmURL if the subscriber is
+// pending). The form calls it for every valid address, known or not. An
+// error means the email will not be sent; the sign-up page then says so.
 type Confirmer interface {
 	RequestConfirmation(ctx context.Context, email string) error
 }
@@ -105,9 +117,18 @@ type Config struct {
 	// Articles answers GET /v1/articles/{id}; nil means that route answers
 	// 503.
 	Articles Articles
-	// Now is the clock webhook timestamps are checked against and the
-	// publication time of an article that gives none; nil means time.Now.
+	// Now is the clock webhook timestamps and link expiries are checked
+	// against, and the publication time of an article that gives none; nil
+	// means time.Now.
 	Now func() time.Time
+
+	// SignupPerClient and SignupTotal bound POST /subscribe per client
+	// address and for everyone; nil means no limit of that kind. Over
+	// either, the form answers 429 with Retry-After.
+	SignupPerClient, SignupTotal Limiter
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client; empty means the client is the connection's peer.
+	TrustedProxies []netip.Prefix
 }
 
 // NewServer returns the HTTP handler of the subscriber pages and the health
@@ -137,7 +158,10 @@ func NewServer(c Config, st Store, conf Confirmer, ready func(context.Context) e
 	if c.APIToken == "" {
 		log.Info("web: no API token; the publish API is off")
 	}
-	p := &pages{name: name, log: log, links: links{base: c.BaseURL, secret: c.Secret}}
+	if c.SignupPerClient == nil || c.SignupTotal == nil {
+		log.Warn("web: the sign-up form is not fully rate limited")
+	}
+	p := &pages{name: name, log: log, links: links{base: c.BaseURL, secret: c.Secret}, now: c.Now}
 	mux := http.NewServeMux()
 	addRoutes(mux, log, p, st, conf, ready, c)
 	return securityHeaders(limitBody(mux, c.MaxBody))

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"syndicate"
 	"syndicate/signed"
@@ -153,6 +154,37 @@ func (e *env) absent(email string) {
 	}
 }
 
+// goneHandle is a well-formed handle that no subscriber has.
+const goneHandle = "0123456789abcdef0123456789abcdef"
+
+// link is the signed link of purpose that an email to the subscriber at
+// email would carry now: its handle, its current version, and for a
+// confirm link an expiry an hour from now.
+func (e *env) link(purpose, email string) string {
+	e.t.Helper()
+	s := e.sub(email)
+	return makeLink(e.t, testBase, purpose, s.Handle, s.TokenVersion)
+}
+
+func makeLink(t *testing.T, base, purpose, handle string, version int64) string {
+	t.Helper()
+	c := signed.Claims{Handle: handle, Version: version, Purpose: purpose}
+	if purpose == signed.PurposeConfirm {
+		c.Expires = time.Now().Add(time.Hour)
+	}
+	u, err := signed.Link(base, "/"+purpose, testSecret, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// legacyLink is a link of the first, address-based format, as mailed
+// before handles existed.
+func legacyLink(purpose, email string) string {
+	return testBase + "/" + purpose + "?token=" + url.QueryEscape(signed.LegacyToken(testSecret, purpose, strings.ToLower(email)))
+}
+
 func wantCode(t *testing.T, r response, want int) {
 	t.Helper()
 	if r.StatusCode != want {
@@ -187,7 +219,7 @@ const oneClick = "List-Unsubscribe=One-Click"
 func TestOneClickUnsubscribe(t *testing.T) {
 	e := newEnv(t)
 	e.add("ann@example.com", syndicate.SubscriberActive, syndicate.Daily)
-	r := e.do(http.MethodPost, signed.UnsubscribeURL(testBase, testSecret, "ann@example.com"), "application/x-www-form-urlencoded", oneClick)
+	r := e.do(http.MethodPost, e.link(signed.PurposeUnsubscribe, "ann@example.com"), "application/x-www-form-urlencoded", oneClick)
 	wantCode(t, r, http.StatusOK)
 	for _, h := range []string{"Set-Cookie", "Location"} {
 		if v := r.Header.Values(h); len(v) > 0 {
@@ -199,7 +231,7 @@ func TestOneClickUnsubscribe(t *testing.T) {
 	e.wantStatus("ann@example.com", syndicate.SubscriberUnsubscribed)
 
 	// Again: still 200, still unsubscribed.
-	r = e.do(http.MethodPost, signed.UnsubscribeURL(testBase, testSecret, "ann@example.com"), "application/x-www-form-urlencoded", oneClick)
+	r = e.do(http.MethodPost, e.link(signed.PurposeUnsubscribe, "ann@example.com"), "application/x-www-form-urlencoded", oneClick)
 	wantCode(t, r, http.StatusOK)
 	e.wantStatus("ann@example.com", syndicate.SubscriberUnsubscribed)
 }
@@ -216,7 +248,7 @@ func TestOneClickUnsubscribeMultipart(t *testing.T) {
 	if err := mw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r := e.do(http.MethodPost, signed.UnsubscribeURL(testBase, testSecret, "bob@example.com"), mw.FormDataContentType(), b.String())
+	r := e.do(http.MethodPost, e.link(signed.PurposeUnsubscribe, "bob@example.com"), mw.FormDataContentType(), b.String())
 	wantCode(t, r, http.StatusOK)
 	e.wantStatus("bob@example.com", syndicate.SubscriberUnsubscribed)
 }
@@ -224,7 +256,7 @@ func TestOneClickUnsubscribeMultipart(t *testing.T) {
 func TestUnsubscribePage(t *testing.T) {
 	e := newEnv(t)
 	e.add("ann@example.com", syndicate.SubscriberActive, syndicate.Instant)
-	r := e.get(signed.UnsubscribeURL(testBase, testSecret, "ann@example.com"))
+	r := e.get(e.link(signed.PurposeUnsubscribe, "ann@example.com"))
 	wantCode(t, r, http.StatusOK)
 	wantSecurityHeaders(t, r)
 	if ct := r.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
@@ -235,7 +267,7 @@ func TestUnsubscribePage(t *testing.T) {
 		`<meta name="viewport"`,
 		`<form method="post">`,
 		`<input type="hidden" name="List-Unsubscribe" value="One-Click">`,
-		`href="`+signed.PreferencesURL(testBase, testSecret, "ann@example.com")+`"`,
+		`href="`+e.link(signed.PurposePreferences, "ann@example.com")+`"`,
 		"ann@example.com",
 	)
 	if strings.Contains(r.body, "<script") {
@@ -246,7 +278,7 @@ func TestUnsubscribePage(t *testing.T) {
 
 	// Someone who has already left sees no button.
 	e.add("cat@example.com", syndicate.SubscriberUnsubscribed, syndicate.Instant)
-	r = e.get(signed.UnsubscribeURL(testBase, testSecret, "cat@example.com"))
+	r = e.get(e.link(signed.PurposeUnsubscribe, "cat@example.com"))
 	wantCode(t, r, http.StatusOK)
 	if strings.Contains(r.body, "One-Click") {
 		t.Errorf("page for an unsubscribed address offers the button:\n%s", r.body)
@@ -261,42 +293,40 @@ func tamper(t *testing.T, link string) map[string]string {
 		t.Fatal(err)
 	}
 	tok := u.Query().Get("token")
-	subject, mac, _ := strings.Cut(tok, ".")
+	purpose := strings.TrimPrefix(u.Path, "/")
 	with := func(token string) string {
 		v := url.Values{"token": {token}}
 		return u.Path + "?" + v.Encode()
 	}
-	flip := []byte(mac)
-	if flip[0] == 'A' {
-		flip[0] = 'B'
-	} else {
-		flip[0] = 'A'
+	flip := func(i int) string {
+		b := []byte(tok)
+		if b[i] == 'A' {
+			b[i] = 'B'
+		} else {
+			b[i] = 'A'
+		}
+		return string(b)
+	}
+	c, err := signed.Verify(testSecret, purpose, tok, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := signed.Token("other-secret-0123456789", c)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return map[string]string{
-		"no token":        u.Path,
-		"empty token":     with(""),
-		"altered mac":     with(subject + "." + string(flip)),
-		"other address":   with(signed.Token(testSecret, "x", "bob@example.com")[:len(subject)] + "." + mac),
-		"other secret":    u.Path + "?" + url.Values{"token": {tokenOf(t, link, "other-secret-0123456789")}}.Encode(),
-		"truncated":       with(tok[:len(tok)-3]),
-		"garbage":         with("not-a-token"),
-		"subject swapped": with(strings.Replace(tok, subject, "Ym9iQGV4YW1wbGUuY29t", 1)), // bob@example.com
+		"no token":      u.Path,
+		"empty token":   with(""),
+		"altered mac":   with(flip(len(tok) - 5)),
+		"other handle":  with(flip(5)),
+		"last char":     with(flip(len(tok) - 1)),
+		"other secret":  with(other),
+		"truncated":     with(tok[:len(tok)-3]),
+		"CRLF inside":   with(tok[:10] + "\r\n" + tok[10:]),
+		"garbage":       with("not-a-token"),
+		"legacy forged": with(signed.LegacyToken("other-secret-0123456789", purpose, "bob@example.com")),
 	}
-}
-
-// tokenOf re-signs the link's subject under another secret.
-func tokenOf(t *testing.T, link, secret string) string {
-	t.Helper()
-	u, err := url.Parse(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	purpose := strings.TrimPrefix(u.Path, "/")
-	email, err := signed.Verify(testSecret, purpose, u.Query().Get("token"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return signed.Token(secret, purpose, email)
 }
 
 func TestForgedTokensChangeNothing(t *testing.T) {
@@ -305,9 +335,9 @@ func TestForgedTokensChangeNothing(t *testing.T) {
 	e.add("bob@example.com", syndicate.SubscriberActive, syndicate.Daily)
 	e.add("pat@example.com", syndicate.SubscriberPending, syndicate.Daily)
 	links := map[string]string{
-		"unsubscribe": signed.UnsubscribeURL(testBase, testSecret, "ann@example.com"),
-		"preferences": signed.PreferencesURL(testBase, testSecret, "ann@example.com"),
-		"confirm":     signed.ConfirmURL(testBase, testSecret, "pat@example.com"),
+		"unsubscribe": e.link(signed.PurposeUnsubscribe, "ann@example.com"),
+		"preferences": e.link(signed.PurposePreferences, "ann@example.com"),
+		"confirm":     e.link(signed.PurposeConfirm, "pat@example.com"),
 	}
 	bodies := map[string]url.Values{
 		"unsubscribe": {"List-Unsubscribe": {"One-Click"}},
@@ -348,7 +378,7 @@ func TestOtherPurposeTokenRefused(t *testing.T) {
 		}
 		return url.QueryEscape(u.Query().Get("token"))
 	}
-	unsubPat := tok(signed.UnsubscribeURL(testBase, testSecret, "pat@example.com"))
+	unsubPat := tok(e.link(signed.PurposeUnsubscribe, "pat@example.com"))
 	for _, method := range []string{http.MethodGet, http.MethodPost} {
 		r := e.do(method, "/confirm?token="+unsubPat, "", "")
 		if r.StatusCode != http.StatusForbidden {
@@ -357,13 +387,13 @@ func TestOtherPurposeTokenRefused(t *testing.T) {
 	}
 	e.wantStatus("pat@example.com", syndicate.SubscriberPending)
 
-	confirmAnn := tok(signed.ConfirmURL(testBase, testSecret, "ann@example.com"))
-	prefsAnn := tok(signed.PreferencesURL(testBase, testSecret, "ann@example.com"))
+	confirmAnn := tok(e.link(signed.PurposeConfirm, "ann@example.com"))
+	prefsAnn := tok(e.link(signed.PurposePreferences, "ann@example.com"))
 	r := e.postForm("/unsubscribe?token="+confirmAnn, url.Values{"List-Unsubscribe": {"One-Click"}})
 	wantCode(t, r, http.StatusForbidden)
 	r = e.postForm("/unsubscribe?token="+prefsAnn, url.Values{"List-Unsubscribe": {"One-Click"}})
 	wantCode(t, r, http.StatusForbidden)
-	r = e.postForm("/preferences?token="+tok(signed.UnsubscribeURL(testBase, testSecret, "ann@example.com")), url.Values{"action": {"leave"}})
+	r = e.postForm("/preferences?token="+tok(e.link(signed.PurposeUnsubscribe, "ann@example.com")), url.Values{"action": {"leave"}})
 	wantCode(t, r, http.StatusForbidden)
 	e.wantStatus("ann@example.com", syndicate.SubscriberActive)
 }
@@ -372,9 +402,9 @@ func TestOtherPurposeTokenRefused(t *testing.T) {
 func TestUnknownSubscriberNotFound(t *testing.T) {
 	e := newEnv(t)
 	for _, link := range []string{
-		signed.UnsubscribeURL(testBase, testSecret, "gone@example.com"),
-		signed.PreferencesURL(testBase, testSecret, "gone@example.com"),
-		signed.ConfirmURL(testBase, testSecret, "gone@example.com"),
+		makeLink(t, testBase, signed.PurposeUnsubscribe, goneHandle, 1),
+		makeLink(t, testBase, signed.PurposePreferences, goneHandle, 1),
+		makeLink(t, testBase, signed.PurposeConfirm, goneHandle, 1),
 	} {
 		for _, method := range []string{http.MethodGet, http.MethodPost} {
 			r := e.do(method, link, "application/x-www-form-urlencoded", oneClick)
@@ -403,12 +433,27 @@ func TestSubscribeConfirm(t *testing.T) {
 		t.Fatalf("confirmations = %q, want new@example.com", got)
 	}
 
-	for _, method := range []string{http.MethodGet, http.MethodGet, http.MethodPost} { // twice is fine
-		r = e.do(method, signed.ConfirmURL(testBase, testSecret, "new@example.com"), "", "")
+	// Opening the link shows a button and changes nothing; its POST
+	// confirms, once.
+	link := e.link(signed.PurposeConfirm, "new@example.com")
+	for range 2 {
+		r = e.get(link)
 		wantCode(t, r, http.StatusOK)
-		wantBody(t, r, "You're subscribed", "weekly digest", `href="`+signed.PreferencesURL(testBase, testSecret, "new@example.com")+`"`)
-		e.wantStatus("new@example.com", syndicate.SubscriberActive)
+		wantBody(t, r, "Confirm your subscription", `<form method="post">`, `<button type="submit" id="yes">`, "New@example.com")
+		e.wantStatus("new@example.com", syndicate.SubscriberPending)
 	}
+	r = e.postForm(link, url.Values{})
+	wantCode(t, r, http.StatusOK)
+	wantBody(t, r, "You're subscribed", "weekly digest", `href="`+e.link(signed.PurposePreferences, "new@example.com")+`"`)
+	e.wantStatus("new@example.com", syndicate.SubscriberActive)
+	// The link is spent: pressing again or reopening it says so and
+	// changes nothing.
+	for _, method := range []string{http.MethodPost, http.MethodGet} {
+		r = e.do(method, link, "application/x-www-form-urlencoded", "")
+		wantCode(t, r, http.StatusOK)
+		wantBody(t, r, "Already confirmed")
+	}
+	e.wantStatus("new@example.com", syndicate.SubscriberActive)
 }
 
 // The sign-up form gives the same answer whatever is known of the address.
@@ -442,30 +487,44 @@ func TestSubscribeDoesNotEnumerate(t *testing.T) {
 	e.wantStatus("left@example.com", syndicate.SubscriberPending)
 	e.wantStatus("pending@example.com", syndicate.SubscriberPending)
 	e.wantStatus("unknown@example.com", syndicate.SubscriberPending)
+	// The form asks for a confirmation for every address (the job decides
+	// whom to mail), and changed no existing row's frequency.
 	got := strings.Join(e.conf.sent(), " ")
-	if got != "unknown@example.com left@example.com pending@example.com" {
-		t.Errorf("confirmations sent to %q", got)
+	if got != "unknown@example.com active@example.com bounced@example.com left@example.com pending@example.com" {
+		t.Errorf("confirmations asked for %q", got)
+	}
+	for _, a := range []string{"active@example.com", "bounced@example.com", "left@example.com", "pending@example.com"} {
+		if s := e.sub(a); s.Frequency != syndicate.Daily || s.Name != "Ann" {
+			t.Errorf("%s after a weekly sign-up: %+v, want Ann daily", a, s)
+		}
 	}
 }
 
 func TestResubscribeAfterLeaving(t *testing.T) {
 	e := newEnv(t)
-	e.add("ann@example.com", syndicate.SubscriberActive, syndicate.Daily)
-	wantCode(t, e.do(http.MethodPost, signed.UnsubscribeURL(testBase, testSecret, "ann@example.com"), "application/x-www-form-urlencoded", oneClick), http.StatusOK)
+	e.add("ann@example.com", syndicate.SubscriberPending, syndicate.Daily)
+	old := e.link(signed.PurposeConfirm, "ann@example.com")
+	wantCode(t, e.do(http.MethodPost, e.link(signed.PurposeUnsubscribe, "ann@example.com"), "application/x-www-form-urlencoded", oneClick), http.StatusOK)
 	e.wantStatus("ann@example.com", syndicate.SubscriberUnsubscribed)
 
 	// The old confirmation link does not bring her back by itself.
-	r := e.get(signed.ConfirmURL(testBase, testSecret, "ann@example.com"))
-	wantCode(t, r, http.StatusGone)
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		r := e.do(method, old, "application/x-www-form-urlencoded", "")
+		wantCode(t, r, http.StatusGone)
+	}
 	e.wantStatus("ann@example.com", syndicate.SubscriberUnsubscribed)
 
-	// Signing up again does, once confirmed; the old name is kept.
-	wantCode(t, e.postForm("/subscribe", url.Values{"email": {"ann@example.com"}, "frequency": {"instant"}}), http.StatusOK)
+	// Signing up again does, once confirmed with the new link. The form's
+	// frequency does not overwrite hers (she can change it from the
+	// preferences link), nor does the old link work after it.
+	wantCode(t, e.postForm("/subscribe", url.Values{"email": {"ann@example.com"}, "name": {"Mallory"}, "frequency": {"instant"}}), http.StatusOK)
 	e.wantStatus("ann@example.com", syndicate.SubscriberPending)
-	wantCode(t, e.get(signed.ConfirmURL(testBase, testSecret, "ann@example.com")), http.StatusOK)
+	wantCode(t, e.postForm(old, url.Values{}), http.StatusGone)
+	e.wantStatus("ann@example.com", syndicate.SubscriberPending)
+	wantCode(t, e.postForm(e.link(signed.PurposeConfirm, "ann@example.com"), url.Values{}), http.StatusOK)
 	s := e.sub("ann@example.com")
-	if s.Status != syndicate.SubscriberActive || s.Frequency != syndicate.Instant || s.Name != "Ann" {
-		t.Errorf("after re-subscribing: %+v, want active instant Ann", s)
+	if s.Status != syndicate.SubscriberActive || s.Frequency != syndicate.Daily || s.Name != "Ann" {
+		t.Errorf("after re-subscribing: %+v, want active daily Ann", s)
 	}
 }
 
@@ -473,15 +532,18 @@ func TestBouncedNotReactivated(t *testing.T) {
 	e := newEnv(t)
 	e.add("dead@example.com", syndicate.SubscriberBounced, syndicate.Daily)
 	wantCode(t, e.postForm("/subscribe", url.Values{"email": {"dead@example.com"}}), http.StatusOK)
-	wantCode(t, e.get(signed.ConfirmURL(testBase, testSecret, "dead@example.com")), http.StatusGone)
-	wantCode(t, e.postForm(signed.UnsubscribeURL(testBase, testSecret, "dead@example.com"), url.Values{"List-Unsubscribe": {"One-Click"}}), http.StatusOK)
-	wantCode(t, e.postForm(signed.PreferencesURL(testBase, testSecret, "dead@example.com"), url.Values{"action": {"leave"}}), http.StatusOK)
+	wantCode(t, e.get(e.link(signed.PurposeConfirm, "dead@example.com")), http.StatusGone)
+	wantCode(t, e.postForm(e.link(signed.PurposeConfirm, "dead@example.com"), url.Values{}), http.StatusGone)
+	wantCode(t, e.postForm(e.link(signed.PurposeUnsubscribe, "dead@example.com"), url.Values{"List-Unsubscribe": {"One-Click"}}), http.StatusOK)
+	wantCode(t, e.postForm(e.link(signed.PurposePreferences, "dead@example.com"), url.Values{"action": {"leave"}}), http.StatusOK)
 	// Leaving keeps it bounced: "unsubscribed" could be lifted by signing up.
 	e.wantStatus("dead@example.com", syndicate.SubscriberBounced)
 	wantCode(t, e.postForm("/subscribe", url.Values{"email": {"dead@example.com"}}), http.StatusOK)
 	e.wantStatus("dead@example.com", syndicate.SubscriberBounced)
-	if got := e.conf.sent(); len(got) != 0 {
-		t.Errorf("confirmations sent to %q", got)
+	// The form asked for a confirmation both times, as for any address;
+	// the job mails only pending subscribers (jobs.TestConfirmEmail).
+	if got := e.conf.sent(); len(got) != 2 {
+		t.Errorf("confirmations asked for %q, want two", got)
 	}
 }
 
@@ -552,9 +614,9 @@ func TestBodyLimit(t *testing.T) {
 	wantCode(t, r, http.StatusRequestEntityTooLarge)
 	e.absent("bob@example.com")
 
-	r = e.do(http.MethodPost, signed.UnsubscribeURL(testBase, testSecret, "ann@example.com"), "application/x-www-form-urlencoded", oneClick+"&pad="+big)
+	r = e.do(http.MethodPost, e.link(signed.PurposeUnsubscribe, "ann@example.com"), "application/x-www-form-urlencoded", oneClick+"&pad="+big)
 	wantCode(t, r, http.StatusRequestEntityTooLarge)
-	r = e.postForm(signed.PreferencesURL(testBase, testSecret, "ann@example.com"), url.Values{"action": {"leave"}, "pad": {big}})
+	r = e.postForm(e.link(signed.PurposePreferences, "ann@example.com"), url.Values{"action": {"leave"}, "pad": {big}})
 	wantCode(t, r, http.StatusRequestEntityTooLarge)
 	var mb strings.Builder
 	mw := multipart.NewWriter(&mb)
@@ -566,7 +628,7 @@ func TestBodyLimit(t *testing.T) {
 	if err := mw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r = e.do(http.MethodPost, signed.UnsubscribeURL(testBase, testSecret, "ann@example.com"), mw.FormDataContentType(), mb.String())
+	r = e.do(http.MethodPost, e.link(signed.PurposeUnsubscribe, "ann@example.com"), mw.FormDataContentType(), mb.String())
 	wantCode(t, r, http.StatusRequestEntityTooLarge)
 	e.wantStatus("ann@example.com", syndicate.SubscriberActive)
 
@@ -578,7 +640,7 @@ func TestBodyLimit(t *testing.T) {
 func TestPreferences(t *testing.T) {
 	e := newEnv(t)
 	e.add("ann@example.com", syndicate.SubscriberActive, syndicate.Instant)
-	link := signed.PreferencesURL(testBase, testSecret, "ann@example.com")
+	link := e.link(signed.PurposePreferences, "ann@example.com")
 	r := e.get(link)
 	wantCode(t, r, http.StatusOK)
 	wantSecurityHeaders(t, r)
@@ -605,18 +667,23 @@ func TestPreferences(t *testing.T) {
 	wantBody(t, r, "You're unsubscribed")
 	e.wantStatus("ann@example.com", syndicate.SubscriberUnsubscribed)
 
-	// Changing the frequency afterwards does not bring her back.
+	// Leaving revoked the link: it neither shows nor changes anything.
 	r = e.postForm(link, url.Values{"frequency": {"daily"}})
-	wantCode(t, r, http.StatusOK)
-	wantBody(t, r, "not subscribed")
+	wantCode(t, r, http.StatusGone)
+	wantCode(t, e.get(link), http.StatusGone)
 	e.wantStatus("ann@example.com", syndicate.SubscriberUnsubscribed)
+	if f := e.sub("ann@example.com").Frequency; f != syndicate.Weekly {
+		t.Errorf("frequency = %s, want weekly", f)
+	}
 }
 
 func TestNoSecretRefusesTokens(t *testing.T) {
 	e := newEnvConfig(t, web.Config{Name: testName, BaseURL: testBase})
 	e.add("ann@example.com", syndicate.SubscriberActive, syndicate.Instant)
 	// With no secret, anyone could sign a token with the empty key.
-	r := e.postForm(signed.UnsubscribeURL(testBase, "", "ann@example.com"), url.Values{"List-Unsubscribe": {"One-Click"}})
+	r := e.postForm(testBase+"/unsubscribe?token="+url.QueryEscape(signed.LegacyToken("", signed.PurposeUnsubscribe, "ann@example.com")), url.Values{"List-Unsubscribe": {"One-Click"}})
+	wantCode(t, r, http.StatusServiceUnavailable)
+	r = e.postForm(e.link(signed.PurposeUnsubscribe, "ann@example.com"), url.Values{"List-Unsubscribe": {"One-Click"}})
 	wantCode(t, r, http.StatusServiceUnavailable)
 	e.wantStatus("ann@example.com", syndicate.SubscriberActive)
 }

@@ -29,7 +29,8 @@ var messageIDPattern = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(\.[A-
 var listIDPattern = regexp.MustCompile(`^([^<>]*\s)?<[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+>$`)
 
 // Build returns the go-mail message for m: multipart/alternative with the
-// text part first, and the headers a bulk sender must carry. It validates
+// text part first, and the headers a bulk sender must carry, or for a
+// Transactional message only From, To, Subject, Date and Message-ID. It validates
 // every header value built from m and returns a Permanent *syndicate.SendError
 // naming the first bad one, because retrying the same message cannot help.
 // Display names and the subject are tidied (control characters and runs of
@@ -71,6 +72,20 @@ func Build(m syndicate.Message) (*mail.Msg, error) {
 	}
 	msg.SetMessageIDWithValue(m.MessageID)
 
+	if m.Transactional {
+		// One email one person asked for (the double opt-in): no list to
+		// leave, so no List-* headers, and not bulk, so that receivers and
+		// auto-responders treat it as the reply it is.
+		if m.UnsubscribeURL != "" || m.UnsubscribeMailto != "" || m.ListID != "" {
+			return nil, invalid("transactional message %s has list headers", m.MessageID)
+		}
+		msg.SetGenHeader("Auto-Submitted", "auto-generated") // still no auto-replies
+		if err := setBody(msg, m); err != nil {
+			return nil, err
+		}
+		return msg, nil
+	}
+
 	// SetListUnsubscribe and SetGenHeaderPreformatted write their values
 	// verbatim, unencoded and unfolded: a CR/LF would start a new header
 	// and a space or <> would break the URI list, so the URIs are checked
@@ -109,6 +124,14 @@ func Build(m syndicate.Message) (*mail.Msg, error) {
 	msg.SetBulk() // Precedence: bulk, X-Auto-Response-Suppress: All
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
 
+	if err := setBody(msg, m); err != nil {
+		return nil, err
+	}
+	return msg, nil
+}
+
+// setBody sets the text part first and the HTML part as its alternative.
+func setBody(msg *mail.Msg, m syndicate.Message) error {
 	switch {
 	case m.Text != "" && m.HTML != "":
 		msg.SetBodyString(mail.TypeTextPlain, m.Text)
@@ -118,9 +141,9 @@ func Build(m syndicate.Message) (*mail.Msg, error) {
 	case m.HTML != "":
 		msg.SetBodyString(mail.TypeTextHTML, m.HTML)
 	default:
-		return nil, invalid("message %s has no body", m.MessageID)
+		return invalid("message %s has no body", m.MessageID)
 	}
-	return msg, nil
+	return nil
 }
 
 // unsubscribeURL checks the one-click unsubscribe URL: https (http only for

@@ -298,10 +298,19 @@ func sampleMessage(cfg config.Config, art syndicate.Article) (syndicate.Message,
 	if from == "" {
 		from = b.Name + " <newsletter@example.com>"
 	}
-	sub := syndicate.Subscriber{ID: 1, Email: "reader@example.com", Name: "Reader", Frequency: syndicate.Instant, Status: syndicate.SubscriberActive}
-	unsub := signed.UnsubscribeURL(b.BaseURL, secret, sub.Email)
+	// A made-up handle: the sample's links name no real subscriber.
+	sub := syndicate.Subscriber{ID: 1, Email: "reader@example.com", Name: "Reader", Frequency: syndicate.Instant, Status: syndicate.SubscriberActive,
+		Handle: "00000000000000000000000000000001", TokenVersion: 1}
+	unsub, err := signed.UnsubscribeURL(b.BaseURL, secret, sub.Handle, sub.TokenVersion)
+	if err != nil {
+		return syndicate.Message{}, err
+	}
+	prefs, err := signed.PreferencesURL(b.BaseURL, secret, sub.Handle, sub.TokenVersion)
+	if err != nil {
+		return syndicate.Message{}, err
+	}
 	now := time.Now()
-	e, err := tpl.RenderEmail(templates.EmailData{Brand: b, Frequency: syndicate.Instant, Articles: []syndicate.Article{art}, Subscriber: sub, UnsubscribeURL: unsub, PreferencesURL: signed.PreferencesURL(b.BaseURL, secret, sub.Email), Date: now})
+	e, err := tpl.RenderEmail(templates.EmailData{Brand: b, Frequency: syndicate.Instant, Articles: []syndicate.Article{art}, Subscriber: sub, UnsubscribeURL: unsub, PreferencesURL: prefs, Date: now})
 	if err != nil {
 		return syndicate.Message{}, err
 	}

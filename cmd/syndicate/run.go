@@ -151,6 +151,7 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer) (*job
 		MaxRetry:  cfg.MaxRetry,
 
 		UnsubscribeMailto: cfg.UnsubscribeMailto,
+		ConfirmTTL:        time.Duration(cfg.ConfirmTTL),
 	}
 	if cfg.X.Enabled() {
 		xc, err := x.New(x.Config{

@@ -109,13 +109,7 @@ func (a *app) serve(roles []string) error {
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 		}
-		q := asynq.NewClientFromRedisClient(rc)
-		h := web.NewServer(web.Config{
-			Name: cfg.Brand.Name, BaseURL: cfg.BaseURL, Secret: cfg.Secret, Log: log,
-			APIToken: cfg.APIToken, GhostSecret: cfg.GhostSecret, WordPressSecret: cfg.WordPressSecret,
-			Publisher: jobs.Publisher{Store: st, Queue: q, MaxRetry: cfg.MaxRetry},
-			Articles:  st,
-		}, st, queueConfirmer{q: q, maxRetry: cfg.MaxRetry}, ready(rc, st))
+		h := webHandler(cfg, rc, st, log)
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -137,6 +131,21 @@ func (a *app) serve(roles []string) error {
 		stop()
 	}
 	return nil
+}
+
+// webHandler is the api role's HTTP handler, wired from cfg: the pages,
+// the publish API and hooks, the sign-up limits in rc, and confirmation
+// emails through the queue in rc.
+func webHandler(cfg config.Config, rc redis.UniversalClient, st *store.Store, log *slog.Logger) http.Handler {
+	q := asynq.NewClientFromRedisClient(rc)
+	perClient, total := signupLimiters(rc, cfg.Signup)
+	return web.NewServer(web.Config{
+		Name: cfg.Brand.Name, BaseURL: cfg.BaseURL, Secret: cfg.Secret, Log: log,
+		APIToken: cfg.APIToken, GhostSecret: cfg.GhostSecret, WordPressSecret: cfg.WordPressSecret,
+		Publisher:       jobs.Publisher{Store: st, Queue: q, MaxRetry: cfg.MaxRetry},
+		Articles:        st,
+		SignupPerClient: perClient, SignupTotal: total, TrustedProxies: cfg.Signup.Proxies(),
+	}, st, queueConfirmer{q: q, maxRetry: cfg.MaxRetry}, ready(rc, st))
 }
 
 // startWorker starts an asynq server running the job handlers and returns
