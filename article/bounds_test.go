@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 )
 
 // hostile are inputs on which goldmark, x/net/html or the scraped-text
@@ -23,7 +25,7 @@ var hostile = []struct {
 	{"MarkdownManyParagraphs", "x.md", func(n int) string {
 		// Each paragraph just under the limit on inline openers.
 		p := strings.Repeat("[a](", maxInlineOpeners/3) + strings.Repeat("x", 4000) + "\n\n"
-		return "# Title\n\n" + strings.Repeat(p, n/len(p)+1)
+		return "# Title\n\n" + strings.Repeat(p, n/len(p))
 	}},
 	{"HTMLNested", "x.html", func(n int) string {
 		deep := strings.Repeat("<div>", 500) + "text" + strings.Repeat("</div>", 500)
@@ -138,5 +140,16 @@ func TestBoundMarkdown(t *testing.T) {
 	}
 	if len(bs) != 2 || bs[0].text != strings.Repeat("[a](", 100) || bs[1].text != "Fine text." {
 		t.Errorf("blocks = %.200q", bs)
+	}
+}
+
+func TestDeeperThan(t *testing.T) {
+	doc, err := html.Parse(strings.NewReader(strings.Repeat("<div>", 10) + "x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// document > html > body > 10 divs > text: 13 levels below the document.
+	if deeperThan(doc, 13) || !deeperThan(doc, 12) {
+		t.Errorf("deeperThan(13), deeperThan(12) = %v, %v; want false, true", deeperThan(doc, 13), deeperThan(doc, 12))
 	}
 }
