@@ -240,11 +240,14 @@ func brand(cfg config.Config) templates.Brand {
 // server builds the asynq server that runs h.
 func server(rc redis.UniversalClient, cfg config.Config, log *slog.Logger) *asynq.Server {
 	return asynq.NewServerFromRedisClient(rc, asynq.Config{
-		Concurrency:     cfg.Concurrency,
-		Queues:          map[string]int{jobs.QueueDefault: 1},
-		RetryDelayFunc:  jobs.RetryDelay(time.Duration(cfg.RetryBase)),
-		IsFailure:       jobs.IsFailure,
-		ShutdownTimeout: 20 * time.Second,
+		Concurrency:    cfg.Concurrency,
+		Queues:         map[string]int{jobs.QueueDefault: 1},
+		RetryDelayFunc: jobs.RetryDelay(time.Duration(cfg.RetryBase)),
+		IsFailure:      jobs.IsFailure,
+		// Jobs still running stopTimeout after a signal are handed back to
+		// the queue (the ledger makes running one again safe), so that the
+		// process ends within shutdownGrace.
+		ShutdownTimeout: stopTimeout,
 		Logger:          asynqLogger{log},
 		LogLevel:        asynq.WarnLevel,
 	})

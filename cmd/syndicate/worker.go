@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -123,7 +124,7 @@ func (a *app) serve(roles []string) error {
 			}
 		}()
 		stops = append(stops, func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 			defer cancel()
 			if err := srv.Shutdown(ctx); err != nil {
 				log.Error("http server shutdown", "error", err)
@@ -133,9 +134,12 @@ func (a *app) serve(roles []string) error {
 	}
 	<-a.ctx.Done()
 	log.Info("shutting down")
+	// The roles stop side by side, each within stopTimeout.
+	var wg sync.WaitGroup
 	for _, stop := range stops {
-		stop()
+		wg.Go(stop)
 	}
+	wg.Wait()
 	return nil
 }
 
