@@ -31,8 +31,13 @@ func main() {
 const shutdownGrace = time.Second
 
 // stopTimeout bounds the graceful stop of the HTTP server and the worker
-// once a signal has come, leaving room within shutdownGrace.
-const stopTimeout = 700 * time.Millisecond
+// once a signal has come (jobs running longer are handed back to the
+// queue), and stopWait how long serve waits for them all, leaving room
+// within shutdownGrace.
+const (
+	stopTimeout = 600 * time.Millisecond
+	stopWait    = 900 * time.Millisecond
+)
 
 // wait returns run's error from done, or, if ctx ends first (a signal)
 // and run does not return within grace, an error that names the signal.
