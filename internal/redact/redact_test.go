@@ -62,7 +62,7 @@ func TestError(t *testing.T) {
 		{"redis://:hunter2@h:6379/0", fmt.Errorf("dial redis://:hunter2@h:6379/0: %w", base), []string{"hunter2"}, "dial redis://:xxxxx@h:6379/0"},
 		{"postgres://u:p%40ss@db/x?password=q%20w", fmt.Errorf("connect user=u password=p@ss and q w, p%%40ss, q%%20w: %w", base), []string{"p@ss", "p%40ss", "q w", "q%20w"}, "password=xxxxx"},
 		{"redis://u:hun%zz@h/0", fmt.Errorf("redis URL is not valid: %w", func() error { _, err := url.Parse("redis://u:hun%zz@h/0"); return err }()), []string{"hun%zz"}, "<redacted>"},
-		{"smtp://h:25?token=tok\"1", fmt.Errorf("smtp %q: %w", "smtp://h:25?token=tok\"1", base), []string{"tok"}, "token="},
+		{"smtp://h:25?token=tok\"1", fmt.Errorf("smtp %q: %w", "smtp://h:25?token=tok\"1", base), []string{`tok"1`, `tok\"1`}, "token=xxxxx"},
 	} {
 		got := Error(tt.err, tt.raw)
 		for _, h := range tt.hide {
