@@ -182,6 +182,21 @@ func (w Webhook) All() []WebhookTarget {
 	return all
 }
 
+// URLs returns every URL setting that is set, for masking their secrets
+// wherever an error or a log line might quote one (see package redact).
+func (c Config) URLs() []string {
+	var out []string
+	for _, u := range append([]string{c.RedisURL, c.DatabaseURL, c.SMTPURL, c.BaseURL, c.X.APIURL, c.Mastodon.URL, c.Bluesky.URL}, c.Feeds...) {
+		if u != "" {
+			out = append(out, u)
+		}
+	}
+	for _, t := range c.Webhook.All() {
+		out = append(out, t.URL)
+	}
+	return out
+}
+
 // Brand is what the emails say about the newsletter.
 type Brand struct {
 	Name    string `yaml:"name" env:"SYNDICATE_BRAND_NAME"`       // default: the From name

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"syndicate"
+	"syndicate/internal/redact"
 )
 
 func main() {
@@ -71,6 +72,17 @@ func wait(ctx context.Context, stop context.CancelFunc, done <-chan error, grace
 	return &exitError{code: code, msg: fmt.Sprintf("stopped by %s before the command finished", name)}
 }
 
+// secretError carries the configured URLs with an error of run, so that
+// report masks their secrets in whatever message it prints: the errors of
+// go-redis, pgx and asynq quote the URL they were given.
+type secretError struct {
+	err  error
+	urls []string
+}
+
+func (e *secretError) Error() string { return redact.String(e.err.Error(), e.urls...) }
+func (e *secretError) Unwrap() error { return e.err }
+
 // usageError is a misuse of the command line: exit code 2.
 type usageError struct{ msg string }
 
@@ -106,6 +118,10 @@ func report(err error, stderr io.Writer) int {
 		}
 	}
 	msg := syndicate.ErrorMessage(err)
+	var se *secretError
+	if errors.As(err, &se) {
+		msg = redact.String(msg, se.urls...)
+	}
 	fmt.Fprintln(stderr, "syndicate: "+msg)
 	return code
 }
