@@ -22,10 +22,11 @@ var markdown = goldmark.New(
 	goldmark.WithRendererOptions(gmhtml.WithUnsafe()),
 )
 
-// markdownBlocks renders Markdown source to paragraphs of plain text.
+// markdownBlocks renders Markdown source to paragraphs of plain text, in
+// time linear in its size: see boundMarkdown.
 func markdownBlocks(src string) ([]block, error) {
 	var buf bytes.Buffer
-	if err := markdown.Convert([]byte(src), &buf); err != nil {
+	if err := markdown.Convert([]byte(boundMarkdown(src)), &buf); err != nil {
 		return nil, fmt.Errorf("render markdown: %w", err)
 	}
 	doc, err := html.Parse(&buf)

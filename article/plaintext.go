@@ -111,7 +111,9 @@ func textLines(text string) []string {
 		}
 	}
 	wrapped = wrapped && long >= 3
-	var out []string
+	// Each output line is gathered as parts and joined once: appending to
+	// a string line by line is quadratic in a long wrapped paragraph.
+	var out [][]string
 	joinable := false
 	for _, r := range raw {
 		l := plainInline(r)
@@ -120,13 +122,17 @@ func textLines(text string) []string {
 			continue
 		}
 		if joinable {
-			out[len(out)-1] += " " + l
+			out[len(out)-1] = append(out[len(out)-1], l)
 		} else {
-			out = append(out, l)
+			out = append(out, []string{l})
 		}
 		joinable = wrapped && utf8.RuneCountInString(l) >= 40
 	}
-	return out
+	lines := make([]string, len(out))
+	for i, parts := range out {
+		lines[i] = strings.Join(parts, " ")
+	}
+	return lines
 }
 
 // wrapWidth is the widest line of text taken to be hard-wrapped.

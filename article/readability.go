@@ -96,7 +96,7 @@ type readableText struct {
 // page's address. A page readability cannot read gives an empty result,
 // not an error: the meta tags and the simpler page walk still describe it.
 func readable(doc *html.Node, base *url.URL) readableText {
-	if countElements(doc, maxReadableElements+1) > maxReadableElements {
+	if countElements(doc, maxReadableElements+1) > maxReadableElements || deeperThan(doc, maxReadableDepth) {
 		return readableText{}
 	}
 	p := readability.NewParser()

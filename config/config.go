@@ -20,6 +20,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
+
+	"syndicate/internal/redact"
 )
 
 // Config is the whole configuration. Each field says what its zero value
@@ -29,7 +31,7 @@ type Config struct {
 	DatabaseURL string `yaml:"database_url" env:"SYNDICATE_DATABASE_URL" secret:"url"` // default sqlite:syndicate.db
 	SMTPURL     string `yaml:"smtp_url" env:"SYNDICATE_SMTP_URL" secret:"url"`         // empty: email is off
 	From        string `yaml:"from" env:"SYNDICATE_FROM"`                              // "Name <addr>"; required for email
-	BaseURL     string `yaml:"base_url" env:"SYNDICATE_BASE_URL"`                      // public URL for unsubscribe links
+	BaseURL     string `yaml:"base_url" env:"SYNDICATE_BASE_URL" secret:"url"`         // public URL for unsubscribe links
 	Secret      string `yaml:"secret" env:"SYNDICATE_SECRET" secret:"true"`            // key for signed links; required for email
 	HTTPAddr    string `yaml:"http_addr" env:"SYNDICATE_HTTP_ADDR"`                    // default 127.0.0.1:8080
 	APIToken    string `yaml:"api_token" env:"SYNDICATE_API_TOKEN" secret:"true"`      // empty: the publish API is off
@@ -54,7 +56,7 @@ type Config struct {
 	Digests Digests `yaml:"digests"`
 	SMTP    SMTP    `yaml:"smtp"`
 	// Feeds are RSS, Atom or JSON Feed URLs polled for new articles.
-	Feeds []string `yaml:"feeds" env:"SYNDICATE_FEEDS"` // comma-separated in the environment
+	Feeds []string `yaml:"feeds" env:"SYNDICATE_FEEDS" secret:"url"` // comma-separated in the environment
 	// FeedInterval is how often each feed is polled; default 5m.
 	FeedInterval Duration `yaml:"feed_interval" env:"SYNDICATE_FEED_INTERVAL"`
 	// FeedMaxNew is the most items one poll of one feed publishes (the
@@ -146,7 +148,7 @@ func (d Digests) Location() *time.Location {
 
 // X holds the credentials of the X channel; it is on when all four are set.
 type X struct {
-	APIURL         string `yaml:"api_url" env:"SYNDICATE_X_API_URL"` // default https://api.x.com
+	APIURL         string `yaml:"api_url" env:"SYNDICATE_X_API_URL" secret:"url"` // default https://api.x.com
 	ConsumerKey    string `yaml:"consumer_key" env:"SYNDICATE_X_CONSUMER_KEY"`
 	ConsumerSecret string `yaml:"consumer_secret" env:"SYNDICATE_X_CONSUMER_SECRET" secret:"true"`
 	AccessToken    string `yaml:"access_token" env:"SYNDICATE_X_ACCESS_TOKEN"`
@@ -181,7 +183,7 @@ type UTM struct {
 // Mastodon holds the Mastodon channel's instance and token; it is on when
 // both are set.
 type Mastodon struct {
-	URL        string  `yaml:"url" env:"SYNDICATE_MASTODON_URL"`
+	URL        string  `yaml:"url" env:"SYNDICATE_MASTODON_URL" secret:"url"`
 	Token      string  `yaml:"token" env:"SYNDICATE_MASTODON_TOKEN" secret:"true"`
 	Visibility string  `yaml:"visibility" env:"SYNDICATE_MASTODON_VISIBILITY"` // public (default), unlisted, private
 	Posting    Posting `yaml:",inline"`
@@ -193,7 +195,7 @@ func (m Mastodon) Enabled() bool { return m.URL != "" || m.Token != "" }
 // Bluesky holds the Bluesky channel's PDS and app password; it is on when
 // the handle and app password are set.
 type Bluesky struct {
-	URL         string  `yaml:"url" env:"SYNDICATE_BLUESKY_URL"` // default https://bsky.social
+	URL         string  `yaml:"url" env:"SYNDICATE_BLUESKY_URL" secret:"url"` // default https://bsky.social
 	Handle      string  `yaml:"handle" env:"SYNDICATE_BLUESKY_HANDLE"`
 	AppPassword string  `yaml:"app_password" env:"SYNDICATE_BLUESKY_APP_PASSWORD" secret:"true"`
 	Posting     Posting `yaml:",inline"`
@@ -230,6 +232,21 @@ func (w Webhook) All() []WebhookTarget {
 		all = append(all, WebhookTarget{URL: w.URL, Format: w.Format, Secret: w.Secret})
 	}
 	return all
+}
+
+// URLs returns every URL setting that is set, for masking their secrets
+// wherever an error or a log line might quote one (see package redact).
+func (c Config) URLs() []string {
+	var out []string
+	for _, u := range append([]string{c.RedisURL, c.DatabaseURL, c.SMTPURL, c.BaseURL, c.X.APIURL, c.Mastodon.URL, c.Bluesky.URL}, c.Feeds...) {
+		if u != "" {
+			out = append(out, u)
+		}
+	}
+	for _, t := range c.Webhook.All() {
+		out = append(out, t.URL)
+	}
+	return out
 }
 
 // Brand is what the emails say about the newsletter.
@@ -420,7 +437,7 @@ func (c *Config) check() []string {
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
 	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-		add("redis_url %q is not a redis://host:port/db URL", c.RedisURL)
+		add("redis_url %q is not a redis://host:port/db URL", redact.URL(c.RedisURL))
 	}
 	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		add("database_url is neither sqlite:PATH nor postgres://… (it starts %q)", c.DatabaseURL[:min(len(c.DatabaseURL), 8)])
@@ -449,7 +466,7 @@ func (c *Config) check() []string {
 	}
 	if c.BaseURL != "" {
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			add("base_url %q is not an http(s) URL", c.BaseURL)
+			add("base_url %q is not an http(s) URL", redact.URL(c.BaseURL))
 		}
 	}
 	if c.Secret != "" && len(c.Secret) < 16 {
@@ -462,7 +479,7 @@ func (c *Config) check() []string {
 			}
 		}
 		if u, err := url.Parse(c.X.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			add("x.api_url %q is not an http(s) URL", c.X.APIURL)
+			add("x.api_url %q is not an http(s) URL", redact.URL(c.X.APIURL))
 		}
 	}
 	if c.X.API != "" && c.X.API != "v2" && c.X.API != "v1.1" {
@@ -472,7 +489,7 @@ func (c *Config) check() []string {
 		if c.Mastodon.URL == "" || c.Mastodon.Token == "" {
 			add("mastodon needs both url and token")
 		} else if u, err := url.Parse(c.Mastodon.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			add("mastodon.url %q is not an http(s) URL", c.Mastodon.URL)
+			add("mastodon.url %q is not an http(s) URL", redact.URL(c.Mastodon.URL))
 		}
 	}
 	if c.Bluesky.Enabled() && (c.Bluesky.Handle == "" || c.Bluesky.AppPassword == "") {
@@ -519,7 +536,7 @@ func (c *Config) check() []string {
 	}
 	for _, f := range c.Feeds {
 		if u, err := url.Parse(f); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			add("feed %q is not an http(s) URL", f)
+			add("feed %q is not an http(s) URL", redact.URL(f))
 		}
 	}
 	if c.RetryBase < 0 {
@@ -566,10 +583,11 @@ func (c *Config) check() []string {
 }
 
 // Redacted returns the configuration as YAML with every secret replaced by
-// "[redacted]" (and the password of URLs that carry one).
+// "[redacted]", and in every URL its password and secret query parameters
+// (see package redact); a URL that does not parse is "<redacted>".
 func (c Config) Redacted() string {
 	v := reflect.ValueOf(&c).Elem()
-	redact(v)
+	redactFields(v)
 	// Webhook URLs carry their tokens in the path (Slack, Discord).
 	targets := make([]WebhookTarget, len(c.Webhook.Targets))
 	for i, t := range c.Webhook.Targets {
@@ -586,12 +604,12 @@ func (c Config) Redacted() string {
 	return string(b)
 }
 
-func redact(v reflect.Value) {
+func redactFields(v reflect.Value) {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		f, fv := t.Field(i), v.Field(i)
 		if f.Type.Kind() == reflect.Struct {
-			redact(fv)
+			redactFields(fv)
 			continue
 		}
 		switch f.Tag.Get("secret") {
@@ -600,11 +618,15 @@ func redact(v reflect.Value) {
 				fv.SetString("[redacted]")
 			}
 		case "url":
-			if u, err := url.Parse(fv.String()); err == nil && u.User != nil {
-				if _, ok := u.User.Password(); ok {
-					u.User = url.UserPassword(u.User.Username(), "redacted")
-					fv.SetString(u.String())
+			switch {
+			case f.Type.Kind() == reflect.String && fv.String() != "":
+				fv.SetString(redact.URL(fv.String()))
+			case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.String:
+				urls := make([]string, fv.Len())
+				for i := range urls {
+					urls[i] = redact.URL(fv.Index(i).String())
 				}
+				fv.Set(reflect.ValueOf(urls)) // a copy: c shares the slice with the caller
 			}
 		}
 	}
@@ -614,7 +636,7 @@ func redact(v reflect.Value) {
 func redactPath(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return "[redacted]"
+		return redact.Unparseable
 	}
 	return u.Scheme + "://" + u.Host + "/[redacted]"
 }

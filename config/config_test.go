@@ -179,3 +179,69 @@ func TestSignupSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactedEveryURL gives every URL setting a password in its user part
+// and in secret query parameters: none may show in Redacted or in the
+// problems Load reports, and a URL that does not parse shows as <redacted>.
+func TestRedactedEveryURL(t *testing.T) {
+	vars := map[string]string{
+		"SYNDICATE_REDIS_URL":    "redis://:redis-pw1@127.0.0.1:6379/0?password=redis-pw2",
+		"SYNDICATE_DATABASE_URL": "postgres://app:pg-pw1@db:5432/syndicate?PASSWORD=pg-pw2&sslmode=disable",
+		"SYNDICATE_SMTP_URL":     "smtp://u:smtp-pw1@mail.example.com:587?tls=starttls&token=smtp-pw2",
+		"SYNDICATE_FROM":         "N <n@example.com>", "SYNDICATE_SECRET": "0123456789abcdef-secret",
+		"SYNDICATE_BASE_URL":       "https://admin:base-pw1@n.example.com/?access_token=base-pw2",
+		"SYNDICATE_X_API_URL":      "https://x:x-pw1@api.x.example/?api_key=x-pw2",
+		"SYNDICATE_X_CONSUMER_KEY": "ck", "SYNDICATE_X_CONSUMER_SECRET": "cs", "SYNDICATE_X_ACCESS_TOKEN": "at", "SYNDICATE_X_ACCESS_SECRET": "as",
+		"SYNDICATE_MASTODON_URL": "https://m:masto-pw1@social.example/?Secret=masto-pw2", "SYNDICATE_MASTODON_TOKEN": "t",
+		"SYNDICATE_BLUESKY_URL": "https://b:bsky-pw1@pds.example/?pass=bsky-pw2", "SYNDICATE_BLUESKY_HANDLE": "h", "SYNDICATE_BLUESKY_APP_PASSWORD": "p",
+		"SYNDICATE_FEEDS": "https://f:feed-pw1@feeds.example/rss?token=feed-pw2,https://plain.example/feed",
+	}
+	secrets := []string{"redis-pw", "pg-pw", "smtp-pw", "base-pw", "x-pw", "masto-pw", "bsky-pw", "feed-pw"}
+	c, err := Load("", false, env(vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := c.Redacted()
+	for _, s := range secrets {
+		if strings.Contains(out, s) {
+			t.Errorf("Redacted shows %q:\n%s", s, out)
+		}
+	}
+	for _, keep := range []string{"127.0.0.1:6379", "db:5432", "mail.example.com", "n.example.com", "api.x.example", "social.example", "pds.example", "feeds.example", "https://plain.example/feed", "sslmode=disable"} {
+		if !strings.Contains(out, keep) {
+			t.Errorf("Redacted hides %q:\n%s", keep, out)
+		}
+	}
+	if c.Feeds[0] != vars["SYNDICATE_FEEDS"][:strings.Index(vars["SYNDICATE_FEEDS"], ",")] {
+		t.Errorf("Redacted changed the configuration itself: feeds = %q", c.Feeds)
+	}
+
+	// URLs that do not parse are printed as <redacted>, in the problems
+	// and in the configuration.
+	bad := map[string]string{
+		"SYNDICATE_REDIS_URL":      "redis://:redis-pw1%zz@h:6379/0",
+		"SYNDICATE_BASE_URL":       "https://admin:base-pw1@[n.example.com/",
+		"SYNDICATE_X_API_URL":      "https://x:x-pw1%@api.x.example/",
+		"SYNDICATE_X_CONSUMER_KEY": "ck", "SYNDICATE_X_CONSUMER_SECRET": "cs", "SYNDICATE_X_ACCESS_TOKEN": "at", "SYNDICATE_X_ACCESS_SECRET": "as",
+		"SYNDICATE_MASTODON_URL": "https://m:masto-pw1@social example/", "SYNDICATE_MASTODON_TOKEN": "t",
+		"SYNDICATE_FEEDS": "https://f:feed-pw1@feeds.example/%zz",
+	}
+	_, err = Load("", false, env(bad))
+	if err == nil {
+		t.Fatal("bad URLs accepted")
+	}
+	for _, s := range secrets {
+		if strings.Contains(err.Error(), s) {
+			t.Errorf("Load error shows %q: %v", s, err)
+		}
+	}
+	for _, want := range []string{`redis_url "<redacted>"`, `base_url "<redacted>"`, `x.api_url "<redacted>"`, `mastodon.url "<redacted>"`, `feed "<redacted>"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Load error does not say %s: %v", want, err)
+		}
+	}
+	c = Config{RedisURL: bad["SYNDICATE_REDIS_URL"], Feeds: []string{bad["SYNDICATE_FEEDS"]}}
+	if out := c.Redacted(); strings.Contains(out, "pw1") || strings.Count(out, "<redacted>") != 2 {
+		t.Errorf("Redacted of unparseable URLs:\n%s", out)
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"syndicate"
+	"syndicate/internal/redact"
 )
 
 // Defaults for the zero values of Client's fields.
@@ -94,11 +95,11 @@ type Response struct {
 func (c *Client) Get(ctx context.Context, rawURL string, header http.Header) (*Response, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, syndicate.Errorf(syndicate.EINVALID, "fetch %s: not an absolute http or https URL", redact(rawURL))
+		return nil, syndicate.Errorf(syndicate.EINVALID, "fetch %s: not an absolute http or https URL", redact.URL(rawURL))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, syndicate.Errorf(syndicate.EINVALID, "fetch %s: %v", u.Redacted(), err)
+		return nil, syndicate.Errorf(syndicate.EINVALID, "fetch %s: %v", redact.URL(u.String()), err)
 	}
 	for k, vs := range header {
 		for _, v := range vs {
@@ -109,7 +110,7 @@ func (c *Client) Get(ctx context.Context, rawURL string, header http.Header) (*R
 		req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
 	}
 
-	name := u.Redacted() // errors are shown and logged: no passwords in them
+	name := redact.URL(u.String()) // errors are shown and logged: no secrets in them
 	hc := c.HTTPClient()
 	// Each Get has its own transport: close its idle connection rather
 	// than leave it for a pool nobody will use again.
@@ -347,7 +348,7 @@ func internalKind(ip netip.Addr) string {
 // URLs only. The address of the new host is checked when it is dialled.
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-		return syndicate.Errorf(syndicate.EINVALID, "redirect to %s refused: only http and https are fetched", req.URL.Redacted())
+		return syndicate.Errorf(syndicate.EINVALID, "redirect to %s refused: only http and https are fetched", redact.URL(req.URL.String()))
 	}
 	if max := c.maxRedirects(); len(via) > max {
 		return syndicate.Errorf(syndicate.EINVALID, "stopped after %d redirects", max)
@@ -445,13 +446,4 @@ func formatBytes(n int64) string {
 		return strconv.FormatInt(n>>10, 10) + " KB"
 	}
 	return strconv.FormatInt(n, 10) + " bytes"
-}
-
-// redact returns rawURL with any password masked, or as it is if it does
-// not parse.
-func redact(rawURL string) string {
-	if u, err := url.Parse(rawURL); err == nil {
-		return u.Redacted()
-	}
-	return rawURL
 }

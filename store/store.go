@@ -18,6 +18,7 @@ import (
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"syndicate"
+	"syndicate/internal/redact"
 )
 
 // busyTimeout is how long a SQLite connection waits for another writer (a
@@ -119,59 +120,12 @@ func openPostgres(ctx context.Context, raw string) (*Store, error) {
 	return s, nil
 }
 
-// redactedURL is u for messages: its password, in the user part or as a
-// password query parameter, replaced by xxxxx.
-func redactedURL(u *url.URL) string {
-	r := *u
-	if q := r.Query(); q.Has("password") {
-		q.Set("password", "xxxxx")
-		r.RawQuery = q.Encode()
-	}
-	return r.Redacted()
-}
+// redactedURL is u for messages, its secrets masked.
+func redactedURL(u *url.URL) string { return redact.URL(u.String()) }
 
-// hidePassword returns err with any password of the database URL raw
-// masked in its message; errors.Is and errors.As still see the original.
-func hidePassword(err error, raw string) error {
-	var secrets []string
-	if u, perr := url.Parse(raw); perr == nil {
-		if p, ok := u.User.Password(); ok && p != "" {
-			secrets = append(secrets, p, url.QueryEscape(p), url.PathEscape(p))
-		}
-		for _, p := range u.Query()["password"] {
-			if p != "" {
-				secrets = append(secrets, p, url.QueryEscape(p))
-			}
-		}
-	} else if at := strings.LastIndex(raw, "@"); at >= 0 {
-		// Unparseable: mask whatever sits between the scheme and the @.
-		userinfo := raw[:at]
-		if i := strings.Index(userinfo, "://"); i >= 0 {
-			userinfo = userinfo[i+3:]
-		}
-		if _, p, ok := strings.Cut(userinfo, ":"); ok && p != "" {
-			secrets = append(secrets, p)
-		}
-	}
-	msg := err.Error()
-	masked := msg
-	for _, p := range secrets {
-		masked = strings.ReplaceAll(masked, p, "xxxxx")
-	}
-	if masked == msg {
-		return err
-	}
-	return &maskedError{msg: masked, err: err}
-}
-
-// maskedError is an error whose message has had a secret removed.
-type maskedError struct {
-	msg string
-	err error
-}
-
-func (e *maskedError) Error() string { return e.msg }
-func (e *maskedError) Unwrap() error { return e.err }
+// hidePassword returns err with the secrets of the database URL raw masked
+// in its message; errors.Is and errors.As still see the original.
+func hidePassword(err error, raw string) error { return redact.Error(err, raw) }
 
 // migrateRetrying runs migrate, trying again a few times when SQLite says
 // the file is busy: while another process switches a new file to WAL,

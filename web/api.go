@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -43,7 +44,8 @@ import (
 //
 // Every error is JSON, {"error": "..."} plus "field" when one input field is
 // at fault: 400 bad input, 401 no or wrong token, 404 unknown article, 413
-// body over Config.MaxBody, 415 not JSON, 503 API off.
+// body over Config.MaxBody, 415 not JSON, 503 API off or an article that
+// took longer than parseTimeout to read.
 
 // fieldError is an EINVALID error that one input field is to blame for;
 // the API names the field next to the message.
@@ -199,13 +201,70 @@ func handlePublish(log *slog.Logger, c Config) http.Handler {
 		if !ok {
 			return
 		}
-		a, at, err := parseArticleJSON(body, c.Now)
+		var a syndicate.Article
+		var at time.Time
+		err := parseWithin(r.Context(), func() (err error) {
+			a, at, err = parseArticleJSON(body, c.Now)
+			return err
+		})
 		if err != nil {
-			failAPI(w, log, err, "parse article")
+			failParse(w, log, err, "parse article")
 			return
 		}
 		publish(w, r, log, c, a, at, "api")
 	})
+}
+
+// parseTimeout bounds the time a request spends making an article of its
+// body. The parsers are linear in their input, so a body within MaxBody
+// takes well under a second; the deadline keeps a parser's bug from holding
+// a request, and its goroutine, for ever.
+var parseTimeout = 10 * time.Second
+
+// errParseTimeout is parseWithin's error when the parse outlasts the
+// request or parseTimeout.
+var errParseTimeout = errors.New("reading the article took too long")
+
+// parseWithin runs parse, which sets the caller's variables, and waits for
+// it until ctx is done or parseTimeout has passed. When the wait ends
+// first it returns errParseTimeout, and the caller must not read what
+// parse sets: Go cannot stop a goroutine, so parse runs on and its result
+// is dropped. A panic in parse is returned as an error, since net/http
+// recovers only the handler's own goroutine.
+func parseWithin(ctx context.Context, parse func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, parseTimeout)
+	defer cancel()
+	if ctx.Err() != nil {
+		return errParseTimeout // the client has gone: do not start
+	}
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- fmt.Errorf("article parser panicked: %v", v)
+			}
+		}()
+		done <- parse()
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return errParseTimeout
+	}
+}
+
+// failParse answers an error of parseWithin: 503 if the parse ran out of
+// time, else as failAPI does.
+func failParse(w http.ResponseWriter, log *slog.Logger, err error, doing string) {
+	if errors.Is(err, errParseTimeout) {
+		log.Warn(doing, "error", err, "limit", parseTimeout)
+		w.Header().Set("Retry-After", "60")
+		writeAPIError(w, log, http.StatusServiceUnavailable,
+			fmt.Sprintf("reading the article took longer than %v; try again later or send a shorter article", parseTimeout))
+		return
+	}
+	failAPI(w, log, err, doing)
 }
 
 // articleSubject is the name article.Parse gives the input in its errors.

@@ -229,9 +229,13 @@ func handleGhostHook(log *slog.Logger, c Config) http.Handler {
 			ignored(w, log, "ghost", fmt.Sprintf("post status is %q, not published", p.Status))
 			return
 		}
-		a, err := ghostArticle(p, c.Now)
+		var a syndicate.Article
+		err := parseWithin(r.Context(), func() (err error) {
+			a, err = ghostArticle(p, c.Now)
+			return err
+		})
 		if err != nil {
-			failAPI(w, log, err, "map ghost post")
+			failParse(w, log, err, "map ghost post")
 			return
 		}
 		publish(w, r, log, c, a, time.Time{}, "ghost")
@@ -392,9 +396,13 @@ func handleWordPressHook(log *slog.Logger, c Config) http.Handler {
 			ignored(w, log, "wordpress", fmt.Sprintf("post status is %q, not publish", p.Status))
 			return
 		}
-		a, err := wordPressArticle(p, c.Now)
+		var a syndicate.Article
+		err := parseWithin(r.Context(), func() (err error) {
+			a, err = wordPressArticle(p, c.Now)
+			return err
+		})
 		if err != nil {
-			failAPI(w, log, err, "map wordpress post")
+			failParse(w, log, err, "map wordpress post")
 			return
 		}
 		if len(p.ID) <= 40 { // an ID, not whatever a sender put there

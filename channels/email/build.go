@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/wneessen/go-mail"
 
@@ -46,17 +47,39 @@ func Build(m syndicate.Message) (*mail.Msg, error) {
 		return nil, invalid("sender %q is not a valid address", m.From)
 	}
 	from.Name = oneLine(from.Name)
+	if strings.Contains(from.Name, "=?") {
+		// ParseAddress has decoded real encoded words; this is one quoted
+		// or made to look like one, and go-mail can only quote it.
+		return nil, invalid("sender name %q looks like an RFC 2047 encoded word", from.Name)
+	}
 	msg.FromMailAddress(from)
 
 	to, err := syndicate.NormalizeEmail(m.To)
 	if err != nil {
 		return nil, invalid("recipient %q is not a valid address", m.To)
 	}
-	msg.ToMailAddress(&netmail.Address{Name: oneLine(m.ToName), Address: to})
+	if name := oneLine(m.ToName); strings.Contains(name, "=?") {
+		// net/mail writes an ASCII display name as a quoted string, which
+		// RFC 2047 says is never decoded but many mail clients decode
+		// anyway. go-mail cannot be told to encode it, so the To header is
+		// written here, encoded, and the address is given to the envelope
+		// only (go-mail sends to Bcc and never writes that header).
+		msg.SetGenHeader(mail.Header(mail.HeaderTo), encodeWords(name)+" <"+to+">")
+		msg.BccMailAddress(&netmail.Address{Address: to})
+	} else {
+		msg.ToMailAddress(&netmail.Address{Name: name, Address: to})
+	}
 
 	// go-mail Q-encodes a subject with control characters, so CR/LF could
 	// not start a new header anyway; collapsing keeps the subject readable.
-	msg.Subject(oneLine(m.Subject))
+	// It leaves ASCII as it is, though, and text that looks like an
+	// encoded word would be decoded by the reader's client: such a subject
+	// is encoded here.
+	if subject := oneLine(m.Subject); strings.Contains(subject, "=?") {
+		msg.SetGenHeader(mail.HeaderSubject, encodeWords(subject))
+	} else {
+		msg.Subject(subject)
+	}
 
 	date := m.Date
 	if date.IsZero() {
@@ -206,6 +229,42 @@ func hasControl(s string) bool {
 // spaces.
 func oneLine(s string) string {
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+}
+
+// maxEncodedText is the most text one RFC 2047 encoded word may carry: the
+// whole word, "=?UTF-8?q?" and "?=" included, is at most 75 characters.
+const maxEncodedText = 75 - len("=?UTF-8?q??=")
+
+// encodeWords returns s as RFC 2047 Q-encoded words separated by spaces,
+// whatever it holds (mime.WordEncoder leaves plain ASCII as it is). Only
+// letters, digits and "!*+-/" are left unencoded, which RFC 2047 allows in
+// a display name as well as in a subject, and no word splits a character.
+func encodeWords(s string) string {
+	var words []string
+	var w strings.Builder
+	for _, r := range s {
+		var enc string
+		switch {
+		case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("!*+-/", r)):
+			enc = string(r)
+		case r == ' ':
+			enc = "_"
+		default:
+			var b [utf8.UTFMax]byte
+			for _, c := range b[:utf8.EncodeRune(b[:], r)] {
+				enc += fmt.Sprintf("=%02X", c)
+			}
+		}
+		if w.Len()+len(enc) > maxEncodedText {
+			words = append(words, "=?UTF-8?q?"+w.String()+"?=")
+			w.Reset()
+		}
+		w.WriteString(enc)
+	}
+	if w.Len() > 0 {
+		words = append(words, "=?UTF-8?q?"+w.String()+"?=")
+	}
+	return strings.Join(words, " ")
 }
 
 func invalid(format string, args ...any) *syndicate.SendError {

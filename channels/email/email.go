@@ -23,6 +23,7 @@ import (
 	"github.com/wneessen/go-mail/smtp"
 
 	"syndicate"
+	"syndicate/internal/redact"
 )
 
 // Config says how to reach the SMTP server and how hard to use it.
@@ -80,7 +81,7 @@ func New(c Config) (*Sender, error) {
 		// url.Parse quotes the whole URL, password included.
 		return nil, errors.New("smtp URL is not a valid URL")
 	}
-	safe := u.Redacted()
+	safe := redact.URL(c.URL)
 	if u.Scheme != "smtp" {
 		return nil, fmt.Errorf("smtp URL %s: scheme must be smtp", safe)
 	}

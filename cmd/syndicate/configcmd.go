@@ -11,6 +11,7 @@ import (
 	"syndicate/channels/bluesky"
 	"syndicate/channels/mastodon"
 	"syndicate/channels/x"
+	"syndicate/internal/redact"
 )
 
 func (a *app) configCmd() *cobra.Command {
@@ -44,7 +45,7 @@ Redis and the database answer and that the X credentials are accepted.
 			say := func(what string, err error) {
 				if err != nil {
 					problems++
-					fmt.Fprintf(a.stdout, "✗ %s: %v\n", what, err)
+					fmt.Fprintf(a.stdout, "✗ %s: %v\n", what, redact.Error(err, cfg.URLs()...))
 					return
 				}
 				fmt.Fprintf(a.stdout, "✓ %s\n", what)

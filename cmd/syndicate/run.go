@@ -21,6 +21,7 @@ import (
 	"syndicate/channels/webhook"
 	"syndicate/channels/x"
 	"syndicate/config"
+	"syndicate/internal/redact"
 	"syndicate/jobs"
 	"syndicate/store"
 	"syndicate/summary"
@@ -37,6 +38,7 @@ type app struct {
 	configPath string
 	cfgSet     bool
 	logLevel   string
+	urls       []string // the configured URLs, whose secrets are never printed
 }
 
 // run is the whole program; main only calls it.
@@ -80,7 +82,10 @@ SYNDICATE_* environment variables; see the README.`,
 		a.subscribersCmd(),
 		a.configCmd(),
 	)
-	return root.Execute()
+	if err := root.Execute(); err != nil {
+		return &secretError{err: err, urls: a.urls}
+	}
+	return nil
 }
 
 // args checks the count of positional arguments, as a usage error.
@@ -94,15 +99,69 @@ func args(n int, names string) cobra.PositionalArgs {
 }
 
 func (a *app) config() (config.Config, error) {
-	return config.Load(a.configPath, a.cfgSet, a.getenv)
+	cfg, err := config.Load(a.configPath, a.cfgSet, a.getenv)
+	if err == nil {
+		a.urls = cfg.URLs()
+	}
+	return cfg, err
 }
 
+// logger writes to stderr, with the secrets of the configured URLs masked
+// in every message and attribute.
 func (a *app) logger() *slog.Logger {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(a.logLevel)); err != nil {
 		lv = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: lv}))
+	return slog.New(redactHandler{slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: lv}), a.urls})
+}
+
+// redactHandler masks the secrets of urls in what it passes on.
+type redactHandler struct {
+	slog.Handler
+	urls []string
+}
+
+func (h redactHandler) Handle(ctx context.Context, r slog.Record) error {
+	out := slog.NewRecord(r.Time, r.Level, redact.String(r.Message, h.urls...), r.PC)
+	r.Attrs(func(at slog.Attr) bool {
+		out.AddAttrs(h.attr(at))
+		return true
+	})
+	return h.Handler.Handle(ctx, out)
+}
+
+func (h redactHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	masked := make([]slog.Attr, len(as))
+	for i, at := range as {
+		masked[i] = h.attr(at)
+	}
+	return redactHandler{h.Handler.WithAttrs(masked), h.urls}
+}
+
+func (h redactHandler) WithGroup(name string) slog.Handler {
+	return redactHandler{h.Handler.WithGroup(name), h.urls}
+}
+
+// attr masks at's value; an error or any other value is masked as text.
+func (h redactHandler) attr(at slog.Attr) slog.Attr {
+	v := at.Value.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		return slog.String(at.Key, redact.String(v.String(), h.urls...))
+	case slog.KindAny:
+		if s := fmt.Sprint(v.Any()); redact.String(s, h.urls...) != s {
+			return slog.String(at.Key, redact.String(s, h.urls...))
+		}
+	case slog.KindGroup:
+		as := v.Group()
+		masked := make([]any, len(as))
+		for i, a := range as {
+			masked[i] = h.attr(a)
+		}
+		return slog.Group(at.Key, masked...)
+	}
+	return at
 }
 
 // openStore opens the database of cfg.
@@ -118,7 +177,8 @@ func (a *app) openStore(cfg config.Config) (*store.Store, error) {
 func (a *app) openRedis(cfg config.Config) (redis.UniversalClient, error) {
 	opt, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
-		return nil, syndicate.Errorf(syndicate.EINVALID, "redis URL is not valid: %v", err)
+		// go-redis quotes the URL it was given, password and all.
+		return nil, syndicate.Errorf(syndicate.EINVALID, "redis URL is not valid: %v", redact.Error(err, cfg.RedisURL))
 	}
 	c := redis.NewClient(opt)
 	ctx, cancel := context.WithTimeout(a.ctx, 5*time.Second)
@@ -244,11 +304,14 @@ func brand(cfg config.Config) templates.Brand {
 // server builds the asynq server that runs h.
 func server(rc redis.UniversalClient, cfg config.Config, log *slog.Logger) *asynq.Server {
 	return asynq.NewServerFromRedisClient(rc, asynq.Config{
-		Concurrency:     cfg.Concurrency,
-		Queues:          map[string]int{jobs.QueueDefault: 1},
-		RetryDelayFunc:  jobs.RetryDelay(time.Duration(cfg.RetryBase)),
-		IsFailure:       jobs.IsFailure,
-		ShutdownTimeout: 20 * time.Second,
+		Concurrency:    cfg.Concurrency,
+		Queues:         map[string]int{jobs.QueueDefault: 1},
+		RetryDelayFunc: jobs.RetryDelay(time.Duration(cfg.RetryBase)),
+		IsFailure:      jobs.IsFailure,
+		// Jobs still running stopTimeout after a signal are handed back to
+		// the queue (the ledger makes running one again safe), so that the
+		// process ends within shutdownGrace.
+		ShutdownTimeout: stopTimeout,
 		Logger:          asynqLogger{log},
 		LogLevel:        asynq.WarnLevel,
 	})

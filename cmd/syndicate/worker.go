@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -117,7 +118,7 @@ func (a *app) serve(roles []string) error {
 			}
 		}()
 		stops = append(stops, func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 			defer cancel()
 			if err := srv.Shutdown(ctx); err != nil {
 				log.Error("http server shutdown", "error", err)
@@ -127,8 +128,23 @@ func (a *app) serve(roles []string) error {
 	}
 	<-a.ctx.Done()
 	log.Info("shutting down")
-	for _, stop := range stops {
-		stop()
+	// The roles stop side by side. asynq polls an empty queue once a
+	// second and notices the stop only then, so serve waits at most
+	// stopWait: a job still held after that is handed back when its lease
+	// expires, and the ledger makes running it again safe.
+	stopped := make(chan struct{})
+	go func() {
+		var wg sync.WaitGroup
+		for _, stop := range stops {
+			wg.Go(stop)
+		}
+		wg.Wait()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(stopWait):
+		log.Warn("not every role stopped in time; exiting anyway", "waited", stopWait)
 	}
 	return nil
 }
