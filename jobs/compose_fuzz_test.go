@@ -40,7 +40,10 @@ func FuzzCompose(f *testing.F) {
 			syndicate.ChannelX:        {Source: "x", Medium: "social"},
 			syndicate.ChannelMastodon: {Source: "mastodon", Medium: "social", Campaign: "fuzz"},
 		}}
-		lede = summary.ArticleFields(art).Summary
+		// Blocks are compared with the text as the composer uses it, with
+		// invalid UTF-8 replaced.
+		title = strings.ToValidUTF8(title, "\uFFFD")
+		lede = strings.ToValidUTF8(summary.ArticleFields(art).Summary, "\uFFFD")
 		for _, ch := range syndicate.SocialChannels {
 			l := jobs.Limits(ch)
 			if ch == syndicate.ChannelMastodon {

@@ -19,6 +19,10 @@ func fuzzLink(raw string) string {
 	return "https://example.com/a?q=" + url.QueryEscape(raw)
 }
 
+// validUTF8 is s with each invalid UTF-8 sequence replaced, as the
+// composer replaces it.
+func validUTF8(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+
 // FuzzFit fits random titles, ledes, links and tags to every network's
 // limit and checks the post: within the limit as that network counts it,
 // valid UTF-8, every shortened part cut at a word (or grapheme, in text
@@ -32,12 +36,18 @@ func FuzzFit(f *testing.F) {
 	f.Add(strings.Repeat("港口新防波堤", 80), strings.Repeat(family+" ", 200), "https://例え.jp/記事/1", "")
 	f.Add("Read https://example.com/a now", "https://example.com/a", "https://example.com/a", "a,#b,c d")
 	f.Add("x", "", "https://example.com/"+strings.Repeat("long-slug-", 40), "tag")
+	f.Add("0", "\x80", "0", "") // invalid UTF-8 went into the post as it was
 	f.Add("=?utf-8?q?hi?=", "line\r\nbreak\ttab\u00a0nbsp\u200bzw\u202erlo", "not a url", "#,##,-")
 	f.Fuzz(func(t *testing.T, title, lede, rawLink, tags string) {
 		link := fuzzLink(rawLink)
-		f := Fields{Title: title, Summary: lede, URL: link, Hashtags: strings.Split(tags, ",")}
+		raw := Fields{Title: title, Summary: lede, URL: link, Hashtags: strings.Split(tags, ",")}
+		// The post is checked against the text as the composer may use
+		// it, with invalid UTF-8 replaced; checkFitted composes f again
+		// and wants the same post.
+		f := raw
+		f.Title, f.Summary = validUTF8(title), validUTF8(lede)
 		for _, ch := range channels {
-			got, err := ComposeWith(Layout, f, ch.o)
+			got, err := ComposeWith(Layout, raw, ch.o)
 			if err != nil {
 				t.Fatalf("%s: %v", ch.name, err)
 			}
@@ -51,10 +61,14 @@ func FuzzFit(f *testing.F) {
 			// those it printed, if any, are after f.URL on the last line.
 			checkFitted(t, got, f, ch.o)
 
-			a := syndicate.Article{Title: title, Summary: lede, URL: link, Tags: f.Hashtags}
+			a := syndicate.Article{Title: f.Title, Summary: f.Summary, URL: link, Tags: f.Hashtags}
 			o := ch.o
 			o.Hashtags = true
 			checkPost(t, a, o)
+			a.Title, a.Summary = title, lede
+			if raw := Compose(a, o); raw != Compose(syndicate.Article{Title: f.Title, Summary: f.Summary, URL: link, Tags: f.Hashtags}, o) {
+				t.Fatalf("%s: invalid UTF-8 changed the post beyond its replacement: %q", ch.name, raw)
+			}
 		}
 	})
 }
@@ -74,6 +88,7 @@ func FuzzFitSmall(f *testing.F) {
 		}
 		f := Fields{Title: title, Summary: lede, URL: link, Hashtags: []string{"Cyber Security", "Russia"}}
 		got, err := ComposeWith(Layout, f, o)
+		f.Title, f.Summary = validUTF8(title), validUTF8(lede)
 		if err != nil {
 			t.Fatal(err)
 		}
