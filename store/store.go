@@ -10,7 +10,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -55,6 +57,11 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	path, err := sqlitePath(url)
 	if err != nil {
 		return nil, err
+	}
+	if path != ":memory:" {
+		if err := createPrivate(path); err != nil {
+			return nil, err
+		}
 	}
 	db, err := sql.Open("sqlite", sqliteDSN(path))
 	if err != nil {
@@ -185,6 +192,30 @@ func sqlitePath(raw string) (string, error) {
 		return "", syndicate.Errorf(syndicate.EINVALID, "database URL scheme %q is not supported; use sqlite:PATH or postgres://…", scheme)
 	}
 	return "", syndicate.Errorf(syndicate.EINVALID, "database URL %q is not sqlite:PATH, postgres://… or a path ending in .db", raw)
+}
+
+// createPrivate creates the SQLite file at path, if there is none, readable
+// and writable by its owner only: it holds every subscriber's address and
+// the ledger. SQLite would create it 0644 less the umask; it gives the -wal
+// and -shm files it makes beside it the mode of the database file, so they
+// are 0600 too. An existing file keeps the mode it has: an operator may
+// have given a backup group read access on purpose.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create database file %s: %w", path, err)
+	}
+	// Chmod is not subject to the umask, which may differ from 022.
+	if err := f.Chmod(0o600); err != nil {
+		return errors.Join(fmt.Errorf("make database file %s private: %w", path, err), f.Close())
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("create database file %s: %w", path, err)
+	}
+	return nil
 }
 
 // sqliteDSN builds the modernc.org/sqlite data source name for path. The

@@ -121,7 +121,8 @@ func layout(f Fields) string {
 // blank lines become one, and the post is trimmed, so a template need not
 // guard against empty fields.
 //
-// Title, summary and author have their white space collapsed; a title or
+// Title, summary and author have their white space collapsed (and any
+// invalid UTF-8 replaced by U+FFFD); a title or
 // summary that is just the article's link (with or without UTM
 // parameters) is dropped so the link is not printed twice, and a summary
 // that repeats the title loses it. Hashtags are the valid, distinct ones
@@ -328,9 +329,12 @@ func Hashtag(tag string) (string, bool) {
 	return b.String(), true
 }
 
-// collapse turns every run of white space in s into one space and trims it.
+// collapse turns every run of white space in s into one space and trims
+// it, and each invalid UTF-8 sequence into U+FFFD: a validated article is
+// valid UTF-8, but a post must be whatever it is given, or the network
+// refuses it.
 func collapse(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return strings.ToValidUTF8(strings.Join(strings.Fields(s), " "), "\uFFFD")
 }
 
 // firstParagraph returns the first paragraph of a plain-text body, whose

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -164,15 +165,32 @@ func NewServer(c Config, st Store, conf Confirmer, ready func(context.Context) e
 	p := &pages{name: name, log: log, links: links{base: c.BaseURL, secret: c.Secret}, now: c.Now}
 	mux := http.NewServeMux()
 	addRoutes(mux, log, p, st, conf, ready, c)
-	return securityHeaders(limitBody(mux, c.MaxBody))
+	return securityHeaders(limitBody(mux, c.MaxBody), isHTTPS(c.BaseURL))
+}
+
+// hstsValue keeps browsers on https for a year once they have seen it, so
+// a link sent in an email cannot be downgraded to http on a hostile
+// network and its token read.
+const hstsValue = "max-age=31536000; includeSubDomains"
+
+// isHTTPS reports whether the public base URL is an https one.
+func isHTTPS(base string) bool {
+	u, err := url.Parse(strings.TrimSpace(base))
+	return err == nil && strings.EqualFold(u.Scheme, "https")
 }
 
 // securityHeaders sets, on every response, headers that keep the pages
 // from running script, being framed, or leaking their URLs: those URLs
-// carry tokens, so no Referer may carry them elsewhere.
-func securityHeaders(h http.Handler) http.Handler {
+// carry tokens, so no Referer may carry them elsewhere. With hsts (the
+// server is public over https) it also sets Strict-Transport-Security;
+// over plain http that header would be ignored, and on a development
+// server it would pin localhost to https.
+func securityHeaders(h http.Handler, hsts bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
+		if hsts {
+			hd.Set("Strict-Transport-Security", hstsValue)
+		}
 		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Referrer-Policy", "no-referrer")
