@@ -43,6 +43,8 @@ type fields struct {
 	date                               time.Time // zero if none
 	tags                               []string  // nil if none
 	body                               []block
+	lang                               string   // BCP 47 base language, "" if the file does not say
+	tagNoise                           []string // names that are not tags: the site's, the title
 	warns                              warnings // what the format reader was unsure of
 }
 
@@ -239,17 +241,18 @@ func finish(subj string, f fields, o Options) (syndicate.Article, error) {
 	}
 
 	tags := f.tags
+	noise := f.tagNoise
 	if o.Tags != nil {
-		tags = o.Tags
+		tags, noise = o.Tags, nil // the editor's own choice
 	}
-	a.Tags = cleanTags(tags)
+	a.Tags = cleanTags(tags, noise, &f.warns)
 	if len(a.Tags) > syndicate.MaxTags {
-		return invalid("has %d tags, more than %d", len(a.Tags), syndicate.MaxTags)
-	}
-	for _, t := range a.Tags {
-		if len(t) > syndicate.MaxTagLen {
-			return invalid("has tag %q longer than %d bytes", t, syndicate.MaxTagLen)
+		if !f.looseImage {
+			return invalid("has %d tags, more than %d", len(a.Tags), syndicate.MaxTags)
 		}
+		// A web page's tags are not the editor's: keep the first ones.
+		f.warns.add("tags", "dropped %d tags beyond the first %d", len(a.Tags)-syndicate.MaxTags, syndicate.MaxTags)
+		a.Tags = a.Tags[:syndicate.MaxTags]
 	}
 
 	a.PublishedAt = f.date

@@ -2,31 +2,37 @@ package article
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/publicsuffix"
 
 	"syndicate"
 )
 
 // page is what the walk over an HTML document collects.
 type page struct {
-	meta      map[string][]string // by lowercased name, property or itemprop
+	meta      map[string][]string // by lowercased name, property, itemprop or http-equiv
 	title     string              // <title>
-	h1        string              // the first <h1>
+	h1s       []string            // the text of every <h1>, in order
+	lang      string              // <html lang>
 	canonical string              // <link rel=canonical href>
-	byline    string              // text of the first rel=author or class=author/byline element
+	byline    string              // text of the first rel=author or class=author/byline element outside page furniture
 	datetime  string              // the first <time datetime>
 	articles  []*html.Node
 	main      *html.Node
 	body      *html.Node
 }
 
-// parseHTML extracts an article from a web page: Open Graph and other meta
-// tags first, then the page's own elements, with the body text found by
-// readability. pageURL is where the page came from ("" if not known): it
-// resolves relative links and is the article's URL when the page names no
-// canonical one.
+// parseHTML extracts an article from a web page. trafilatura reads the
+// body, title, author, date, site name and language, with readability's
+// article as one of its candidates; where it finds nothing, readability,
+// then the page's meta tags and elements fill in. pageURL is where the page
+// came from ("" if not known): it resolves relative links and is the
+// article's URL when the page names no canonical one.
 func parseHTML(subj, text, pageURL string) (fields, error) {
 	var f fields
 	doc, err := html.Parse(strings.NewReader(text))
@@ -35,17 +41,11 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 		return f, syndicate.Errorf(syndicate.EINVALID, "%s cannot be read as HTML: %v", subj, err)
 	}
 	p := &page{meta: map[string][]string{}}
-	p.collect(doc)
+	p.collect(doc, false)
 	base := baseURL(pageURL)
 	r := readable(doc, base)
+	x := extract(doc, base, r)
 
-	f.title = p.first("og:title", "twitter:title")
-	if f.title == "" {
-		f.title = pageTitle(p.title, p.h1)
-	}
-	if f.title == "" {
-		f.title = r.title // from JSON-LD or Dublin Core, which the walk does not read
-	}
 	f.url = resolveURL(base, p.canonical)
 	if f.url == "" {
 		f.url = resolveURL(base, p.first("og:url"))
@@ -53,17 +53,29 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 	if f.url == "" && base != nil {
 		f.url = base.String()
 	}
-	f.author = p.first("author", "article:author", "dc.creator", "parsely-author")
-	if looksLikeURL(f.author) {
-		f.author = "" // article:author is often a profile page
+	site := siteNames(p.first("og:site_name", "application-name", "twitter:site"), x.sitename, f.url)
+
+	f.body = x.body
+	if len(f.body) == 0 {
+		f.body = r.body
 	}
-	for _, by := range []string{r.byline, p.byline} {
-		if by = trimBy(by); f.author == "" && by != "" && !looksLikeURL(by) && len(by) <= 100 {
-			f.author = by
-		}
+	if len(f.body) == 0 {
+		f.body = p.mainBlocks(doc)
 	}
-	f.summary = p.first("og:description", "description", "twitter:description")
+
+	f.title = p.pickTitle(x, r, site, &f.warns)
+	f.author = p.pickAuthor(x, r, site, f.body)
+	if f.author == "" {
+		f.warns.add("author", "no author found on the page")
+	}
+	if len(f.body) > 0 && isBylineText(f.body[0].text, f.author) {
+		f.body = f.body[1:]
+	}
+	f.summary = pickDescription(f.body, p.first("og:description"), p.first("twitter:description"), p.first("description"), x.description)
 	f.image = p.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
+	if f.image == "" {
+		f.image = x.image
+	}
 	if f.image == "" {
 		f.image = r.image
 	}
@@ -73,24 +85,32 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 		f.image = img
 	}
 	f.looseImage = true
-	for _, d := range []string{p.first("article:published_time", "datepublished", "date", "pubdate", "dc.date"), r.published, p.datetime} {
+	// A date in the page's metadata is exact; trafilatura's (htmldate)
+	// may have been read from the text and is only a day.
+	for _, d := range []string{p.first("article:published_time", "datepublished", "date", "pubdate", "dc.date", "dc.date.issued", "sailthru.date"), r.published} {
 		if t, ok := parseDate(d); ok {
 			f.date = t
 			break
 		}
 	}
-	if tags := p.meta["article:tag"]; len(tags) > 0 {
-		f.tags = tags
-	} else if kw := p.first("keywords", "news_keywords"); kw != "" {
-		f.tags = splitTags(kw)
+	if f.date.IsZero() && !x.date.IsZero() {
+		f.date = x.date.UTC()
+	}
+	if t, ok := parseDate(p.datetime); f.date.IsZero() && ok {
+		f.date = t
+		f.warns.add("date", "the date was taken from the first date shown on the page, not from its metadata")
 	}
 
-	f.body = r.body
-	if len(f.body) == 0 {
-		f.body = p.mainBlocks(doc)
+	if tags := p.meta["article:tag"]; len(tags) > 0 {
+		f.tags = tags
+	} else if kw := p.first("news_keywords", "keywords"); kw != "" {
+		f.tags = []string{kw}
 	}
-	if len(f.body) > 0 && isBylineText(f.body[0].text, f.author) {
-		f.body = f.body[1:]
+	f.tagNoise = append(site, f.title)
+
+	f.lang = pageLanguage(p.lang, p.first("content-language"), p.first("og:locale"), p.first("dc.language", "language"))
+	if f.lang == "" {
+		f.lang = languageTag(x.language)
 	}
 	return f, nil
 }
@@ -120,12 +140,18 @@ func (p *page) mainBlocks(doc *html.Node) []block {
 }
 
 // collect walks the document once, noting meta tags and landmarks.
-func (p *page) collect(n *html.Node) {
+// furniture is set under navigation, asides, footers and related-story
+// boxes, where a byline belongs to another article.
+func (p *page) collect(n *html.Node, furniture bool) {
 	if n.Type == html.ElementNode {
 		switch n.Data {
+		case "html":
+			if p.lang == "" {
+				p.lang = attr(n, "lang")
+			}
 		case "meta":
 			content := attr(n, "content")
-			for _, k := range []string{"property", "name", "itemprop"} {
+			for _, k := range []string{"property", "name", "itemprop", "http-equiv"} {
 				if key := strings.ToLower(strings.TrimSpace(attr(n, k))); key != "" && strings.TrimSpace(content) != "" {
 					p.meta[key] = append(p.meta[key], content)
 				}
@@ -135,15 +161,15 @@ func (p *page) collect(n *html.Node) {
 				p.title = nodeText(n)
 			}
 		case "h1":
-			if p.h1 == "" {
-				p.h1 = nodeText(n)
+			if t := nodeText(n); t != "" && !furniture {
+				p.h1s = append(p.h1s, t)
 			}
 		case "link":
 			if p.canonical == "" && hasWord(attr(n, "rel"), "canonical") {
 				p.canonical = attr(n, "href")
 			}
 		case "time":
-			if p.datetime == "" {
+			if p.datetime == "" && !furniture {
 				p.datetime = attr(n, "datetime")
 			}
 		case "article":
@@ -159,15 +185,51 @@ func (p *page) collect(n *html.Node) {
 		case "script", "style", "template":
 			return
 		}
-		if p.byline == "" && n.Data != "meta" && n.Data != "link" && isBylineElement(n) {
+		if !furniture && isFurnitureElement(n) {
+			furniture = true
+		}
+		if p.byline == "" && !furniture && n.Data != "meta" && n.Data != "link" && isBylineElement(n) {
 			if t := nodeText(n); len(t) <= 100 {
 				p.byline = t
 			}
 		}
 	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		p.collect(c)
+		p.collect(c, furniture)
 	}
+}
+
+// isFurnitureElement reports whether n holds page furniture whose names and
+// dates are not the article's: navigation, asides, footers, figures (a
+// photo credit) and related-story or comment boxes.
+func isFurnitureElement(n *html.Node) bool {
+	switch n.Data {
+	case "nav", "aside", "footer", "figure", "figcaption", "form":
+		return true
+	}
+	for _, k := range []string{"class", "id"} {
+		for _, w := range strings.Fields(strings.ToLower(attr(n, k))) {
+			if w == "author-box" || w == "author-bio" || w == "about-author" || w == "byline" {
+				continue // the article's own author box
+			}
+			if furnitureClasses[w] {
+				return true
+			}
+			for _, pre := range furniturePrefixes {
+				if strings.HasPrefix(w, pre) {
+					return true
+				}
+			}
+			if strings.Contains(w, "caption") || strings.Contains(w, "credit") || strings.Contains(w, "teaser") || strings.Contains(w, "recommend") {
+				return true
+			}
+		}
+	}
+	switch strings.ToLower(attr(n, "role")) {
+	case "navigation", "complementary", "contentinfo":
+		return true
+	}
+	return false
 }
 
 // first returns the first non-empty value of the meta keys, in order.
@@ -194,18 +256,6 @@ func isBylineElement(n *html.Node) bool {
 		}
 	}
 	return false
-}
-
-// pageTitle picks between <title>, which often carries the site's name
-// ("Title | Site"), and the first <h1>.
-func pageTitle(title, h1 string) string {
-	switch {
-	case title == "":
-		return h1
-	case h1 != "" && strings.HasPrefix(strings.ToLower(title), strings.ToLower(h1)):
-		return h1
-	}
-	return title
 }
 
 // baseURL returns pageURL parsed if it is an absolute http(s) URL, else nil.
@@ -277,4 +327,287 @@ func trimBy(s string) string {
 		s = strings.TrimSpace(s[3:])
 	}
 	return s
+}
+
+// titleSep matches the separators that join a headline to the site's or
+// author's name in <title> and og:title ("Headline | Site", "Site – Headline").
+var titleSep = regexp.MustCompile(`\s+(?:[|‖•·~«»/]|::|-{1,2}|[–—])\s+`)
+
+// titlePart is one piece of a title split at its separators.
+type titlePart struct{ text, sep string } // sep is what precedes text
+
+// splitTitle splits a title at its separators.
+func splitTitle(t string) []titlePart {
+	var parts []titlePart
+	last, sep := 0, ""
+	for _, m := range titleSep.FindAllStringIndex(t, -1) {
+		parts = append(parts, titlePart{t[last:m[0]], sep})
+		last, sep = m[1], t[m[0]:m[1]]
+	}
+	return append(parts, titlePart{t[last:], sep})
+}
+
+// joinParts rejoins a run of title parts with their own separators.
+func joinParts(ps []titlePart) string {
+	var b strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteString(p.sep)
+		}
+		b.WriteString(p.text)
+	}
+	return b.String()
+}
+
+// norm reduces s to its lowercased letters and digits, for comparing
+// names written with different spacing and punctuation.
+func norm(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, s)
+}
+
+// siteNames returns the names a site goes by: what the page calls it,
+// trafilatura's name for it and its host ("heise.de", "heise").
+func siteNames(declared, found, pageURL string) []string {
+	var names []string
+	for _, n := range []string{declared, found} {
+		if n = strings.TrimPrefix(strings.TrimSpace(n), "@"); n != "" {
+			names = append(names, n)
+		}
+	}
+	if u, err := url.Parse(pageURL); err == nil && u.Hostname() != "" {
+		host := strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
+		names = append(names, host)
+		if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+			if label, _, ok := strings.Cut(d, "."); ok && len(label) >= 3 {
+				names = append(names, label)
+			}
+		}
+	}
+	return names
+}
+
+// isSiteName reports whether a piece of a title is the site's name: it is
+// one of the names, or a short phrase built on one ("BBC News", "Le
+// Monde.fr").
+func isSiteName(part string, site []string) bool {
+	n := norm(part)
+	if n == "" {
+		return false
+	}
+	for _, s := range site {
+		ns := norm(s)
+		if len(ns) < 3 {
+			continue
+		}
+		if n == ns || len(strings.Fields(part)) <= 4 && (strings.Contains(n, ns) || strings.Contains(ns, n) && len(n) >= 4) {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanTitle removes the site's name, the author's name and section names
+// from the ends of a title. A run of pieces that is one of the page's
+// headings is the headline; otherwise pieces that name the site or the
+// author are dropped from either end, and with them the short section
+// names between the headline and the site.
+func cleanTitle(t string, site, h1s []string, author string) string {
+	t = plainInline(t)
+	parts := splitTitle(t)
+	if len(parts) == 1 {
+		// "Site: Headline"
+		if pre, rest, ok := strings.Cut(t, ": "); ok && isSiteName(pre, site) && strings.TrimSpace(rest) != "" {
+			return strings.TrimSpace(rest)
+		}
+		return t
+	}
+	for _, h := range h1s {
+		nh := norm(h)
+		if nh == "" {
+			continue
+		}
+		for i := range parts {
+			for j := len(parts); j > i; j-- {
+				if norm(joinParts(parts[i:j])) == nh {
+					return joinParts(parts[i:j])
+				}
+			}
+		}
+	}
+	affix := func(p titlePart) bool {
+		return isSiteName(p.text, site) || author != "" && norm(p.text) == norm(author)
+	}
+	i, j := 0, len(parts)
+	for j-i > 1 && affix(parts[j-1]) {
+		j--
+	}
+	for j-i > 1 && affix(parts[i]) {
+		i++
+	}
+	if i == 0 && j == len(parts) {
+		return t // nothing marks any piece as an affix
+	}
+	// A section name between headline and site ("Headline | Politics |
+	// Site") is short; the headline is the longest piece.
+	longest := i
+	for k := i; k < j; k++ {
+		if len(parts[k].text) > len(parts[longest].text) {
+			longest = k
+		}
+	}
+	short := func(p titlePart) bool {
+		return len(strings.Fields(p.text)) <= 2 && utf8.RuneCountInString(p.text) <= 20
+	}
+	for j-1 > longest && short(parts[j-1]) {
+		j--
+	}
+	for i < longest && short(parts[i]) {
+		i++
+	}
+	out := parts[i:j]
+	out[0].sep = ""
+	return joinParts(out)
+}
+
+// pickTitle chooses the headline: the page's metadata titles (og:title,
+// twitter:title, trafilatura's, JSON-LD's) cleaned of affixes, and failing
+// those <title> or the first heading, with a warning.
+func (p *page) pickTitle(x extracted, r readableText, site []string, w *warnings) string {
+	author := p.first("author", "article:author")
+	var h1s []string
+	for _, h := range p.h1s {
+		if !isSiteName(h, site) {
+			h1s = append(h1s, h)
+		}
+	}
+	for _, t := range []string{p.first("og:title"), p.first("twitter:title"), x.title, r.title} {
+		if strings.TrimSpace(t) == "" || isSiteName(t, site) && len(splitTitle(plainInline(t))) == 1 {
+			continue // a title that is only the site's name
+		}
+		if c := cleanTitle(t, site, h1s, author); c != "" {
+			return c
+		}
+	}
+	if t := cleanTitle(p.title, site, h1s, author); t != "" && (len(h1s) == 0 || sharesWords(t, h1s[0])) {
+		w.add("title", "the title was taken from the page's <title> element: the page has no og:title or headline metadata")
+		return t
+	}
+	if len(h1s) > 0 {
+		w.add("title", "the title was taken from the page's first heading: the page has no og:title or headline metadata")
+		return h1s[0]
+	}
+	if len(p.h1s) > 0 {
+		w.add("title", "the title was taken from the page's first heading: the page has no og:title or headline metadata")
+		return p.h1s[0]
+	}
+	return ""
+}
+
+// sharesWords reports whether a and b have a word in common.
+func sharesWords(a, b string) bool {
+	words := map[string]bool{}
+	for _, f := range strings.Fields(strings.ToLower(a)) {
+		words[norm(f)] = true
+	}
+	for _, f := range strings.Fields(strings.ToLower(b)) {
+		if n := norm(f); n != "" && words[n] {
+			return true
+		}
+	}
+	return false
+}
+
+// notAuthor matches what pages put where a byline goes that is not one: a
+// photo credit, an editor's line, a copyright.
+var notAuthor = regexp.MustCompile(`(?i)^(?:photo|photos|foto|fotos|bild|image|images|picture|pictures|credit|credits|illustration|video|quelle|source|fuente|editing|edited|editor|editors|redaktion|redacción|rédaction|bearbeitet|getty|imago|shutterstock|reuters/|ap photo)\b|©|\bcopyright\b`)
+
+// agencies are the news agencies whose dispatches a page credits in its
+// dateline ("BERLIN (dpa) –") or a source line ("Quelle: Reuters").
+var agencies = `Reuters|AP|Associated Press|AFP|dpa|APA|KNA|epd|sda|SDA|ANSA|EFE|Europa Press|Xinhua|Kyodo|Jiji|Yonhap|TASS|ТАСС|РИА Новости|RIA Novosti|Interfax|Интерфакс|Anadolu|PA|Bloomberg|UPI|Belga|ANP|Lusa|PAP|CTK|ČTK|MTI|Agerpres|WAFA|KUNA|WAM|SPA|QNA|MENA|IRNA|PTI|IANS|Bernama|Antara|AAP|NZPA|CP|Canadian Press`
+
+var (
+	// "BERLIN (dpa) –", "(Reuters) -", "PARIS, 3 mai (AFP) -"
+	datelineAgency = regexp.MustCompile(`^[^()\n]{0,60}\((` + agencies + `)\)\s*[-–—:]`)
+	// "Quelle: REUTERS", "Source: AFP", "Fuente: EFE"
+	sourceAgency = regexp.MustCompile(`(?i)^(?:quelle|source|fuente|fonte|bron|источник)\s*:\s*(` + agencies + `)\.?$`)
+)
+
+// agencyCredit returns the agency a dispatch credits in its first lines,
+// or "".
+func agencyCredit(body []block) string {
+	for i, b := range body {
+		if i >= 3 {
+			break
+		}
+		if m := datelineAgency.FindStringSubmatch(b.text); m != nil {
+			return m[1]
+		}
+		if m := sourceAgency.FindStringSubmatch(strings.TrimSpace(b.text)); m != nil {
+			return m[1]
+		}
+	}
+	return ""
+}
+
+// pickAuthor chooses the article's byline: trafilatura's (read from meta
+// tags, JSON-LD and the byline element, skipping related-story boxes),
+// else the meta tags, readability's byline, the page's byline element
+// outside page furniture, and last the agency a dispatch credits. Photo
+// credits, editor lines and profile links are never an author.
+func (p *page) pickAuthor(x extracted, r readableText, site []string, body []block) string {
+	meta := p.first("author", "article:author", "dc.creator", "parsely-author", "sailthru.author")
+	for _, a := range []string{meta, x.author, r.byline, p.byline} {
+		a = trimBy(plainInline(a))
+		if a == "" || looksLikeURL(a) || len(a) > 100 || notAuthor.MatchString(a) {
+			continue
+		}
+		return a
+	}
+	return agencyCredit(body)
+}
+
+// ellipsis matches text that ends cut short.
+var ellipsis = regexp.MustCompile(`(?:…|\.\.\.|\[…\]|\[\.\.\.\])\s*$`)
+
+// sentenceEnd matches text that ends a sentence.
+var sentenceEnd = regexp.MustCompile(`[.!?。！？؟।][\s"'”’»)」』]*$`)
+
+// pickDescription chooses the summary among the page's descriptions: a
+// complete sentence beats one without an end, which beats one cut short
+// ("…", or the start of a longer one). When every one is cut short the
+// summary is left to the body's first paragraph, if there is one.
+func pickDescription(body []block, descs ...string) string {
+	best, bestScore := "", -1
+	for _, d := range descs {
+		d = plainInline(d)
+		if d == "" {
+			continue
+		}
+		score := 1
+		switch {
+		case ellipsis.MatchString(d):
+			score = 0
+		case sentenceEnd.MatchString(d):
+			score = 2
+		}
+		if score == 1 {
+			for _, o := range descs {
+				if o = plainInline(o); len(o) > len(d) && strings.HasPrefix(o, d) {
+					score = 0 // cut mid-sentence, maybe mid-word
+				}
+			}
+		}
+		if score > bestScore {
+			best, bestScore = d, score
+		}
+	}
+	if bestScore == 0 && firstParagraph(body) != "" {
+		return ""
+	}
+	return best
 }

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	readability "codeberg.org/readeck/go-readability/v2"
+	"github.com/go-shiori/dom"
+	trafilatura "github.com/markusmobius/go-trafilatura"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
 
@@ -89,7 +91,8 @@ func decodePage(body []byte) (string, error) {
 // readableText is what readability found in a page.
 type readableText struct {
 	title, byline, image, published string
-	body                            []block // nil if it found no article text
+	node                            *html.Node // the article's element, nil if none
+	body                            []block    // nil if it found no article text
 }
 
 // readable runs readability over a copy of doc. base, if not nil, is the
@@ -114,9 +117,54 @@ func readable(doc *html.Node, base *url.URL) readableText {
 		r.published = t.UTC().Format(time.RFC3339)
 	}
 	if a.Node != nil {
+		r.node = a.Node
 		r.body = htmlBlocks(a.Node, true)
 	}
 	return r
+}
+
+// extracted is what trafilatura found in a page.
+type extracted struct {
+	title, author, sitename, description, language, image string
+	date                                                  time.Time // zero if none
+	body                                                  []block   // nil if it found no article text
+}
+
+// extract runs trafilatura over a copy of doc, offering it readability's
+// article (r) as a candidate so that readability is not run twice. A page
+// it cannot read, or whose text is too short for it, gives what it found
+// in the page's metadata and no body.
+func extract(doc *html.Node, base *url.URL, r readableText) extracted {
+	if countElements(doc, maxReadableElements+1) > maxReadableElements {
+		return extracted{}
+	}
+	o := trafilatura.Options{
+		Config:          trafilatura.DefaultConfig(),
+		OriginalURL:     base,
+		EnableFallback:  true,
+		ExcludeComments: true,
+		// Extensive date search reads dates written in many languages.
+		HtmlDateMode: trafilatura.Extensive,
+	}
+	if r.node != nil {
+		o.FallbackCandidates = &trafilatura.FallbackCandidates{Readability: dom.Clone(r.node, true)}
+	}
+	res, err := trafilatura.ExtractDocument(dom.Clone(doc, true), o)
+	if err != nil || res == nil {
+		return extracted{}
+	}
+	m := res.Metadata
+	x := extracted{
+		title: m.Title, author: m.Author, sitename: m.Sitename, description: m.Description,
+		language: m.Language, image: m.Image, date: m.Date,
+	}
+	// Below MinExtractedSize trafilatura falls back to a "baseline" of all
+	// the page's text, scripts and hidden text included: on such a page
+	// readability's article, or the page walk, is the better body.
+	if res.ContentNode != nil && utf8.RuneCountInString(res.ContentText) >= o.Config.MinExtractedSize {
+		x.body = htmlBlocks(res.ContentNode, true)
+	}
+	return x
 }
 
 // countElements counts the elements under n, stopping at limit.
