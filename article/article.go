@@ -61,6 +61,8 @@ func (f *fields) set(subj, key, val string) error {
 		f.summary, f.summaryGiven = val, true
 	case "image":
 		f.image = val
+	case "lang", "language":
+		f.lang = languageTag(val)
 	case "date", "published_at":
 		if key == "published_at" && !f.date.IsZero() {
 			return nil // "date" wins when both are given
@@ -257,6 +259,9 @@ func finish(subj string, f fields, o Options) (syndicate.Article, error) {
 
 	a.PublishedAt = f.date
 	if a.PublishedAt.IsZero() {
+		if !f.warns.has("date") {
+			f.warns.add("date", "no publication date found: dated now")
+		}
 		now := time.Now
 		if o.Now != nil {
 			now = o.Now
@@ -280,6 +285,23 @@ func finish(subj string, f fields, o Options) (syndicate.Article, error) {
 	}
 	if len(a.Summary) > syndicate.MaxSummaryLen {
 		return invalid("has a summary longer than %d bytes", syndicate.MaxSummaryLen)
+	}
+	switch {
+	case a.Summary == "":
+		f.warns.add("summary", "no lede found")
+	case !given && !strings.HasSuffix(a.Summary, "…") && !sentenceEnd.MatchString(a.Summary):
+		f.warns.add("summary", "the lede is shorter than a sentence: %q", shorten(a.Summary, 60))
+	}
+	if a.Author == "" && !f.warns.has("author") {
+		f.warns.add("author", "no author found")
+	}
+
+	a.Language = f.lang
+	if a.Language == "" {
+		a.Language = detectLanguage(a.Title + "\n\n" + a.Body)
+		if a.Language == "" {
+			f.warns.add("language", "the language is not declared and could not be detected")
+		}
 	}
 
 	if err := a.Validate(); err != nil {

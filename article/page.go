@@ -65,9 +65,6 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 
 	f.title = p.pickTitle(x, r, site, &f.warns)
 	f.author = p.pickAuthor(x, r, site, f.body)
-	if f.author == "" {
-		f.warns.add("author", "no author found on the page")
-	}
 	if len(f.body) > 0 && isBylineText(f.body[0].text, f.author) {
 		f.body = f.body[1:]
 	}
@@ -485,9 +482,27 @@ func (p *page) pickTitle(x extracted, r readableText, site []string, w *warnings
 			h1s = append(h1s, h)
 		}
 	}
-	for _, t := range []string{p.first("og:title"), p.first("twitter:title"), x.title, r.title} {
+	// trafilatura and readability read JSON-LD's headline, but without
+	// one they too fall back on <title> and <h1>: theirs is metadata only
+	// when it is neither.
+	fromDOM := func(t string) bool {
+		n := norm(t)
+		if n != "" && strings.Contains(norm(p.title), n) {
+			return true
+		}
+		for _, h := range p.h1s {
+			if norm(h) == n {
+				return true
+			}
+		}
+		return false
+	}
+	for i, t := range []string{p.first("og:title"), p.first("twitter:title"), x.title, r.title} {
 		if strings.TrimSpace(t) == "" || isSiteName(t, site) && len(splitTitle(plainInline(t))) == 1 {
 			continue // a title that is only the site's name
+		}
+		if i >= 2 && fromDOM(t) {
+			continue
 		}
 		if c := cleanTitle(t, site, h1s, author); c != "" {
 			return c
