@@ -22,6 +22,8 @@ type page struct {
 	canonical string              // <link rel=canonical href>
 	byline    string              // text of the first rel=author or class=author/byline element outside page furniture
 	datetime  string              // the first <time datetime>
+	credits   []string            // short texts of credit and source elements
+	source    string              // the source an aggregator names in the title
 	articles  []*html.Node
 	main      *html.Node
 	body      *html.Node
@@ -158,7 +160,7 @@ func (p *page) collect(n *html.Node, furniture bool) {
 				p.title = nodeText(n)
 			}
 		case "h1":
-			if t := nodeText(n); t != "" && !furniture {
+			if t := headingText(n); t != "" && !furniture {
 				p.h1s = append(p.h1s, t)
 			}
 		case "link":
@@ -181,6 +183,11 @@ func (p *page) collect(n *html.Node, furniture bool) {
 			}
 		case "script", "style", "template":
 			return
+		}
+		if c := strings.ToLower(attr(n, "class")); (strings.Contains(c, "credit") || strings.Contains(c, "source")) && len(p.credits) < 20 {
+			if t := nodeText(n); t != "" && utf8.RuneCountInString(t) <= 40 {
+				p.credits = append(p.credits, t)
+			}
 		}
 		if !furniture && isFurnitureElement(n) {
 			furniture = true
@@ -317,18 +324,35 @@ func hasWord(s, w string) bool {
 	return false
 }
 
-// trimBy removes a leading "By" from a byline.
+// trimBy removes a leading byline label ("By", "Par", "Autor:", "作者：")
+// from a byline.
 func trimBy(s string) string {
 	s = strings.TrimSpace(s)
-	if len(s) > 3 && strings.EqualFold(s[:3], "by ") {
-		s = strings.TrimSpace(s[3:])
+	if m := bylineLabel.FindStringSubmatch(s); m != nil {
+		// "Di Maio" is a name, "Di Giampiero Maggio" a byline.
+		if !strings.EqualFold(strings.Fields(s)[0], "di") || len(strings.Fields(m[1])) >= 2 {
+			s = strings.TrimSpace(m[1])
+		}
 	}
 	return s
 }
 
 // titleSep matches the separators that join a headline to the site's or
-// author's name in <title> and og:title ("Headline | Site", "Site – Headline").
-var titleSep = regexp.MustCompile(`\s+(?:[|‖•·~«»/]|::|-{1,2}|[–—])\s+`)
+// author's name in <title> and og:title ("Headline | Site", "Site – Headline",
+// "标题_频道_网站", "标题-新华网"): spaced punctuation, or a bar, underscore or
+// dash against CJK text, which has no spaces to set it off.
+var titleSep = regexp.MustCompile(`\s+(?:[|‖•·~«»/_]|::|-{1,2}|[–—])\s+|\s*[|｜]\s*|\s+_|` + cjk + `\s*[_\-—－]\s*` + cjk)
+
+// cjk matches one character of Chinese, Japanese or Korean text, or the
+// punctuation that ends a CJK phrase.
+const cjk = `[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}！？。」』）]`
+
+// strongSep reports whether a separator can only be an affix's, never part
+// of a headline: a bar or underscore, or a dash against CJK text.
+func strongSep(sep string) bool {
+	t := strings.TrimSpace(sep)
+	return strings.ContainsAny(t, "|｜‖_") || t != "" && !strings.HasPrefix(sep, " ") && !strings.HasSuffix(sep, " ")
+}
 
 // titlePart is one piece of a title split at its separators.
 type titlePart struct{ text, sep string } // sep is what precedes text
@@ -338,8 +362,19 @@ func splitTitle(t string) []titlePart {
 	var parts []titlePart
 	last, sep := 0, ""
 	for _, m := range titleSep.FindAllStringIndex(t, -1) {
-		parts = append(parts, titlePart{t[last:m[0]], sep})
-		last, sep = m[1], t[m[0]:m[1]]
+		start, end := m[0], m[1]
+		// A CJK separator's match takes in the characters on either side.
+		if r, size := utf8.DecodeRuneInString(t[start:]); !unicode.IsSpace(r) && !strings.ContainsRune("|｜_-—－", r) {
+			start += size
+		}
+		if r, size := utf8.DecodeLastRuneInString(t[:end]); !unicode.IsSpace(r) && !strings.ContainsRune("|｜_-—－", r) {
+			end -= size
+		}
+		if start < last || end <= start {
+			continue
+		}
+		parts = append(parts, titlePart{t[last:start], sep})
+		last, sep = end, t[start:end]
 	}
 	return append(parts, titlePart{t[last:], sep})
 }
@@ -447,7 +482,35 @@ func cleanTitle(t string, site, h1s []string, author string) string {
 		i++
 	}
 	if i == 0 && j == len(parts) {
-		return t // nothing marks any piece as an affix
+		// Nothing names a piece as the site's, but bars and underscores
+		// join only affixes: short end pieces beside a much longer one go.
+		longest := 0
+		for k := range parts {
+			if utf8.RuneCountInString(parts[k].text) > utf8.RuneCountInString(parts[longest].text) {
+				longest = k
+			}
+		}
+		n := utf8.RuneCountInString(parts[longest].text)
+		affixLike := func(k int) bool {
+			sep := parts[k].sep
+			if k < longest {
+				sep = parts[k+1].sep
+			}
+			m := utf8.RuneCountInString(parts[k].text)
+			return strongSep(sep) && len(strings.Fields(parts[k].text)) <= 3 && m <= 25 && 2*m <= n
+		}
+		for j-1 > longest && affixLike(j-1) {
+			j--
+		}
+		for i < longest && affixLike(i) {
+			i++
+		}
+		if i == 0 && j == len(parts) {
+			return t
+		}
+		out := parts[i:j]
+		out[0].sep = ""
+		return joinParts(out)
 	}
 	// A section name between headline and site ("Headline | Politics |
 	// Site") is short; the headline is the longest piece.
@@ -473,7 +536,9 @@ func cleanTitle(t string, site, h1s []string, author string) string {
 
 // pickTitle chooses the headline: the page's metadata titles (og:title,
 // twitter:title, trafilatura's, JSON-LD's) cleaned of affixes, and failing
-// those <title> or the first heading, with a warning.
+// those <title>, with a warning. The printed headline, the page's <h1>,
+// wins when it is the same story as that title (their words mostly
+// agree), since og:title is often a shortened or search-engine variant.
 func (p *page) pickTitle(x extracted, r readableText, site []string, w *warnings) string {
 	author := p.first("author", "article:author")
 	var h1s []string
@@ -497,6 +562,15 @@ func (p *page) pickTitle(x extracted, r readableText, site []string, w *warnings
 		}
 		return false
 	}
+	headline := func(t string) string {
+		t, p.source = cutSource(t)
+		for _, h := range h1s {
+			if sameStory(h, t) {
+				return h
+			}
+		}
+		return t
+	}
 	for i, t := range []string{p.first("og:title"), p.first("twitter:title"), x.title, r.title} {
 		if strings.TrimSpace(t) == "" || isSiteName(t, site) && len(splitTitle(plainInline(t))) == 1 {
 			continue // a title that is only the site's name
@@ -505,12 +579,12 @@ func (p *page) pickTitle(x extracted, r readableText, site []string, w *warnings
 			continue
 		}
 		if c := cleanTitle(t, site, h1s, author); c != "" {
-			return c
+			return headline(c)
 		}
 	}
 	if t := cleanTitle(p.title, site, h1s, author); t != "" && (len(h1s) == 0 || sharesWords(t, h1s[0])) {
 		w.add("title", "the title was taken from the page's <title> element: the page has no og:title or headline metadata")
-		return t
+		return headline(t)
 	}
 	if len(h1s) > 0 {
 		w.add("title", "the title was taken from the page's first heading: the page has no og:title or headline metadata")
@@ -523,13 +597,69 @@ func (p *page) pickTitle(x extracted, r readableText, site []string, w *warnings
 	return ""
 }
 
+// sourceParen matches the source that Japanese and Chinese aggregators
+// append to a headline in full-width parentheses: "…（CNET Japan）".
+var sourceParen = regexp.MustCompile(`\s*（([^（）]{1,20})）$`)
+
+// cutSource removes a trailing full-width parenthesised source from a
+// title and returns it as well ("" if none).
+func cutSource(t string) (string, string) {
+	if m := sourceParen.FindStringSubmatchIndex(t); m != nil && m[0] > 0 {
+		return strings.TrimSpace(t[:m[0]]), t[m[2]:m[3]]
+	}
+	return t, ""
+}
+
+// tokens splits text into words, or for text written without spaces
+// (Chinese, Japanese) into pairs of characters.
+func tokens(s string) map[string]bool {
+	out := map[string]bool{}
+	words := strings.Fields(s)
+	if len(words) >= 3 {
+		for _, w := range words {
+			if n := norm(w); n != "" {
+				out[n] = true
+			}
+		}
+		return out
+	}
+	rs := []rune(norm(s))
+	for i := 0; i+1 < len(rs); i++ {
+		out[string(rs[i:i+2])] = true
+	}
+	if len(rs) == 1 {
+		out[string(rs)] = true
+	}
+	return out
+}
+
+// sameStory reports whether a heading tells the same story as a title:
+// at least half its words are the title's, and it is not a mere label
+// (a section name) beside a long title.
+func sameStory(heading, title string) bool {
+	if 3*utf8.RuneCountInString(heading) < utf8.RuneCountInString(title) || utf8.RuneCountInString(heading) > 300 {
+		return false
+	}
+	h, t := tokens(heading), tokens(title)
+	if len(h) == 0 {
+		return false
+	}
+	shared := 0
+	for k := range h {
+		if t[k] {
+			shared++
+		}
+	}
+	return 2*shared >= len(h)
+}
+
 // sharesWords reports whether a and b have a word in common.
 func sharesWords(a, b string) bool {
 	words := map[string]bool{}
-	for _, f := range strings.Fields(strings.ToLower(a)) {
+	for _, f := range strings.Fields(a) {
 		words[norm(f)] = true
 	}
-	for _, f := range strings.Fields(strings.ToLower(b)) {
+	for _, f := range strings.Fields(b) {
 		if n := norm(f); n != "" && words[n] {
 			return true
 		}
@@ -538,23 +668,33 @@ func sharesWords(a, b string) bool {
 }
 
 // notAuthor matches what pages put where a byline goes that is not one: a
-// photo credit, an editor's line, a copyright.
-var notAuthor = regexp.MustCompile(`(?i)^(?:photo|photos|foto|fotos|bild|image|images|picture|pictures|credit|credits|illustration|video|quelle|source|fuente|editing|edited|editor|editors|redaktion|redacción|rédaction|bearbeitet|getty|imago|shutterstock|reuters/|ap photo)\b|©|\bcopyright\b`)
+// photo credit, an editor's line, a copyright, a placeholder.
+var notAuthor = regexp.MustCompile(`(?i)^(?:photos?|fotos?|фото|bild|image|images|pictures?|credits?|illustration|video|quelle|source|fuente|editing|edited|editors?|redaktion|redacción|rédaction|bearbeitet|getty|imago|shutterstock|ap photo|责任编辑|责编|编辑|图|摄影)(?:[\s:：/]|$)|©|\bcopyright\b|^(?:no author|unknown|anonymous|admin|administrator|username|user|作者|記者|记者|by|von|par|por|autor|auteur|author)$`)
+
+// editorLabel precedes the name of the editor who handled a story, whom
+// Chinese news sites also put in <meta name=author>.
+const editorLabel = `(?:责任编辑|责编|编辑|editor|edited by|editing by|redaktion|redakteur|rédaction|redacción|редактор)\s*[:：]?\s*`
+
+// bylineLabel opens a byline in the languages the issue names.
+var bylineLabel = regexp.MustCompile(`(?i)^(?:by|von|par|por|di|door|av|af|przez|tekst|texto|text|текст|автор|auteur|autor|author|reporter|بقلم|حوار|كتب|作者|文|撰文|记者|記者)(?:\s*[:：]\s*|\s+)(\S.{0,80})$`)
+
+// cjkReporter matches a Chinese byline: "半月谈记者 史卫燕", "新华社记者 张三".
+var cjkReporter = regexp.MustCompile(`^[\p{Han}]{0,8}记者\s*([\p{Han}·]{2,4}(?:\s+[\p{Han}·]{2,4}){0,3})$`)
 
 // agencies are the news agencies whose dispatches a page credits in its
 // dateline ("BERLIN (dpa) –") or a source line ("Quelle: Reuters").
-var agencies = `Reuters|AP|Associated Press|AFP|dpa|APA|KNA|epd|sda|SDA|ANSA|EFE|Europa Press|Xinhua|Kyodo|Jiji|Yonhap|TASS|ТАСС|РИА Новости|RIA Novosti|Interfax|Интерфакс|Anadolu|PA|Bloomberg|UPI|Belga|ANP|Lusa|PAP|CTK|ČTK|MTI|Agerpres|WAFA|KUNA|WAM|SPA|QNA|MENA|IRNA|PTI|IANS|Bernama|Antara|AAP|NZPA|CP|Canadian Press`
+var agencies = `Reuters|AP|Associated Press|AFP|dpa|APA|KNA|epd|sda|ANSA|EFE|Agencia EFE|Europa Press|Xinhua|Kyodo|Jiji|Yonhap|TASS|ТАСС|РИА Новости|RIA Novosti|Interfax|Интерфакс|Anadolu|PA|Bloomberg|UPI|Belga|ANP|Lusa|PAP|CTK|ČTK|MTI|Agerpres|WAFA|KUNA|WAM|SPA|QNA|MENA|IRNA|PTI|IANS|Bernama|Antara|AAP|CP|Canadian Press|新华社|中新社|共同通信|時事通信`
 
 var (
 	// "BERLIN (dpa) –", "(Reuters) -", "PARIS, 3 mai (AFP) -"
-	datelineAgency = regexp.MustCompile(`^[^()\n]{0,60}\((` + agencies + `)\)\s*[-–—:]`)
-	// "Quelle: REUTERS", "Source: AFP", "Fuente: EFE"
-	sourceAgency = regexp.MustCompile(`(?i)^(?:quelle|source|fuente|fonte|bron|источник)\s*:\s*(` + agencies + `)\.?$`)
+	datelineAgency = regexp.MustCompile(`(?i)^[^()\n]{0,60}\((` + agencies + `)\)\s*[-–—:]`)
+	// "Quelle: REUTERS", "Source: AFP", "Fuente: EFE", or just "JIJI"
+	sourceAgency = regexp.MustCompile(`(?i)^(?:(?:quelle|source|fuente|fonte|bron|источник|por|par|by|von)\s*:?\s*)?(` + agencies + `)\.?$`)
 )
 
-// agencyCredit returns the agency a dispatch credits in its first lines,
-// or "".
-func agencyCredit(body []block) string {
+// agencyCredit returns the agency a dispatch credits in its first lines or
+// its credit elements, or "".
+func agencyCredit(body []block, credits []string) string {
 	for i, b := range body {
 		if i >= 3 {
 			break
@@ -566,24 +706,77 @@ func agencyCredit(body []block) string {
 			return m[1]
 		}
 	}
+	for _, c := range credits {
+		if m := sourceAgency.FindStringSubmatch(c); m != nil {
+			return m[1]
+		}
+	}
 	return ""
 }
 
-// pickAuthor chooses the article's byline: trafilatura's (read from meta
-// tags, JSON-LD and the byline element, skipping related-story boxes),
-// else the meta tags, readability's byline, the page's byline element
-// outside page furniture, and last the agency a dispatch credits. Photo
-// credits, editor lines and profile links are never an author.
-func (p *page) pickAuthor(x extracted, r readableText, site []string, body []block) string {
-	meta := p.first("author", "article:author", "dc.creator", "parsely-author", "sailthru.author")
-	for _, a := range []string{meta, x.author, r.byline, p.byline} {
-		a = trimBy(plainInline(a))
-		if a == "" || looksLikeURL(a) || len(a) > 100 || notAuthor.MatchString(a) {
+// bodyByline returns a byline printed in the first lines of the body
+// ("Por Agencia EFE", "半月谈记者 史卫燕"), or "".
+func bodyByline(body []block) string {
+	for i, b := range body {
+		if i >= 4 {
+			break
+		}
+		t := strings.TrimSpace(b.text)
+		if utf8.RuneCountInString(t) > 80 || strings.Contains(t, "\n") || sentenceEnd.MatchString(t) {
 			continue
 		}
+		if m := bylineLabel.FindStringSubmatch(t); m != nil {
+			return m[1]
+		}
+		if m := cjkReporter.FindStringSubmatch(t); m != nil {
+			return m[1]
+		}
+	}
+	return ""
+}
+
+// pickAuthor chooses the article's byline among the meta tags,
+// trafilatura's (meta tags, JSON-LD and the byline element, skipping
+// related-story boxes), readability's byline, the page's byline element
+// outside page furniture and a byline printed atop the body, and last the
+// agency a dispatch credits. Photo credits, editor lines, placeholders,
+// profile links and the site's own name are never an author. When one
+// source's name is another's with words added ("Aleš Vávra před"), the
+// shorter is the name.
+func (p *page) pickAuthor(x extracted, r readableText, site []string, body []block) string {
+	meta := p.first("author", "article:author", "dc.creator", "parsely-author", "sailthru.author")
+	text := ""
+	if p.body != nil {
+		text = strings.ToLower(nodeText(p.body))
+	}
+	var ok []string
+	for _, a := range []string{meta, x.author, r.byline, p.byline, bodyByline(body)} {
+		a = trimBy(plainInline(a))
+		switch {
+		case a == "", looksLikeURL(a), utf8.RuneCountInString(a) > 100, notAuthor.MatchString(a):
+			continue
+		case isSiteName(a, site) && !sourceAgency.MatchString(a):
+			continue // the site crediting itself
+		case strings.Contains(text, "编辑") || strings.Contains(text, "edit") || strings.Contains(text, "redak") || strings.Contains(text, "réd") || strings.Contains(text, "redac") || strings.Contains(text, "редакт"):
+			if regexp.MustCompile(editorLabel + regexp.QuoteMeta(strings.ToLower(a))).MatchString(text) {
+				continue // the page names this person as the editor
+			}
+		}
+		ok = append(ok, a)
+	}
+	if len(ok) > 0 {
+		best := ok[0]
+		for _, a := range ok[1:] {
+			if len(a) < len(best) && strings.HasPrefix(best, a+" ") {
+				best = a
+			}
+		}
+		return best
+	}
+	if a := agencyCredit(body, p.credits); a != "" {
 		return a
 	}
-	return agencyCredit(body)
+	return p.source
 }
 
 // ellipsis matches text that ends cut short.
@@ -625,4 +818,29 @@ func pickDescription(body []block, descs ...string) string {
 		return ""
 	}
 	return best
+}
+
+// headingText returns a heading's text as printed: ruby annotations (the
+// readings set over kanji) are left out, and inline elements add no space,
+// which CJK text has none of.
+func headingText(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		switch {
+		case n.Type == html.TextNode:
+			b.WriteString(n.Data)
+		case n.Type == html.ElementNode && (rawTextElements[n.Data] || n.Data == "rt" || n.Data == "rp"):
+			return
+		case n.Type == html.ElementNode && !inlineElements[n.Data] && n.Data != "ruby":
+			b.WriteByte(' ')
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		walk(c)
+	}
+	return strings.Join(strings.Fields(dropControls(b.String())), " ")
 }
