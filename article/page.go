@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -55,7 +56,7 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 	if f.url == "" && base != nil {
 		f.url = base.String()
 	}
-	site := siteNames(p.first("og:site_name", "application-name", "twitter:site"), x.sitename, f.url)
+	site := siteNames(p.first("og:site_name", "application-name", "twitter:site"), x.sitename, f.url, p.h1s)
 
 	f.body = x.body
 	if len(f.body) == 0 {
@@ -67,10 +68,8 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 
 	f.title = p.pickTitle(x, r, site, &f.warns)
 	f.author = p.pickAuthor(x, r, site, f.body)
-	if len(f.body) > 0 && isBylineText(f.body[0].text, f.author) {
-		f.body = f.body[1:]
-	}
-	f.summary = pickDescription(f.body, p.first("og:description"), p.first("twitter:description"), p.first("description"), x.description)
+	f.body = dropLeadingMeta(f.body, f.author)
+	f.summary = pickDescription(f.title, f.body, p.first("og:description"), p.first("twitter:description"), p.first("description"), x.description)
 	f.image = p.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
 	if f.image == "" {
 		f.image = x.image
@@ -86,16 +85,16 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 	f.looseImage = true
 	// A date in the page's metadata is exact; trafilatura's (htmldate)
 	// may have been read from the text and is only a day.
-	for _, d := range []string{p.first("article:published_time", "datepublished", "date", "pubdate", "dc.date", "dc.date.issued", "sailthru.date"), r.published} {
-		if t, ok := parseDate(d); ok {
+	for _, d := range []string{p.first("article:published_time", "datepublished", "date", "pubdate", "publishdate", "dc.date", "dc.date.issued", "sailthru.date"), r.published} {
+		if t, ok := parseZonedDate(d); ok {
 			f.date = t
 			break
 		}
 	}
 	if f.date.IsZero() && !x.date.IsZero() {
-		f.date = x.date.UTC()
+		f.date = x.date
 	}
-	if t, ok := parseDate(p.datetime); f.date.IsZero() && ok {
+	if t, ok := parseZonedDate(p.datetime); f.date.IsZero() && ok {
 		f.date = t
 		f.warns.add("date", "the date was taken from the first date shown on the page, not from its metadata")
 	}
@@ -403,11 +402,23 @@ func norm(s string) string {
 }
 
 // siteNames returns the names a site goes by: what the page calls it,
-// trafilatura's name for it and its host ("heise.de", "heise").
-func siteNames(declared, found, pageURL string) []string {
+// trafilatura's name for it and its host ("heise.de", "heise"). A "name"
+// that is part of a heading, or as long as a sentence, is a headline that
+// trafilatura took for the site's name, and is left out.
+func siteNames(declared, found, pageURL string, h1s []string) []string {
 	var names []string
 	for _, n := range []string{declared, found} {
-		if n = strings.TrimPrefix(strings.TrimSpace(n), "@"); n != "" {
+		n = strings.TrimPrefix(strings.TrimSpace(n), "@")
+		if n == "" || len(strings.Fields(n)) > 6 || utf8.RuneCountInString(n) > 50 {
+			continue
+		}
+		inHeading := false
+		for _, h := range h1s {
+			if nn := norm(n); len(nn) >= 3 && strings.Contains(norm(h), nn) && len(strings.Fields(n)) >= 3 {
+				inHeading = true
+			}
+		}
+		if !inHeading {
 			names = append(names, n)
 		}
 	}
@@ -789,12 +800,19 @@ var sentenceEnd = regexp.MustCompile(`[.!?。！？؟।][\s"'”’»)」』]*$
 // complete sentence beats one without an end, which beats one cut short
 // ("…", or the start of a longer one). When every one is cut short the
 // summary is left to the body's first paragraph, if there is one.
-func pickDescription(body []block, descs ...string) string {
+func pickDescription(title string, body []block, descs ...string) string {
 	best, bestScore := "", -1
+	var about strings.Builder // what the article is about
+	about.WriteString(title)
+	for i, b := range body {
+		if i < 4 {
+			about.WriteString("\n" + b.text)
+		}
+	}
 	for _, d := range descs {
 		d = plainInline(d)
-		if d == "" {
-			continue
+		if d == "" || len(body) > 0 && !related(d, about.String()) {
+			continue // the site's own tagline, on every page
 		}
 		score := 1
 		switch {
@@ -843,4 +861,57 @@ func headingText(n *html.Node) string {
 		walk(c)
 	}
 	return strings.Join(strings.Fields(dropControls(b.String())), " ")
+}
+
+// related reports whether a description of eight words or more shares a
+// word of four letters or more (or, in text without spaces, three pairs of
+// characters) with the article's title and opening; a shorter one always
+// is. A site's tagline, the same on every page, is not.
+func related(desc, about string) bool {
+	words := strings.Fields(desc)
+	cjkText := len(words) < 3
+	if !cjkText && len(words) < 8 || cjkText && utf8.RuneCountInString(desc) < 20 {
+		return true
+	}
+	a := tokens(about)
+	shared := 0
+	for k := range tokens(desc) {
+		if a[k] && (cjkText || utf8.RuneCountInString(k) >= 4) {
+			shared++
+		}
+	}
+	return cjkText && shared >= 3 || !cjkText && shared >= 1
+}
+
+// parseZonedDate is parseDate keeping the zone the page wrote, so that the
+// date is the day the page shows ("2023-11-02T00:01+01:00" is the 2nd).
+func parseZonedDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range dateLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// dropLeadingMeta removes the lines above the first paragraph of prose
+// that are not the article: the byline, a date and time, a credit or copyright, a
+// source line, a short label. They would otherwise become the lede.
+func dropLeadingMeta(body []block, author string) []block {
+	for n := 0; n < 5 && len(body) > 1; n++ {
+		t := strings.TrimSpace(body[0].text)
+		runes := utf8.RuneCountInString(t)
+		switch {
+		case isBylineText(t, author):
+		case runes > 80 || sentenceEnd.MatchString(t) || strings.HasPrefix(body[0].tag, "h") || body[0].tag == "li":
+			return body
+		case strings.ContainsAny(t, "0123456789©") || bylineLabel.MatchString(t) || cjkReporter.MatchString(t) ||
+			sourceAgency.MatchString(t) || runes < 30:
+		default:
+			return body
+		}
+		body = body[1:]
+	}
+	return body
 }

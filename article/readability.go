@@ -114,7 +114,7 @@ func readable(doc *html.Node, base *url.URL) readableText {
 	r := readableText{title: a.Title(), byline: a.Byline(), image: a.ImageURL()}
 	// A missing or unparsable date is no date: the other sources are tried.
 	if t, err := a.PublishedTime(); err == nil && !t.IsZero() {
-		r.published = t.UTC().Format(time.RFC3339)
+		r.published = t.Format(time.RFC3339) // in the page's zone: the day it shows
 	}
 	if a.Node != nil {
 		r.node = a.Node
