@@ -46,7 +46,7 @@ type Article struct {
 // rtlLanguages are the languages written right to left.
 var rtlLanguages = map[string]bool{
 	"ar": true, "he": true, "fa": true, "ur": true, "yi": true, "ps": true, "sd": true,
-	"ug": true, "dv": true, "ckb": true, "syr": true, "ku": false,
+	"ug": true, "dv": true, "ckb": true, "syr": true,
 }
 
 // Dir returns the direction the article's language is written in: "rtl"
