@@ -63,11 +63,15 @@ func detectLanguage(text string) string {
 			cut++
 		}
 	}
-	if utf8.RuneCountInString(strings.Join(strings.Fields(text), " ")) < minDetectRunes {
+	n := utf8.RuneCountInString(strings.Join(strings.Fields(text), " "))
+	if n < minDetectRunes {
 		return ""
 	}
 	info := whatlanggo.Detect(text)
-	if info.Lang < 0 || !info.IsReliable() {
+	// The detector's "reliable" (0.8) refuses most single paragraphs it
+	// gets right; below 0.5 on a short text it is guessing between
+	// neighbours (Spanish, Portuguese, Galician).
+	if info.Lang < 0 || info.Confidence < 0.5 && n < 200 {
 		return ""
 	}
 	return languageTag(info.Lang.Iso6391())

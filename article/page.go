@@ -3,6 +3,7 @@ package article
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -24,10 +25,12 @@ type page struct {
 	byline    string              // text of the first rel=author or class=author/byline element outside page furniture
 	datetime  string              // the first <time datetime>
 	credits   []string            // short texts of credit and source elements
-	source    string              // the source an aggregator names in the title
-	articles  []*html.Node
-	main      *html.Node
-	body      *html.Node
+	// otherBylines are bylines in page furniture: related stories' authors.
+	otherBylines []string
+	source       string // the source an aggregator names in the title
+	articles     []*html.Node
+	main         *html.Node
+	body         *html.Node
 }
 
 // parseHTML extracts an article from a web page. trafilatura reads the
@@ -191,8 +194,12 @@ func (p *page) collect(n *html.Node, furniture bool) {
 		if !furniture && isFurnitureElement(n) {
 			furniture = true
 		}
-		if p.byline == "" && !furniture && n.Data != "meta" && n.Data != "link" && isBylineElement(n) {
-			if t := nodeText(n); len(t) <= 100 {
+		if n.Data != "meta" && n.Data != "link" && isBylineElement(n) {
+			switch t := nodeText(n); {
+			case len(t) > 100:
+			case furniture:
+				p.otherBylines = append(p.otherBylines, trimBy(t))
+			case p.byline == "":
 				p.byline = t
 			}
 		}
@@ -768,6 +775,8 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 			continue
 		case isSiteName(a, site) && !sourceAgency.MatchString(a):
 			continue // the site crediting itself
+		case a != trimBy(p.byline) && slices.Contains(p.otherBylines, a):
+			continue // another story's, in a related-story box
 		case strings.Contains(text, "编辑") || strings.Contains(text, "edit") || strings.Contains(text, "redak") || strings.Contains(text, "réd") || strings.Contains(text, "redac") || strings.Contains(text, "редакт"):
 			if regexp.MustCompile(editorLabel + regexp.QuoteMeta(strings.ToLower(a))).MatchString(text) {
 				continue // the page names this person as the editor
