@@ -47,7 +47,7 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 		return f, syndicate.Errorf(syndicate.EINVALID, "%s cannot be read as HTML: %v", subj, err)
 	}
 	p := &page{meta: map[string][]string{}}
-	p.collect(doc, false)
+	p.collect(doc, false, false)
 	base := baseURL(pageURL)
 	r := readable(doc, base)
 	x := extract(doc, base, r)
@@ -141,9 +141,10 @@ func (p *page) mainBlocks(doc *html.Node) []block {
 }
 
 // collect walks the document once, noting meta tags and landmarks.
-// furniture is set under navigation, asides, footers and related-story
-// boxes, where a byline belongs to another article.
-func (p *page) collect(n *html.Node, furniture bool) {
+// furniture is set under navigation, asides, footers and the like, where a
+// heading or date is not the article's; related under asides and
+// related-story boxes, where a byline belongs to another article.
+func (p *page) collect(n *html.Node, furniture, related bool) {
 	if n.Type == html.ElementNode {
 		switch n.Data {
 		case "html":
@@ -194,19 +195,39 @@ func (p *page) collect(n *html.Node, furniture bool) {
 		if !furniture && isFurnitureElement(n) {
 			furniture = true
 		}
+		if !related && isRelatedElement(n) {
+			related = true
+		}
 		if n.Data != "meta" && n.Data != "link" && isBylineElement(n) {
 			switch t := nodeText(n); {
 			case len(t) > 100:
-			case furniture:
+			case related:
 				p.otherBylines = append(p.otherBylines, trimBy(t))
-			case p.byline == "":
+			case p.byline == "" && !furniture:
 				p.byline = t
 			}
 		}
 	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		p.collect(c, furniture)
+		p.collect(c, furniture, related)
 	}
+}
+
+// isRelatedElement reports whether n lists other stories: an aside, or a
+// related, teaser, recommended, most-read or trending box.
+func isRelatedElement(n *html.Node) bool {
+	if n.Data == "aside" {
+		return true
+	}
+	for _, k := range []string{"class", "id"} {
+		v := strings.ToLower(attr(n, k))
+		for _, w := range []string{"related", "teaser", "recommend", "most-read", "mostread", "popular", "trending", "more-stories", "read-more", "readmore"} {
+			if strings.Contains(v, w) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isFurnitureElement reports whether n holds page furniture whose names and
@@ -687,14 +708,14 @@ func sharesWords(a, b string) bool {
 
 // notAuthor matches what pages put where a byline goes that is not one: a
 // photo credit, an editor's line, a copyright, a placeholder.
-var notAuthor = regexp.MustCompile(`(?i)^(?:photos?|fotos?|фото|bild|image|images|pictures?|credits?|illustration|video|quelle|source|fuente|editing|edited|editors?|redaktion|redacción|rédaction|bearbeitet|getty|imago|shutterstock|ap photo|责任编辑|责编|编辑|图|摄影)(?:[\s:：/]|$)|©|\bcopyright\b|^(?:no author|unknown|anonymous|admin|administrator|username|user|作者|記者|记者|by|von|par|por|autor|auteur|author)$`)
+var notAuthor = regexp.MustCompile(`(?i)^(?:photos?|fotos?|фото|bild|image|images|pictures?|credits?|illustration|video|quelle|source|fuente|editing|edited|editors?|redaktion|redacción|rédaction|bearbeitet|getty|imago|shutterstock|ap photo|责任编辑|责编|编辑|图|摄影)(?:[\s:：/]|$)|©|\bcopyright\b|^(?:no author|unknown|anonymous|admin|administrator|username|user|submitted|posted|published|updated|lesedauer|veröffentlicht|aktualisiert|作者|記者|记者|by|von|par|por|autor|auteur|author)$|\d.*\d`)
 
 // editorLabel precedes the name of the editor who handled a story, whom
 // Chinese news sites also put in <meta name=author>.
 const editorLabel = `(?:责任编辑|责编|编辑|editor|edited by|editing by|redaktion|redakteur|rédaction|redacción|редактор)\s*[:：]?\s*`
 
 // bylineLabel opens a byline in the languages the issue names.
-var bylineLabel = regexp.MustCompile(`(?i)^(?:by|von|par|por|di|door|av|af|przez|tekst|texto|text|текст|автор|auteur|autor|author|reporter|بقلم|حوار|كتب|作者|文|撰文|记者|記者)(?:\s*[:：]\s*|\s+)(\S.{0,80})$`)
+var bylineLabel = regexp.MustCompile(`(?i)^(?:by|von|par|por|di|door|av|af|przez|tekst|texto|text|текст|автор|авторы|auteurs?|autor|autores|autoren|authors?|reporter|بقلم|حوار|كتب|作者|文|撰文|记者|記者)(?:\s*[:：]\s*|\s+)(\S.{0,80})$`)
 
 // cjkReporter matches a Chinese byline: "半月谈记者 史卫燕", "新华社记者 张三".
 var cjkReporter = regexp.MustCompile(`^[\p{Han}]{0,8}记者\s*([\p{Han}·]{2,4}(?:\s+[\p{Han}·]{2,4}){0,3})$`)
@@ -768,14 +789,15 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 		text = strings.ToLower(nodeText(p.body))
 	}
 	var ok []string
-	for _, a := range []string{meta, x.author, r.byline, p.byline, bodyByline(body)} {
-		a = trimBy(plainInline(a))
+	bodyText := joinBlocks(body)
+	for i, a := range []string{meta, x.author, r.byline, p.byline, bodyByline(body)} {
+		a = trimBy(cleanAuthor(plainInline(a), site))
 		switch {
 		case a == "", looksLikeURL(a), utf8.RuneCountInString(a) > 100, notAuthor.MatchString(a):
 			continue
 		case isSiteName(a, site) && !sourceAgency.MatchString(a):
 			continue // the site crediting itself
-		case a != trimBy(p.byline) && slices.Contains(p.otherBylines, a):
+		case i > 0 && a != trimBy(p.byline) && slices.Contains(p.otherBylines, a) && !strings.Contains(bodyText, a):
 			continue // another story's, in a related-story box
 		case strings.Contains(text, "编辑") || strings.Contains(text, "edit") || strings.Contains(text, "redak") || strings.Contains(text, "réd") || strings.Contains(text, "redac") || strings.Contains(text, "редакт"):
 			if regexp.MustCompile(editorLabel + regexp.QuoteMeta(strings.ToLower(a))).MatchString(text) {
@@ -923,4 +945,24 @@ func dropLeadingMeta(body []block, author string) []block {
 		body = body[1:]
 	}
 	return body
+}
+
+// cleanAuthor drops the site's name from a byline that carries it ("Pete
+// Evans · CBC News").
+func cleanAuthor(a string, site []string) string {
+	parts := splitTitle(a)
+	if len(parts) == 1 {
+		return a
+	}
+	var keep []titlePart
+	for _, p := range parts {
+		if !isSiteName(p.text, site) {
+			keep = append(keep, p)
+		}
+	}
+	if len(keep) == 0 || len(keep) == len(parts) {
+		return a
+	}
+	keep[0].sep = ""
+	return joinParts(keep)
 }
