@@ -926,25 +926,32 @@ func parseZonedDate(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// dropLeadingMeta removes the lines above the first paragraph of prose
-// that are not the article: the byline, a date and time, a credit or copyright, a
-// source line, a short label. They would otherwise become the lede.
+// caption matches the start of a photo caption or credit.
+var caption = regexp.MustCompile(`(?i)^(?:图为|圖為|图片|圖片|写真|фото|photo|foto|bild|image|credit|von links nach rechts|from left|de gauche à droite|de izquierda a derecha)`)
+
+// dropLeadingMeta removes the lines above the first sentence of the
+// article that are not the article: the byline, a date and time, a
+// dateline, a credit or caption, a source line, a bracketed promotion.
+// They would otherwise become the lede. Headings are kept; the first
+// paragraph that ends a sentence, or a list, ends the search.
 func dropLeadingMeta(body []block, author string) []block {
-	for n := 0; n < 5 && len(body) > 1; n++ {
-		t := strings.TrimSpace(body[0].text)
-		runes := utf8.RuneCountInString(t)
+	out := make([]block, 0, len(body))
+	for i, b := range body {
+		t := strings.TrimSpace(b.text)
 		switch {
-		case isBylineText(t, author):
-		case runes > 80 || sentenceEnd.MatchString(t) || strings.HasPrefix(body[0].tag, "h") || body[0].tag == "li":
-			return body
-		case strings.ContainsAny(t, "0123456789©") || bylineLabel.MatchString(t) || cjkReporter.MatchString(t) ||
-			sourceAgency.MatchString(t) || runes < 30:
+		case i >= 8:
+		case strings.HasPrefix(b.tag, "h"):
+			out = append(out, b)
+			continue
+		case isBylineText(t, author), caption.MatchString(t), strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]"):
+			continue
+		case b.tag == "li" || b.tag == "pre" || sentenceEnd.MatchString(t) || utf8.RuneCountInString(t) > 120:
 		default:
-			return body
+			continue
 		}
-		body = body[1:]
+		return append(out, body[i:]...)
 	}
-	return body
+	return body // no sentence at all: nothing to tell the article by
 }
 
 // cleanAuthor drops the site's name from a byline that carries it ("Pete
