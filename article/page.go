@@ -163,7 +163,7 @@ func (p *page) collect(n *html.Node, furniture, related bool) {
 				p.title = nodeText(n)
 			}
 		case "h1":
-			if t := headingText(n); t != "" && !furniture {
+			if t := headingText(n); t != "" && !furniture && !isHidden(n) {
 				p.h1s = append(p.h1s, t)
 			}
 		case "link":
@@ -504,7 +504,9 @@ func cleanTitle(t string, site, h1s []string, author string) string {
 		}
 		for i := range parts {
 			for j := len(parts); j > i; j-- {
-				if norm(joinParts(parts[i:j])) == nh {
+				// A heading that is only an end piece is the site's
+				// logo, not the headline: the run must hold the longest.
+				if norm(joinParts(parts[i:j])) == nh && holdsLongest(parts, i, j) {
 					return joinParts(parts[i:j])
 				}
 			}
@@ -573,6 +575,17 @@ func cleanTitle(t string, site, h1s []string, author string) string {
 	return joinParts(out)
 }
 
+// holdsLongest reports whether parts[i:j] holds the longest of parts.
+func holdsLongest(parts []titlePart, i, j int) bool {
+	longest := 0
+	for k := range parts {
+		if utf8.RuneCountInString(parts[k].text) > utf8.RuneCountInString(parts[longest].text) {
+			longest = k
+		}
+	}
+	return i <= longest && longest < j
+}
+
 // pickTitle chooses the headline: the page's metadata titles (og:title,
 // twitter:title, trafilatura's, JSON-LD's) cleaned of affixes, and failing
 // those <title>, with a warning. The printed headline, the page's <h1>,
@@ -580,9 +593,25 @@ func cleanTitle(t string, site, h1s []string, author string) string {
 // agree), since og:title is often a shortened or search-engine variant.
 func (p *page) pickTitle(x extracted, r readableText, site []string, w *warnings) string {
 	author := p.first("author", "article:author")
+	// A heading that is the site's name, or only an end piece of the
+	// title ("… | Harbour Herald"), is the site's logo.
+	var pieces []titlePart
+	for _, t := range []string{p.title, p.first("og:title")} {
+		if ps := splitTitle(plainInline(t)); len(ps) > 1 {
+			for k := range ps {
+				if !holdsLongest(ps, k, k+1) {
+					pieces = append(pieces, ps[k])
+				}
+			}
+		}
+	}
 	var h1s []string
 	for _, h := range p.h1s {
-		if !isSiteName(h, site) {
+		logo := isSiteName(h, site)
+		for _, pc := range pieces {
+			logo = logo || norm(pc.text) == norm(h)
+		}
+		if !logo {
 			h1s = append(h1s, h)
 		}
 	}
@@ -604,7 +633,9 @@ func (p *page) pickTitle(x extracted, r readableText, site []string, w *warnings
 	headline := func(t string) string {
 		t, p.source = cutSource(t)
 		for _, h := range h1s {
-			if sameStory(h, t) {
+			// A heading that is the title with more glued on ("…
+			// InfantaUltima Hora Mallorca") carries the site's logo.
+			if nh, nt := norm(h), norm(t); sameStory(h, t) && !(len(nh) > len(nt) && strings.HasPrefix(nh, nt)) {
 				return h
 			}
 		}
@@ -972,4 +1003,29 @@ func cleanAuthor(a string, site []string) string {
 	}
 	keep[0].sep = ""
 	return joinParts(keep)
+}
+
+// isHidden reports whether n is marked as not shown: a heading kept for
+// screen readers and search engines is often the site's name.
+func isHidden(n *html.Node) bool {
+	if _, ok := attrOK(n, "hidden"); ok || attr(n, "aria-hidden") == "true" {
+		return true
+	}
+	for _, w := range strings.Fields(strings.ToLower(attr(n, "class"))) {
+		switch w {
+		case "hidden", "hide", "sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text", "offscreen":
+			return true
+		}
+	}
+	return strings.Contains(strings.ReplaceAll(attr(n, "style"), " ", ""), "display:none")
+}
+
+// attrOK returns n's attribute key and whether n has it.
+func attrOK(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val, true
+		}
+	}
+	return "", false
 }

@@ -49,6 +49,18 @@ func TestPageTitle(t *testing.T) {
 			`<title>Ferry saved after vote | Gazette</title><meta property="og:site_name" content="Gazette">`,
 			`<h1>Gazette</h1>`,
 			"Ferry saved after vote"},
+		{"a hidden heading is the site's logo",
+			`<title>这个约会软件，想用你和对方的相似好恶来帮你找对象_智能_好奇心日报</title>`,
+			`<h1 class="hidden">好奇心日报</h1>`,
+			"这个约会软件，想用你和对方的相似好恶来帮你找对象"},
+		{"a heading that is only the title's end piece is the logo",
+			`<title>Ferry saved after a long night of debate | Transport | Harbour Herald</title>`,
+			`<h1>Harbour Herald</h1>`,
+			"Ferry saved after a long night of debate"},
+		{"a heading with the logo glued on",
+			`<title>Ferry saved after a long night of debate » Local » Harbour Herald</title><meta property="og:site_name" content="Harbour Herald">`,
+			`<h1>Ferry saved after a long night of debate<span>Harbour Herald</span></h1>`,
+			"Ferry saved after a long night of debate"},
 		{"ruby readings left out",
 			`<title>NEWS WEB EASY|子どもへの体罰を禁止する法律ができる</title><meta property="og:site_name" content="NEWS WEB EASY">`,
 			`<h1><ruby>子<rt>こ</rt></ruby>どもへの<ruby>体罰<rt>たいばつ</rt></ruby>を禁止する法律ができる</h1>`,
@@ -197,5 +209,26 @@ func TestLanguage(t *testing.T) {
 		if got := languageTag(in); got != want {
 			t.Errorf("languageTag(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestDropLeadingMeta(t *testing.T) {
+	body := []block{
+		{tag: "h2", text: "Ferry saved"},
+		{tag: "p", text: "LONDON"},
+		{tag: "p", text: "10.11.2021 14:49"},
+		{tag: "p", text: "[PR]"},
+		{tag: "p", text: "Photo: Gazette staff"},
+		{tag: "p", text: "The council voted on Tuesday night to keep the late ferry."},
+		{tag: "p", text: "Short line"},
+	}
+	got := joinBlocks(dropLeadingMeta(body, ""))
+	if got != "Ferry saved\n\nThe council voted on Tuesday night to keep the late ferry.\n\nShort line" {
+		t.Errorf("body = %q", got)
+	}
+	// A body with no sentence at all is left whole.
+	body = []block{{tag: "p", text: "Menu"}, {tag: "p", text: "Login"}}
+	if got := dropLeadingMeta(body, ""); len(got) != 2 {
+		t.Errorf("body = %v", got)
 	}
 }
