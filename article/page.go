@@ -739,11 +739,11 @@ func sharesWords(a, b string) bool {
 
 // notAuthor matches what pages put where a byline goes that is not one: a
 // photo credit, an editor's line, a copyright, a placeholder.
-var notAuthor = regexp.MustCompile(`(?i)^(?:photos?|fotos?|фото|bild|image|images|pictures?|credits?|illustration|video|quelle|source|fuente|editing|edited|editors?|redaktion|redacción|rédaction|bearbeitet|getty|imago|shutterstock|ap photo|责任编辑|责编|编辑|图|摄影)(?:[\s:：/]|$)|©|\bcopyright\b|^(?:no author|unknown|anonymous|admin|administrator|username|user|submitted|posted|published|updated|lesedauer|veröffentlicht|aktualisiert|作者|記者|记者|by|von|par|por|autor|auteur|author)$|\d.*\d`)
+var notAuthor = regexp.MustCompile(`(?i)^(?:photos?|fotos?|фото|bild|image|images|pictures?|credits?|illustration|video|quelle|source|fuente|editing|edited|editors?|redaktion|redacción|rédaction|bearbeitet|getty|imago|shutterstock|ap photo|责任编辑|责编|编辑|图|摄影|写真|撮影)(?:[\s:：/=＝]|$)|©|\bcopyright\b|^(?:no author|unknown|anonymous|admin|administrator|username|user|submitted|posted|published|updated|lesedauer|veröffentlicht|aktualisiert|作者|記者|记者|by|von|par|por|autor|auteur|author)$|\d.*\d`)
 
-// editorLabel precedes the name of the editor who handled a story, whom
-// Chinese news sites also put in <meta name=author>.
-const editorLabel = `(?:责任编辑|责编|编辑|editor|edited by|editing by|redaktion|redakteur|rédaction|redacción|редактор)\s*[:：]?\s*`
+// editorName finds the editor who handled a story, whom Chinese news
+// sites also put in <meta name=author>, in the page's (lowercased) text.
+var editorName = regexp.MustCompile(`(?:责任编辑|責任編輯|责编|edited by|editing by|editor:|redaktion:|redakteur:|rédaction :|redacción:|редактор:)\s*[:：]?\s*([\p{L}·]{2,12}(?: [\p{L}·]{2,12})?)`)
 
 // bylineLabel opens a byline in the languages the issue names.
 var bylineLabel = regexp.MustCompile(`(?i)^(?:by|von|par|por|di|door|av|af|przez|tekst|texto|text|текст|автор|авторы|auteurs?|autor|autores|autoren|authors?|reporter|بقلم|حوار|كتب|作者|文|撰文|记者|記者)(?:\s*[:：]\s*|\s+)(\S.{0,80})$`)
@@ -819,27 +819,55 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 	if p.body != nil {
 		text = strings.ToLower(nodeText(p.body))
 	}
+	var editors []string
+	for _, m := range editorName.FindAllStringSubmatch(text, 5) {
+		if n := norm(m[1]); n != "" {
+			editors = append(editors, n)
+		}
+	}
 	var ok []string
 	bodyText := joinBlocks(body)
-	for i, a := range []string{meta, x.author, r.byline, p.byline, bodyByline(body)} {
+	var descs []block
+	for _, d := range []string{p.first("description"), p.first("og:description")} {
+		descs = append(descs, block{tag: "p", text: plainInline(d)})
+	}
+	for i, a := range []string{meta, x.author, p.source, r.byline, p.byline, bodyByline(body), leadCredit(body), leadCredit(descs)} {
 		a = trimBy(cleanAuthor(plainInline(a), site))
+		if i := strings.LastIndex(a, "("); i > 0 && strings.HasSuffix(a, ")") {
+			a = strings.TrimSpace(a[:i]) // "Name (Bruxelles, bureau européen)"
+		}
 		switch {
 		case a == "", looksLikeURL(a), utf8.RuneCountInString(a) > 100, notAuthor.MatchString(a):
 			continue
-		case isSiteName(a, site) && !sourceAgency.MatchString(a):
+		case strings.HasPrefix(a, "("), strings.Count(a, "(") != strings.Count(a, ")"):
+			continue
+		case strings.Contains(a, "http"):
+			continue
+		case isSiteName(a, site) && (!strings.ContainsAny(a, ";,") || slices.ContainsFunc(site, func(s string) bool { return norm(s) == norm(a) })) && !sourceAgency.MatchString(a):
 			continue // the site crediting itself
 		case i > 0 && a != trimBy(p.byline) && slices.Contains(p.otherBylines, a) && !strings.Contains(bodyText, a):
 			continue // another story's, in a related-story box
-		case strings.Contains(text, "编辑") || strings.Contains(text, "edit") || strings.Contains(text, "redak") || strings.Contains(text, "réd") || strings.Contains(text, "redac") || strings.Contains(text, "редакт"):
-			if regexp.MustCompile(editorLabel + regexp.QuoteMeta(strings.ToLower(a))).MatchString(text) {
-				continue // the page names this person as the editor
-			}
+		case slices.ContainsFunc(editors, func(e string) bool { return isEditor(norm(a), e) }):
+			continue // the page names this person as the editor
 		}
 		ok = append(ok, a)
 	}
 	if len(ok) > 0 {
-		best := ok[0]
-		for _, a := range ok[1:] {
+		// The name most sources agree on wins; the first source breaks a
+		// tie.
+		best, votes := ok[0], 0
+		for _, a := range ok {
+			n := 0
+			for _, b := range ok {
+				if na, nb := norm(a), norm(b); strings.Contains(na, nb) || strings.Contains(nb, na) {
+					n++
+				}
+			}
+			if n > votes {
+				best, votes = a, n
+			}
+		}
+		for _, a := range ok {
 			if len(a) < len(best) && strings.HasPrefix(best, a+" ") {
 				best = a
 			}
@@ -849,7 +877,59 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 	if a := agencyCredit(body, p.credits); a != "" {
 		return a
 	}
-	return p.source
+	if p.source != "" {
+		return p.source
+	}
+	// Chinese news sites credit the outlet a story came from.
+	if src := plainInline(p.first("source")); src != "" && !looksLikeURL(src) && utf8.RuneCountInString(src) <= 40 && !isSiteName(src, site) {
+		return src
+	}
+	if m := sourceLine.FindStringSubmatch(text); m != nil && !isSiteName(m[1], site) {
+		return m[1]
+	}
+	return ""
+}
+
+// sourceLine is a Chinese page's credit of the outlet a story came from.
+var sourceLine = regexp.MustCompile(`(?:来源|來源)\s*[:：]\s*(\S{2,20})`)
+
+var (
+	// "【6月18日 AFP】", "【エルサレム＝酒井圭吾】": a Japanese dispatch's
+	// dateline names the agency or the reporter.
+	bracketCredit = regexp.MustCompile(`^【([^】]{1,40})】`)
+	// "〔記者巫其倫／台北報導〕", "（记者 张三）"
+	reporterCredit = regexp.MustCompile(`^[〔［\[（(【]?(?:記者|记者)\s*([\p{Han}·]{2,4})\s*[／/）)〕］\]】\s]`)
+	agencyAtEnd    = regexp.MustCompile(`(?i)(?:^|[\s　])(` + agencies + `)$`)
+)
+
+// leadCredit returns the agency or reporter credited at the start of the
+// first paragraphs, in the bracketed form of Japanese and Chinese news.
+func leadCredit(body []block) string {
+	for i, b := range body {
+		if i >= 3 {
+			break
+		}
+		t := strings.TrimSpace(b.text)
+		// "【読売新聞】　【エルサレム＝酒井圭吾】": the paper, then the dateline.
+		for k := 0; k < 3; k++ {
+			m := bracketCredit.FindStringSubmatch(t)
+			if m == nil {
+				break
+			}
+			inner := strings.TrimSpace(m[1])
+			if a := agencyAtEnd.FindStringSubmatch(inner); a != nil {
+				return a[1]
+			}
+			if _, name, ok := strings.Cut(strings.ReplaceAll(inner, "＝", "="), "="); ok && utf8.RuneCountInString(strings.TrimSpace(name)) >= 2 {
+				return strings.TrimSpace(name)
+			}
+			t = strings.TrimLeft(t[len(m[0]):], " 　")
+		}
+		if m := reporterCredit.FindStringSubmatch(t); m != nil {
+			return m[1]
+		}
+	}
+	return ""
 }
 
 // ellipsis matches text that ends cut short.
@@ -1028,4 +1108,24 @@ func attrOK(n *html.Node, key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// isEditor reports whether the (normalised) author a is the editor e the
+// page names. Chinese text runs the editor's name into what follows it,
+// and sites prefix it with their own ("青网校园崔宁宁"), so for Han names
+// the last two to four characters of a starting e is enough.
+func isEditor(a, e string) bool {
+	if a == e || strings.HasPrefix(e, a) && len(e) > len(a) && !unicode.Is(unicode.Latin, []rune(e)[len([]rune(a))]) {
+		return true
+	}
+	ra := []rune(a)
+	if len(ra) < 2 || !unicode.Is(unicode.Han, ra[len(ra)-1]) {
+		return false
+	}
+	for k := 2; k <= 4 && k <= len(ra); k++ {
+		if strings.HasPrefix(e, string(ra[len(ra)-k:])) && (k >= 3 || k == len(ra)) {
+			return true
+		}
+	}
+	return false
 }
