@@ -96,6 +96,7 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 	}
 	if f.date.IsZero() && !x.date.IsZero() {
 		f.date = x.date
+		f.warns.add("date", "the date was guessed from the page's text or address, not read from its metadata")
 	}
 	if t, ok := parseZonedDate(p.datetime); f.date.IsZero() && ok {
 		f.date = t

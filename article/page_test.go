@@ -248,3 +248,33 @@ func TestDropLeadingMeta(t *testing.T) {
 		t.Errorf("body = %v", got)
 	}
 }
+
+func TestPageDateWarnings(t *testing.T) {
+	page := `<html><head><meta property="og:title" content="Ferry saved"></head><body><article><p>Published 3 March 2024.</p><p>The council voted on Tuesday night to keep the late ferry to the islands running for at least another three years, reversing a plan to cut the service in the autumn, after a long debate.</p><p>The decision followed a petition signed by more than 4,000 residents, many of whom said the late sailing was the only way home for people working evening shifts.</p></article></body></html>`
+	got := parseWarn(t, "p.html", page, Options{URL: "https://e.example/news/2024/03/03/ferry"})
+	if !strings.Contains(got["date"], "guessed") {
+		t.Errorf("date warning = %q", got["date"])
+	}
+	page = `<html><head><meta property="og:title" content="Ferry saved"><meta property="article:published_time" content="2024-03-03T10:00:00+01:00"></head><body><p>The council voted to keep the ferry.</p></body></html>`
+	if got := parseWarn(t, "p.html", page, Options{URL: "https://e.example/f"}); got["date"] != "" {
+		t.Errorf("date warning = %q, want none", got["date"])
+	}
+}
+
+// FuzzFromPage checks that no page makes the HTML reader panic, and that
+// what it accepts is a valid article.
+func FuzzFromPage(f *testing.F) {
+	f.Add([]byte(ogPage))
+	f.Add([]byte(`<html lang="ar"><title>عنوان | موقع</title><h1>عنوان</h1><p>نص.</p></html>`))
+	f.Add([]byte(`<title>标题_频道_网站</title><p>【6月18日 AFP】本文。</p><meta name="author" content="(x">`))
+	f.Add([]byte(`<meta property="article:tag" content="a,b;c，d、e"><meta property="og:title" content=" | | "><p>x</p>`))
+	f.Fuzz(func(t *testing.T, page []byte) {
+		a, err := FromPage(page, "https://e.example/p", opts())
+		if err != nil {
+			return
+		}
+		if err := a.Validate(); err != nil {
+			t.Errorf("accepted an invalid article: %v", err)
+		}
+	})
+}
