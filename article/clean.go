@@ -31,6 +31,7 @@ var rawTextElements = map[string]bool{
 	"script": true, "style": true, "noscript": true, "template": true,
 	"iframe": true, "noembed": true, "noframes": true, "xmp": true, "svg": true,
 	"object": true, "textarea": true, "title": true,
+	"rt": true, "rp": true, // ruby readings set over the text, shown as a gloss
 }
 
 // inlineElements are tags that can sit inside a word ("<b>Dogs</b>:"), so

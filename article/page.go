@@ -72,7 +72,7 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 	f.title = p.pickTitle(x, r, site, &f.warns)
 	f.author = p.pickAuthor(x, r, site, f.body)
 	f.body = dropLeadingMeta(f.body, f.author)
-	f.summary = pickDescription(f.title, f.body, p.first("og:description"), p.first("twitter:description"), p.first("description"), x.description)
+	f.summary = pickDescription(f.title, site, f.body, p.first("og:description"), p.first("twitter:description"), p.first("description"), x.description)
 	f.image = p.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
 	if f.image == "" {
 		f.image = x.image
@@ -943,7 +943,7 @@ var sentenceEnd = regexp.MustCompile(`[.!?。！？؟।][\s"'”’»)」』]*$
 // complete sentence beats one without an end, which beats one cut short
 // ("…", or the start of a longer one). When every one is cut short the
 // summary is left to the body's first paragraph, if there is one.
-func pickDescription(title string, body []block, descs ...string) string {
+func pickDescription(title string, site []string, body []block, descs ...string) string {
 	best, bestScore := "", -1
 	var about strings.Builder // what the article is about
 	about.WriteString(title)
@@ -954,8 +954,8 @@ func pickDescription(title string, body []block, descs ...string) string {
 	}
 	for _, d := range descs {
 		d = plainInline(d)
-		if d == "" || len(body) > 0 && !related(d, about.String()) {
-			continue // the site's own tagline, on every page
+		if d == "" || isSiteName(d, site) || len(body) > 0 && !related(d, about.String()) {
+			continue // the site's name or its tagline, on every page
 		}
 		score := 1
 		switch {
@@ -1023,7 +1023,8 @@ func related(desc, about string) bool {
 			shared++
 		}
 	}
-	return cjkText && shared >= 3 || !cjkText && shared >= 1
+	// Text without spaces shares common pairs ("記事") by chance.
+	return cjkText && shared >= max(3, len(tokens(desc))/8) || !cjkText && shared >= 1
 }
 
 // parseZonedDate is parseDate keeping the zone the page wrote, so that the

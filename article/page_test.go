@@ -99,7 +99,7 @@ func TestPickDescription(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := pickDescription("Ferry saved", body, tt.descs...); got != tt.want {
+			if got := pickDescription("Ferry saved", nil, body, tt.descs...); got != tt.want {
 				t.Errorf("pickDescription = %q, want %q", got, tt.want)
 			}
 		})
@@ -277,4 +277,22 @@ func FuzzFromPage(f *testing.F) {
 			t.Errorf("accepted an invalid article: %v", err)
 		}
 	})
+}
+
+func TestRubyReadingsLeftOut(t *testing.T) {
+	page := `<html><head><meta property="og:title" content="T"></head><body><p><ruby>子<rp>(</rp><rt>こ</rt><rp>)</rp></ruby>どもへの<ruby>虐待<rt>ぎゃくたい</rt></ruby>をなくすための法律ができました。</p></body></html>`
+	a, err := FromPage([]byte(page), "https://e.example/r", opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Body != "子どもへの虐待をなくすための法律ができました。" {
+		t.Errorf("body = %q", a.Body)
+	}
+}
+
+func TestDescriptionThatIsTheSiteName(t *testing.T) {
+	body := []block{{tag: "p", text: "政府が経済対策を決定したことを受け、岸田総理は先ほどから会見を行っています。"}}
+	if got := pickDescription("経済対策", []string{"au Webポータル"}, body, "au Webポータル"); got != "" {
+		t.Errorf("pickDescription = %q, want none", got)
+	}
 }
