@@ -88,7 +88,10 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 	f.looseImage = true
 	// A date in the page's metadata is exact; trafilatura's (htmldate)
 	// may have been read from the text and is only a day.
-	for _, d := range []string{p.first("article:published_time", "datepublished", "date", "pubdate", "publishdate", "dc.date", "dc.date.issued", "sailthru.date"), r.published} {
+	// Keys that name the publication date beat JSON-LD's datePublished,
+	// which beats keys that may name any date (a page's "date" is often
+	// its last change).
+	for _, d := range []string{p.first("article:published_time", "og:published_time", "datepublished"), r.published, p.first("date", "pubdate", "publishdate", "dc.date", "dc.date.issued", "sailthru.date")} {
 		if t, ok := parseZonedDate(d); ok {
 			f.date = t
 			break
