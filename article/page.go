@@ -87,8 +87,7 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 	}
 	f.looseImage = true
 	// A date in the page's metadata is exact; trafilatura's (htmldate)
-	// may have been read from the text and is only a day.
-	// Keys that name the publication date beat JSON-LD's datePublished,
+	// may have been read from the text and is only a day. Keys that name the publication date beat JSON-LD's datePublished,
 	// which beats keys that may name any date (a page's "date" is often
 	// its last change).
 	for _, d := range []string{p.first("article:published_time", "og:published_time", "datepublished"), r.published, p.first("date", "pubdate", "publishdate", "dc.date", "dc.date.issued", "sailthru.date")} {
@@ -113,10 +112,9 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 	}
 	f.tagNoise = append(site, f.title)
 
+	// A page that does not say is detected in finish, as every format is
+	// (trafilatura's guess is the same detector without its confidence).
 	f.lang = pageLanguage(p.lang, p.first("content-language"), p.first("og:locale"), p.first("dc.language", "language"))
-	if f.lang == "" {
-		f.lang = languageTag(x.language)
-	}
 	return f, nil
 }
 

@@ -34,12 +34,15 @@ const maxReadableElements = 50000
 // names no canonical one (<link rel=canonical>, og:url). o.URL overrides
 // both.
 //
-// The title, author, summary, image, date and tags come from Open Graph
-// and other meta tags, falling back to <title>, the first <h1> and the
-// byline; the body is the page's main text as found by readability, in
-// plain-text paragraphs separated by blank lines, without navigation,
-// footers, scripts or markup. A page without a summary gets the first
-// paragraph of its body. An image that is not an http(s) URL is dropped.
+// The body, title, author, date and site name are read by trafilatura,
+// with readability's article as one of its candidates, and where it finds
+// nothing by readability, the meta tags (Open Graph, Dublin Core) and the
+// page's own elements; see parseHTML for how the headline, byline and
+// summary are chosen. The body is plain-text paragraphs separated by blank
+// lines, without navigation, footers, scripts or markup. A page without a
+// usable description gets the first paragraph of its body. An image that
+// is not an http(s) URL is dropped. What an editor should check is
+// reported to o.Warn.
 //
 // The page may be in any encoding its <meta charset> or byte-order mark
 // names. Every problem is a *syndicate.Error with code EINVALID naming
@@ -125,9 +128,9 @@ func readable(doc *html.Node, base *url.URL) readableText {
 
 // extracted is what trafilatura found in a page.
 type extracted struct {
-	title, author, sitename, description, language, image string
-	date                                                  time.Time // zero if none
-	body                                                  []block   // nil if it found no article text
+	title, author, sitename, description, image string
+	date                                        time.Time // zero if none
+	body                                        []block   // nil if it found no article text
 }
 
 // extract runs trafilatura over a copy of doc, offering it readability's
@@ -156,7 +159,7 @@ func extract(doc *html.Node, base *url.URL, r readableText) extracted {
 	m := res.Metadata
 	x := extracted{
 		title: m.Title, author: m.Author, sitename: m.Sitename, description: m.Description,
-		language: m.Language, image: m.Image, date: m.Date,
+		image: m.Image, date: m.Date,
 	}
 	// Below MinExtractedSize trafilatura falls back to a "baseline" of all
 	// the page's text, scripts and hidden text included: on such a page
