@@ -1,8 +1,11 @@
 package article
 
 import (
+	"os"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 )
 
 func TestCleanTitle(t *testing.T) {
@@ -294,5 +297,33 @@ func TestDescriptionThatIsTheSiteName(t *testing.T) {
 	body := []block{{tag: "p", text: "政府が経済対策を決定したことを受け、岸田総理は先ほどから会見を行っています。"}}
 	if got := pickDescription("経済対策", []string{"au Webポータル"}, body, "au Webポータル"); got != "" {
 		t.Errorf("pickDescription = %q, want none", got)
+	}
+}
+
+// TestCostlyPage checks that text nested deep enough to make readability
+// crawl is read with the page walk instead.
+func TestCostlyPage(t *testing.T) {
+	page := `<html><head><meta property="og:title" content="T"></head><body>` + strings.Repeat("<div>", 300) +
+		`<p>` + strings.Repeat("word ", 60000) + `end.</p></body></html>`
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tooCostly(doc) {
+		t.Fatal("a 300 KB paragraph under 300 elements is not too costly")
+	}
+	a, err := FromPage([]byte(page), "https://e.example/deep", opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(a.Body, "word end.") {
+		t.Errorf("body ends %q", a.Body[len(a.Body)-20:])
+	}
+	news, err := os.ReadFile("testdata/news-page.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc, _ := html.Parse(strings.NewReader(string(news))); tooCostly(doc) {
+		t.Error("a real article page is too costly")
 	}
 }

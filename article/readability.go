@@ -102,7 +102,7 @@ type readableText struct {
 // page's address. A page readability cannot read gives an empty result,
 // not an error: the meta tags and the simpler page walk still describe it.
 func readable(doc *html.Node, base *url.URL) readableText {
-	if countElements(doc, maxReadableElements+1) > maxReadableElements {
+	if tooCostly(doc) {
 		return readableText{}
 	}
 	p := readability.NewParser()
@@ -138,7 +138,7 @@ type extracted struct {
 // it cannot read, or whose text is too short for it, gives what it found
 // in the page's metadata and no body.
 func extract(doc *html.Node, base *url.URL, r readableText) extracted {
-	if countElements(doc, maxReadableElements+1) > maxReadableElements {
+	if tooCostly(doc) {
 		return extracted{}
 	}
 	o := trafilatura.Options{
@@ -168,6 +168,34 @@ func extract(doc *html.Node, base *url.URL, r readableText) extracted {
 		x.body = htmlBlocks(res.ContentNode, true)
 	}
 	return x
+}
+
+// maxDepthText bounds a page's deepest nesting times its text, in bytes:
+// readability measures the text under every element, so a megabyte of
+// text under hundreds of nested elements costs it seconds. A real article
+// (tens of levels, a few hundred KB) is far below.
+const maxDepthText = 64 << 20
+
+// tooCostly reports whether doc is too large for the extractors: more than
+// maxReadableElements elements, or text nested deeper than maxDepthText
+// allows. Such a page is read with the simpler page walk.
+func tooCostly(doc *html.Node) bool {
+	if countElements(doc, maxReadableElements+1) > maxReadableElements {
+		return true
+	}
+	text, deepest := 0, 0
+	var walk func(*html.Node, int)
+	walk = func(n *html.Node, depth int) {
+		deepest = max(deepest, depth)
+		if n.Type == html.TextNode {
+			text += len(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, depth+1)
+		}
+	}
+	walk(doc, 0)
+	return text*deepest > maxDepthText
 }
 
 // countElements counts the elements under n, stopping at limit.
