@@ -249,10 +249,11 @@ func finish(subj string, f fields, o Options) (syndicate.Article, error) {
 	}
 	a.Tags = cleanTags(tags, noise, &f.warns)
 	if len(a.Tags) > syndicate.MaxTags {
+		// looseImage marks a scraped web page, whose tags are not an
+		// editor's: there the first ones are kept.
 		if !f.looseImage {
 			return invalid("has %d tags, more than %d", len(a.Tags), syndicate.MaxTags)
 		}
-		// A web page's tags are not the editor's: keep the first ones.
 		f.warns.add("tags", "dropped %d tags beyond the first %d", len(a.Tags)-syndicate.MaxTags, syndicate.MaxTags)
 		a.Tags = a.Tags[:syndicate.MaxTags]
 	}

@@ -327,3 +327,15 @@ func TestCostlyPage(t *testing.T) {
 		t.Error("a real article page is too costly")
 	}
 }
+
+func TestPageTooManyTags(t *testing.T) {
+	page := `<html><head><meta property="og:title" content="T"><meta name="keywords" content="` + tagList(35) + `"></head><body><p>Text.</p></body></html>`
+	var warned []string
+	a, err := Parse("p.html", strings.NewReader(page), Options{URL: "https://e.example/t", Now: opts().Now, Warn: func(w Warning) { warned = append(warned, w.Message) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Tags) != 30 || !strings.Contains(strings.Join(warned, ";"), "dropped 5 tags beyond the first 30") {
+		t.Errorf("%d tags, warnings %q", len(a.Tags), warned)
+	}
+}
