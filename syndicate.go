@@ -43,7 +43,23 @@ type Article struct {
 	Tags        []string  `json:"tags"`
 	Summary     string    `json:"summary"` // the lede or an editor's summary, plain text
 	Image       string    `json:"image,omitempty"`
-	Body        string    `json:"body,omitempty"` // plain text, paragraphs separated by blank lines
+	Body        string    `json:"body,omitempty"`     // plain text, paragraphs separated by blank lines
+	Language    string    `json:"language,omitempty"` // BCP 47 base language ("de"), "" if not known
+}
+
+// rtlLanguages are the languages written right to left.
+var rtlLanguages = map[string]bool{
+	"ar": true, "he": true, "fa": true, "ur": true, "yi": true, "ps": true, "sd": true,
+	"ug": true, "dv": true, "ckb": true, "syr": true,
+}
+
+// Dir returns the direction the article's language is written in: "rtl"
+// for Arabic, Hebrew, Persian, Urdu and the like, else "ltr".
+func (a Article) Dir() string {
+	if rtlLanguages[a.Language] {
+		return "rtl"
+	}
+	return "ltr"
 }
 
 // Validate reports the first problem that makes a an unusable article.

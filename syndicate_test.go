@@ -82,3 +82,11 @@ func TestDeliveryStatusFinal(t *testing.T) {
 		}
 	}
 }
+
+func TestArticleDir(t *testing.T) {
+	for lang, want := range map[string]string{"ar": "rtl", "he": "rtl", "fa": "rtl", "ur": "rtl", "de": "ltr", "ja": "ltr", "": "ltr"} {
+		if got := (syndicate.Article{Language: lang}).Dir(); got != want {
+			t.Errorf("Dir of %q = %q, want %q", lang, got, want)
+		}
+	}
+}

@@ -29,6 +29,9 @@ type Options struct {
 	Tags []string
 	// Now gives PublishedAt when the file has no date; nil means time.Now.
 	Now func() time.Time
+	// Warn, if not nil, is called with each warning of a successful parse
+	// (see Warning), in the order found.
+	Warn func(Warning)
 }
 
 // fields is what a format found in a file, before defaults, overrides and
@@ -40,6 +43,9 @@ type fields struct {
 	date                               time.Time // zero if none
 	tags                               []string  // nil if none
 	body                               []block
+	lang                               string   // BCP 47 base language, "" if the file does not say
+	tagNoise                           []string // names that are not tags: the site's, the title
+	warns                              warnings // what the format reader was unsure of
 }
 
 // set stores a text field read from front matter or JSON.
@@ -55,6 +61,8 @@ func (f *fields) set(subj, key, val string) error {
 		f.summary, f.summaryGiven = val, true
 	case "image":
 		f.image = val
+	case "lang", "language":
+		f.lang = languageTag(val)
 	case "date", "published_at":
 		if key == "published_at" && !f.date.IsZero() {
 			return nil // "date" wins when both are given
@@ -235,21 +243,26 @@ func finish(subj string, f fields, o Options) (syndicate.Article, error) {
 	}
 
 	tags := f.tags
+	noise := f.tagNoise
 	if o.Tags != nil {
-		tags = o.Tags
+		tags, noise = o.Tags, nil // the editor's own choice
 	}
-	a.Tags = cleanTags(tags)
+	a.Tags = cleanTags(tags, noise, &f.warns)
 	if len(a.Tags) > syndicate.MaxTags {
-		return invalid("has %d tags, more than %d", len(a.Tags), syndicate.MaxTags)
-	}
-	for _, t := range a.Tags {
-		if len(t) > syndicate.MaxTagLen {
-			return invalid("has tag %q longer than %d bytes", t, syndicate.MaxTagLen)
+		// looseImage marks a scraped web page, whose tags are not an
+		// editor's: there the first ones are kept.
+		if !f.looseImage {
+			return invalid("has %d tags, more than %d", len(a.Tags), syndicate.MaxTags)
 		}
+		f.warns.add("tags", "dropped %d tags beyond the first %d", len(a.Tags)-syndicate.MaxTags, syndicate.MaxTags)
+		a.Tags = a.Tags[:syndicate.MaxTags]
 	}
 
 	a.PublishedAt = f.date
 	if a.PublishedAt.IsZero() {
+		if !f.warns.has("date") {
+			f.warns.add("date", "no publication date found: dated now")
+		}
 		now := time.Now
 		if o.Now != nil {
 			now = o.Now
@@ -274,11 +287,29 @@ func finish(subj string, f fields, o Options) (syndicate.Article, error) {
 	if len(a.Summary) > syndicate.MaxSummaryLen {
 		return invalid("has a summary longer than %d bytes", syndicate.MaxSummaryLen)
 	}
+	switch {
+	case a.Summary == "":
+		f.warns.add("summary", "no lede found")
+	case !given && !strings.HasSuffix(a.Summary, "…") && !sentenceEnd.MatchString(a.Summary):
+		f.warns.add("summary", "the lede is shorter than a sentence: %q", shorten(a.Summary, 60))
+	}
+	if a.Author == "" && !f.warns.has("author") {
+		f.warns.add("author", "no author found")
+	}
+
+	a.Language = f.lang
+	if a.Language == "" {
+		a.Language = detectLanguage(a.Title + "\n\n" + a.Body)
+		if a.Language == "" {
+			f.warns.add("language", "the language is not declared and could not be detected")
+		}
+	}
 
 	if err := a.Validate(); err != nil {
 		// The checks above should have caught everything Validate does.
 		return invalid("is not a usable article: %s", syndicate.ErrorMessage(err))
 	}
+	f.warns.report(o)
 	return a, nil
 }
 

@@ -392,7 +392,6 @@ func TestErrors(t *testing.T) {
 		{"no extension", "README", "x", opts(), "article file README has no extension"},
 		{"title too long", "a.json", `{"title":"` + strings.Repeat("t", 501) + `","url":"https://e.example/"}`, opts(), "has a title longer than 500 bytes"},
 		{"too many tags", "a.json", `{"title":"T","url":"https://e.example/","tags":"` + strings.Repeat("t,", 20) + strings.Repeat("u,", 1) + tagList(31) + `"}`, opts(), "has 33 tags, more than 30"},
-		{"long tag", "a.json", `{"title":"T","url":"https://e.example/","tags":["` + strings.Repeat("x", 65) + `"]}`, opts(), "longer than 64 bytes"},
 		{"bad image", "a.md", "---\ntitle: T\nurl: https://e.example/\nimage: \"javascript:alert(1)\"\n---\n", opts(), `has image "javascript:alert(1)" that is not an http(s) URL`},
 		{"summary too long", "a.json", `{"title":"T","url":"https://e.example/","summary":"` + strings.Repeat("s ", 2600) + `"}`, opts(), "has a summary longer than 5000 bytes"},
 		{"body too long", "a.txt", "Title Here\n\n" + strings.Repeat("Word after word makes a paragraph of text.\n\n", 30000), Options{URL: "https://e.example/"}, "has a body longer than 1048576 bytes"},

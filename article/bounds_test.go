@@ -28,7 +28,8 @@ var hostile = []struct {
 		return "# Title\n\n" + strings.Repeat(p, n/len(p))
 	}},
 	{"HTMLNested", "x.html", func(n int) string {
-		deep := strings.Repeat("<div>", 500) + "text" + strings.Repeat("</div>", 500)
+		// Each block a sentence, so none reads as a byline or caption.
+		deep := strings.Repeat("<div>", 500) + "This is the text of a paragraph." + strings.Repeat("</div>", 500)
 		return "<title>Title</title>" + strings.Repeat(deep, n/len(deep)+1)
 	}},
 	{"HTMLAttributes", "x.html", func(n int) string {

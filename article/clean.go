@@ -1,6 +1,7 @@
 package article
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
+
+	"syndicate"
 )
 
 // summaryLimit is the length, in characters, a summary found in the text
@@ -28,6 +31,7 @@ var rawTextElements = map[string]bool{
 	"script": true, "style": true, "noscript": true, "template": true,
 	"iframe": true, "noembed": true, "noframes": true, "xmp": true, "svg": true,
 	"object": true, "textarea": true, "title": true,
+	"rt": true, "rp": true, // ruby readings set over the text, shown as a gloss
 }
 
 // inlineElements are tags that can sit inside a word ("<b>Dogs</b>:"), so
@@ -178,27 +182,76 @@ func lastSentenceEnd(s string, max int) int {
 	return best
 }
 
-// cleanTags trims, strips and deduplicates tags (ignoring case, keeping the
-// first spelling) and drops empty ones. It never returns nil, so an article
-// with no tags encodes as [] in JSON.
-func cleanTags(in []string) []string {
+// maxTagRunes is the longest tag kept, in characters: a longer one is a
+// sentence or a title, not a topic.
+const maxTagRunes = 40
+
+// genericTags are words that tag every article of a news site and so say
+// nothing about one.
+var genericTags = map[string]bool{
+	"news": true, "breaking news": true, "latest news": true, "top news": true, "top stories": true,
+	"headlines": true, "latest": true, "home": true, "homepage": true, "article": true, "articles": true,
+	"story": true, "stories": true, "blog": true, "post": true, "posts": true, "uncategorized": true,
+	"general": true, "featured": true, "actualités": true, "actualité": true, "actualites": true,
+	"infos": true, "info": true, "nachrichten": true, "aktuell": true, "aktuelles": true,
+	"allgemein": true, "meldungen": true, "noticias": true, "noticia": true, "actualidad": true,
+	"últimas noticias": true, "notizie": true, "ultime notizie": true, "attualità": true,
+	"notícias": true, "nieuws": true, "новости": true, "новость": true, "новини": true,
+	"wiadomości": true, "haberler": true, "haber": true, "أخبار": true, "اخبار": true, "חדשות": true,
+	"خبر": true, "新闻": true, "新聞": true, "资讯": true, "ニュース": true, "뉴스": true, "समाचार": true,
+	"non classé": true, "sin categoría": true, "senza categoria": true,
+}
+
+// cleanTags splits tags joined by commas or semicolons, trims, strips and
+// deduplicates them (ignoring case, keeping the first spelling) and drops
+// empty ones. Tags that say nothing about the article are dropped too:
+// the site's name or the title (noise), generic words ("news") and tags
+// longer than maxTagRunes characters or syndicate.MaxTagLen bytes. A
+// dropped tag is a warning, never an error. It never returns nil, so an
+// article with no tags encodes as [] in JSON.
+func cleanTags(in, noise []string, w *warnings) []string {
 	out := []string{}
 	seen := map[string]bool{}
-	for _, t := range in {
-		t = plainInline(t)
-		k := strings.ToLower(t)
-		if t == "" || seen[k] {
-			continue
+	skip := map[string]bool{}
+	for _, n := range noise {
+		if k := norm(n); k != "" {
+			skip[k] = true
 		}
-		seen[k] = true
-		out = append(out, t)
+	}
+	var dropped []string
+	for _, raw := range in {
+		for _, t := range splitTags(raw) {
+			t = strings.TrimLeft(plainInline(t), "#")
+			t = strings.TrimSpace(t)
+			k := strings.ToLower(t)
+			if t == "" || seen[k] {
+				continue
+			}
+			seen[k] = true
+			switch {
+			case utf8.RuneCountInString(t) > maxTagRunes || len(t) > syndicate.MaxTagLen:
+				dropped = append(dropped, fmt.Sprintf("%q (too long)", shorten(t, 24)))
+			case genericTags[k]:
+				dropped = append(dropped, fmt.Sprintf("%q (generic)", t))
+			case skip[norm(t)]:
+				dropped = append(dropped, fmt.Sprintf("%q (the site's name or the title)", t))
+			default:
+				out = append(out, t)
+			}
+		}
+	}
+	if len(dropped) > 0 && w != nil {
+		w.add("tags", "dropped tags %s", strings.Join(dropped, ", "))
 	}
 	return out
 }
 
-// splitTags splits a comma-separated list of tags.
+// splitTags splits a list of tags joined by commas or semicolons, in
+// Latin or CJK punctuation.
 func splitTags(s string) []string {
-	return strings.Split(s, ",")
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return r == ',' || r == ';' || r == '，' || r == '、' || r == '；'
+	})
 }
 
 // dateLayouts are the machine-readable date forms accepted in front matter,

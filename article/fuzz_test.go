@@ -155,6 +155,10 @@ func FuzzFromPage(f *testing.F) {
 	seedFiles(f, ".html", "testdata")
 	f.Add(`<html><head><meta charset="iso-8859-1"><title>Caf` + "\xe9" + `</title></head><body><article><p>Un caf` + "\xe9" + ` noir, s'il vous pla` + "\xee" + `t, et vite.</p></article></body></html>`)
 	f.Add(`<html><head><meta http-equiv="Content-Type" content="text/html; charset=shift_jis"><title>x</title></head><body><p>` + strings.Repeat("word ", 100) + `</p></body></html>`)
+	f.Add(ogPage)
+	f.Add(`<html lang="ar"><title>عنوان | موقع</title><h1>عنوان</h1><p>نص.</p></html>`)
+	f.Add(`<title>标题_频道_网站</title><p>【6月18日 AFP】本文。</p><meta name="author" content="(x">`)
+	f.Add(`<meta property="article:tag" content="a,b;c，d、e"><meta property="og:title" content=" | | "><p>x</p>`)
 	f.Fuzz(func(t *testing.T, page string) {
 		a, err := FromPage(bytes.Clone([]byte(page)), "https://example.com/page", opts())
 		checkParsed(t, a, err)

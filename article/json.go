@@ -36,7 +36,7 @@ func parseJSON(subj, text string) (fields, error) {
 			continue
 		}
 		switch key {
-		case "title", "url", "author", "summary", "image", "date", "published_at", "body":
+		case "title", "url", "author", "summary", "image", "date", "published_at", "body", "lang", "language":
 			var s string
 			if err := json.Unmarshal(v, &s); err != nil {
 				return f, syndicate.Errorf(syndicate.EINVALID, "%s has JSON field %q that is not a string", subj, k)

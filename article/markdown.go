@@ -106,7 +106,7 @@ func frontMatterFields(subj, fm string) (fields, error) {
 			return syndicate.Errorf(syndicate.EINVALID, "%s has front matter field %q (line %d) that is not %s", subj, key, v.Line, want)
 		}
 		switch key {
-		case "title", "url", "author", "summary", "image", "date", "published_at":
+		case "title", "url", "author", "summary", "image", "date", "published_at", "lang", "language":
 			if v.Kind != yaml.ScalarNode {
 				return f, bad("text")
 			}

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	readability "codeberg.org/readeck/go-readability/v2"
+	"github.com/go-shiori/dom"
+	trafilatura "github.com/markusmobius/go-trafilatura"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
 
@@ -32,12 +34,15 @@ const maxReadableElements = 50000
 // names no canonical one (<link rel=canonical>, og:url). o.URL overrides
 // both.
 //
-// The title, author, summary, image, date and tags come from Open Graph
-// and other meta tags, falling back to <title>, the first <h1> and the
-// byline; the body is the page's main text as found by readability, in
-// plain-text paragraphs separated by blank lines, without navigation,
-// footers, scripts or markup. A page without a summary gets the first
-// paragraph of its body. An image that is not an http(s) URL is dropped.
+// The body, title, author, date and site name are read by trafilatura,
+// with readability's article as one of its candidates, and where it finds
+// nothing by readability, the meta tags (Open Graph, Dublin Core) and the
+// page's own elements; see parseHTML for how the headline, byline and
+// summary are chosen. The body is plain-text paragraphs separated by blank
+// lines, without navigation, footers, scripts or markup. A page without a
+// usable description gets the first paragraph of its body. An image that
+// is not an http(s) URL is dropped. What an editor should check is
+// reported to o.Warn.
 //
 // The page may be in any encoding its <meta charset> or byte-order mark
 // names. Every problem is a *syndicate.Error with code EINVALID naming
@@ -89,14 +94,15 @@ func decodePage(body []byte) (string, error) {
 // readableText is what readability found in a page.
 type readableText struct {
 	title, byline, image, published string
-	body                            []block // nil if it found no article text
+	node                            *html.Node // the article's element, nil if none
+	body                            []block    // nil if it found no article text
 }
 
 // readable runs readability over a copy of doc. base, if not nil, is the
 // page's address. A page readability cannot read gives an empty result,
 // not an error: the meta tags and the simpler page walk still describe it.
 func readable(doc *html.Node, base *url.URL) readableText {
-	if countElements(doc, maxReadableElements+1) > maxReadableElements || deeperThan(doc, maxReadableDepth) {
+	if tooCostly(doc) {
 		return readableText{}
 	}
 	p := readability.NewParser()
@@ -111,12 +117,86 @@ func readable(doc *html.Node, base *url.URL) readableText {
 	r := readableText{title: a.Title(), byline: a.Byline(), image: a.ImageURL()}
 	// A missing or unparsable date is no date: the other sources are tried.
 	if t, err := a.PublishedTime(); err == nil && !t.IsZero() {
-		r.published = t.UTC().Format(time.RFC3339)
+		r.published = t.Format(time.RFC3339) // in the page's zone: the day it shows
 	}
 	if a.Node != nil {
+		r.node = a.Node
 		r.body = htmlBlocks(a.Node, true)
 	}
 	return r
+}
+
+// extracted is what trafilatura found in a page.
+type extracted struct {
+	title, author, sitename, description, image string
+	date                                        time.Time // zero if none
+	body                                        []block   // nil if it found no article text
+}
+
+// extract runs trafilatura over a copy of doc, offering it readability's
+// article (r) as a candidate so that readability is not run twice. A page
+// it cannot read, or whose text is too short for it, gives what it found
+// in the page's metadata and no body.
+func extract(doc *html.Node, base *url.URL, r readableText) extracted {
+	if tooCostly(doc) {
+		return extracted{}
+	}
+	o := trafilatura.Options{
+		Config:          trafilatura.DefaultConfig(),
+		OriginalURL:     base,
+		EnableFallback:  true,
+		ExcludeComments: true,
+		// Extensive date search reads dates written in many languages.
+		HtmlDateMode: trafilatura.Extensive,
+	}
+	if r.node != nil {
+		o.FallbackCandidates = &trafilatura.FallbackCandidates{Readability: dom.Clone(r.node, true)}
+	}
+	res, err := trafilatura.ExtractDocument(dom.Clone(doc, true), o)
+	if err != nil || res == nil {
+		return extracted{}
+	}
+	m := res.Metadata
+	x := extracted{
+		title: m.Title, author: m.Author, sitename: m.Sitename, description: m.Description,
+		image: m.Image, date: m.Date,
+	}
+	// Below MinExtractedSize trafilatura falls back to a "baseline" of all
+	// the page's text, scripts and hidden text included: on such a page
+	// readability's article, or the page walk, is the better body.
+	if res.ContentNode != nil && utf8.RuneCountInString(res.ContentText) >= o.Config.MinExtractedSize {
+		x.body = htmlBlocks(res.ContentNode, true)
+	}
+	return x
+}
+
+// maxDepthText bounds a page's deepest nesting times its text, in bytes:
+// readability measures the text under every element, so a megabyte of
+// text under hundreds of nested elements costs it seconds. A real article
+// (tens of levels, a few hundred KB) is far below.
+const maxDepthText = 64 << 20
+
+// tooCostly reports whether doc is too large for the extractors: more than
+// maxReadableElements elements, or text nested deeper than maxDepthText
+// allows. Such a page is read with the simpler page walk.
+func tooCostly(doc *html.Node) bool {
+	// Both extractors' cleaning passes are quadratic in nesting depth.
+	if countElements(doc, maxReadableElements+1) > maxReadableElements || deeperThan(doc, maxReadableDepth) {
+		return true
+	}
+	text, deepest := 0, 0
+	var walk func(*html.Node, int)
+	walk = func(n *html.Node, depth int) {
+		deepest = max(deepest, depth)
+		if n.Type == html.TextNode {
+			text += len(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, depth+1)
+		}
+	}
+	walk(doc, 0)
+	return text*deepest > maxDepthText
 }
 
 // countElements counts the elements under n, stopping at limit.

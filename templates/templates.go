@@ -6,9 +6,9 @@
 // Templates receive a View: the EmailData given to RenderEmail (its fields
 // are reachable directly, as .Brand, .Articles, .Subscriber…) plus a few
 // values worked out once in Go so that every template agrees on them
-// (.Digest, .Accent, .Preheader, .More). Besides the standard functions they
-// may call date, longdate, wrap, underline, lines, oneline and add1; see
-// funcs.
+// (.Digest, .Accent, .Preheader, .More, .Lang, .Dir). Besides the standard
+// functions they may call date, longdate, wrap, underline, lines, oneline
+// and add1; see funcs.
 package templates
 
 import (
@@ -166,11 +166,12 @@ type ConfirmView struct {
 	ConfirmData
 	Accent    string
 	Preheader string // the inbox preview line
+	Lang, Dir string // the language of the default templates' own words
 }
 
 // RenderConfirm renders the email that asks a new subscriber to confirm.
 func (s *Set) RenderConfirm(d ConfirmData) (Email, error) {
-	v := ConfirmView{ConfirmData: d, Accent: defaultAccent, Preheader: "Confirm your subscription to " + d.Brand.Name}
+	v := ConfirmView{ConfirmData: d, Accent: defaultAccent, Preheader: "Confirm your subscription to " + d.Brand.Name, Lang: "en", Dir: "ltr"}
 	if cssColor.MatchString(d.Brand.Color) {
 		v.Accent = d.Brand.Color
 	}
@@ -231,6 +232,11 @@ type View struct {
 	Accent    string // Brand.Color if it is a plain CSS colour, a default otherwise
 	Preheader string // the inbox preview line: the first article's summary
 	More      int    // how many articles follow the first
+	// Lang and Dir are the email's language and writing direction: the
+	// articles' language when they share one, else "en", that of the
+	// default templates' own words. Each article's card carries its own
+	// (syndicate.Article.Language and Dir).
+	Lang, Dir string
 }
 
 // RenderEmail renders the subject, text and HTML of one email.
@@ -248,7 +254,23 @@ func (s *Set) RenderEmail(d EmailData) (Email, error) {
 	if cssColor.MatchString(d.Brand.Color) {
 		v.Accent = d.Brand.Color
 	}
+	v.Lang, v.Dir = emailLanguage(d.Articles)
 	return s.email.render(v)
+}
+
+// emailLanguage returns the language and direction of an email of these
+// articles: theirs if they all have the same one, else English's.
+func emailLanguage(arts []syndicate.Article) (lang, dir string) {
+	lang = arts[0].Language
+	for _, a := range arts[1:] {
+		if a.Language != lang {
+			lang = ""
+		}
+	}
+	if lang == "" {
+		return "en", "ltr"
+	}
+	return lang, arts[0].Dir()
 }
 
 // cssColor accepts colours that are safe and meaningful in an inline style.

@@ -302,3 +302,41 @@ func TestConfirmSharesShell(t *testing.T) {
 		t.Errorf("email with an overridden shell = %q, %v", e.HTML, err)
 	}
 }
+
+func TestLanguageAndDirection(t *testing.T) {
+	ar := syndicate.Article{ID: "a_ar", Title: "العبارة باقية", URL: "https://news.example.com/ar", Summary: "صوت المجلس على إبقاء العبارة.", Language: "ar"}
+	de := syndicate.Article{ID: "a_de", Title: "Fähre bleibt", URL: "https://news.example.com/de", Summary: "Der Rat hat entschieden.", Language: "de"}
+
+	// An instant email is in its article's language and direction.
+	d := instantData()
+	d.Articles = []syndicate.Article{ar}
+	e, err := mustNew(t, "").RenderEmail(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<html lang="ar" dir="rtl">`, `class="card" lang="ar" dir="rtl"`} {
+		if !strings.Contains(e.HTML, want) {
+			t.Errorf("instant email lacks %s", want)
+		}
+	}
+
+	// A digest of several languages keeps its own words' language, and
+	// each card says its article's.
+	d = dailyData()
+	d.Articles = []syndicate.Article{de, ar, articles[1]}
+	e, err = mustNew(t, "").RenderEmail(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<html lang="en" dir="ltr">`, `class="card" lang="de" dir="ltr"`, `class="card" lang="ar" dir="rtl"`, `class="card" dir="ltr"`} {
+		if !strings.Contains(e.HTML, want) {
+			t.Errorf("digest lacks %s", want)
+		}
+	}
+
+	// A digest all in one language is in that language.
+	d.Articles = []syndicate.Article{de, de}
+	if e, err = mustNew(t, "").RenderEmail(d); err != nil || !strings.Contains(e.HTML, `<html lang="de" dir="ltr">`) {
+		t.Errorf("German digest: %v\n%.200s", err, e.HTML)
+	}
+}

@@ -16,6 +16,9 @@ type previewJSON struct {
 	Article previewArticle         `json:"article"`
 	Posts   map[string]previewPost `json:"posts"`
 	Email   previewEmail           `json:"email"`
+	// Warnings are what an editor should check before publishing; never
+	// null.
+	Warnings []string `json:"warnings"`
 }
 
 type previewArticle struct {
@@ -26,6 +29,8 @@ type previewArticle struct {
 	PublishedAt time.Time `json:"published_at"`
 	Tags        []string  `json:"tags"`
 	Summary     string    `json:"summary"`
+	Lang        string    `json:"lang"` // BCP 47 base language, "" if not known
+	Dir         string    `json:"dir"`  // "ltr" or "rtl"
 }
 
 type previewEmail struct {
@@ -71,7 +76,7 @@ HTML part to a file to open in a browser.`,
 			if err != nil {
 				return err
 			}
-			art, err := a.readArticle(cfg, argv[0], f)
+			art, warnings, err := a.readArticle(cfg, argv[0], f)
 			if err != nil {
 				return err
 			}
@@ -90,8 +95,12 @@ HTML part to a file to open in a browser.`,
 			}
 			if asJSON {
 				out := previewJSON{
-					Article: previewArticle{ID: art.ID, Title: art.Title, URL: art.URL, Author: art.Author, PublishedAt: art.PublishedAt, Tags: art.Tags, Summary: art.Summary},
-					Posts:   map[string]previewPost{},
+					Article: previewArticle{
+						ID: art.ID, Title: art.Title, URL: art.URL, Author: art.Author, PublishedAt: art.PublishedAt,
+						Tags: art.Tags, Summary: art.Summary, Lang: art.Language, Dir: art.Dir(),
+					},
+					Posts:    map[string]previewPost{},
+					Warnings: append([]string{}, warnings...),
 				}
 				if out.Article.Tags == nil {
 					out.Article.Tags = []string{}
@@ -110,6 +119,12 @@ HTML part to a file to open in a browser.`,
 				return enc.Encode(out)
 			}
 			fmt.Fprintf(a.stdout, "%s\n%s\n\n", art.Title, art.URL)
+			for _, w := range warnings {
+				fmt.Fprintf(a.stdout, "warning: %s\n", w)
+			}
+			if len(warnings) > 0 {
+				fmt.Fprintln(a.stdout)
+			}
 			for _, ch := range chs {
 				p, err := postOf(ch)
 				if err != nil {

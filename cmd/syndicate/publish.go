@@ -37,28 +37,42 @@ func (f *articleFlags) add(c *cobra.Command) {
 }
 
 // readArticle parses the article named by the argument: a file, "-" for
-// stdin, or the URL of a web page, fetched by the content fetcher.
-func (a *app) readArticle(cfg config.Config, name string, f articleFlags) (syndicate.Article, error) {
-	o := article.Options{URL: f.url, Title: f.title, Now: time.Now}
+// stdin, or the URL of a web page, fetched by the content fetcher. It
+// also returns what an editor should check before publishing (see
+// article.Warning).
+func (a *app) readArticle(cfg config.Config, name string, f articleFlags) (syndicate.Article, []string, error) {
+	var warnings []string
+	o := article.Options{URL: f.url, Title: f.title, Now: time.Now, Warn: func(w article.Warning) {
+		warnings = append(warnings, w.String())
+	}}
 	if f.tags != "" {
 		o.Tags = splitList(f.tags)
 	}
+	var (
+		art syndicate.Article
+		err error
+	)
 	switch {
 	case name == "-":
-		return article.Parse("-", a.stdin, o)
+		art, err = article.Parse("-", a.stdin, o)
 	case strings.HasPrefix(name, "https://") || strings.HasPrefix(name, "http://"):
 		fc := contentFetcher(cfg)
 		fc.MaxBytes = article.MaxPageSize
-		resp, err := fc.Get(a.ctx, name, http.Header{"Accept": {"text/html,application/xhtml+xml"}})
-		if err != nil {
-			return syndicate.Article{}, err
+		resp, ferr := fc.Get(a.ctx, name, http.Header{"Accept": {"text/html,application/xhtml+xml"}})
+		if ferr != nil {
+			return syndicate.Article{}, nil, ferr
 		}
 		if resp.Status < 200 || resp.Status > 299 {
-			return syndicate.Article{}, syndicate.Errorf(syndicate.EINVALID, "fetch %s: the server answered %d", name, resp.Status)
+			return syndicate.Article{}, nil, syndicate.Errorf(syndicate.EINVALID, "fetch %s: the server answered %d", name, resp.Status)
 		}
-		return article.FromPage(resp.Body, resp.URL, o)
+		art, err = article.FromPage(resp.Body, resp.URL, o)
+	default:
+		art, err = article.ParseFile(name, o)
 	}
-	return article.ParseFile(name, o)
+	if err != nil {
+		return syndicate.Article{}, nil, err
+	}
+	return art, warnings, nil
 }
 
 func (a *app) publishCmd() *cobra.Command {
@@ -89,9 +103,15 @@ folder instead.`,
 			if err != nil {
 				return err
 			}
-			art, err := a.readArticle(cfg, argv[0], f)
+			art, warnings, err := a.readArticle(cfg, argv[0], f)
 			if err != nil {
 				return err
+			}
+			if len(warnings) > 0 {
+				log := a.logger()
+				for _, w := range warnings {
+					log.Warn("check the article", "article", art.ID, "warning", w)
+				}
 			}
 			if dryRun {
 				return a.dryRun(cfg, art)
