@@ -1,6 +1,7 @@
 package article
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
@@ -9,79 +10,93 @@ import (
 
 // Scraped text is what a browser's "select all, copy" or a text extractor
 // gives for a web page: navigation, breadcrumbs, the title (often twice),
-// a byline, the article, an author box and lists of other articles, one
-// paragraph a line. The functions below find the article in it by the shape
-// of its lines, not by any one site's wording.
+// a byline, captions, the article, an author box and lists of other
+// articles, one paragraph a line. The article is found by classifying
+// every line as content or boilerplate (classify.go) and taking the
+// densest run of content; the title is the headline nearest its start.
+// Nothing here depends on one site's wording.
 
-// headLines is how far into the text the title is looked for.
-const headLines = 15
-
-// parseText finds the title, byline, lede, body and author of scraped text.
-// title, if given, is the editor's title: lines repeating it are dropped
-// from the text like the page's own title.
-func parseText(text, title string) fields {
+// parseText finds the title, byline, date, lede, body and author of
+// scraped text. title, if given, is the editor's title: lines repeating it
+// are dropped from the text like the page's own title. pageURL, if given,
+// is where the page came from: the words of its slug point at the title
+// and its path may hold the date.
+func parseText(text, title, pageURL string) fields {
 	var f fields
 	lines := textLines(text)
+	if len(lines) == 0 {
+		return f
+	}
+	lang := textLang(lines)
+	bs := classify(lines, lang)
 
-	// The head is what comes before the first prose paragraph; the title is
-	// in it, and everything up to the title's last appearance is furniture.
-	headEnd, prose := min(len(lines), headLines), false
-	for i, l := range lines[:headEnd] {
-		if isProse(l) {
-			headEnd, prose = i, true
-			break
+	start, end := densestRun(bs)
+	if start < 0 {
+		// No line is grammatical text: the article starts at the first
+		// that reads as a sentence, else after the first title-like line.
+		start, end = -1, len(lines)
+		for i, l := range lines {
+			if isLede(l) {
+				start = i
+				break
+			}
 		}
 	}
-	titleIdx, lastIdx := -1, -1
-	if t := plainInline(title); t != "" {
-		titleIdx, lastIdx = findTitleLine(lines[:headEnd], t)
-	}
-	if titleIdx < 0 {
-		titleIdx, lastIdx = repeatedTitle(lines[:headEnd])
-	}
-	if titleIdx < 0 {
-		titleIdx = titleBefore(lines[:headEnd], prose)
-		lastIdx = titleIdx
-	}
-	if titleIdx < 0 && len(lines) > 0 && !isProse(lines[0]) && utf8.RuneCountInString(lines[0]) <= 150 {
-		titleIdx, lastIdx = 0, 0 // a short first line, whatever it looks like
-	}
-	if titleIdx >= 0 {
-		f.title = lines[titleIdx]
-	}
-	for _, l := range lines[:lastIdx+1] {
-		// Only the URL is read before the title: a date up there is
-		// usually today's, printed in the site's header.
-		if u, ok := urlLine(l); ok && f.url == "" {
+	for i := range lines[:max(start, 0)] {
+		if u, ok := urlLine(lines[i]); ok && f.url == "" {
 			f.url = u
 		}
 	}
+	if pageURL == "" {
+		pageURL = f.url
+	}
 
-	// Bylines, dates and a bare URL sit between the title and the lede.
-	start := lastIdx + 1
-	lede := -1
-	for i := start; i < len(lines); i++ {
-		l := lines[i]
-		if isLede(l) {
-			lede = i
-			break
+	titleIdx, lastIdx := -1, -1
+	if t := plainInline(title); t != "" {
+		titleIdx, lastIdx = findTitleLine(lines[:max(start, 0)], t)
+	}
+	if titleIdx < 0 {
+		titleIdx, start = pickTitle(lines, bs, start, slugWords(pageURL))
+		lastIdx = titleIdx
+	}
+	if start < 0 {
+		start = min(titleIdx+1, len(lines))
+	}
+	if titleIdx >= 0 {
+		f.title = lines[titleIdx]
+		f.read(lines[lastIdx+1:start], lang)
+		// A date just above the headline is the article's; one higher up
+		// is usually today's, printed in the site's header.
+		for i := max(0, titleIdx-2); i < titleIdx; i++ {
+			if f.date.IsZero() && isDateOnly(lines[i], lang) {
+				f.date, _ = findDate(lines[i], lang)
+			}
 		}
-		f.readMeta(l)
-	}
-	if lede < 0 {
-		// No paragraph looks like prose: keep whatever is not furniture.
-		lede = start
 	}
 
-	end := articleEnd(lines, lede, &f)
+	end = min(end, articleEnd(lines, start, &f))
 	var body []string
-	for i := lede; i < end; i++ {
+	for i := start; i < end; i++ {
 		l := lines[i]
-		switch {
-		case strings.EqualFold(l, f.title), isFurniture(l), isInlinePromo(l):
+		if bs[i].cls != clsGood && start >= 0 && bs[start].cls == clsGood {
 			continue
-		case f.readByline(l):
-			continue // a byline at the foot of the article, or with no lede
+		}
+		switch {
+		case i == titleIdx, strings.EqualFold(l, f.title), isBoilerplate(l):
+			continue
+		case isBylineWord(l) && i+1 < end:
+			if name, ok := parseByline(l + " " + lines[i+1]); ok && f.author == "" {
+				f.author = name
+			}
+			i++ // the name on the next line
+			continue
+		case f.readByline(l, lang):
+			continue // a byline in the article, or an agency's at its foot
+		case len(body) == 0 && isDateOnly(l, lang):
+			if f.date.IsZero() {
+				f.date, _ = findDate(l, lang)
+			}
+			continue
 		}
 		body = append(body, l)
 	}
@@ -91,7 +106,223 @@ func parseText(text, title string) fields {
 	if len(body) > 0 && isLede(body[0]) {
 		f.summary = body[0]
 	}
+	if f.date.IsZero() {
+		if t, ok := dateFromURL(pageURL); ok {
+			f.date = t
+		}
+	}
 	return f
+}
+
+// read takes what the lines between the title and the article say about
+// it: a byline (perhaps its opening word on a line of its own), a date or
+// the page's URL.
+func (f *fields) read(lines []string, lang string) {
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if isBylineWord(l) && i+1 < len(lines) {
+			if name, ok := parseByline(l + " " + lines[i+1]); ok {
+				if f.author == "" {
+					f.author = name
+				}
+				i++
+				continue
+			}
+		}
+		if f.readByline(l, lang) {
+			continue
+		}
+		if f.date.IsZero() && isDateOnly(l, lang) {
+			f.date, _ = findDate(l, lang)
+		}
+		if f.url == "" {
+			if u, ok := urlLine(l); ok {
+				f.url = u
+			}
+		}
+	}
+}
+
+// readByline takes the author (and a date, if any) from a byline and
+// reports whether l was one.
+func (f *fields) readByline(l, lang string) bool {
+	name, ok := parseByline(l)
+	if !ok {
+		return false
+	}
+	if f.author == "" {
+		f.author = name
+	}
+	if f.date.IsZero() {
+		if t, ok := findDate(l, lang); ok {
+			f.date = t
+		}
+	}
+	return true
+}
+
+// pickTitle returns the index of the headline and the index where the
+// article starts. The headline is the title-like line nearest the start
+// of the article, preferring one the page repeats (a breadcrumb's tail, a
+// window title, the headline twice) and one whose words are the URL's
+// slug, over kickers (a word or two, or capitals) and trails that end with
+// another line. A first paragraph that is headline-shaped and is so
+// favoured is the headline itself: headlines can be long, or end with
+// "N.Y.C.".
+func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool) (titleIdx, newStart int) {
+	if start < 0 {
+		// No article found: the first title-like line, whatever follows.
+		for i, l := range lines {
+			if isTitleLike(l) {
+				return i, -1
+			}
+		}
+		if !isProse(lines[0]) && utf8.RuneCountInString(lines[0]) <= 150 {
+			return 0, -1 // a short first line, whatever it looks like
+		}
+		return -1, -1
+	}
+	keys := make([]string, len(lines))
+	for i, l := range lines {
+		keys[i] = lineKey(l)
+	}
+	repeated := func(i int) bool {
+		n := 0
+		for j, k := range keys {
+			if j != i && (k == keys[i] || repeatsTitle(lines[j], lines[i]) || strings.HasSuffix(k, keys[i]) && len(k) > len(keys[i])) {
+				n++
+			}
+		}
+		return n >= 1 && n <= 2 && len(keys[i]) > 0
+	}
+	score := func(i, dist int) int {
+		l := lines[i]
+		s := 20 - 3*dist
+		if repeated(i) {
+			s += 6
+		}
+		if n := len(slug); n >= 2 {
+			s += 12 * slugHits(l, slug) / n
+		}
+		if isKicker(l) {
+			s -= 8
+		}
+		if words(l) >= 4 {
+			s += 2
+		}
+		for j := i + 1; j < min(len(lines), i+4); j++ {
+			// A trail whose tail is the next headline ("News › Title").
+			if len(keys[j]) >= 8 && len(keys[i]) > len(keys[j]) && strings.HasSuffix(keys[i], keys[j]) {
+				s -= 6
+			}
+		}
+		return s
+	}
+
+	best, bestScore := -1, -1<<30
+	if bs[start].cls == clsGood && start+1 < len(lines) && isHeadlineShaped(lines[start]) {
+		if s := score(start, 0); repeated(start) || !endsSentence(lines[start]) || len(slug) >= 2 && 2*slugHits(lines[start], slug) >= len(slug) {
+			best, bestScore = start, s+1
+		}
+	}
+	dist := 0
+	for i := start - 1; i >= 0 && i >= start-40; i-- {
+		l := lines[i]
+		if !isTitleLike(l) {
+			if !isMeta(l) {
+				dist++
+			}
+			continue
+		}
+		if s := score(i, dist); s > bestScore {
+			best, bestScore = i, s
+		}
+		dist++
+	}
+	if best == start {
+		return best, start + 1
+	}
+	if best < 0 && isTitleLike(lines[0]) {
+		best = 0 // nothing before the article: perhaps the first line
+	}
+	return best, start
+}
+
+// isMeta reports whether l is a line that sits between a headline and its
+// article without being either: a byline, a date, a caption, chrome.
+func isMeta(l string) bool {
+	if _, ok := parseByline(l); ok {
+		return true
+	}
+	return isBylineWord(l) || isBoilerplate(l) || isDateOnly(l, "")
+}
+
+// isKicker reports whether l is a kicker or section label above a
+// headline: a word or two, or in capitals.
+func isKicker(l string) bool {
+	if words(l) <= 2 {
+		return true
+	}
+	upper, letters := 0, 0
+	for _, r := range l {
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		}
+	}
+	return letters > 0 && upper*10 >= letters*9 && words(l) <= 6
+}
+
+// isHeadlineShaped reports whether l could be a headline although it
+// reads as prose: not too long, and not ended by a sentence's stop (an
+// abbreviation such as "N.Y.C." does not count).
+func isHeadlineShaped(l string) bool {
+	return textLen(l) <= 300 && words(l) >= 3 && (!endsSentence(l) || endsWithAbbrev(l))
+}
+
+var abbrevEndRe = regexp.MustCompile(`(?:(?:\p{Lu}\.){2,}|(?:Jr|Sr|Inc|Co|Corp|Ltd|St|Dr|Mr|Mrs|Ms)\.)["'”’]?$`)
+
+// endsWithAbbrev reports whether l ends with an abbreviation ("U.S.",
+// "N.Y.C.", "Inc.") rather than a sentence's stop.
+func endsWithAbbrev(l string) bool { return abbrevEndRe.MatchString(l) }
+
+// slugWords returns the words of the last meaningful segment of a URL's
+// path ("/2017/07/10/trump-backs-down/" gives trump, backs, down).
+func slugWords(raw string) map[string]bool {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil
+	}
+	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
+	for i := len(segs) - 1; i >= 0; i-- {
+		seg := strings.TrimSuffix(strings.TrimSuffix(segs[i], ".html"), ".htm")
+		if uq, err := url.PathUnescape(seg); err == nil {
+			seg = uq
+		}
+		ws := map[string]bool{}
+		for _, w := range strings.FieldsFunc(strings.ToLower(seg), func(r rune) bool { return r == '-' || r == '_' || r == '+' || r == '.' }) {
+			if utf8.RuneCountInString(w) >= 2 && strings.IndexFunc(w, unicode.IsLetter) >= 0 && strings.IndexFunc(w, unicode.IsDigit) < 0 {
+				ws[w] = true
+			}
+		}
+		if len(ws) >= 2 {
+			return ws
+		}
+	}
+	return nil
+}
+
+// slugHits counts the slug's words that l has.
+func slugHits(l string, slug map[string]bool) int {
+	seen, n := map[string]bool{}, 0
+	for _, w := range strings.FieldsFunc(strings.ToLower(l), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if slug[w] && !seen[w] {
+			seen[w], n = true, n+1
+		}
+	}
+	return n
 }
 
 // textLines returns the non-empty lines of text, cleaned. Scraped text has
@@ -147,35 +378,6 @@ func findTitleLine(head []string, title string) (first, last int) {
 	return first, last
 }
 
-// repeatedTitle finds the title by repetition: pages show it in a
-// breadcrumb trail that ends with it ("Home › News › Title" or, with the
-// separators lost, "HomeNewsTitle"), in a window title that starts with it
-// ("Title | Site"), or twice outright. A window title can hold the site's
-// name as well ("Site | Title"), so of several candidates the one with the
-// most words wins. It returns the index of the title line and of the last
-// line of the head that repeats it.
-func repeatedTitle(head []string) (titleIdx, lastIdx int) {
-	titleIdx, lastIdx = -1, -1
-	for i, l := range head {
-		if !isTitleLike(l) || words(l) < 2 || titleIdx >= 0 && words(l) <= words(head[titleIdx]) {
-			continue
-		}
-		found, last := false, i
-		for j, m := range head {
-			if j == i {
-				continue
-			}
-			if (strings.EqualFold(m, l) && words(l) >= 3) || repeatsTitle(m, l) {
-				found, last = true, max(last, j)
-			}
-		}
-		if found {
-			titleIdx, lastIdx = i, last
-		}
-	}
-	return titleIdx, lastIdx
-}
-
 // repeatsTitle reports whether line m is a breadcrumb trail ending with
 // title t or a window title starting with it.
 func repeatsTitle(m, t string) bool {
@@ -203,127 +405,29 @@ func repeatsTitle(m, t string) bool {
 	return false
 }
 
-// titleBefore finds the title when it is not repeated. Before a prose
-// paragraph it is the last title-like line (bylines, dates and furniture
-// are not title-like); in text with no prose it is the first.
-func titleBefore(head []string, prose bool) int {
-	if !prose {
-		for i, l := range head {
-			if isTitleLike(l) {
-				return i
-			}
-		}
-		return -1
-	}
-	for i := len(head) - 1; i >= 0; i-- {
-		if isTitleLike(head[i]) && words(head[i]) >= 2 {
-			return i
-		}
-	}
-	return -1
-}
-
-// isTitleLike reports whether l could be a headline: short, not a
-// sentence of a paragraph, and not furniture, a byline or a date.
+// isTitleLike reports whether l could be a headline: not too long, not a
+// sentence of a paragraph (a headline may end with "?" or an
+// abbreviation), and not furniture, a menu, a caption, a byline or a date.
 func isTitleLike(l string) bool {
 	n := utf8.RuneCountInString(l)
-	if n < 3 || n > 200 || isProse(l) || isFurniture(l) || isBreadcrumb(l) || isTrailer(l) {
+	if n < 2 || textLen(l) < 4 || textLen(l) > 300 || isBoilerplate(l) || isBreadcrumb(l) {
 		return false
 	}
-	if _, ok := parseByline(l); ok {
+	if _, ok := parseByline(l); ok || isBylineWord(l) {
 		return false
 	}
-	if isDateLine(l) || looksLikeURL(l) || strings.HasSuffix(l, ".") && words(l) > 6 {
+	if isDateOnly(l, "") || strings.HasSuffix(l, ":") {
 		return false
+	}
+	if endsSentence(l) && !endsWithAbbrev(l) {
+		r, _ := utf8.DecodeLastRuneInString(strings.TrimRight(l, "\"'”’)] "))
+		// "?" and "!" end headlines too; a stop ends prose.
+		return !strings.ContainsRune(".…。", r) && words(l) <= 25 || words(l) <= 6
 	}
 	return true
 }
 
-// readMeta takes what a line between the title and the lede says about the
-// article: a byline, a date or the page's URL.
-func (f *fields) readMeta(l string) {
-	if f.readByline(l) {
-		return
-	}
-	if f.date.IsZero() && isDateLine(l) {
-		if t, ok := findHumanDate(l); ok {
-			f.date = t
-		}
-	}
-	if f.url == "" {
-		if u, ok := urlLine(l); ok {
-			f.url = u
-		}
-	}
-}
-
-// readByline takes the author (and a date, if any) from a "By Name" line
-// and reports whether l was one.
-func (f *fields) readByline(l string) bool {
-	name, ok := parseByline(l)
-	if !ok {
-		return false
-	}
-	if f.author == "" {
-		f.author = name
-	}
-	if t, ok := findHumanDate(l); ok && f.date.IsZero() {
-		f.date = t
-	}
-	return true
-}
-
-var (
-	bylineRe = regexp.MustCompile(`^(?i:by|written by|posted by|words by|story by|reporting by|author:)\s*:?\s+(.+)$`)
-	// What follows the name in a byline: a separator, a date, a role.
-	bylineTailRe = regexp.MustCompile(`\s*(?:[|·•,;(]|\s[-–—]\s|\s(?i:on|in|for|at|updated|published|posted)\s|\d).*$`)
-	andRe        = regexp.MustCompile(`\s+(?:and|&)\s+`)
-	urlLineRe    = regexp.MustCompile(`^(?i:(?:url|link|source|canonical|permalink)\s*:\s*)?(https?://\S+)$`)
-)
-
-// parseByline returns the author named by a byline such as "By Jane Doe |
-// March 3, 2024" or "Written by Jane Doe and John Roe".
-func parseByline(l string) (string, bool) {
-	if words(l) > 16 {
-		return "", false
-	}
-	m := bylineRe.FindStringSubmatch(l)
-	if m == nil {
-		return "", false
-	}
-	name := strings.TrimSpace(bylineTailRe.ReplaceAllString(m[1], ""))
-	for _, part := range andRe.Split(name, -1) {
-		if !isNameLike(part) {
-			return "", false
-		}
-	}
-	return name, name != ""
-}
-
-// isNameLike reports whether s looks like a person's name: two to five
-// capitalised words of letters (allowing particles like "van" or "de").
-func isNameLike(s string) bool {
-	ws := strings.Fields(s)
-	if len(ws) < 2 || len(ws) > 5 || len(s) > 60 {
-		return false
-	}
-	for _, w := range ws {
-		for _, r := range w {
-			if !unicode.IsLetter(r) && !strings.ContainsRune(".'’-", r) {
-				return false
-			}
-		}
-		r, _ := utf8.DecodeRuneInString(w)
-		switch strings.ToLower(w) {
-		case "van", "von", "de", "da", "del", "der", "di", "du", "la", "le", "bin", "al", "ibn", "ter", "den":
-			continue
-		}
-		if !unicode.IsUpper(r) {
-			return false
-		}
-	}
-	return true
-}
+var urlLineRe = regexp.MustCompile(`^(?i:(?:url|link|source|canonical|permalink)\s*:\s*)?(https?://\S+)$`)
 
 // urlLine returns the URL a line consists of ("https://…" or
 // "Source: https://…").
@@ -333,16 +437,6 @@ func urlLine(l string) (string, bool) {
 		return "", false
 	}
 	return m[1], true
-}
-
-// isDateLine reports whether l is a short line giving a date, such as
-// "March 3, 2024", "Published 3 March 2024 10:00 GMT" or "2024-03-03".
-func isDateLine(l string) bool {
-	if words(l) > 10 {
-		return false
-	}
-	_, ok := findHumanDate(l)
-	return ok
 }
 
 // articleEnd returns the index of the first line after the article: a
@@ -505,24 +599,41 @@ func isBreadcrumb(l string) bool {
 // isProse reports whether l reads as a paragraph of an article: a long
 // sentence or several.
 func isProse(l string) bool {
-	return words(l) >= 12 && endsSentence(l) || utf8.RuneCountInString(l) >= 150
+	return words(l) >= 12 && endsSentence(l) || textLen(l) >= 150 && !isHeadlineShaped(l)
 }
 
 // isLede reports whether l can open the article: a sentence of some length.
 func isLede(l string) bool {
-	return words(l) >= 8 && endsSentence(l) && !isFurniture(l) || utf8.RuneCountInString(l) >= 120
+	return words(l) >= 8 && endsSentence(l) && !isBoilerplate(l) || textLen(l) >= 120 && endsSentence(l) && !isCaption(l)
 }
 
 // endsSentence reports whether l ends with terminal punctuation, perhaps
 // inside a closing quote or bracket.
 func endsSentence(l string) bool {
-	l = strings.TrimRight(l, "\"'”’)] ")
+	l = strings.TrimRight(l, "\"'”’»)]」』）） ")
 	r, _ := utf8.DecodeLastRuneInString(l)
-	return strings.ContainsRune(".!?…", r)
+	return strings.ContainsRune(".!?…。！？．؟", r)
 }
 
-// words counts the words in l.
-func words(l string) int { return len(strings.Fields(l)) }
+// words counts the words in l; CJK, written without spaces, counts a word
+// for every two characters.
+func words(l string) int {
+	n, cjk := 0, 0
+	for _, f := range strings.Fields(l) {
+		other := false
+		for _, r := range f {
+			if isCJK(r) {
+				cjk++
+			} else if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				other = true
+			}
+		}
+		if other || !strings.ContainsFunc(f, isCJK) {
+			n++
+		}
+	}
+	return n + (cjk+1)/2
+}
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)

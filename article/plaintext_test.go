@@ -29,6 +29,7 @@ func TestScrapedText(t *testing.T) {
 			url:     "https://winbuzzer.com/2017/07/10/donald-trump-backs-plans-joint-cyber-unit-russia-xcxwbn/",
 			title:   "Donald Trump Backs down on Plans for Joint Cyber Unit with Russia",
 			author:  "Luke Jones",
+			date:    "2017-07-10", // from the URL's path (issue 9, point 3)
 			wantURL: "https://winbuzzer.com/2017/07/10/donald-trump-backs-plans-joint-cyber-unit-russia-xcxwbn/",
 			summary: "The U.S. and Russia are often painted as cyber enemies, but that did not stop President Donald Trump from suggesting the two nations could open a joint cybersecurity division. After receiving criticism, the Commander and Chief backed down.",
 			paras:   12,

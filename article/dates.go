@@ -1,0 +1,120 @@
+package article
+
+import (
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	dps "github.com/markusmobius/go-dateparser"
+)
+
+// Dates written for people, in any language the page is in, are read by
+// go-dateparser (a port of Python's dateparser, with CLDR month and day
+// names for 200 languages). Only absolute dates count: "2 hours ago" says
+// nothing once the page is saved.
+
+// maxDateLine is the longest text searched for a date: dates are read from
+// bylines and date lines, never from paragraphs, where a date is what the
+// story is about.
+const maxDateLine = 200
+
+var (
+	dateParser     *dps.Parser
+	dateParserOnce sync.Once
+	// A year in any script's digits: an absolute date names one.
+	yearRe = regexp.MustCompile(`\p{Nd}{4}`)
+)
+
+// findDate finds an absolute date in a short line s ("10. Juli 2017",
+// "Publié le 10 juillet 2017", "2017年7月10日", "١٠ يوليو ٢٠١٧"), in
+// language lang if known ("" to detect it), and returns it in UTC.
+func findDate(s, lang string) (time.Time, bool) {
+	if t, ok := findHumanDate(s); ok {
+		return t, true // the common English forms, without the parser's cost
+	}
+	if len(s) > maxDateLine || !yearRe.MatchString(s) {
+		return time.Time{}, false
+	}
+	dateParserOnce.Do(func() { dateParser = &dps.Parser{} })
+	cfg := &dps.Configuration{
+		StrictParsing: true, // a day, a month and a year
+		// A fixed reference keeps the parser from reading the clock;
+		// strict parsing never uses it.
+		CurrentTime: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+	if lang != "" && dps.IsKnownLocale(lang) {
+		cfg.Languages = []string{lang}
+		cfg.DefaultLanguages = []string{"en"}
+	}
+	_, found, err := dateParser.Search(cfg, s)
+	if err != nil {
+		return time.Time{}, false // no language recognised: no date
+	}
+	for _, r := range found {
+		if !yearRe.MatchString(r.Text) || r.Date.Time.IsZero() {
+			continue // relative ("vor 2 Stunden") or a bare time
+		}
+		t := r.Date.Time
+		y, m, d := t.Date()
+		if y < 1990 || y > 2100 {
+			continue
+		}
+		return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), 0, t.Location()).UTC(), true
+	}
+	return time.Time{}, false
+}
+
+var (
+	// "/2017/07/10/", "/2017-07-10/", "/2017_07_10"
+	urlDateRe = regexp.MustCompile(`(?:^|[/_-])((?:19|20)\d{2})[/_-](\d{1,2})[/_-](\d{1,2})(?:$|[/_.-])`)
+	// "/20170710/", "-20170710.html"
+	urlCompactRe = regexp.MustCompile(`(?:^|[/_-])((?:19|20)\d{2})(\d{2})(\d{2})(?:$|[/_.-])`)
+)
+
+// dateFromURL reads the date many sites put in an article's path
+// ("/2017/07/10/slug", "/20170710/slug"), as midnight UTC.
+func dateFromURL(raw string) (time.Time, bool) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Path == "" {
+		return time.Time{}, false
+	}
+	for _, re := range []*regexp.Regexp{urlDateRe, urlCompactRe} {
+		m := re.FindStringSubmatch(u.Path)
+		if m == nil {
+			continue
+		}
+		y, _ := strconv.Atoi(m[1]) // cannot fail: digits
+		mo, _ := strconv.Atoi(m[2])
+		d, _ := strconv.Atoi(m[3])
+		t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+		if mo >= 1 && mo <= 12 && t.Day() == d && d >= 1 {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// isDateOnly reports whether l is a date line and little else: a date, a
+// time, weekday names and words such as "Published" or "Aktualisiert".
+// Longer lines that hold a date are bylines or prose.
+func isDateOnly(l, lang string) bool {
+	if len(l) > 120 || words(l) > 12 {
+		return false
+	}
+	if _, ok := findDate(l, lang); !ok {
+		return false
+	}
+	// A sentence that mentions a date ends with a stop and has verbs;
+	// a date line rarely runs past a few words besides the date.
+	letters := 0
+	for _, r := range l {
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	return !isProse(l) && letters <= 80
+}
