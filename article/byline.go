@@ -27,7 +27,7 @@ var (
 		`(?:authors?|autor(?:in|en|a|es)?|auteurs?|autore|autori|verfasser(?:in)?|text|texto|testo|tekst|redactie|redaktion|rédaction)\s*:|` +
 		`(?:текст|автор|авторы|автор текста|корреспондент)\s*:?|` + // ru
 		`(?:作者|记者|記者|文|撰文|执笔|執筆|筆者)\s*[:：/／・]?|` + // zh, ja
-		`(?:بقلم|كتب|كتبت|الكاتب|إعداد)\s*:?` + // ar
+		`(?:بقلم|كتب|كتبت|الكاتب|إعداد|حاوره|حاورها|حاورته)\s*:?` + // ar
 		`)(?:\s*[:：]\s*|\s+|$)(.*)$`)
 	// agencyFootRe is the credit line at the foot of agency copy.
 	agencyFootRe = regexp.MustCompile(`^\(?(?i:(?:additional )?reporting by|reported by|writing by|compiled by)\s+(.+?)(?:;.*|\))?$`)
@@ -40,7 +40,7 @@ var (
 	cjkNameRe = regexp.MustCompile(`^[\p{Han}\p{Katakana}\p{Hiragana}・·]{2,8}$`)
 	// A CJK name before "記者"/"记者" ("山田太郎記者"), or after it with
 	// the agency first ("新华社记者张三").
-	cjkReporterRe = regexp.MustCompile(`^(?:[\p{Han}]{2,6}(?:社|报|報|网|網|台|刊))?\s*(?:记者|記者)\s*[:：]?\s*([\p{Han}・·\s]{2,20}?)\s*$|^([\p{Han}\p{Katakana}・·]{2,8})\s*(?:记者|記者|特派員|編集委員|论说委员)\s*$`)
+	cjkReporterRe = regexp.MustCompile(`^(?:[\p{Han}]{2,6}(?:社|报|報|网|網|台|刊))?\s*(?:记者|記者)\s*[:：]?\s*([\p{Han}・·、，,\s]{2,40}?)\s*$|^([\p{Han}\p{Katakana}・·]{2,8})\s*(?:记者|記者|特派員|編集委員|论说委员)\s*$`)
 )
 
 // bylineWords are the opening words that may stand alone on a line, the
@@ -84,9 +84,9 @@ func parseByline(l string) (string, bool) {
 		return names(rest)
 	}
 	// "Jane Doe | Reuters": a name, a bar and an agency or desk.
-	if i := strings.IndexAny(l, "|｜"); i > 0 {
-		name, rest := strings.TrimSpace(l[:i]), strings.TrimSpace(l[i+len("|"):])
-		if rest != "" && words(rest) <= 4 && !strings.ContainsAny(rest, ".!?") && isNameLike(name) {
+	if name, rest, ok := strings.Cut(l, " | "); ok && !strings.ContainsAny(rest, "|｜") {
+		name, rest = strings.TrimSpace(name), strings.TrimSpace(rest)
+		if len(strings.Fields(name)) >= 2 && isNameLike(name) && words(rest) <= 3 && !strings.ContainsAny(rest, ".!?") {
 			return name, true
 		}
 	}
@@ -101,8 +101,25 @@ func names(s string) (string, bool) {
 	if cjkNameRe.MatchString(strings.ReplaceAll(s, " ", "")) {
 		return s, true
 	}
+	// "في صنعاء / الاسم": the place, then the name.
+	if place, rest, ok := strings.Cut(s, " / "); ok && strings.HasPrefix(place, "في ") {
+		s = strings.TrimSpace(rest)
+	}
+	// Several names between commas: as many as look like names and are
+	// not a role ("Jane Doe, Staff Writer").
+	var list []string
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if !isNameLike(part) || hasRoleWord(part) {
+			break
+		}
+		list = append(list, part)
+	}
+	if len(list) >= 2 {
+		return strings.Join(list, ", "), true
+	}
 	name := strings.TrimSpace(bylineTailRe.ReplaceAllString(s, ""))
-	name = strings.TrimRight(name, " .:")
+	name = strings.TrimRight(name, " .:-–—")
 	if name == "" {
 		return "", false
 	}
@@ -113,6 +130,11 @@ func names(s string) (string, bool) {
 	}
 	return name, true
 }
+
+// roleWords name jobs that follow a name in a byline.
+var roleWords = regexp.MustCompile(`(?i)\b(?:writer|reporter|editor|correspondent|staff|contributor|columnist|journalist|producer|photographer|redakteur(?:in)?|korrespondent(?:in)?|journaliste|correspondant|rédacteur|rédactrice|redactor|redactora|corresponsal|periodista|giornalista|inviato|inviata|redacteur|verslaggever|корреспондент|обозреватель)\b`)
+
+func hasRoleWord(s string) bool { return roleWords.MatchString(s) }
 
 // isAgency reports whether s is a news agency's short name ("AFP", "dpa",
 // "Reuters", "ANSA"): one word, all capitals or a known mixed-case name.

@@ -355,7 +355,7 @@ func lineKey(l string) string {
 // chrome, a breadcrumb, a menu, a caption or credit, a copyright line, a
 // trailer heading, a bare URL or an inline promotion.
 func isBoilerplate(l string) bool {
-	if isFurniture(l) || isMenu(l) || isCaption(l) || isTrailer(l) || isInlinePromo(l) || looksLikeURL(l) {
+	if isFurniture(l) || isMenu(l) || isCaption(l) || isTrailer(l) || isInlinePromo(l) || looksLikeURL(l) || isCapsName(l) {
 		return true
 	}
 	return textLen(l) < 300 && copyrightRe.MatchString(l)
@@ -404,6 +404,20 @@ func isMenu(l string) bool {
 	for _, f := range fs {
 		r, _ := utf8.DecodeRuneInString(f)
 		if !isCJK(r) || utf8.RuneCountInString(f) > 6 {
+			return false
+		}
+	}
+	return true
+}
+
+// isCapsName reports whether l is a name alone in capitals ("ANDREW
+// KELLY"): a photographer's credit under a picture. Bylines say "By".
+func isCapsName(l string) bool {
+	if !isNameLike(l) {
+		return false
+	}
+	for _, r := range l {
+		if unicode.IsLower(r) {
 			return false
 		}
 	}

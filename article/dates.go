@@ -36,6 +36,9 @@ func findDate(s, lang string) (time.Time, bool) {
 	if t, ok := findHumanDate(s); ok {
 		return t, true // the common English forms, without the parser's cost
 	}
+	if t, ok := numericDate(s); ok {
+		return t, true
+	}
 	if len(s) > maxDateLine || !yearRe.MatchString(s) {
 		return time.Time{}, false
 	}
@@ -117,4 +120,32 @@ func isDateOnly(l, lang string) bool {
 		}
 	}
 	return !isProse(l) && letters <= 80
+}
+
+var (
+	// "2017.10.17", "2017/10/17", "2017年10月17日": the year first is never
+	// ambiguous.
+	ymdRe = regexp.MustCompile(`(?:^|\D)((?:19|20)\d{2})\s*(?:[./]|年)\s*(\d{1,2})\s*(?:[./]|月)\s*(\d{1,2})(?:日|\D|$)`)
+	// "17.10.2017": the day first, as everywhere dots separate a date.
+	dmyDotRe = regexp.MustCompile(`(?:^|[^\d.])(\d{1,2})\.(\d{1,2})\.((?:19|20)\d{2})(?:\D|$)`)
+)
+
+// numericDate reads an all-digit date whose order is not in doubt.
+func numericDate(s string) (time.Time, bool) {
+	var y, m, d string
+	if g := ymdRe.FindStringSubmatch(s); g != nil {
+		y, m, d = g[1], g[2], g[3]
+	} else if g := dmyDotRe.FindStringSubmatch(s); g != nil {
+		d, m, y = g[1], g[2], g[3]
+	} else {
+		return time.Time{}, false
+	}
+	year, _ := strconv.Atoi(y) // cannot fail: digits
+	month, _ := strconv.Atoi(m)
+	day, _ := strconv.Atoi(d)
+	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
+	if month < 1 || month > 12 || day < 1 || t.Day() != day {
+		return time.Time{}, false
+	}
+	return t, true
 }

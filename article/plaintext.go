@@ -62,28 +62,38 @@ func parseText(text, title, pageURL string) fields {
 	if start < 0 {
 		start = min(titleIdx+1, len(lines))
 	}
+	// A standfirst or lede just under the headline may have too few
+	// function words to be good on its own; it is the article's all the
+	// same.
+	for start > titleIdx+1 && isLede(lines[start-1]) && !isBoilerplate(lines[start-1]) {
+		start--
+		bs[start].cls = clsGood
+	}
 	if titleIdx >= 0 {
 		f.title = lines[titleIdx]
 		f.read(lines[lastIdx+1:start], lang)
 		// A date just above the headline is the article's; one higher up
 		// is usually today's, printed in the site's header.
+		// So is a byline there: some pages put it above the headline.
 		for i := max(0, titleIdx-2); i < titleIdx; i++ {
+			if f.readByline(lines[i], lang) {
+				continue
+			}
 			if f.date.IsZero() && isDateOnly(lines[i], lang) {
 				f.date, _ = findDate(lines[i], lang)
 			}
 		}
 	}
 
+	classified := start < len(bs) && bs[start].cls == clsGood
 	end = min(end, articleEnd(lines, start, &f))
+	titleKey := lineKey(f.title)
 	var body []string
 	for i := start; i < end; i++ {
 		l := lines[i]
-		if bs[i].cls != clsGood && start >= 0 && bs[start].cls == clsGood {
-			continue
-		}
 		switch {
-		case i == titleIdx, strings.EqualFold(l, f.title), isBoilerplate(l):
-			continue
+		case i == titleIdx, titleKey != "" && strings.HasSuffix(lineKey(l), titleKey) && !isProse(l):
+			continue // the headline again, or a dateline ending with it
 		case isBylineWord(l) && i+1 < end:
 			if name, ok := parseByline(l + " " + lines[i+1]); ok && f.author == "" {
 				f.author = name
@@ -97,14 +107,21 @@ func parseText(text, title, pageURL string) fields {
 				f.date, _ = findDate(l, lang)
 			}
 			continue
+		case classified && bs[i].cls != clsGood, isBoilerplate(l):
+			continue
 		}
 		body = append(body, l)
 	}
 	for _, l := range body {
 		f.body = append(f.body, block{tag: "p", text: l})
 	}
-	if len(body) > 0 && isLede(body[0]) {
-		f.summary = body[0]
+	// The lede is the first paragraph that reads as one; a question of an
+	// interview or a subheading may come before it.
+	for _, l := range body[:min(len(body), 3)] {
+		if isLede(l) {
+			f.summary = l
+			break
+		}
 	}
 	if f.date.IsZero() {
 		if t, ok := dateFromURL(pageURL); ok {
@@ -132,8 +149,8 @@ func (f *fields) read(lines []string, lang string) {
 		if f.readByline(l, lang) {
 			continue
 		}
-		if f.date.IsZero() && isDateOnly(l, lang) {
-			f.date, _ = findDate(l, lang)
+		if f.date.IsZero() && !isProse(l) {
+			f.date, _ = findDate(l, lang) // a date line, or a source line with a date
 		}
 		if f.url == "" {
 			if u, ok := urlLine(l); ok {
@@ -207,13 +224,26 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool) (ti
 		if isKicker(l) {
 			s -= 8
 		}
+		// A headline is followed by its byline or date; a picture's title
+		// by its caption.
+		for j := i + 1; j < min(len(lines), i+4) && !isTitleLike(lines[j]); j++ {
+			if _, ok := parseByline(lines[j]); ok || isBylineWord(lines[j]) || isDateOnly(lines[j], "") {
+				s += 5
+				break
+			}
+		}
+		if i+1 < len(lines) && isCaption(lines[i+1]) {
+			s -= 5
+		}
 		if words(l) >= 4 {
 			s += 2
 		}
-		for j := i + 1; j < min(len(lines), i+4); j++ {
-			// A trail whose tail is the next headline ("News › Title").
-			if len(keys[j]) >= 8 && len(keys[i]) > len(keys[j]) && strings.HasSuffix(keys[i], keys[j]) {
+		for j := max(0, i-4); j < min(len(lines), i+4); j++ {
+			// A trail or dateline whose tail is a headline near it ("News ›
+			// Title", "BEIJING, Oct. 17 (Xinhua) -- Title").
+			if j != i && len(keys[j]) >= 8 && len(keys[i]) > len(keys[j]) && strings.HasSuffix(keys[i], keys[j]) {
 				s -= 6
+				break
 			}
 		}
 		return s
@@ -229,7 +259,7 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool) (ti
 	for i := start - 1; i >= 0 && i >= start-40; i-- {
 		l := lines[i]
 		if !isTitleLike(l) {
-			if !isMeta(l) {
+			if !isMeta(l) && words(l) > 2 {
 				dist++
 			}
 			continue
@@ -237,7 +267,9 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool) (ti
 		if s := score(i, dist); s > bestScore {
 			best, bestScore = i, s
 		}
-		dist++
+		if !isKicker(l) {
+			dist++
+		}
 	}
 	if best == start {
 		return best, start + 1
@@ -279,7 +311,10 @@ func isKicker(l string) bool {
 // reads as prose: not too long, and not ended by a sentence's stop (an
 // abbreviation such as "N.Y.C." does not count).
 func isHeadlineShaped(l string) bool {
-	return textLen(l) <= 300 && words(l) >= 3 && (!endsSentence(l) || endsWithAbbrev(l))
+	if textLen(l) > 300 || words(l) < 3 || strings.HasSuffix(l, ":") || lastSentenceEnd(l, len(l)) > 0 {
+		return false // a lead-in to what follows, or several sentences
+	}
+	return !endsSentence(l) || endsWithAbbrev(l)
 }
 
 var abbrevEndRe = regexp.MustCompile(`(?:(?:\p{Lu}\.){2,}|(?:Jr|Sr|Inc|Co|Corp|Ltd|St|Dr|Mr|Mrs|Ms)\.)["'”’]?$`)
@@ -530,6 +565,16 @@ var (
 		"back to top": true, "loading...": true, "loading…": true, "like loading...": true,
 		"toggle navigation": true, "open menu": true, "close menu": true,
 		"scroll to top": true, "jump to": true, "table of contents": true,
+		// The same chrome in the other languages we read.
+		"kommentare": true, "teilen": true, "drucken": true, "anmelden": true, "einloggen": true,
+		"registrieren": true, "abonnieren": true, "anzeige": true, "werbung": true, "startseite": true,
+		"se connecter": true, "connexion": true, "partager": true, "imprimer": true, "publicité": true,
+		"s'abonner": true, "accueil": true, "compartir": true, "imprimir": true, "publicidad": true,
+		"iniciar sesión": true, "inicio": true, "condividi": true, "stampa": true, "pubblicità": true,
+		"accedi": true, "partilhar": true, "entrar": true, "delen": true, "inloggen": true, "advertentie": true,
+		"поделиться": true, "войти": true, "реклама": true, "главная": true, "分享": true, "分享到": true,
+		"打印": true, "登录": true, "首页": true, "广告": true, "シェア": true, "ログイン": true, "広告": true,
+		"ホーム": true, "مشاركة": true, "طباعة": true, "الرئيسية": true, "إعلان": true,
 	}
 	furnitureRe = regexp.MustCompile(`^(?i:\d+\s+min(?:ute)?s?\s+read|\d+\s+(?:shares?|views?|likes?)|(?:photo|image|picture|illustration|credit|image credit|photo credit)\s*:.{0,100}|\d+)$`)
 
