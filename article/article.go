@@ -29,6 +29,9 @@ type Options struct {
 	Tags []string
 	// Now gives PublishedAt when the file has no date; nil means time.Now.
 	Now func() time.Time
+	// Warn, if not nil, is called with each warning of a successful parse
+	// (see Warning), in the order found.
+	Warn func(Warning)
 }
 
 // fields is what a format found in a file, before defaults, overrides and
@@ -40,6 +43,7 @@ type fields struct {
 	date                               time.Time // zero if none
 	tags                               []string  // nil if none
 	body                               []block
+	warns                              warnings // what the format reader was unsure of
 }
 
 // set stores a text field read from front matter or JSON.
@@ -279,6 +283,7 @@ func finish(subj string, f fields, o Options) (syndicate.Article, error) {
 		// The checks above should have caught everything Validate does.
 		return invalid("is not a usable article: %s", syndicate.ErrorMessage(err))
 	}
+	f.warns.report(o)
 	return a, nil
 }
 
