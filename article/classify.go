@@ -44,6 +44,8 @@ type tblock struct {
 	stop    float64 // share of function words
 	cf, cls class   // context-free and final class
 	heading bool    // short and headline-shaped
+	linky   bool    // one of a run of short headline-shaped lines
+	repeats int     // how often the page has this line
 }
 
 // classify returns the lines' blocks with their classes, for text in
@@ -56,7 +58,7 @@ func classify(lines []string, lang string) []tblock {
 	}
 	bs := make([]tblock, len(lines))
 	for i, l := range lines {
-		b := tblock{text: l, length: textLen(l), stop: stopDensity(l, lang)}
+		b := tblock{text: l, length: textLen(l), stop: stopDensity(l, lang), repeats: repeats[lineKey(l)]}
 		b.heading = b.length < lengthHigh && !endsSentence(l)
 		switch {
 		case isBoilerplate(l), repeats[lineKey(l)] >= 3:
@@ -107,13 +109,16 @@ func classify(lines []string, lang string) []tblock {
 // menus, lists of other stories and tag clouds, whose lines were links.
 func linkRuns(bs []tblock) {
 	for i := 0; i < len(bs); {
-		j := i
+		j, n := i, 0
 		for j < len(bs) && bs[j].heading && bs[j].length < lengthLow {
+			if !isMeta(bs[j].text) {
+				n++ // bylines and dates sit among headings without being links
+			}
 			j++
 		}
-		if j-i >= 3 {
+		if n >= 3 {
 			for k := i; k < j; k++ {
-				bs[k].cf = clsBad
+				bs[k].cf, bs[k].linky = clsBad, true
 			}
 		}
 		i = max(j, i+1)
@@ -366,8 +371,8 @@ var (
 	// A caption or credit opens with what it is ("Photo:", "Foto:",
 	// "Quelle:", "Bild:", "Фото:", "图：", "写真：", "صورة:") or ends
 	// with one ("… (Foto: dpa)", "… Photo: Reuters", "… / AFP", "… 摄").
-	captionHeadRe = regexp.MustCompile(`^[(\[▲△▼]?\s*(?i:photos?|foto[sg]?|fotografía|image|images|picture|pictured|illustration|graphic|grafik|video|bild|bilder|credits?|crédits?|crédito|créditos|quelle|source|fuente|fonte|bron|foto's|фото|источник|иллюстрация|图|图片|圖片|摄影|攝影|写真|画像|صورة|المصدر|الصورة)\s*(?:by|von|de|di|door)?\s*[:：]`)
-	captionTailRe = regexp.MustCompile(`(?i:[(\[|/©–—-]\s*(?:photos?|foto|bild|image|picture|credit|crédit|quelle|source|fuente|fonte|фото|图|写真|صورة)\s*[:：]?[^()]{0,60}[)\]]?|[(/|©–—:-]\s*(?:getty images|shutterstock|imago(?: images)?|picture[- ]alliance|ap photo|afp|reuters|epa(?:-efe)?|dpa|keystone|anp|xinhua|kyodo)(?:/[^()]{0,40})?[)\]]?)\s*$|[\p{Han}]{1,6}\s*(?:摄|攝)[)）]?\s*$`)
+	captionHeadRe = regexp.MustCompile(`^[(\[▲△▼]?\s*(?i:photos?|foto[sg]?|fotografía|image|images|picture|pictured|illustration|graphic|grafik|video|bild|bilder|credits?|crédits?|crédito|créditos|quelle|source|fuente|fonte|bron|foto's|фото|источник|иллюстрация|图|图片|圖片|摄影|攝影|写真|画像|صورة|المصدر|الصورة)(?:\s+(?:credits?|courtesy|source))?\s*(?:by|von|de|di|door)?\s*[:：]`)
+	captionTailRe = regexp.MustCompile(`(?i:[(\[|/©–—-]\s*(?:photos?|foto|bild|image|picture|credit|crédit|quelle|source|fuente|fonte|фото|图|写真|صورة)\s*[:：]?[^()]{0,60}[)\]]?|[(/|©–—:-]\s*(?:getty images|shutterstock|imago(?: images)?|picture[- ]alliance|ap photo|afp|reuters|epa(?:-efe)?|dpa|keystone|anp|xinhua|kyodo)(?:/[^()]{0,40})?[)\]]?)\s*$|[\p{Han}]{1,6}\s*(?:摄|攝)[)）]?\s*$|\b(?:REUTERS|AFP|AP|EPA|DPA|ANSA|EFE)/[^/]{2,40}$`)
 )
 
 // isCaption reports whether l is a photo caption or a credit: it names

@@ -108,6 +108,9 @@ func isDateOnly(l, lang string) bool {
 	if len(l) > 120 || words(l) > 12 {
 		return false
 	}
+	if relativeDateRe.MatchString(l) {
+		return true // a date line, if not one to read
+	}
 	if _, ok := findDate(l, lang); !ok {
 		return false
 	}
@@ -149,3 +152,8 @@ func numericDate(s string) (time.Time, bool) {
 	}
 	return t, true
 }
+
+// relativeDateRe matches a line that dates the page relative to when it
+// was seen ("Updated 2 hours ago", "vor 3 Stunden", "il y a 2 jours",
+// "hace 5 minutos", "2 часа назад", "3時間前", "5小时前", "منذ ساعتين").
+var relativeDateRe = regexp.MustCompile(`^(?i:(?:updated|published|posted|last updated|aktualisiert|veröffentlicht|erstellt|mis à jour|publié|actualizado|publicado|aggiornato|pubblicato|bijgewerkt|gepubliceerd|обновлено|опубликовано)(?:\s+am|\s+le|\s+el|\s+il)?\s*:?\s*)?(?i:(?:\d+|an?|one)\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago|vor\s+(?:\d+|einer?|einem)\s+(?:sekunden?|minuten?|stunden?|tag(?:en)?|wochen?|monat(?:en)?)|il y a\s+\d+\s+(?:secondes?|minutes?|heures?|jours?|semaines?|mois)|hace\s+\d+\s+(?:segundos?|minutos?|horas?|días?|semanas?|meses)|\d+\s+(?:секунд\S*|минут\S*|час\S*|дн\S*|недел\S*)\s+назад|\d+\s*(?:秒|分|分钟|分鐘|時間|小时|小時|日|天)前|منذ\s+\S+(?:\s+\S+)?)\s*$`)

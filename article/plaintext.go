@@ -31,6 +31,11 @@ func parseText(text, title, pageURL string) fields {
 	bs := classify(lines, lang)
 
 	start, end := densestRun(bs)
+	// Headings that open the run are the headline and its kickers, not
+	// the article.
+	for start >= 0 && start < end-1 && bs[start].heading && !isLede(lines[start]) {
+		start++
+	}
 	if start < 0 {
 		// No line is grammatical text: the article starts at the first
 		// that reads as a sentence, else after the first title-like line.
@@ -59,8 +64,8 @@ func parseText(text, title, pageURL string) fields {
 		titleIdx, start = pickTitle(lines, bs, start, slugWords(pageURL))
 		lastIdx = titleIdx
 	}
-	if start < 0 {
-		start = min(titleIdx+1, len(lines))
+	if start <= lastIdx {
+		start = min(lastIdx+1, len(lines)) // the article comes after its headline
 	}
 	// A standfirst or lede just under the headline may have too few
 	// function words to be good on its own; it is the article's all the
@@ -123,9 +128,15 @@ func parseText(text, title, pageURL string) fields {
 			break
 		}
 	}
+	if cut := lastSentenceEnd(f.summary, len(f.summary)); strings.HasSuffix(f.summary, ":") && cut > 0 {
+		f.summary = f.summary[:cut] // a lead-in to a list or a ticker: its sentences before
+	}
 	if f.date.IsZero() {
 		if t, ok := dateFromURL(pageURL); ok {
 			f.date = t
+			f.warns.add("date", "no date on the page: dated %s from its URL", t.Format("2006-01-02"))
+		} else {
+			f.warns.add("date", "no publication date on the page or in its URL: dated now")
 		}
 	}
 	return f
@@ -203,19 +214,29 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool) (ti
 	for i, l := range lines {
 		keys[i] = lineKey(l)
 	}
-	repeated := func(i int) bool {
+	// repeated reports whether the page has line i again, as it is or at
+	// the end of a longer line (a breadcrumb, a dateline, a window
+	// title): contained is true for the latter.
+	repeated := func(i int) (again, contained bool) {
 		n := 0
 		for j, k := range keys {
-			if j != i && (k == keys[i] || repeatsTitle(lines[j], lines[i]) || strings.HasSuffix(k, keys[i]) && len(k) > len(keys[i])) {
+			switch {
+			case j == i || len(keys[i]) == 0:
+			case k == keys[i]:
 				n++
+			case repeatsTitle(lines[j], lines[i]) || strings.HasSuffix(k, keys[i]) && len(k) > len(keys[i]):
+				n++
+				contained = true
 			}
 		}
-		return n >= 1 && n <= 2 && len(keys[i]) > 0
+		return n >= 1 && n <= 2, contained && n <= 2
 	}
 	score := func(i, dist int) int {
 		l := lines[i]
 		s := 20 - 3*dist
-		if repeated(i) {
+		// Menus repeat too, in the header and the footer; but only a
+		// headline ends a breadcrumb or a dateline.
+		if again, contained := repeated(i); contained || again && !bs[i].linky {
 			s += 6
 		}
 		if n := len(slug); n >= 2 {
@@ -223,6 +244,9 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool) (ti
 		}
 		if isKicker(l) {
 			s -= 8
+		}
+		if bs[i].linky && dist > 0 {
+			s -= 6 // a menu or a list of other stories, not ending at the article
 		}
 		// A headline is followed by its byline or date; a picture's title
 		// by its caption.
@@ -251,14 +275,17 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool) (ti
 
 	best, bestScore := -1, -1<<30
 	if bs[start].cls == clsGood && start+1 < len(lines) && isHeadlineShaped(lines[start]) {
-		if s := score(start, 0); repeated(start) || !endsSentence(lines[start]) || len(slug) >= 2 && 2*slugHits(lines[start], slug) >= len(slug) {
+		if again, _ := repeated(start); again || !endsSentence(lines[start]) || len(slug) >= 2 && 2*slugHits(lines[start], slug) >= len(slug) {
+			s := score(start, 0)
 			best, bestScore = start, s+1
 		}
 	}
 	dist := 0
 	for i := start - 1; i >= 0 && i >= start-40; i-- {
 		l := lines[i]
-		if !isTitleLike(l) {
+		if !isTitleLike(l) || bs[i].repeats >= 3 {
+			// A line the page repeats three times or more is furniture:
+			// a caption under every picture, a label on every teaser.
 			if !isMeta(l) && words(l) > 2 {
 				dist++
 			}
@@ -317,7 +344,7 @@ func isHeadlineShaped(l string) bool {
 	return !endsSentence(l) || endsWithAbbrev(l)
 }
 
-var abbrevEndRe = regexp.MustCompile(`(?:(?:\p{Lu}\.){2,}|(?:Jr|Sr|Inc|Co|Corp|Ltd|St|Dr|Mr|Mrs|Ms)\.)["'”’]?$`)
+var abbrevEndRe = regexp.MustCompile(`(?:\b(?:\p{Lu}\.){2,}|\b(?:Jr|Sr|Inc|Co|Corp|Ltd|St|Dr|Mr|Mrs|Ms)\.)["'”’]?$`)
 
 // endsWithAbbrev reports whether l ends with an abbreviation ("U.S.",
 // "N.Y.C.", "Inc.") rather than a sentence's stop.
@@ -649,7 +676,11 @@ func isProse(l string) bool {
 
 // isLede reports whether l can open the article: a sentence of some length.
 func isLede(l string) bool {
-	return words(l) >= 8 && endsSentence(l) && !isBoilerplate(l) || textLen(l) >= 120 && endsSentence(l) && !isCaption(l)
+	if words(l) >= 8 && endsSentence(l) && !isBoilerplate(l) {
+		return true
+	}
+	// A long lead-in to a list or a ticker ends with a colon.
+	return textLen(l) >= 120 && (endsSentence(l) || strings.HasSuffix(l, ":")) && !isCaption(l)
 }
 
 // endsSentence reports whether l ends with terminal punctuation, perhaps
