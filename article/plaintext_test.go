@@ -495,7 +495,7 @@ func TestClassifyWords(t *testing.T) {
 	for lines, want := range map[string]string{
 		lede: "en", "Der Stadtrat hat am Dienstag beschlossen, die alte Brücke für die Reparatur zu schließen.": "de",
 		"Le conseil municipal a voté mardi la fermeture du vieux pont pour des travaux.": "fr",
-		"市议会周二投票决定关闭老桥": "zh", "石破茂首相は21日、東京都内で写真を鑑賞した。": "ja", "Городской совет проголосовал": "ru",
+		"市议会周二投票决定关闭老桥":                                                                  "zh", "石破茂首相は21日、東京都内で写真を鑑賞した。": "ja", "Городской совет проголосовал": "ru",
 	} {
 		if got := textLang([]string{lines}); got != want {
 			t.Errorf("textLang(%q) = %q, want %q", lines, got, want)
