@@ -32,12 +32,12 @@ var corpusThresholds = []struct {
 	floor   float64 // enforced on the corpus in testdata/corpus
 	target  float64 // issue 9's, enforced with SYNDICATE_CORPUS_TARGETS=1
 }{
-	{"title", 0, 0.95},
-	{"author", 0, 0.90},
-	{"author-none", 0, 0}, // pages naming no author get none: reported, no target in the issue
-	{"date", 0, 0.90},
-	{"lede", 0, 0.90},
-	{"parsed", 0, 1.00}, // no page refused
+	{"title", 0.428, 0.95},    // 39/91 on 2026-12-01
+	{"author", 0.415, 0.90},   // 27/65
+	{"author-none", 0.538, 0}, // 14/26; pages naming none get none: no target in the issue
+	{"date", 0.482, 0.90},     // 41/85
+	{"lede", 0.582, 0.90},     // 53/91
+	{"parsed", 0.901, 1.00},   // 82/91; the target is no page refused
 }
 
 // corpusNoDate is the clock given to Parse: an article dated by this
@@ -208,12 +208,14 @@ var corpusQuotes = strings.NewReplacer(
 	"\u00a0", " ", "\u202f", " ", "\u3000", " ",
 )
 
+var corpusQuoteSpace = regexp.MustCompile(`\s*"\s*`)
+
 // normText folds case, quote style and white space.
 func normText(s string) string {
 	s = corpusQuotes.Replace(s)
 	s = strings.Join(strings.Fields(s), " ")
 	// Quote marks set off with spaces (« Le ») close up the same way.
-	s = strings.NewReplacer(`" `, `"`, ` "`, `"`).Replace(s)
+	s = corpusQuoteSpace.ReplaceAllString(s, `"`)
 	return strings.ToLower(s)
 }
 
@@ -244,14 +246,26 @@ func sameAuthor(got, want string) bool {
 	return utf8.RuneCountInString(g) <= utf8.RuneCountInString(w)+10
 }
 
-// sameDay reports whether t falls on day, read in t's own zone or in UTC
-// (a page's local date may be stored as the UTC instant). The fallback
-// clock never matches.
+// sameDay reports whether t falls on day as the page prints it. A time
+// that keeps the page's offset is read in it. A time in UTC has lost the
+// publisher's zone, so it matches when it falls on day somewhere, in a zone
+// from UTC-12 to UTC+14: an instant found right is then never a miss. The
+// fallback clock never matches.
 func sameDay(t time.Time, day string) bool {
 	if t.Equal(corpusNoDate) {
 		return false
 	}
-	return t.Format(time.DateOnly) == day || t.UTC().Format(time.DateOnly) == day
+	if t.Format(time.DateOnly) == day {
+		return true
+	}
+	if _, off := t.Zone(); off != 0 {
+		return false
+	}
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return false
+	}
+	return !t.Before(d.Add(-14*time.Hour)) && t.Before(d.Add(36*time.Hour))
 }
 
 // realLede reports whether summary opens with a real sentence of the
@@ -360,36 +374,26 @@ func TestCorpus(t *testing.T) {
 		}
 		return len(worst[i].misses()) > len(worst[j].misses())
 	})
-	b.WriteString("worst misses:\n")
-	for i, s := range worst {
-		if i == 15 || len(s.misses()) == 0 {
+	var all strings.Builder // every miss, for SYNDICATE_CORPUS_REPORT
+	shown := 0
+	for _, s := range worst {
+		if len(s.misses()) == 0 {
 			break
 		}
-		fmt.Fprintf(&b, "- %s [%s] misses %s\n", s.page.File, s.page.Lang, strings.Join(s.misses(), ", "))
-		if s.err != nil {
-			fmt.Fprintf(&b, "    refused: %v\n", s.err)
-			continue
-		}
-		for _, k := range s.misses() {
-			switch k {
-			case "title":
-				fmt.Fprintf(&b, "    title  %q, want %q\n", clip(s.got.Title), s.page.Title)
-			case "author", "author-none":
-				fmt.Fprintf(&b, "    author %q, want %q\n", clip(s.got.Author), s.page.Author)
-			case "date":
-				d := "fallback"
-				if !s.got.PublishedAt.Equal(corpusNoDate) {
-					d = s.got.PublishedAt.Format(time.RFC3339)
-				}
-				fmt.Fprintf(&b, "    date   %s, want %s\n", d, s.page.Date)
-			case "lede":
-				fmt.Fprintf(&b, "    lede   %q, want %q\n", clip(s.got.Summary), s.page.Lede)
+		var m strings.Builder
+		describeMisses(&m, s)
+		all.WriteString(m.String())
+		if shown < corpusWorstShown {
+			if shown == 0 {
+				fmt.Fprintf(&b, "the %d worst misses (all of them with SYNDICATE_CORPUS_REPORT=file):\n", corpusWorstShown)
 			}
+			b.WriteString(m.String())
+			shown++
 		}
 	}
 	t.Log("\n" + b.String())
 	if path := os.Getenv("SYNDICATE_CORPUS_REPORT"); path != "" {
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(b.String()+"every miss:\n"+all.String()), 0o644); err != nil {
 			t.Errorf("write corpus report: %v", err)
 		}
 	}
@@ -407,7 +411,35 @@ func TestCorpus(t *testing.T) {
 			continue // the floors were measured on this corpus only
 		}
 		if r := rate(*tl); r+1e-9 < min {
-			t.Errorf("%s right on %.1f%% of pages (%d/%d), below %s of %.1f%%", th.measure, 100*r, tl.hit, tl.n, what, 100*min)
+			t.Errorf("corpus measure %s: %.1f%% of pages (%d/%d), below %s of %.1f%%", th.measure, 100*r, tl.hit, tl.n, what, 100*min)
+		}
+	}
+}
+
+// corpusWorstShown is how many of the worst misses the test log shows.
+const corpusWorstShown = 10
+
+// describeMisses writes what s got wrong, next to what was wanted.
+func describeMisses(b *strings.Builder, s pageScore) {
+	fmt.Fprintf(b, "- %s [%s %s] misses %s\n", s.page.File, s.page.Lang, s.page.Kind, strings.Join(s.misses(), ", "))
+	if s.err != nil {
+		fmt.Fprintf(b, "    refused: %v\n", s.err)
+		return
+	}
+	for _, k := range s.misses() {
+		switch k {
+		case "title":
+			fmt.Fprintf(b, "    title  %q, want %q\n", clip(s.got.Title), s.page.Title)
+		case "author", "author-none":
+			fmt.Fprintf(b, "    author %q, want %q\n", clip(s.got.Author), s.page.Author)
+		case "date":
+			d := "fallback"
+			if !s.got.PublishedAt.Equal(corpusNoDate) {
+				d = s.got.PublishedAt.Format(time.RFC3339)
+			}
+			fmt.Fprintf(b, "    date   %s, want %s\n", d, s.page.Date)
+		case "lede":
+			fmt.Fprintf(b, "    lede   %q, want %q\n", clip(s.got.Summary), s.page.Lede)
 		}
 	}
 }
@@ -418,4 +450,66 @@ func clip(s string) string {
 		return s
 	}
 	return string([]rune(s)[:119]) + "…"
+}
+
+func TestCorpusMatchers(t *testing.T) {
+	for _, c := range []struct {
+		got, want string
+		ok        bool
+	}{
+		{"Obama admits US gun laws are his ‘biggest  frustration’", "obama admits us gun laws are his 'biggest frustration'", true},
+		{"Screenshot : « Vape Wave »", "Screenshot : «Vape Wave»", true},
+		{"Obama admits US gun laws - BBC News", "Obama admits US gun laws", false},
+	} {
+		if sameTitle(c.got, c.want) != c.ok {
+			t.Errorf("sameTitle(%q, %q) = %v", c.got, c.want, !c.ok)
+		}
+	}
+	for _, c := range []struct {
+		got, want string
+		ok        bool
+	}{
+		{"By DAN GOODIN", "Dan Goodin", true},
+		{"Stella Kim, Jennifer Jett", "Stella Kim and Jennifer Jett", true},
+		{"Stella Kim", "Stella Kim and Jennifer Jett", false},
+		{"Par Sébastien Farcis", "AFP", false},
+		{"Auteur: Anna Kubišta", "Anna Kubišta", false},
+		{"", "Dan Goodin", false},
+	} {
+		if sameAuthor(c.got, c.want) != c.ok {
+			t.Errorf("sameAuthor(%q, %q) = %v", c.got, c.want, !c.ok)
+		}
+	}
+	moscow := time.FixedZone("MSK", 3*3600)
+	for _, c := range []struct {
+		got time.Time
+		day string
+		ok  bool
+	}{
+		{time.Date(2020, 6, 29, 0, 16, 0, 0, moscow), "2020-06-29", true},
+		{time.Date(2020, 6, 29, 0, 16, 0, 0, moscow).UTC(), "2020-06-29", true}, // the same instant in UTC
+		{time.Date(2020, 6, 28, 0, 16, 0, 0, moscow), "2020-06-29", false},
+		{time.Date(2024, 12, 7, 12, 43, 0, 0, time.UTC), "2024-12-06", false}, // a day and a half late
+		{corpusNoDate, corpusNoDate.Format(time.DateOnly), false},
+	} {
+		if sameDay(c.got, c.day) != c.ok {
+			t.Errorf("sameDay(%v, %s) = %v", c.got, c.day, !c.ok)
+		}
+	}
+	p := corpusPage{Lede: "A flaw in the wildly popular online game Minecraft makes it easy", LedeAlso: []string{"Two-year-old bug exposes thousands of servers."}}
+	for _, c := range []struct {
+		summary string
+		ok      bool
+	}{
+		{"A flaw in the wildly popular online game Minecraft makes it easy for just about anyone to crash the server.", true},
+		{"Two-year-old bug exposes thousands of servers.", true},
+		{"A flaw in the wildly popular online game…", true}, // the lede cut short
+		{"A flaw…", false},
+		{"Dan Goodin - Apr 16, 2015 8:02 pm UTC", false},
+		{"", false},
+	} {
+		if realLede(c.summary, p) != c.ok {
+			t.Errorf("realLede(%q) = %v", c.summary, !c.ok)
+		}
+	}
 }
