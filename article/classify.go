@@ -75,14 +75,23 @@ func classify(lines []string, lang string) []tblock {
 		bs[i] = b
 	}
 	linkRuns(bs)
-	// Short pages may have no paragraph long enough to be sure of: their
-	// grammatical lines are then the page's best.
-	if !hasClass(bs, clsGood) {
-		for i := range bs {
-			if bs[i].cf == clsNearGood && isLede(bs[i].text) {
-				bs[i].cf = clsGood
-			}
+	// Content comes in clusters (jusText's fourth observation): sentences
+	// next to sentences are the article even where each is short of
+	// lengthHigh, as news paragraphs often are. Short pages may have no
+	// paragraph long enough to be sure of at all: their grammatical
+	// lines are then the page's best.
+	prose := func(i int) bool {
+		return i >= 0 && i < len(bs) && bs[i].cf >= clsNearGood && isLede(bs[i].text)
+	}
+	none := !hasClass(bs, clsGood)
+	var promote []int
+	for i := range bs {
+		if bs[i].cf == clsNearGood && prose(i) && (none || prose(i-1) || prose(i+1)) {
+			promote = append(promote, i)
 		}
+	}
+	for _, i := range promote {
+		bs[i].cf = clsGood
 	}
 	// A short heading just before good text is near-good, so that the
 	// context pass keeps what sits between the two.
@@ -111,8 +120,10 @@ func linkRuns(bs []tblock) {
 	for i := 0; i < len(bs); {
 		j, n := i, 0
 		for j < len(bs) && bs[j].heading && bs[j].length < lengthLow {
-			if !isMeta(bs[j].text) {
-				n++ // bylines and dates sit among headings without being links
+			// Bylines and dates sit among headings without being links,
+			// and the items of a list in the article read as sentences.
+			if !isMeta(bs[j].text) && (bs[j].stop < 0.5 || words(bs[j].text) <= 3) {
+				n++
 			}
 			j++
 		}
