@@ -210,12 +210,16 @@ func setClass(bs []tblock, c class) {
 	}
 }
 
-// densestRun returns the run of blocks [start, end) with the most good
-// text, bad blocks inside it counting against it, or -1, -1 if no block
-// is good.
+// densestRun returns the run of blocks [start, end) that is the article,
+// or -1, -1 if no block is good. Each run of good blocks scores its good
+// text, bad blocks inside it counting against it; the article is the
+// first run that scores at least half the best: what follows an article
+// (other stories' teasers, comments) can outweigh it, what precedes it
+// rarely does.
 func densestRun(bs []tblock) (start, end int) {
-	start, end = -1, -1
-	best, sum, from := 0, 0, 0
+	type run struct{ start, end, score int }
+	var runs []run
+	cur, sum, from, best := run{start: -1}, 0, 0, 0
 	for i, b := range bs {
 		if b.cls == clsGood {
 			sum += b.length
@@ -223,14 +227,28 @@ func densestRun(bs []tblock) (start, end int) {
 			sum -= 20 + b.length/3
 		}
 		if sum <= 0 {
-			sum, from = 0, i+1
+			if cur.start >= 0 {
+				runs = append(runs, cur)
+			}
+			cur, sum, from = run{start: -1}, 0, i+1
 			continue
 		}
-		if sum > best {
-			best, start, end = sum, from, i+1
+		if sum > cur.score {
+			cur = run{from, i + 1, sum}
 		}
 	}
-	return start, end
+	if cur.start >= 0 {
+		runs = append(runs, cur)
+	}
+	for _, r := range runs {
+		best = max(best, r.score)
+	}
+	for _, r := range runs {
+		if 2*r.score >= best {
+			return r.start, r.end
+		}
+	}
+	return -1, -1
 }
 
 // stopThresholds returns the densities of function words below which a
