@@ -27,7 +27,7 @@ var (
 		`(?:authors?|autor(?:in|en|a|es)?|auteurs?|autore|autori|verfasser(?:in)?|text|texto|testo|tekst|redactie|redaktion|rédaction)\s*:|` +
 		`(?:текст|автор|авторы|автор текста|корреспондент)\s*:?|` + // ru
 		`(?:作者|记者|記者|文|撰文|执笔|執筆|筆者)\s*[:：/／・]?|` + // zh, ja
-		`(?:بقلم|كتب|كتبت|الكاتب|إعداد|حاوره|حاورها|حاورته)\s*:?` + // ar
+		`(?:بقلم|كتب|كتبت|الكاتب|إعداد|حاوره|حاورها|حاورته|حوار)\s*:?` + // ar
 		`)(?:\s*[:：]\s*|\s+|$)(.*)$`)
 	// agencyFootRe is the credit line at the foot of agency copy.
 	agencyFootRe = regexp.MustCompile(`^\(?(?i:(?:additional )?reporting by|reported by|writing by|compiled by)\s+(.+?)(?:;.*|\))?$`)
@@ -82,6 +82,17 @@ func parseByline(l string) (string, bool) {
 			rest = m[1]
 		}
 		return names(rest)
+	}
+	// A byline among other credits: "Le Monde | 04.05.2015 | Par Martin
+	// Untersinger".
+	if segs := strings.FieldsFunc(l, func(r rune) bool { return strings.ContainsRune("|•·｜", r) }); len(segs) > 1 {
+		for _, seg := range segs {
+			if m := bylinePrefixRe.FindStringSubmatch(strings.TrimSpace(seg)); m != nil {
+				if name, ok := names(m[1]); ok {
+					return name, true
+				}
+			}
+		}
 	}
 	// "Jane Doe | Reuters": a name, a bar and an agency or desk.
 	if name, rest, ok := strings.Cut(l, " | "); ok && !strings.ContainsAny(rest, "|｜") {

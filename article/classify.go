@@ -74,7 +74,7 @@ func classify(lines []string, lang string) []tblock {
 		}
 		bs[i] = b
 	}
-	linkRuns(bs)
+	linkRuns(bs, lang)
 	// Content comes in clusters (jusText's fourth observation): sentences
 	// next to sentences are the article even where each is short of
 	// lengthHigh, as news paragraphs often are. Short pages may have no
@@ -116,13 +116,13 @@ func classify(lines []string, lang string) []tblock {
 
 // linkRuns marks runs of three or more short headline-shaped lines as bad:
 // menus, lists of other stories and tag clouds, whose lines were links.
-func linkRuns(bs []tblock) {
+func linkRuns(bs []tblock, lang string) {
 	for i := 0; i < len(bs); {
 		j, n := i, 0
 		for j < len(bs) && bs[j].heading && bs[j].length < lengthLow {
 			// Bylines and dates sit among headings without being links,
 			// and the items of a list in the article read as sentences.
-			if !isMeta(bs[j].text) && (bs[j].stop < 0.5 || words(bs[j].text) <= 3) {
+			if !isMeta(bs[j].text, lang) && (bs[j].stop < 0.5 || words(bs[j].text) <= 3) {
 				n++
 			}
 			j++
@@ -307,7 +307,7 @@ func stopDensity(l, lang string) float64 {
 // textLang guesses the language of the page from its script and, for
 // Latin text, from which stoplist its words hit most.
 func textLang(lines []string) string {
-	var han, kana, cyr, arabic, latin int
+	var han, kana, cyr, arabic, greek, latin int
 	for _, l := range lines {
 		for _, r := range l {
 			switch {
@@ -319,25 +319,32 @@ func textLang(lines []string) string {
 				cyr++
 			case unicode.Is(unicode.Arabic, r):
 				arabic++
+			case unicode.Is(unicode.Greek, r):
+				greek++
 			case unicode.Is(unicode.Latin, r):
 				latin++
 			}
 		}
 	}
-	switch m := max(han+kana, cyr, arabic, latin); {
+	candidates := []string{"en", "de", "fr", "es", "it", "pt", "nl", "cs", "pl", "fi", "no", "sv", "da", "tr", "hu", "ro"}
+	switch m := max(han+kana, cyr, arabic, greek, latin); {
 	case m == 0:
 		return ""
 	case m == han+kana && kana*10 >= han+kana:
 		return "ja"
 	case m == han+kana:
 		return "zh"
-	case m == cyr:
-		return "ru"
 	case m == arabic:
 		return "ar"
+	case m == greek:
+		return "el"
+	case m == cyr:
+		candidates = []string{"ru", "uk"}
 	}
+	// The list with the most hits names the language; the first listed
+	// wins a tie.
 	best, bestHits := "", 0
-	for _, lang := range []string{"en", "de", "fr", "es", "it", "pt", "nl"} {
+	for _, lang := range candidates {
 		set, hits := stopwords.Of(lang), 0
 		for _, l := range lines {
 			for _, w := range strings.FieldsFunc(strings.ToLower(l), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' }) {
@@ -401,7 +408,7 @@ var (
 	// "Quelle:", "Bild:", "Фото:", "图：", "写真：", "صورة:") or ends
 	// with one ("… (Foto: dpa)", "… Photo: Reuters", "… / AFP", "… 摄").
 	captionHeadRe = regexp.MustCompile(`^[(\[▲△▼]?\s*(?i:photos?|foto[sg]?|fotografía|image|images|picture|pictured|illustration|graphic|grafik|video|bild|bilder|credits?|crédits?|crédito|créditos|quelle|source|fuente|fonte|bron|foto's|фото|источник|иллюстрация|图|图片|圖片|摄影|攝影|写真|画像|صورة|المصدر|الصورة)(?:\s+(?:credits?|courtesy|source))?\s*(?:by|von|de|di|door)?\s*[:：]`)
-	captionTailRe = regexp.MustCompile(`(?i:[(\[|/©–—-]\s*(?:photos?|foto|bild|image|picture|credit|crédit|quelle|source|fuente|fonte|фото|图|写真|صورة)\s*[:：]?[^()]{0,60}[)\]]?|[(/|©–—:-]\s*(?:getty images|shutterstock|imago(?: images)?|picture[- ]alliance|ap photo|afp|reuters|epa(?:-efe)?|dpa|keystone|anp|xinhua|kyodo)(?:/[^()]{0,40})?[)\]]?)\s*$|[\p{Han}]{1,6}\s*(?:摄|攝)[)）]?\s*$|\b(?:REUTERS|AFP|AP|EPA|DPA|ANSA|EFE)/[^/]{2,40}$`)
+	captionTailRe = regexp.MustCompile(`(?i:[(\[|/©–—-]\s*(?:photos?|foto|bild|image|picture|credit|crédit|quelle|source|fuente|fonte|фото|图|写真|صورة)\s*[:：]?[^()]{0,60}[)\]]?|[(/|©–—:.-]\s*(?:getty images|shutterstock|imago(?: images)?|picture[- ]alliance|ap photo|afp|reuters|epa(?:-efe)?|dpa|keystone|anp|xinhua|kyodo)(?:/[^()]{0,40})?[)\]]?)\s*$|[\p{Han}]{1,6}\s*(?:摄|攝)[)）]?\s*$|\b(?:REUTERS|AFP|AP|EPA|DPA|ANSA|EFE)/[^/]{2,40}$`)
 )
 
 // isCaption reports whether l is a photo caption or a credit: it names

@@ -75,6 +75,8 @@ var (
 	// "/2017/07/10/", "/2017-07-10/", "/2017_07_10"
 	urlDateRe = regexp.MustCompile(`(?:^|[/_-])((?:19|20)\d{2})[/_-](\d{1,2})[/_-](\d{1,2})(?:$|[/_.-])`)
 	// "/20170710/", "-20170710.html"
+	// "/2019/jan/03/"
+	urlMonthRe   = regexp.MustCompile(`/((?:19|20)\d{2})/(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)/(\d{1,2})(?:/|$)`)
 	urlCompactRe = regexp.MustCompile(`(?:^|[/_-])((?:19|20)\d{2})(\d{2})(\d{2})(?:$|[/_.-])`)
 )
 
@@ -84,6 +86,14 @@ func dateFromURL(raw string) (time.Time, bool) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Path == "" {
 		return time.Time{}, false
+	}
+	if m := urlMonthRe.FindStringSubmatch(strings.ToLower(u.Path)); m != nil {
+		y, _ := strconv.Atoi(m[1]) // cannot fail: digits
+		d, _ := strconv.Atoi(m[3])
+		t := time.Date(y, time.Month(monthNumber(m[2])), d, 0, 0, 0, 0, time.UTC)
+		if d >= 1 && t.Day() == d {
+			return t, true
+		}
 	}
 	for _, re := range []*regexp.Regexp{urlDateRe, urlCompactRe} {
 		m := re.FindStringSubmatch(u.Path)

@@ -61,7 +61,7 @@ func parseText(text, title, pageURL string) fields {
 		titleIdx, lastIdx = findTitleLine(lines[:max(start, 0)], t)
 	}
 	if titleIdx < 0 {
-		titleIdx, start = pickTitle(lines, bs, start, slugWords(pageURL))
+		titleIdx, start = pickTitle(lines, bs, start, slugWords(pageURL), lang)
 		lastIdx = titleIdx
 	}
 	if start <= lastIdx {
@@ -197,11 +197,11 @@ func (f *fields) readByline(l, lang string) bool {
 // another line. A first paragraph that is headline-shaped and is so
 // favoured is the headline itself: headlines can be long, or end with
 // "N.Y.C.".
-func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool) (titleIdx, newStart int) {
+func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lang string) (titleIdx, newStart int) {
 	if start < 0 {
 		// No article found: the first title-like line, whatever follows.
 		for i, l := range lines {
-			if isTitleLike(l) {
+			if isTitleLike(l, lang) {
 				return i, -1
 			}
 		}
@@ -245,15 +245,22 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool) (ti
 		if isKicker(l) {
 			s -= 8
 		}
-		if bs[i].linky && dist > 0 {
-			s -= 6 // a menu or a list of other stories, not ending at the article
+		if bs[i].linky {
+			s -= 6 // a menu or a list of other stories
+		}
+		// A standfirst under its headline is title-like too, and longer.
+		if p := i - 1; p >= 0 && isTitleLike(lines[p], lang) && !isKicker(lines[p]) && !bs[p].linky && textLen(lines[p]) < textLen(l) {
+			s -= 6
 		}
 		// A headline is followed by its byline or date; a picture's title
 		// by its caption.
-		for j := i + 1; j < min(len(lines), i+4) && !isTitleLike(lines[j]); j++ {
-			if _, ok := parseByline(lines[j]); ok || isBylineWord(lines[j]) || isDateOnly(lines[j], "") {
+		for j, titles := i+1, 0; j < min(len(lines), i+7) && titles < 2 && !isLede(lines[j]); j++ {
+			if _, ok := parseByline(lines[j]); ok || isBylineWord(lines[j]) || isDateOnly(lines[j], lang) {
 				s += 5
 				break
+			}
+			if isTitleLike(lines[j], lang) && !isKicker(lines[j]) && keys[j] != keys[i] {
+				titles++ // a standfirst may come between
 			}
 		}
 		if i+1 < len(lines) && isCaption(lines[i+1]) {
@@ -283,10 +290,10 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool) (ti
 	dist := 0
 	for i := start - 1; i >= 0 && i >= start-40; i-- {
 		l := lines[i]
-		if !isTitleLike(l) || bs[i].repeats >= 3 {
+		if !isTitleLike(l, lang) || bs[i].repeats >= 3 {
 			// A line the page repeats three times or more is furniture:
 			// a caption under every picture, a label on every teaser.
-			if !isMeta(l) && words(l) > 2 {
+			if !isMeta(l, lang) && words(l) > 2 {
 				dist++
 			}
 			continue
@@ -301,7 +308,7 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool) (ti
 	if best == start {
 		return best, start + 1
 	}
-	if best < 0 && isTitleLike(lines[0]) {
+	if best < 0 && isTitleLike(lines[0], lang) {
 		best = 0 // nothing before the article: perhaps the first line
 	}
 	return best, start
@@ -309,11 +316,11 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool) (ti
 
 // isMeta reports whether l is a line that sits between a headline and its
 // article without being either: a byline, a date, a caption, chrome.
-func isMeta(l string) bool {
+func isMeta(l, lang string) bool {
 	if _, ok := parseByline(l); ok {
 		return true
 	}
-	return isBylineWord(l) || isBoilerplate(l) || isDateOnly(l, "")
+	return isBylineWord(l) || isBoilerplate(l) || isDateOnly(l, lang)
 }
 
 // isKicker reports whether l is a kicker or section label above a
@@ -470,7 +477,7 @@ func repeatsTitle(m, t string) bool {
 // isTitleLike reports whether l could be a headline: not too long, not a
 // sentence of a paragraph (a headline may end with "?" or an
 // abbreviation), and not furniture, a menu, a caption, a byline or a date.
-func isTitleLike(l string) bool {
+func isTitleLike(l, lang string) bool {
 	n := utf8.RuneCountInString(l)
 	if n < 2 || textLen(l) < 4 || textLen(l) > 300 || isBoilerplate(l) || isBreadcrumb(l) {
 		return false
@@ -478,7 +485,7 @@ func isTitleLike(l string) bool {
 	if _, ok := parseByline(l); ok || isBylineWord(l) {
 		return false
 	}
-	if isDateOnly(l, "") || strings.HasSuffix(l, ":") {
+	if isDateOnly(l, lang) || strings.HasSuffix(l, ":") {
 		return false
 	}
 	if endsSentence(l) && !endsWithAbbrev(l) {
@@ -601,7 +608,7 @@ var (
 		"accedi": true, "partilhar": true, "entrar": true, "delen": true, "inloggen": true, "advertentie": true,
 		"поделиться": true, "войти": true, "реклама": true, "главная": true, "分享": true, "分享到": true,
 		"打印": true, "登录": true, "首页": true, "广告": true, "シェア": true, "ログイン": true, "広告": true,
-		"ホーム": true, "مشاركة": true, "طباعة": true, "الرئيسية": true, "إعلان": true,
+		"ホーム": true, "ツイート": true, "シェアする": true, "ver comentarios": true, "mehr zum thema": true, "مشاركة": true, "طباعة": true, "الرئيسية": true, "إعلان": true,
 	}
 	furnitureRe = regexp.MustCompile(`^(?i:\d+\s+min(?:ute)?s?\s+read|\d+\s+(?:shares?|views?|likes?)|(?:photo|image|picture|illustration|credit|image credit|photo credit)\s*:.{0,100}|\d+)$`)
 
@@ -630,6 +637,9 @@ func isFurniture(l string) bool {
 
 // isInlinePromo reports whether l is a "Related: …" link between paragraphs.
 func isInlinePromo(l string) bool {
+	if strings.HasPrefix(l, "[") && strings.HasSuffix(l, "]") && len(l) <= 300 {
+		return true // "[Get the newsletter in your inbox.]"
+	}
 	return words(l) <= 25 && promoRe.MatchString(l) && !isProse(strings.SplitN(l, ":", 2)[1])
 }
 

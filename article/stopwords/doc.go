@@ -1,8 +1,8 @@
 // Package stopwords holds the function-word lists that tell grammatical
 // text from lists and navigation, by language (ISO 639-1 code).
 //
-// The lists for ar, de, en, es, fr, it, nl, pt and ru are the stoplists of
-// jusText 3.0.2 (github.com/miso-belica/jusText, justext/stoplists/*.txt),
+// The lists for ar, cs, da, de, el, en, es, fi, fr, hu, it, nl, no (Bokmål),
+// pl, pt, ro, ru, sv, tr and uk are the stoplists of jusText 3.0.2 (github.com/miso-belica/jusText, justext/stoplists/*.txt),
 // kept unchanged under its BSD licence (LICENSE.jusText). ja and zh are
 // ours: Japanese and Chinese are not written with spaces, so their lists are
 // single characters (kana and function characters such as 的, 了, 是) to be
@@ -24,7 +24,7 @@ var (
 )
 
 // Languages are the codes that have a list.
-var Languages = []string{"ar", "de", "en", "es", "fr", "it", "ja", "nl", "pt", "ru", "zh"}
+var Languages = []string{"ar", "cs", "da", "de", "el", "en", "es", "fi", "fr", "hu", "it", "ja", "nl", "no", "pl", "pt", "ro", "ru", "sv", "tr", "uk", "zh"}
 
 // Of returns the stopword set for the language code lang ("" or unknown
 // codes give nil). Entries are lowercase; ja and zh entries are single
