@@ -396,6 +396,9 @@ func lineKey(l string) string {
 // chrome, a breadcrumb, a menu, a caption or credit, a copyright line, a
 // trailer heading, a bare URL or an inline promotion.
 func isBoilerplate(l string) bool {
+	if words(l) <= 6 && shareRe.MatchString(l) || moreLinkRe.MatchString(l) || sourceLineRe.MatchString(l) {
+		return true
+	}
 	if isFurniture(l) || isMenu(l) || isCaption(l) || isTrailer(l) || isInlinePromo(l) || looksLikeURL(l) || isCapsName(l) {
 		return true
 	}
@@ -403,12 +406,20 @@ func isBoilerplate(l string) bool {
 }
 
 var (
+	// A short line naming a social network is a share button, in any
+	// language ("Jaa artikkeli Twitterissä", "Auf Facebook teilen").
+	shareRe = regexp.MustCompile(`(?i)facebook|twitter|whatsapp|linkedin|telegram|pinterest|reddit|instagram|weibo|微信|ВКонтакте|Одноклассники`)
+	// A line ending with an arrow links on: "Alle plaatsen >", "More ›".
+	moreLinkRe = regexp.MustCompile(`^.{1,40}\s*[>›»→]$`)
+	// A line that names where and when a story was sent out, as Japanese
+	// and Chinese portals print it ("CNET Japan 3/9(木) 18:45配信").
+	sourceLineRe = regexp.MustCompile(`\d{1,2}:\d{2}\s*(?:配信|発信|更新|发布|發布|發佈)$`)
 	copyrightRe = regexp.MustCompile(`©|\(c\)\s*\d{4}|(?i:all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati|все права защищены|版权所有|無断転載|جميع الحقوق محفوظة)`)
 	// A caption or credit opens with what it is ("Photo:", "Foto:",
 	// "Quelle:", "Bild:", "Фото:", "图：", "写真：", "صورة:") or ends
 	// with one ("… (Foto: dpa)", "… Photo: Reuters", "… / AFP", "… 摄").
-	captionHeadRe = regexp.MustCompile(`^[(\[▲△▼]?\s*(?i:photos?|foto[sg]?|fotografía|image|images|picture|pictured|illustration|graphic|grafik|video|bild|bilder|credits?|crédits?|crédito|créditos|quelle|source|fuente|fonte|bron|foto's|фото|источник|иллюстрация|图|图片|圖片|摄影|攝影|写真|画像|صورة|المصدر|الصورة)(?:\s+(?:credits?|courtesy|source))?\s*(?:by|von|de|di|door)?\s*[:：]`)
-	captionTailRe = regexp.MustCompile(`(?i:[(\[|/©–—-]\s*(?:photos?|foto|bild|image|picture|credit|crédit|quelle|source|fuente|fonte|фото|图|写真|صورة)\s*[:：]?[^()]{0,60}[)\]]?|[(/|©–—:.-]\s*(?:getty images|shutterstock|imago(?: images)?|picture[- ]alliance|ap photo|afp|reuters|epa(?:-efe)?|dpa|keystone|anp|xinhua|kyodo)(?:/[^()]{0,40})?[)\]]?)\s*$|[\p{Han}]{1,6}\s*(?:摄|攝)[)）]?\s*$|\b(?:REUTERS|AFP|AP|EPA|DPA|ANSA|EFE)/[^/]{2,40}$`)
+	captionHeadRe = regexp.MustCompile(`^(?i:(?:media|image|video|photo) caption\b)|^[(\[▲△▼]?\s*(?i:photos?|foto[sg]?|fotografía|image|images|picture|pictured|illustration|graphic|grafik|video|bild|bilder|credits?|crédits?|crédito|créditos|quelle|source|fuente|fonte|bron|foto's|фото|источник|иллюстрация|图|图片|圖片|摄影|攝影|写真|画像|صورة|المصدر|الصورة)(?:\s+(?:credits?|courtesy|source))?\s*(?:by|von|de|di|door)?\s*[:：]`)
+	captionTailRe = regexp.MustCompile(`(?i:[(\[|/©–—-]\s*(?:photos?|foto|bild|image|picture|credit|crédit|quelle|source|fuente|fonte|фото|图|写真|صورة)\s*[:：]?[^()]{0,60}[)\]]?|[(/|©–—:.-]\s*(?:getty images|shutterstock|imago(?: images)?|picture[- ]alliance|ap photo|afp|ap|reuters|epa(?:-efe)?|efe|dpa|keystone|anp|ansa|pap|tass|xinhua|kyodo|folhapress)(?:/[^()]{0,40})?[)\]]?)\s*$|[\p{Han}]{1,6}\s*(?:摄|攝)[)）]?\s*$|\b(?:REUTERS|AFP|AP|EPA|DPA|ANSA|EFE)/[^/]{2,40}$|^\p{Lu}{2,8}\s*/\s*\p{Lu}[\p{L} .'’-]{1,40}$`)
 )
 
 // isCaption reports whether l is a photo caption or a credit: it names

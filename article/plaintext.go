@@ -249,7 +249,7 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 			s -= 6 // a menu or a list of other stories
 		}
 		// A standfirst under its headline is title-like too, and longer.
-		if p := i - 1; p >= 0 && isTitleLike(lines[p], lang) && !isKicker(lines[p]) && !bs[p].linky && textLen(lines[p]) < textLen(l) {
+		if p := i - 1; p >= 0 && bs[p].repeats == 1 && isTitleLike(lines[p], lang) && !isKicker(lines[p]) && textLen(lines[p]) < textLen(l) {
 			s -= 6
 		}
 		// A headline is followed by its byline or date; a picture's title

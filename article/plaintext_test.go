@@ -487,6 +487,9 @@ func TestClassifyWords(t *testing.T) {
 		"Photo: Jane Roe": true, "(Foto: dpa)": true, "Quelle: REUTERS": true, "Image credit: NASA": true,
 		"Die Brücke am Montagmorgen (Foto: dpa)": true, "Protesters gather outside parliament. REUTERS/Jane Roe": true,
 		"▲首都各界庆祝香港回归晚会,中新社发 王瑶 摄": true, "Council Closes the Old Bridge": false, lede: false,
+		"Media caption Mr Obama told the BBC that gun control was his biggest frustration": true,
+		"Un grupo de pingüinos, en la Antártida el 11 de febrero pasado. EFE":              true,
+		"PAP/ Rafał Guz": true,
 	} {
 		if got := isCaption(l); got != want {
 			t.Errorf("isCaption(%q) = %v, want %v", l, got, want)
@@ -499,6 +502,20 @@ func TestClassifyWords(t *testing.T) {
 	} {
 		if got := textLang([]string{lines}); got != want {
 			t.Errorf("textLang(%q) = %q, want %q", lines, got, want)
+		}
+	}
+}
+
+func TestBoilerplateSignals(t *testing.T) {
+	for l, want := range map[string]bool{
+		"Jaa artikkeli Twitterissä": true, "Auf Facebook teilen": true, "Alle plaatsen >": true, "More ›": true,
+		"CNET Japan 3/9(木) 18:45配信": true, "[What you need to know to start the day: Get New York Today in your inbox.]": true,
+		"© 2024 The Daily Planet": true, "ANDREW KELLY": true,
+		"Twitter bans the president's account after the riot at the Capitol": false,
+		"Council Closes the Old Bridge for the Summer":                       false, lede: false,
+	} {
+		if got := isBoilerplate(l); got != want {
+			t.Errorf("isBoilerplate(%q) = %v, want %v", l, got, want)
 		}
 	}
 }
