@@ -414,7 +414,7 @@ var (
 	// A line that names where and when a story was sent out, as Japanese
 	// and Chinese portals print it ("CNET Japan 3/9(木) 18:45配信").
 	sourceLineRe = regexp.MustCompile(`\d{1,2}:\d{2}\s*(?:配信|発信|更新|发布|發布|發佈)$`)
-	copyrightRe = regexp.MustCompile(`©|\(c\)\s*\d{4}|(?i:all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati|все права защищены|版权所有|無断転載|جميع الحقوق محفوظة)`)
+	copyrightRe  = regexp.MustCompile(`©|\(c\)\s*\d{4}|(?i:all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati|все права защищены|版权所有|無断転載|جميع الحقوق محفوظة)`)
 	// A caption or credit opens with what it is ("Photo:", "Foto:",
 	// "Quelle:", "Bild:", "Фото:", "图：", "写真：", "صورة:") or ends
 	// with one ("… (Foto: dpa)", "… Photo: Reuters", "… / AFP", "… 摄").
