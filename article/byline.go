@@ -47,7 +47,7 @@ var (
 // name following on the next.
 var bylineWords = map[string]bool{
 	"by": true, "von": true, "par": true, "por": true, "di": true, "door": true,
-	"текст": true, "автор": true, "作者": true, "记者": true, "記者": true, "بقلم": true,
+	"текст": true, "автор": true, "авторы": true, "作者": true, "记者": true, "記者": true, "بقلم": true,
 	"author": true, "autor": true, "auteur": true, "autore": true, "auteurs": true, "authors": true,
 }
 
@@ -63,7 +63,22 @@ func isBylineWord(l string) bool {
 // Editing by Joe Roe)" or "Jane Doe | Reuters".
 func parseByline(l string) (string, bool) {
 	l = strings.TrimSpace(l)
-	if words(l) > 16 || l == "" {
+	if l == "" || len(l) > 400 {
+		return "", false
+	}
+	// A byline among other credits: "Le Monde | 04.05.2015 | Par Martin
+	// Untersinger".
+	if segs := strings.FieldsFunc(l, func(r rune) bool { return strings.ContainsRune("|•·｜", r) }); len(segs) > 1 {
+		for _, seg := range segs {
+			seg = strings.TrimSpace(seg)
+			if m := bylinePrefixRe.FindStringSubmatch(seg); m != nil && words(seg) <= 16 {
+				if name, ok := names(m[1]); ok {
+					return name, true
+				}
+			}
+		}
+	}
+	if words(l) > 16 {
 		return "", false
 	}
 	if m := agencyFootRe.FindStringSubmatch(l); m != nil {
@@ -82,17 +97,6 @@ func parseByline(l string) (string, bool) {
 			rest = m[1]
 		}
 		return names(rest)
-	}
-	// A byline among other credits: "Le Monde | 04.05.2015 | Par Martin
-	// Untersinger".
-	if segs := strings.FieldsFunc(l, func(r rune) bool { return strings.ContainsRune("|•·｜", r) }); len(segs) > 1 {
-		for _, seg := range segs {
-			if m := bylinePrefixRe.FindStringSubmatch(strings.TrimSpace(seg)); m != nil {
-				if name, ok := names(m[1]); ok {
-					return name, true
-				}
-			}
-		}
 	}
 	// "Jane Doe | Reuters": a name, a bar and an agency or desk.
 	if name, rest, ok := strings.Cut(l, " | "); ok && !strings.ContainsAny(rest, "|｜") {
@@ -229,4 +233,17 @@ func foldHomoglyphs(l string) string {
 		return l
 	}
 	return homoglyphs.Replace(first) + l[len(first):]
+}
+
+// reporterTagRe is the reporter's tag that opens a Japanese newspaper's
+// story: "【エルサレム＝酒井圭吾】" (place, then name).
+var reporterTagRe = regexp.MustCompile(`^【[^＝=】]{1,12}[＝=]([\p{Han}\p{Katakana}\p{Hiragana}・]{2,10})】`)
+
+// reporterTag returns the reporter a Japanese lede names, if any.
+func reporterTag(lede string) (string, bool) {
+	m := reporterTagRe.FindStringSubmatch(lede)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
 }

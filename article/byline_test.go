@@ -26,6 +26,8 @@ func TestParseBylineLanguages(t *testing.T) {
 		{"Reporting by Jane Doe and Ann Lee in London", "Jane Doe and Ann Lee", true},
 		{"Jane Doe | Reuters", "Jane Doe", true},
 		{"By Jane Doe, Staff Writer", "Jane Doe", true},
+		{"Le Monde | 04.05.2015 à 13h36 • Mis à jour le 05.05.2015 à 20h13 | Par Martin Untersinger (avec Damien Leloup)", "Martin Untersinger", true},
+		{"حوار: آسيا العتروس", "آسيا العتروس", true},
 		// Sentences and menus are not bylines.
 		{"Von Berlin aus fährt der Zug weiter.", "", false},
 		{"Par ailleurs, le gouvernement a annoncé", "", false},
@@ -65,5 +67,14 @@ func TestTrimByline(t *testing.T) {
 		if got := trimByline(in); got != want {
 			t.Errorf("trimByline(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestReporterTag(t *testing.T) {
+	if name, ok := reporterTag("【エルサレム＝酒井圭吾】イスラエルとイスラム主義組織ハマスの戦闘が続く"); !ok || name != "酒井圭吾" {
+		t.Errorf("reporterTag = %q, %v", name, ok)
+	}
+	if _, ok := reporterTag("イスラエルとハマスの戦闘が続く"); ok {
+		t.Error("reporterTag found a tag in a plain lede")
 	}
 }

@@ -56,7 +56,7 @@ func parseText(text, title, pageURL string) fields {
 		pageURL = f.url
 	}
 
-	titleIdx, lastIdx := -1, -1
+	titleIdx, lastIdx, bare := -1, -1, ""
 	if t := plainInline(title); t != "" {
 		titleIdx, lastIdx = findTitleLine(lines[:max(start, 0)], t)
 	}
@@ -76,7 +76,7 @@ func parseText(text, title, pageURL string) fields {
 	}
 	if titleIdx >= 0 {
 		f.title = lines[titleIdx]
-		f.read(lines[lastIdx+1:start], lang)
+		bare = f.read(lines[lastIdx+1:start], lang)
 		// A date just above the headline is the article's; one higher up
 		// is usually today's, printed in the site's header.
 		// So is a byline there: some pages put it above the headline.
@@ -128,6 +128,15 @@ func parseText(text, title, pageURL string) fields {
 			break
 		}
 	}
+	// A name alone under the headline is the author's, unless the page
+	// names it in its sentences too: then it is a place ("São Paulo", a
+	// dateline) or a subject.
+	if f.author == "" && bare != "" && !namedElsewhere(lines, bare) {
+		f.author = bare
+	}
+	if name, ok := reporterTag(f.summary); ok && f.author == "" {
+		f.author = name
+	}
 	if cut := lastSentenceEnd(f.summary, len(f.summary)); strings.HasSuffix(f.summary, ":") && cut > 0 {
 		f.summary = f.summary[:cut] // a lead-in to a list or a ticker: its sentences before
 	}
@@ -145,7 +154,11 @@ func parseText(text, title, pageURL string) fields {
 // read takes what the lines between the title and the article say about
 // it: a byline (perhaps its opening word on a line of its own), a date or
 // the page's URL.
-func (f *fields) read(lines []string, lang string) {
+//
+// It returns the first name that stands alone on its line, a byline
+// without its "By", for the caller to take if nothing better names the
+// author.
+func (f *fields) read(lines []string, lang string) (bare string) {
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
 		if isBylineWord(l) && i+1 < len(lines) {
@@ -160,6 +173,9 @@ func (f *fields) read(lines []string, lang string) {
 		if f.readByline(l, lang) {
 			continue
 		}
+		if bare == "" && isNameLike(l) && len(strings.Fields(l)) <= 4 && !isCapsName(l) && !isBoilerplate(l) && !labelRe.MatchString(l) {
+			bare = l
+		}
 		if f.date.IsZero() && !isProse(l) {
 			f.date, _ = findDate(l, lang) // a date line, or a source line with a date
 		}
@@ -169,6 +185,7 @@ func (f *fields) read(lines []string, lang string) {
 			}
 		}
 	}
+	return bare
 }
 
 // readByline takes the author (and a date, if any) from a byline and
@@ -187,6 +204,20 @@ func (f *fields) readByline(l, lang string) bool {
 		}
 	}
 	return true
+}
+
+// labelRe matches the words of section labels and kickers, which are
+// capitalised like names ("Traffic News", "Live Updates").
+var labelRe = regexp.MustCompile(`(?i)\b(?:news|live|updates?|analysis|opinion|breaking|exclusive|video|watch|sports?|politics|business|world|latest|more|top|stories|nachrichten|aktuell|actualités|noticias|notizie|nieuws|новости)\b`)
+
+// namedElsewhere reports whether a line of more than the name holds it.
+func namedElsewhere(lines []string, name string) bool {
+	for _, l := range lines {
+		if len(l) > len(name) && strings.Contains(l, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // pickTitle returns the index of the headline and the index where the
