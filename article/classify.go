@@ -63,6 +63,8 @@ func classify(lines []string, lang string) []tblock {
 		switch {
 		case isBoilerplate(l), repeats[lineKey(l)] >= 3:
 			b.cf = clsBad
+		case b.length >= lengthLow && 250*punctuation(l) < b.length:
+			b.cf = clsBad // a long line without the punctuation of sentences: headlines or links glued together
 		case b.length < lengthLow:
 			b.cf = clsShort
 		case b.stop >= high && b.length >= lengthHigh:
@@ -474,4 +476,15 @@ func isCapsName(l string) bool {
 		}
 	}
 	return true
+}
+
+// punctuation counts the marks that separate clauses and sentences in l.
+func punctuation(l string) int {
+	n := 0
+	for _, r := range l {
+		if strings.ContainsRune(".,;:!?。、，；：！？،؛؟", r) {
+			n++
+		}
+	}
+	return n
 }
