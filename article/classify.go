@@ -45,6 +45,7 @@ type tblock struct {
 	cf, cls class   // context-free and final class
 	heading bool    // short and headline-shaped
 	linky   bool    // one of a run of short headline-shaped lines
+	boiler  bool    // boilerplate by its shape (isBoilerplate)
 	repeats int     // how often the page has this line
 }
 
@@ -58,10 +59,10 @@ func classify(lines []string, lang string) []tblock {
 	}
 	bs := make([]tblock, len(lines))
 	for i, l := range lines {
-		b := tblock{text: l, length: textLen(l), stop: stopDensity(l, lang), repeats: repeats[lineKey(l)]}
+		b := tblock{text: l, length: textLen(l), stop: stopDensity(l, lang), repeats: repeats[lineKey(l)], boiler: isBoilerplate(l)}
 		b.heading = b.length < lengthHigh && !endsSentence(l)
 		switch {
-		case isBoilerplate(l), repeats[lineKey(l)] >= 3:
+		case b.boiler, b.repeats >= 3:
 			b.cf = clsBad
 		case b.length >= lengthLow && 250*punctuation(l) < b.length:
 			b.cf = clsBad // a long line without the punctuation of sentences: headlines or links glued together
@@ -76,7 +77,7 @@ func classify(lines []string, lang string) []tblock {
 		}
 		bs[i] = b
 	}
-	linkRuns(bs, lang)
+	linkRuns(bs)
 	// Content comes in clusters (jusText's fourth observation): sentences
 	// next to sentences are the article even where each is short of
 	// lengthHigh, as news paragraphs often are. Short pages may have no
@@ -118,13 +119,13 @@ func classify(lines []string, lang string) []tblock {
 
 // linkRuns marks runs of three or more short headline-shaped lines as bad:
 // menus, lists of other stories and tag clouds, whose lines were links.
-func linkRuns(bs []tblock, lang string) {
+func linkRuns(bs []tblock) {
 	for i := 0; i < len(bs); {
 		j, n := i, 0
 		for j < len(bs) && bs[j].heading && bs[j].length < lengthLow {
 			// Bylines and dates sit among headings without being links,
 			// and the items of a list in the article read as sentences.
-			if !isMeta(bs[j].text, lang) && (bs[j].stop < 0.5 || words(bs[j].text) <= 3) {
+			if !bs[j].boiler && !isMetaCheap(bs[j].text) && (bs[j].stop < 0.5 || words(bs[j].text) <= 3) {
 				n++
 			}
 			j++

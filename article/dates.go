@@ -39,7 +39,8 @@ func findDate(s, lang string) (time.Time, bool) {
 	if t, ok := numericDate(s); ok {
 		return t, true
 	}
-	if len(s) > maxDateLine || !yearRe.MatchString(s) {
+	if len(s) > maxDateLine || !yearRe.MatchString(s) || strings.IndexFunc(s, unicode.IsLetter) < 0 {
+		// The parser reads month names; digits alone were read above.
 		return time.Time{}, false
 	}
 	dateParserOnce.Do(func() { dateParser = &dps.Parser{} })

@@ -94,6 +94,7 @@ func parseText(text, title, pageURL string) fields {
 	end = min(end, articleEnd(lines, start, &f))
 	titleKey := lineKey(f.title)
 	var body []string
+	bylineDates := 0
 	for i := start; i < end; i++ {
 		l := lines[i]
 		switch {
@@ -105,9 +106,12 @@ func parseText(text, title, pageURL string) fields {
 			}
 			i++ // the name on the next line
 			continue
-		case f.readByline(l, lang):
-			continue // a byline in the article, or an agency's at its foot
-		case len(body) == 0 && isDateOnly(l, lang):
+		case bylineDates < 3 && f.readByline(l, lang):
+			bylineDates++ // each may run the date parser: a hostile page could hold thousands
+			continue      // a byline in the article, or an agency's at its foot
+		case bylineDates >= 3 && isBylineOnly(l):
+			continue
+		case len(body) == 0 && i < start+10 && isDateOnly(l, lang):
 			if f.date.IsZero() {
 				f.date, _ = findDate(l, lang)
 			}
@@ -188,6 +192,12 @@ func (f *fields) read(lines []string, lang string) (bare string) {
 	return bare
 }
 
+// isBylineOnly reports whether l is a byline, without reading its date.
+func isBylineOnly(l string) bool {
+	_, ok := parseByline(l)
+	return ok
+}
+
 // readByline takes the author (and a date, if any) from a byline and
 // reports whether l was one.
 func (f *fields) readByline(l, lang string) bool {
@@ -231,7 +241,7 @@ func namedElsewhere(lines []string, name string) bool {
 func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lang string) (titleIdx, newStart int) {
 	if start < 0 {
 		// No article found: the first title-like line, whatever follows.
-		for i, l := range lines {
+		for i, l := range lines[:min(len(lines), 100)] {
 			if isTitleLike(l, lang) {
 				return i, -1
 			}
@@ -347,6 +357,24 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 
 // isMeta reports whether l is a line that sits between a headline and its
 // article without being either: a byline, a date, a caption, chrome.
+// isMetaCheap is isMeta without the date parser and the boilerplate
+// checks, for checks run on every line of a page (classify has found the
+// boilerplate): only English, numeric and relative dates count.
+func isMetaCheap(l string) bool {
+	if _, ok := parseByline(l); ok {
+		return true
+	}
+	if len(l) <= 120 && words(l) <= 12 && !isProse(l) {
+		if _, ok := findHumanDate(l); ok {
+			return true
+		}
+		if _, ok := numericDate(l); ok || relativeDateRe.MatchString(l) {
+			return true
+		}
+	}
+	return isBylineWord(l)
+}
+
 func isMeta(l, lang string) bool {
 	if _, ok := parseByline(l); ok {
 		return true

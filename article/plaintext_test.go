@@ -2,6 +2,7 @@ package article
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -550,4 +551,19 @@ func FuzzParseText(f *testing.F) {
 			t.Fatalf("fields longer than the input: %+v", f)
 		}
 	})
+}
+
+// BenchmarkParseText compares a hostile page of bylines and dates at two
+// sizes: the date parser runs on a bounded number of lines, so the time
+// grows with the page, not faster.
+func BenchmarkParseText(b *testing.B) {
+	unit := "By Jane Doe 3 März 2020\nVeröffentlicht am 10. Juli 2017\n" + lede + "\n"
+	for _, size := range []int{100 << 10, 1 << 20} {
+		text := strings.Repeat(unit, size/len(unit))
+		b.Run(strconv.Itoa(size>>10)+"KB", func(b *testing.B) {
+			for b.Loop() {
+				parseText(text, "", "")
+			}
+		})
+	}
 }
