@@ -377,7 +377,8 @@ func TestCorpus(t *testing.T) {
 		row(g, byGroup[g])
 	}
 
-	// The worst misses: pages that fail the most measures, refusals first.
+	// Refusals first, one line each; then the pages read that fail the
+	// most measures.
 	worst := append([]pageScore(nil), scores...)
 	sort.SliceStable(worst, func(i, j int) bool {
 		if (worst[i].err != nil) != (worst[j].err != nil) {
@@ -394,9 +395,12 @@ func TestCorpus(t *testing.T) {
 		var m strings.Builder
 		describeMisses(&m, s)
 		all.WriteString(m.String())
-		if shown < corpusWorstShown {
+		switch {
+		case s.err != nil:
+			fmt.Fprintf(&b, "refused: %s: %s\n", s.page.File, clip(syndicate.ErrorMessage(s.err)))
+		case shown < corpusWorstShown:
 			if shown == 0 {
-				fmt.Fprintf(&b, "the %d worst misses (all of them with SYNDICATE_CORPUS_REPORT=file):\n", corpusWorstShown)
+				fmt.Fprintf(&b, "the %d worst misses of the pages read (every miss with SYNDICATE_CORPUS_REPORT=file):\n", corpusWorstShown)
 			}
 			b.WriteString(m.String())
 			shown++
