@@ -14,6 +14,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"syndicate"
 	"syndicate/article"
 )
@@ -221,9 +223,10 @@ var corpusQuotes = strings.NewReplacer(
 
 var corpusQuoteSpace = regexp.MustCompile(`\s*"\s*`)
 
-// normText folds case, quote style and white space.
+// normText folds case, quote style, white space and character width
+// (NFKC: "１０" is "10").
 func normText(s string) string {
-	s = corpusQuotes.Replace(s)
+	s = corpusQuotes.Replace(norm.NFKC.String(s))
 	s = strings.Join(strings.Fields(s), " ")
 	// Quote marks set off with spaces (« Le ») close up the same way.
 	s = corpusQuoteSpace.ReplaceAllString(s, `"`)
@@ -475,6 +478,7 @@ func TestCorpusMatchers(t *testing.T) {
 		{"Obama admits US gun laws are his ‘biggest  frustration’", "obama admits us gun laws are his 'biggest frustration'", true},
 		{"Screenshot : « Vape Wave »", "Screenshot : «Vape Wave»", true},
 		{"Obama admits US gun laws - BBC News", "Obama admits US gun laws", false},
+		{"邦人10人含む外国籍361人", "邦人１０人含む外国籍３６１人", true},
 	} {
 		if sameTitle(c.got, c.want) != c.ok {
 			t.Errorf("sameTitle(%q, %q) = %v", c.got, c.want, !c.ok)
