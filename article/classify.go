@@ -411,7 +411,7 @@ func isBoilerplate(l string) bool {
 var (
 	// A short line naming a social network is a share button, in any
 	// language ("Jaa artikkeli Twitterissä", "Auf Facebook teilen").
-	shareRe = regexp.MustCompile(`(?i)facebook|twitter|whatsapp|linkedin|telegram|pinterest|reddit|instagram|weibo|微信|ВКонтакте|Одноклассники`)
+	shareRe = regexp.MustCompile(`(?i)facebook|twitter|whatsapp|linkedin|telegram|pinterest|reddit|instagram|weibo|微信|ВКонтакте|Одноклассники|シェア|分享`)
 	// A line ending with an arrow links on: "Alle plaatsen >", "More ›".
 	moreLinkRe = regexp.MustCompile(`^.{1,40}\s*[>›»→]$`)
 	// A line that names where and when a story was sent out, as Japanese

@@ -550,9 +550,11 @@ func isTitleLike(l, lang string) bool {
 	if endsSentence(l) && !endsWithAbbrev(l) {
 		r, _ := utf8.DecodeLastRuneInString(strings.TrimRight(l, "\"'”’)] "))
 		// "?" and "!" end headlines too; a stop ends prose.
-		return !strings.ContainsRune(".…。", r) && words(l) <= 25 || words(l) <= 6
+		return !strings.ContainsRune(".…。", r) && words(l) <= 25
 	}
-	return true
+	// Two sentences and more than a headline's length: a standfirst or
+	// a caption.
+	return textLen(l) <= 120 || lastSentenceEnd(l, len(l)) < 0
 }
 
 var urlLineRe = regexp.MustCompile(`^(?i:(?:url|link|source|canonical|permalink)\s*:\s*)?(https?://\S+)$`)
