@@ -43,12 +43,51 @@ func findDate(s, lang string) (time.Time, bool) {
 		// The parser reads month names; digits alone were read above.
 		return time.Time{}, false
 	}
+	key := lang + "\x00" + s
+	dateCache.Lock()
+	c, ok := dateCache.m[key]
+	dateCache.Unlock()
+	if ok {
+		return c.t, c.ok
+	}
+	t, ok := parseDateText(s, lang)
+	dateCache.Lock()
+	if len(dateCache.m) >= dateCacheSize {
+		clear(dateCache.m) // crude, but bounded: the same lines come back within one page
+	}
+	dateCache.m[key] = cachedDate{t, ok}
+	dateCache.Unlock()
+	return t, ok
+}
+
+// The date parser is slow (hundreds of locales, regular expressions run
+// in WebAssembly), and a page's lines are looked at more than once: its
+// answers are kept for a while.
+const dateCacheSize = 4096
+
+type cachedDate struct {
+	t  time.Time
+	ok bool
+}
+
+var dateCache = struct {
+	sync.Mutex
+	m map[string]cachedDate
+}{m: map[string]cachedDate{}}
+
+// dateLanguages are tried when the page's language is not known: all of
+// the parser's 200 would be slow and find dates in noise.
+var dateLanguages = []string{"en", "de", "fr", "es", "it", "pt", "nl", "ru", "ja", "zh", "ar"}
+
+// parseDateText runs the date parser on s.
+func parseDateText(s, lang string) (time.Time, bool) {
 	dateParserOnce.Do(func() { dateParser = &dps.Parser{} })
 	cfg := &dps.Configuration{
 		StrictParsing: true, // a day, a month and a year
 		// A fixed reference keeps the parser from reading the clock;
 		// strict parsing never uses it.
 		CurrentTime: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC),
+		Languages:   dateLanguages,
 	}
 	if lang != "" && dps.IsKnownLocale(lang) {
 		cfg.Languages = []string{lang}
