@@ -24,7 +24,8 @@ var (
 		`por|escrito por|redacción|` + // es, pt
 		`di|a cura di|` + // it
 		`door|geschreven door|` + // nl
-		`(?:authors?|autor(?:in|en|a|es)?|auteurs?|autore|autori|verfasser(?:in)?|text|texto|testo|tekst|redactie|redaktion|rédaction)\s*:|` +
+		`(?:authors?|autor(?:in|en|a|es)?|auteurs?|autore|autori|verfasser(?:in)?|text|texto|testo|tekst)\s*:|` +
+		`(?:redactie|redaktion|rédaction|redazione|redacción|redação|редакция)\s*:?|` + // a desk, often an agency's
 		`(?:текст|автор|авторы|автор текста|корреспондент)\s*:?|` + // ru
 		`(?:作者|记者|記者|文|撰文|执笔|執筆|筆者)\s*[:：/／・]?|` + // zh, ja
 		`(?:بقلم|كتب|كتبت|الكاتب|إعداد|حاوره|حاورها|حاورته|حوار)\s*:?` + // ar
@@ -113,6 +114,10 @@ func parseByline(l string) (string, bool) {
 // person's or an agency's.
 func names(s string) (string, bool) {
 	s = strings.TrimSpace(s)
+	// "ANSA ROMA", "dpa Berlin": an agency and its desk's city.
+	if first, _, ok := strings.Cut(s, " "); ok && isAgency(first) && len(strings.Fields(s)) <= 3 {
+		return first, true
+	}
 	if cjkNameRe.MatchString(strings.ReplaceAll(s, " ", "")) {
 		return s, true
 	}
@@ -242,6 +247,19 @@ var reporterTagRe = regexp.MustCompile(`^【[^＝=】]{1,12}[＝=]([\p{Han}\p{Ka
 // reporterTag returns the reporter a Japanese lede names, if any.
 func reporterTag(lede string) (string, bool) {
 	m := reporterTagRe.FindStringSubmatch(lede)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
+// datelineAgencyRe is the dateline that opens agency copy and names the
+// agency: "ROMA, 28 LUG (ANSA) -", "(AFP) -", "МОСКВА, 29 июня. /ТАСС/.".
+var datelineAgencyRe = regexp.MustCompile(`^(?:\p{Lu}[\p{L}.' -]{1,30},?[^()/\n]{0,30}?)?[(/]\s*(AFP|AP|ANSA|dpa|DPA|EFE|Reuters|REUTERS|TASS|ТАСС|РИА Новости|Интерфакс|Xinhua|XINHUA|Kyodo|KYODO|ANP|Belga|APA|SDA|KNA|epd|Lusa|PAP|CTK|ČTK|STT|NTB|TT)\s*[)/]`)
+
+// datelineAgency returns the agency a lede's dateline credits.
+func datelineAgency(lede string) (string, bool) {
+	m := datelineAgencyRe.FindStringSubmatch(lede)
 	if m == nil {
 		return "", false
 	}

@@ -26,6 +26,7 @@ func TestParseBylineLanguages(t *testing.T) {
 		{"Reporting by Jane Doe and Ann Lee in London", "Jane Doe and Ann Lee", true},
 		{"Jane Doe | Reuters", "Jane Doe", true},
 		{"By Jane Doe, Staff Writer", "Jane Doe", true},
+		{"Redazione ANSA ROMA", "ANSA", true},
 		{"Le Monde | 04.05.2015 à 13h36 • Mis à jour le 05.05.2015 à 20h13 | Par Martin Untersinger (avec Damien Leloup)", "Martin Untersinger", true},
 		{"حوار: آسيا العتروس", "آسيا العتروس", true},
 		// Sentences and menus are not bylines.
@@ -76,5 +77,20 @@ func TestReporterTag(t *testing.T) {
 	}
 	if _, ok := reporterTag("イスラエルとハマスの戦闘が続く"); ok {
 		t.Error("reporterTag found a tag in a plain lede")
+	}
+}
+
+func TestDatelineAgency(t *testing.T) {
+	for lede, want := range map[string]string{
+		"(ANSA) - ROMA, 28 LUG - Sarà Ghersini l'arbitro di Cagliari-Juventus.":  "ANSA",
+		"МОСКВА, 29 июня. /ТАСС/. Движение от Можайского до Новорижского шоссе.": "ТАСС",
+		"PARIS (AFP) - Un troisième Français est mort.":                          "AFP",
+		"Hörstel (ots) - Unbekannte Täter sind am Samstag eingebrochen.":         "",
+		"The council (which met on Tuesday) voted to close the bridge.":          "",
+	} {
+		got, _ := datelineAgency(lede)
+		if got != want {
+			t.Errorf("datelineAgency(%q) = %q, want %q", lede, got, want)
+		}
 	}
 }

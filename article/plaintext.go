@@ -141,6 +141,9 @@ func parseText(text, title, pageURL string) fields {
 	if name, ok := reporterTag(f.summary); ok && f.author == "" {
 		f.author = name
 	}
+	if name, ok := datelineAgency(f.summary); ok && f.author == "" {
+		f.author = name // agency copy credits the agency
+	}
 	if cut := lastSentenceEnd(f.summary, len(f.summary)); strings.HasSuffix(f.summary, ":") && cut > 0 {
 		f.summary = f.summary[:cut] // a lead-in to a list or a ticker: its sentences before
 	}
@@ -218,7 +221,7 @@ func (f *fields) readByline(l, lang string) bool {
 
 // labelRe matches the words of section labels and kickers, which are
 // capitalised like names ("Traffic News", "Live Updates").
-var labelRe = regexp.MustCompile(`(?i)\b(?:news|live|updates?|analysis|opinion|breaking|exclusive|video|watch|sports?|politics|business|world|latest|more|top|stories|nachrichten|aktuell|actualités|noticias|notizie|nieuws|новости)\b`)
+var labelRe = regexp.MustCompile(`(?i)\b(?:news|live|updates?|analysis|opinion|breaking|exclusive|video|watch|sports?|politics|business|world|latest|more|top|stories|related|topics?|tags|sections?|nachrichten|aktuell|actualités|noticias|notizie|nieuws|новости)\b`)
 
 // namedElsewhere reports whether a line of more than the name holds it.
 func namedElsewhere(lines []string, name string) bool {
