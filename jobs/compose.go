@@ -32,9 +32,7 @@ func Limits(ch syndicate.Channel) Limit {
 		// bytes; 300 ZWJ emoji families are 300 graphemes but 7500 bytes,
 		// so the byte limit is a real second constraint, checked beside
 		// Max rather than folded into Count so Length stays graphemes.
-		// Links longer than textlen.LinkDisplayMax are shown shortened,
-		// the full URL in the link facet (channels/bluesky).
-		return Limit{Max: textlen.BlueskyLimit, Count: textlen.BlueskyShown, MaxBytes: textlen.BlueskyMaxBytes}
+		return Limit{Max: textlen.BlueskyLimit, Count: textlen.Bluesky, MaxBytes: textlen.BlueskyMaxBytes}
 	}
 	return Limit{Max: textlen.XLimit, Count: textlen.X}
 }

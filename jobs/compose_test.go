@@ -198,16 +198,16 @@ func TestComposerTemplates(t *testing.T) {
 
 func TestComposerOverLimitLink(t *testing.T) {
 	a := harbourArticle()
-	a.URL = "https://news.example.com/" + strings.Repeat("long-slug-", 40) // 425 graphemes
-	// Bluesky counts links in full, but the channel shows a long one
-	// shortened with the full URL in its facet (issue 9, point 5), so the
-	// title and lede keep their room.
+	a.URL = "https://news.example.com/" + strings.Repeat("long-slug-", 40) // 425 graphemes, Bluesky counts links in full
 	p, err := jobs.Composer{}.Post(a, syndicate.ChannelBluesky, jobs.Limits(syndicate.ChannelBluesky))
-	if err != nil {
-		t.Fatalf("error %v", err)
+	if syndicate.ErrorCode(err) != syndicate.EINVALID {
+		t.Fatalf("error %v, want an invalid-input error", err)
 	}
-	if !strings.Contains(p.Text, a.Title) || !strings.HasSuffix(p.Text, a.URL) || p.Length > p.Limit {
-		t.Errorf("post %q (%d/%d), want the title, the lede and the link", p.Text, p.Length, p.Limit)
+	if p.Text != a.URL || p.Length <= p.Limit {
+		t.Errorf("post %q (%d/%d), want the link alone, over the limit", p.Text, p.Length, p.Limit)
+	}
+	if p := jobs.ComposePost(a, syndicate.ChannelBluesky); p.Text != a.URL {
+		t.Errorf("ComposePost: %q, want the link alone", p.Text)
 	}
 	// X and Mastodon count any link as 23, so the same article fits there.
 	if _, err := (jobs.Composer{}).Post(a, syndicate.ChannelX, jobs.Limits(syndicate.ChannelX)); err != nil {

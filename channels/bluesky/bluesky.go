@@ -221,8 +221,7 @@ func (c *Client) Post(ctx context.Context, p syndicate.Post) (string, error) {
 }
 
 func (c *Client) post(ctx context.Context, p syndicate.Post) (string, error) {
-	text, facets := shownText(p.Text, p.Link)
-	if err := checkText(text); err != nil {
+	if err := checkText(p.Text); err != nil {
 		return "", err
 	}
 	if p.ArticleID == "" {
@@ -244,9 +243,9 @@ func (c *Client) post(ctx context.Context, p syndicate.Post) (string, error) {
 		RKey:       rkey,
 		Record: postRecord{
 			Type:      postCollection,
-			Text:      text,
+			Text:      p.Text,
 			CreatedAt: c.now().UTC().Format("2006-01-02T15:04:05.000Z"),
-			Facets:    facets,
+			Facets:    linkFacets(p.Text, p.Link),
 			Embed:     embed,
 		},
 	})
@@ -393,26 +392,6 @@ type (
 		Thumb       json.RawMessage `json:"thumb,omitempty"`
 	}
 )
-
-// shownText returns text as the post shows it, each link longer than
-// textlen.LinkDisplayMax shortened (Bluesky counts links in full, so a long
-// one would eat the lede), and the link facets that carry the full URLs.
-func shownText(text, link string) (string, []facet) {
-	var b strings.Builder
-	var shown []facet
-	last := 0
-	for _, f := range linkFacets(text, link) {
-		start, end := f.Index.ByteStart, f.Index.ByteEnd
-		b.WriteString(text[last:start])
-		d := textlen.LinkDisplay(text[start:end])
-		f.Index = byteSlice{ByteStart: b.Len(), ByteEnd: b.Len() + len(d)}
-		b.WriteString(d)
-		shown = append(shown, f)
-		last = end
-	}
-	b.WriteString(text[last:])
-	return b.String(), shown
-}
 
 // linkFacets marks every http(s) URL in text as a link, with UTF-8 byte
 // offsets as Bluesky wants them: without a facet a URL is plain text. link

@@ -503,11 +503,8 @@ func (s *Server) validatePost(raw json.RawMessage) (Record, string) {
 			if ft.Type != "app.bsky.richtext.facet#link" {
 				continue
 			}
-			// Bluesky takes any text for a link; a client shows the link
-			// or a shortened form of it (host and path, ending in "…"),
-			// and anything else here is an offset gone wrong.
-			if covered := text[start:end]; covered != ft.URI && !shortFormOf(covered, ft.URI) {
-				return Record{}, fmt.Sprintf("facets/%d covers %q, not its link %q", i, covered, ft.URI)
+			if text[start:end] != ft.URI {
+				return Record{}, fmt.Sprintf("facets/%d covers %q, not its link %q", i, text[start:end], ft.URI)
 			}
 			rec.Facets = append(rec.Facets, Facet{ByteStart: start, ByteEnd: end, URI: ft.URI})
 		}
@@ -673,24 +670,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		// whoever reads a failing test's log.
 		log.Printf("blueskyfake: write %d response: %v", status, err)
 	}
-}
-
-// shortFormOf reports whether shown is uri shortened for display: without
-// its scheme and "www.", perhaps with percent-escapes decoded, cut and
-// ended with "…".
-func shortFormOf(shown, uri string) bool {
-	head, ok := strings.CutSuffix(shown, "…")
-	if !ok {
-		head = shown
-	}
-	rest := uri
-	for _, p := range []string{"https://", "http://"} {
-		rest = strings.TrimPrefix(rest, p)
-	}
-	rest = strings.TrimPrefix(rest, "www.")
-	if strings.HasPrefix(rest, head) {
-		return head != ""
-	}
-	dec, err := url.PathUnescape(rest)
-	return err == nil && head != "" && strings.HasPrefix(dec, head)
 }
