@@ -46,18 +46,12 @@ const (
 	Ellipsis = "…"
 
 	maxHashtags = 3
-	// A lede cut shorter than this (in graphemes, see ledeSize) says too
-	// little to be worth its space; the post goes without it.
+	// A lede cut shorter than this (in graphemes) says too little to be
+	// worth its space; the post goes without it.
 	minLedeGraphemes = 30
-	// A "word" longer than this (in graphemes) in a script written without
-	// spaces between words (Thai, Lao, Khmer, Myanmar), which word
-	// segmentation cannot split, may be cut between any two graphemes.
-	// In other scripts a word is never cut: a long German compound goes
-	// whole or not at all.
+	// A "word" longer than this (in graphemes) is text without spaces,
+	// such as Thai, or junk; it may be cut between any two graphemes.
 	longWordGraphemes = 20
-	// A CJK cut moves back to the last clause mark (、。，！？…) when that
-	// loses no more than this share of the text kept, in graphemes.
-	clauseReach = 3 // a third
 )
 
 // Compose returns the post for a: the title, a blank line, the lede (the
@@ -204,7 +198,7 @@ func compose(render func(Fields) string, f Fields, o Options) string {
 	}
 	if f.Summary != "" {
 		if s, ok := shorten(f.Summary, o.Limit, func(s string) bool { q := f; q.Summary = s; return fits(q) }); ok &&
-			ledeSize(s) > minLedeGraphemes {
+			uniseg.GraphemeClusterCount(s) > minLedeGraphemes {
 			f.Summary = s
 			return text(f)
 		}
@@ -391,16 +385,13 @@ func shorten(text string, limit int, fits func(string) bool) (string, bool) {
 	}
 	for i := min(len(ends)-1, lo+probe); i > lo; i-- {
 		if fits(cand(i)) {
-			lo = i
-			break
+			return cand(i), true
 		}
 	}
 	if lo < 0 {
 		return "", false
 	}
-	// Chinese and Japanese are cut between characters, but a clause mark
-	// in reach makes a cleaner end.
-	return cand(atClause(text, ends, lo)), true
+	return cand(lo), true
 }
 
 // cutPoints returns, ascending and without repeats, the byte offsets where
@@ -469,51 +460,9 @@ func wordSpans(text string) []wordSpan {
 		var w string
 		w, rest, state = uniseg.FirstWordInString(rest, state)
 		pos += len(w)
-		spans = append(spans, wordSpan{end: pos, long: uniseg.GraphemeClusterCount(w) > longWordGraphemes && unspaced(w)})
+		spans = append(spans, wordSpan{end: pos, long: uniseg.GraphemeClusterCount(w) > longWordGraphemes})
 	}
 	return spans
-}
-
-// ledeSize is the length of a lede in graphemes, a Chinese or Japanese
-// character counting two: it says about as much as two Latin letters.
-func ledeSize(s string) int {
-	n := uniseg.GraphemeClusterCount(s)
-	for _, r := range s {
-		if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) {
-			n++
-		}
-	}
-	return n
-}
-
-// unspaced reports whether w is in a script written without spaces
-// between words that word segmentation leaves whole.
-func unspaced(w string) bool {
-	for _, r := range w {
-		if unicode.In(r, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar, unicode.Tibetan) {
-			return true
-		}
-	}
-	return false
-}
-
-// clauseMarks end a clause or sentence in Chinese and Japanese.
-const clauseMarks = "、。，！？；：…"
-
-// atClause returns the cut point of ends nearest below ends[best] that
-// falls just before a CJK clause mark, if it keeps enough of the text
-// (see clauseReach); else best.
-func atClause(text string, ends []int, best int) int {
-	kept := uniseg.GraphemeClusterCount(text[:ends[best]])
-	for i := best; i >= 0; i-- {
-		if clauseReach*uniseg.GraphemeClusterCount(text[ends[i]:ends[best]]) > kept {
-			break
-		}
-		if r, _ := utf8.DecodeRuneInString(text[ends[i]:]); strings.ContainsRune(clauseMarks, r) {
-			return i
-		}
-	}
-	return best
 }
 
 // urlTokens returns the byte ranges of the space-separated tokens of text
