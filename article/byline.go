@@ -253,13 +253,13 @@ func reporterTag(lede string) (string, bool) {
 	return m[1], true
 }
 
-// datelineAgencyRe is the dateline that opens agency copy and names the
+// agencyDatelineRe is the dateline that opens agency copy and names the
 // agency: "ROMA, 28 LUG (ANSA) -", "(AFP) -", "МОСКВА, 29 июня. /ТАСС/.".
-var datelineAgencyRe = regexp.MustCompile(`^(?:\p{Lu}[\p{L}.' -]{1,30},?[^()/\n]{0,30}?)?[(/]\s*(AFP|AP|ANSA|dpa|DPA|EFE|Reuters|REUTERS|TASS|ТАСС|РИА Новости|Интерфакс|Xinhua|XINHUA|Kyodo|KYODO|ANP|Belga|APA|SDA|KNA|epd|Lusa|PAP|CTK|ČTK|STT|NTB|TT)\s*[)/]`)
+var agencyDatelineRe = regexp.MustCompile(`^(?:\p{Lu}[\p{L}.' -]{1,30},?[^()/\n]{0,30}?)?[(/]\s*(AFP|AP|ANSA|dpa|DPA|EFE|Reuters|REUTERS|TASS|ТАСС|РИА Новости|Интерфакс|Xinhua|XINHUA|Kyodo|KYODO|ANP|Belga|APA|SDA|KNA|epd|Lusa|PAP|CTK|ČTK|STT|NTB|TT)\s*[)/]`)
 
-// datelineAgency returns the agency a lede's dateline credits.
-func datelineAgency(lede string) (string, bool) {
-	m := datelineAgencyRe.FindStringSubmatch(lede)
+// agencyOfDateline returns the agency a lede's dateline credits.
+func agencyOfDateline(lede string) (string, bool) {
+	m := agencyDatelineRe.FindStringSubmatch(lede)
 	if m == nil {
 		return "", false
 	}

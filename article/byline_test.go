@@ -80,7 +80,7 @@ func TestReporterTag(t *testing.T) {
 	}
 }
 
-func TestDatelineAgency(t *testing.T) {
+func TestAgencyOfDateline(t *testing.T) {
 	for lede, want := range map[string]string{
 		"(ANSA) - ROMA, 28 LUG - Sarà Ghersini l'arbitro di Cagliari-Juventus.":  "ANSA",
 		"МОСКВА, 29 июня. /ТАСС/. Движение от Можайского до Новорижского шоссе.": "ТАСС",
@@ -88,9 +88,9 @@ func TestDatelineAgency(t *testing.T) {
 		"Hörstel (ots) - Unbekannte Täter sind am Samstag eingebrochen.":         "",
 		"The council (which met on Tuesday) voted to close the bridge.":          "",
 	} {
-		got, _ := datelineAgency(lede)
+		got, _ := agencyOfDateline(lede)
 		if got != want {
-			t.Errorf("datelineAgency(%q) = %q, want %q", lede, got, want)
+			t.Errorf("agencyOfDateline(%q) = %q, want %q", lede, got, want)
 		}
 	}
 }

@@ -141,7 +141,7 @@ func parseText(text, title, pageURL string) fields {
 	if name, ok := reporterTag(f.summary); ok && f.author == "" {
 		f.author = name
 	}
-	if name, ok := datelineAgency(f.summary); ok && f.author == "" {
+	if name, ok := agencyOfDateline(f.summary); ok && f.author == "" {
 		f.author = name // agency copy credits the agency
 	}
 	if cut := lastSentenceEnd(f.summary, len(f.summary)); strings.HasSuffix(f.summary, ":") && cut > 0 {
