@@ -545,16 +545,3 @@ func TestFindHumanDate(t *testing.T) {
 		}
 	}
 }
-
-func TestWarningsReachOptionsWarn(t *testing.T) {
-	var f fields
-	f.warns.add("author", "no author found")
-	f.title, f.url = "T", "https://example.com/a"
-	var got []Warning
-	if _, err := finish("article file a.md", f, Options{Warn: func(w Warning) { got = append(got, w) }}); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 1 || got[0].Field != "author" || got[0].String() != "no author found" {
-		t.Fatalf("warnings = %+v", got)
-	}
-}
