@@ -162,7 +162,7 @@ func Parse(name string, r io.Reader, o Options) (syndicate.Article, error) {
 	case "html":
 		f, err = parseHTML(subj, text, o.URL)
 	default:
-		f = parseText(text, o.Title)
+		f = parseText(text, o.Title, o.URL)
 	}
 	if err != nil {
 		return syndicate.Article{}, err

@@ -1,6 +1,7 @@
 package article
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
@@ -9,89 +10,450 @@ import (
 
 // Scraped text is what a browser's "select all, copy" or a text extractor
 // gives for a web page: navigation, breadcrumbs, the title (often twice),
-// a byline, the article, an author box and lists of other articles, one
-// paragraph a line. The functions below find the article in it by the shape
-// of its lines, not by any one site's wording.
+// a byline, captions, the article, an author box and lists of other
+// articles, one paragraph a line. The article is found by classifying
+// every line as content or boilerplate (classify.go) and taking the
+// densest run of content; the title is the headline nearest its start.
+// Nothing here depends on one site's wording.
 
-// headLines is how far into the text the title is looked for.
-const headLines = 15
-
-// parseText finds the title, byline, lede, body and author of scraped text.
-// title, if given, is the editor's title: lines repeating it are dropped
-// from the text like the page's own title.
-func parseText(text, title string) fields {
+// parseText finds the title, byline, date, lede, body and author of
+// scraped text. title, if given, is the editor's title: lines repeating it
+// are dropped from the text like the page's own title. pageURL, if given,
+// is where the page came from: the words of its slug point at the title
+// and its path may hold the date.
+func parseText(text, title, pageURL string) fields {
 	var f fields
 	lines := textLines(text)
+	if len(lines) == 0 {
+		return f
+	}
+	lang := textLang(lines)
+	bs := classify(lines, lang)
 
-	// The head is what comes before the first prose paragraph; the title is
-	// in it, and everything up to the title's last appearance is furniture.
-	headEnd, prose := min(len(lines), headLines), false
-	for i, l := range lines[:headEnd] {
-		if isProse(l) {
-			headEnd, prose = i, true
-			break
+	start, end := densestRun(bs)
+	// Headings that open the run are the headline and its kickers, not
+	// the article.
+	for start >= 0 && start < end-1 && bs[start].heading && !isLede(lines[start]) {
+		start++
+	}
+	if start < 0 {
+		// No line is grammatical text: the article starts at the first
+		// that reads as a sentence, else after the first title-like line.
+		start, end = -1, len(lines)
+		for i, l := range lines {
+			if isLede(l) {
+				start = i
+				break
+			}
 		}
 	}
-	titleIdx, lastIdx := -1, -1
-	if t := plainInline(title); t != "" {
-		titleIdx, lastIdx = findTitleLine(lines[:headEnd], t)
-	}
-	if titleIdx < 0 {
-		titleIdx, lastIdx = repeatedTitle(lines[:headEnd])
-	}
-	if titleIdx < 0 {
-		titleIdx = titleBefore(lines[:headEnd], prose)
-		lastIdx = titleIdx
-	}
-	if titleIdx < 0 && len(lines) > 0 && !isProse(lines[0]) && utf8.RuneCountInString(lines[0]) <= 150 {
-		titleIdx, lastIdx = 0, 0 // a short first line, whatever it looks like
-	}
-	if titleIdx >= 0 {
-		f.title = lines[titleIdx]
-	}
-	for _, l := range lines[:lastIdx+1] {
-		// Only the URL is read before the title: a date up there is
-		// usually today's, printed in the site's header.
-		if u, ok := urlLine(l); ok && f.url == "" {
+	for i := range lines[:max(start, 0)] {
+		if u, ok := urlLine(lines[i]); ok && f.url == "" {
 			f.url = u
 		}
 	}
+	if pageURL == "" {
+		pageURL = f.url
+	}
 
-	// Bylines, dates and a bare URL sit between the title and the lede.
-	start := lastIdx + 1
-	lede := -1
-	for i := start; i < len(lines); i++ {
-		l := lines[i]
-		if isLede(l) {
-			lede = i
-			break
+	titleIdx, lastIdx, bare := -1, -1, ""
+	if t := plainInline(title); t != "" {
+		titleIdx, lastIdx = findTitleLine(lines[:max(start, 0)], t)
+	}
+	if titleIdx < 0 {
+		titleIdx, start = pickTitle(lines, bs, start, slugWords(pageURL), lang)
+		lastIdx = titleIdx
+	}
+	if start <= lastIdx {
+		start = min(lastIdx+1, len(lines)) // the article comes after its headline
+	}
+	// A standfirst or lede just under the headline may have too few
+	// function words to be good on its own; it is the article's all the
+	// same.
+	for start > titleIdx+1 && isLede(lines[start-1]) && !isBoilerplate(lines[start-1]) {
+		start--
+		bs[start].cls = clsGood
+	}
+	if titleIdx >= 0 {
+		f.title = lines[titleIdx]
+		bare = f.read(lines[lastIdx+1:start], lang)
+		// A date just above the headline is the article's; one higher up
+		// is usually today's, printed in the site's header.
+		// So is a byline there: some pages put it above the headline.
+		for i := max(0, titleIdx-2); i < titleIdx; i++ {
+			if f.readByline(lines[i], lang) {
+				continue
+			}
+			if f.date.IsZero() && isDateOnly(lines[i], lang) {
+				f.date, _ = findDate(lines[i], lang)
+			}
 		}
-		f.readMeta(l)
-	}
-	if lede < 0 {
-		// No paragraph looks like prose: keep whatever is not furniture.
-		lede = start
 	}
 
-	end := articleEnd(lines, lede, &f)
+	classified := start < len(bs) && bs[start].cls == clsGood
+	end = min(end, articleEnd(lines, start, &f))
+	titleKey := lineKey(f.title)
 	var body []string
-	for i := lede; i < end; i++ {
+	bylineDates := 0
+	for i := start; i < end; i++ {
 		l := lines[i]
 		switch {
-		case strings.EqualFold(l, f.title), isFurniture(l), isInlinePromo(l):
+		case i == titleIdx, titleKey != "" && strings.HasSuffix(lineKey(l), titleKey) && !isProse(l):
+			continue // the headline again, or a dateline ending with it
+		case isBylineWord(l) && i+1 < end:
+			if name, ok := parseByline(l + " " + lines[i+1]); ok && f.author == "" {
+				f.author = name
+			}
+			i++ // the name on the next line
 			continue
-		case f.readByline(l):
-			continue // a byline at the foot of the article, or with no lede
+		case bylineDates < 3 && f.readByline(l, lang):
+			bylineDates++ // each may run the date parser: a hostile page could hold thousands
+			continue      // a byline in the article, or an agency's at its foot
+		case bylineDates >= 3 && isBylineOnly(l):
+			continue
+		case len(body) == 0 && i < start+10 && isDateOnly(l, lang):
+			if f.date.IsZero() {
+				f.date, _ = findDate(l, lang)
+			}
+			continue
+		case classified && bs[i].cls != clsGood, isBoilerplate(l):
+			continue
 		}
 		body = append(body, l)
 	}
 	for _, l := range body {
 		f.body = append(f.body, block{tag: "p", text: l})
 	}
-	if len(body) > 0 && isLede(body[0]) {
-		f.summary = body[0]
+	// The lede is the first paragraph that reads as one; a question of an
+	// interview or a subheading may come before it.
+	for _, l := range body[:min(len(body), 3)] {
+		if isLede(l) {
+			f.summary = l
+			break
+		}
+	}
+	// A name alone under the headline is the author's, unless the page
+	// names it in its sentences too: then it is a place ("São Paulo", a
+	// dateline) or a subject.
+	if f.author == "" && bare != "" && !namedElsewhere(lines, bare) {
+		f.author = bare
+	}
+	if name, ok := reporterTag(f.summary); ok && f.author == "" {
+		f.author = name
+	}
+	if name, ok := agencyOfDateline(f.summary); ok && f.author == "" {
+		f.author = name // agency copy credits the agency
+	}
+	if cut := lastSentenceEnd(f.summary, len(f.summary)); strings.HasSuffix(f.summary, ":") && cut > 0 {
+		f.summary = f.summary[:cut] // a lead-in to a list or a ticker: its sentences before
+	}
+	if f.date.IsZero() {
+		if t, ok := dateFromURL(pageURL); ok {
+			f.date = t
+			f.warns.add("date", "no date on the page: dated %s from its URL", t.Format("2006-01-02"))
+		} else {
+			f.warns.add("date", "no publication date on the page or in its URL: dated now")
+		}
 	}
 	return f
+}
+
+// read takes what the lines between the title and the article say about
+// it: a byline (perhaps its opening word on a line of its own), a date or
+// the page's URL.
+//
+// It returns the first name that stands alone on its line, a byline
+// without its "By", for the caller to take if nothing better names the
+// author.
+func (f *fields) read(lines []string, lang string) (bare string) {
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if isBylineWord(l) && i+1 < len(lines) {
+			if name, ok := parseByline(l + " " + lines[i+1]); ok {
+				if f.author == "" {
+					f.author = name
+				}
+				i++
+				continue
+			}
+		}
+		if f.readByline(l, lang) {
+			continue
+		}
+		if bare == "" && isNameLike(l) && len(strings.Fields(l)) <= 4 && !isCapsName(l) && !isBoilerplate(l) && !labelRe.MatchString(l) {
+			bare = l
+		}
+		if f.date.IsZero() && !isProse(l) {
+			f.date, _ = findDate(l, lang) // a date line, or a source line with a date
+		}
+		if f.url == "" {
+			if u, ok := urlLine(l); ok {
+				f.url = u
+			}
+		}
+	}
+	return bare
+}
+
+// isBylineOnly reports whether l is a byline, without reading its date.
+func isBylineOnly(l string) bool {
+	_, ok := parseByline(l)
+	return ok
+}
+
+// readByline takes the author (and a date, if any) from a byline and
+// reports whether l was one.
+func (f *fields) readByline(l, lang string) bool {
+	name, ok := parseByline(l)
+	if !ok {
+		return false
+	}
+	if f.author == "" {
+		f.author = name
+	}
+	if f.date.IsZero() {
+		if t, ok := findDate(l, lang); ok {
+			f.date = t
+		}
+	}
+	return true
+}
+
+// labelRe matches the words of section labels and kickers, which are
+// capitalised like names ("Traffic News", "Live Updates").
+var labelRe = regexp.MustCompile(`(?i)\b(?:news|live|updates?|analysis|opinion|breaking|exclusive|video|watch|sports?|politics|business|world|latest|more|top|stories|related|topics?|tags|sections?|nachrichten|aktuell|actualités|noticias|notizie|nieuws|новости)\b`)
+
+// namedElsewhere reports whether a line of more than the name holds it.
+func namedElsewhere(lines []string, name string) bool {
+	for _, l := range lines {
+		if len(l) > len(name) && strings.Contains(l, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// pickTitle returns the index of the headline and the index where the
+// article starts. The headline is the title-like line nearest the start
+// of the article, preferring one the page repeats (a breadcrumb's tail, a
+// window title, the headline twice) and one whose words are the URL's
+// slug, over kickers (a word or two, or capitals) and trails that end with
+// another line. A first paragraph that is headline-shaped and is so
+// favoured is the headline itself: headlines can be long, or end with
+// "N.Y.C.".
+func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lang string) (titleIdx, newStart int) {
+	if start < 0 {
+		// No article found: the first title-like line, whatever follows.
+		for i, l := range lines[:min(len(lines), 100)] {
+			if isTitleLike(l, lang) {
+				return i, -1
+			}
+		}
+		if !isProse(lines[0]) && utf8.RuneCountInString(lines[0]) <= 150 {
+			return 0, -1 // a short first line, whatever it looks like
+		}
+		return -1, -1
+	}
+	keys := make([]string, len(lines))
+	for i, l := range lines {
+		keys[i] = lineKey(l)
+	}
+	// repeated reports whether the page has line i again, as it is or at
+	// the end of a longer line (a breadcrumb, a dateline, a window
+	// title): contained is true for the latter.
+	repeated := func(i int) (again, contained bool) {
+		n := 0
+		for j, k := range keys {
+			switch {
+			case j == i || len(keys[i]) == 0:
+			case k == keys[i]:
+				n++
+			case repeatsTitle(lines[j], lines[i]) || strings.HasSuffix(k, keys[i]) && len(k) > len(keys[i]):
+				n++
+				contained = true
+			}
+		}
+		return n >= 1 && n <= 2, contained && n <= 2
+	}
+	score := func(i, dist int) int {
+		l := lines[i]
+		s := 20 - 3*dist
+		// Menus repeat too, in the header and the footer; but only a
+		// headline ends a breadcrumb or a dateline.
+		if again, contained := repeated(i); contained || again && !bs[i].linky {
+			s += 6
+		}
+		if n := len(slug); n >= 2 {
+			s += 12 * slugHits(l, slug) / n
+		}
+		if isKicker(l) {
+			s -= 8
+		}
+		if bs[i].linky {
+			s -= 6 // a menu or a list of other stories
+		}
+		// A standfirst under its headline is title-like too, and longer.
+		if p := i - 1; p >= 0 && bs[p].repeats == 1 && isTitleLike(lines[p], lang) && !isKicker(lines[p]) && textLen(lines[p]) < textLen(l) {
+			s -= 6
+		}
+		// A headline is followed by its byline or date; a picture's title
+		// by its caption.
+		for j, titles := i+1, 0; j < min(len(lines), i+7) && titles < 2 && !isLede(lines[j]); j++ {
+			if _, ok := parseByline(lines[j]); ok || isBylineWord(lines[j]) || isDateOnly(lines[j], lang) {
+				s += 5
+				break
+			}
+			if isTitleLike(lines[j], lang) && !isKicker(lines[j]) && keys[j] != keys[i] {
+				titles++ // a standfirst may come between
+			}
+		}
+		if i+1 < len(lines) && isCaption(lines[i+1]) {
+			s -= 5
+		}
+		if words(l) >= 4 {
+			s += 2
+		}
+		for j := max(0, i-4); j < min(len(lines), i+4); j++ {
+			// A trail or dateline whose tail is a headline near it ("News ›
+			// Title", "BEIJING, Oct. 17 (Xinhua) -- Title").
+			if j != i && len(keys[j]) >= 8 && len(keys[i]) > len(keys[j]) && strings.HasSuffix(keys[i], keys[j]) {
+				s -= 6
+				break
+			}
+		}
+		return s
+	}
+
+	best, bestScore := -1, -1<<30
+	if bs[start].cls == clsGood && start+1 < len(lines) && isHeadlineShaped(lines[start]) {
+		if again, _ := repeated(start); again || !endsSentence(lines[start]) || len(slug) >= 2 && 2*slugHits(lines[start], slug) >= len(slug) {
+			s := score(start, 0)
+			best, bestScore = start, s+1
+		}
+	}
+	dist := 0
+	for i := start - 1; i >= 0 && i >= start-40; i-- {
+		l := lines[i]
+		if !isTitleLike(l, lang) || bs[i].repeats >= 3 {
+			// A line the page repeats three times or more is furniture:
+			// a caption under every picture, a label on every teaser.
+			if !isMeta(l, lang) && words(l) > 2 {
+				dist++
+			}
+			continue
+		}
+		if s := score(i, dist); s > bestScore {
+			best, bestScore = i, s
+		}
+		if !isKicker(l) {
+			dist++
+		}
+	}
+	if best == start {
+		return best, start + 1
+	}
+	if best < 0 && isTitleLike(lines[0], lang) {
+		best = 0 // nothing before the article: perhaps the first line
+	}
+	return best, start
+}
+
+// isMeta reports whether l is a line that sits between a headline and its
+// article without being either: a byline, a date, a caption, chrome.
+// isMetaCheap is isMeta without the date parser and the boilerplate
+// checks, for checks run on every line of a page (classify has found the
+// boilerplate): only English, numeric and relative dates count.
+func isMetaCheap(l string) bool {
+	if _, ok := parseByline(l); ok {
+		return true
+	}
+	if len(l) <= 120 && words(l) <= 12 && !isProse(l) {
+		if _, ok := findHumanDate(l); ok {
+			return true
+		}
+		if _, ok := numericDate(l); ok || relativeDateRe.MatchString(l) {
+			return true
+		}
+	}
+	return isBylineWord(l)
+}
+
+func isMeta(l, lang string) bool {
+	if _, ok := parseByline(l); ok {
+		return true
+	}
+	return isBylineWord(l) || isBoilerplate(l) || isDateOnly(l, lang)
+}
+
+// isKicker reports whether l is a kicker or section label above a
+// headline: a word or two, or in capitals.
+func isKicker(l string) bool {
+	if words(l) <= 2 {
+		return true
+	}
+	upper, letters := 0, 0
+	for _, r := range l {
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		}
+	}
+	return letters > 0 && upper*10 >= letters*9 && words(l) <= 6
+}
+
+// isHeadlineShaped reports whether l could be a headline although it
+// reads as prose: not too long, and not ended by a sentence's stop (an
+// abbreviation such as "N.Y.C." does not count).
+func isHeadlineShaped(l string) bool {
+	if textLen(l) > 300 || words(l) < 3 || strings.HasSuffix(l, ":") || lastSentenceEnd(l, len(l)) > 0 {
+		return false // a lead-in to what follows, or several sentences
+	}
+	return !endsSentence(l) || endsWithAbbrev(l)
+}
+
+var abbrevEndRe = regexp.MustCompile(`(?:\b(?:\p{Lu}\.){2,}|\b(?:Jr|Sr|Inc|Co|Corp|Ltd|St|Dr|Mr|Mrs|Ms)\.)["'”’]?$`)
+
+// endsWithAbbrev reports whether l ends with an abbreviation ("U.S.",
+// "N.Y.C.", "Inc.") rather than a sentence's stop.
+func endsWithAbbrev(l string) bool { return abbrevEndRe.MatchString(l) }
+
+// slugWords returns the words of the last meaningful segment of a URL's
+// path ("/2017/07/10/trump-backs-down/" gives trump, backs, down).
+func slugWords(raw string) map[string]bool {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil
+	}
+	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
+	for i := len(segs) - 1; i >= 0; i-- {
+		seg := strings.TrimSuffix(strings.TrimSuffix(segs[i], ".html"), ".htm")
+		if uq, err := url.PathUnescape(seg); err == nil {
+			seg = uq
+		}
+		ws := map[string]bool{}
+		for _, w := range strings.FieldsFunc(strings.ToLower(seg), func(r rune) bool { return r == '-' || r == '_' || r == '+' || r == '.' }) {
+			if utf8.RuneCountInString(w) >= 2 && strings.IndexFunc(w, unicode.IsLetter) >= 0 && strings.IndexFunc(w, unicode.IsDigit) < 0 {
+				ws[w] = true
+			}
+		}
+		if len(ws) >= 2 {
+			return ws
+		}
+	}
+	return nil
+}
+
+// slugHits counts the slug's words that l has.
+func slugHits(l string, slug map[string]bool) int {
+	seen, n := map[string]bool{}, 0
+	for _, w := range strings.FieldsFunc(strings.ToLower(l), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if slug[w] && !seen[w] {
+			seen[w], n = true, n+1
+		}
+	}
+	return n
 }
 
 // textLines returns the non-empty lines of text, cleaned. Scraped text has
@@ -153,35 +515,6 @@ func findTitleLine(head []string, title string) (first, last int) {
 	return first, last
 }
 
-// repeatedTitle finds the title by repetition: pages show it in a
-// breadcrumb trail that ends with it ("Home › News › Title" or, with the
-// separators lost, "HomeNewsTitle"), in a window title that starts with it
-// ("Title | Site"), or twice outright. A window title can hold the site's
-// name as well ("Site | Title"), so of several candidates the one with the
-// most words wins. It returns the index of the title line and of the last
-// line of the head that repeats it.
-func repeatedTitle(head []string) (titleIdx, lastIdx int) {
-	titleIdx, lastIdx = -1, -1
-	for i, l := range head {
-		if !isTitleLike(l) || words(l) < 2 || titleIdx >= 0 && words(l) <= words(head[titleIdx]) {
-			continue
-		}
-		found, last := false, i
-		for j, m := range head {
-			if j == i {
-				continue
-			}
-			if (strings.EqualFold(m, l) && words(l) >= 3) || repeatsTitle(m, l) {
-				found, last = true, max(last, j)
-			}
-		}
-		if found {
-			titleIdx, lastIdx = i, last
-		}
-	}
-	return titleIdx, lastIdx
-}
-
 // repeatsTitle reports whether line m is a breadcrumb trail ending with
 // title t or a window title starting with it.
 func repeatsTitle(m, t string) bool {
@@ -209,127 +542,31 @@ func repeatsTitle(m, t string) bool {
 	return false
 }
 
-// titleBefore finds the title when it is not repeated. Before a prose
-// paragraph it is the last title-like line (bylines, dates and furniture
-// are not title-like); in text with no prose it is the first.
-func titleBefore(head []string, prose bool) int {
-	if !prose {
-		for i, l := range head {
-			if isTitleLike(l) {
-				return i
-			}
-		}
-		return -1
-	}
-	for i := len(head) - 1; i >= 0; i-- {
-		if isTitleLike(head[i]) && words(head[i]) >= 2 {
-			return i
-		}
-	}
-	return -1
-}
-
-// isTitleLike reports whether l could be a headline: short, not a
-// sentence of a paragraph, and not furniture, a byline or a date.
-func isTitleLike(l string) bool {
+// isTitleLike reports whether l could be a headline: not too long, not a
+// sentence of a paragraph (a headline may end with "?" or an
+// abbreviation), and not furniture, a menu, a caption, a byline or a date.
+func isTitleLike(l, lang string) bool {
 	n := utf8.RuneCountInString(l)
-	if n < 3 || n > 200 || isProse(l) || isFurniture(l) || isBreadcrumb(l) || isTrailer(l) {
+	if n < 2 || textLen(l) < 4 || textLen(l) > 300 || isBoilerplate(l) || isBreadcrumb(l) {
 		return false
 	}
-	if _, ok := parseByline(l); ok {
+	if _, ok := parseByline(l); ok || isBylineWord(l) {
 		return false
 	}
-	if isDateLine(l) || looksLikeURL(l) || strings.HasSuffix(l, ".") && words(l) > 6 {
+	if isDateOnly(l, lang) || strings.HasSuffix(l, ":") {
 		return false
 	}
-	return true
+	if endsSentence(l) && !endsWithAbbrev(l) {
+		r, _ := utf8.DecodeLastRuneInString(strings.TrimRight(l, "\"'”’)] "))
+		// "?" and "!" end headlines too; a stop ends prose.
+		return !strings.ContainsRune(".…。", r) && words(l) <= 25
+	}
+	// Two sentences and more than a headline's length: a standfirst or
+	// a caption.
+	return textLen(l) <= 120 || lastSentenceEnd(l, len(l)) < 0
 }
 
-// readMeta takes what a line between the title and the lede says about the
-// article: a byline, a date or the page's URL.
-func (f *fields) readMeta(l string) {
-	if f.readByline(l) {
-		return
-	}
-	if f.date.IsZero() && isDateLine(l) {
-		if t, ok := findHumanDate(l); ok {
-			f.date = t
-		}
-	}
-	if f.url == "" {
-		if u, ok := urlLine(l); ok {
-			f.url = u
-		}
-	}
-}
-
-// readByline takes the author (and a date, if any) from a "By Name" line
-// and reports whether l was one.
-func (f *fields) readByline(l string) bool {
-	name, ok := parseByline(l)
-	if !ok {
-		return false
-	}
-	if f.author == "" {
-		f.author = name
-	}
-	if t, ok := findHumanDate(l); ok && f.date.IsZero() {
-		f.date = t
-	}
-	return true
-}
-
-var (
-	bylineRe = regexp.MustCompile(`^(?i:by|written by|posted by|words by|story by|reporting by|author:)\s*:?\s+(.+)$`)
-	// What follows the name in a byline: a separator, a date, a role.
-	bylineTailRe = regexp.MustCompile(`\s*(?:[|·•,;(]|\s[-–—]\s|\s(?i:on|in|for|at|updated|published|posted)\s|\d).*$`)
-	andRe        = regexp.MustCompile(`\s+(?:and|&)\s+`)
-	urlLineRe    = regexp.MustCompile(`^(?i:(?:url|link|source|canonical|permalink)\s*:\s*)?(https?://\S+)$`)
-)
-
-// parseByline returns the author named by a byline such as "By Jane Doe |
-// March 3, 2024" or "Written by Jane Doe and John Roe".
-func parseByline(l string) (string, bool) {
-	if words(l) > 16 {
-		return "", false
-	}
-	m := bylineRe.FindStringSubmatch(l)
-	if m == nil {
-		return "", false
-	}
-	name := strings.TrimSpace(bylineTailRe.ReplaceAllString(m[1], ""))
-	for _, part := range andRe.Split(name, -1) {
-		if !isNameLike(part) {
-			return "", false
-		}
-	}
-	return name, name != ""
-}
-
-// isNameLike reports whether s looks like a person's name: two to five
-// capitalised words of letters (allowing particles like "van" or "de").
-func isNameLike(s string) bool {
-	ws := strings.Fields(s)
-	if len(ws) < 2 || len(ws) > 5 || len(s) > 60 {
-		return false
-	}
-	for _, w := range ws {
-		for _, r := range w {
-			if !unicode.IsLetter(r) && !strings.ContainsRune(".'’-", r) {
-				return false
-			}
-		}
-		r, _ := utf8.DecodeRuneInString(w)
-		switch strings.ToLower(w) {
-		case "van", "von", "de", "da", "del", "der", "di", "du", "la", "le", "bin", "al", "ibn", "ter", "den":
-			continue
-		}
-		if !unicode.IsUpper(r) {
-			return false
-		}
-	}
-	return true
-}
+var urlLineRe = regexp.MustCompile(`^(?i:(?:url|link|source|canonical|permalink)\s*:\s*)?(https?://\S+)$`)
 
 // urlLine returns the URL a line consists of ("https://…" or
 // "Source: https://…").
@@ -339,16 +576,6 @@ func urlLine(l string) (string, bool) {
 		return "", false
 	}
 	return m[1], true
-}
-
-// isDateLine reports whether l is a short line giving a date, such as
-// "March 3, 2024", "Published 3 March 2024 10:00 GMT" or "2024-03-03".
-func isDateLine(l string) bool {
-	if words(l) > 10 {
-		return false
-	}
-	_, ok := findHumanDate(l)
-	return ok
 }
 
 // articleEnd returns the index of the first line after the article: a
@@ -442,6 +669,16 @@ var (
 		"back to top": true, "loading...": true, "loading…": true, "like loading...": true,
 		"toggle navigation": true, "open menu": true, "close menu": true,
 		"scroll to top": true, "jump to": true, "table of contents": true,
+		// The same chrome in the other languages we read.
+		"kommentare": true, "teilen": true, "drucken": true, "anmelden": true, "einloggen": true,
+		"registrieren": true, "abonnieren": true, "anzeige": true, "werbung": true, "startseite": true,
+		"se connecter": true, "connexion": true, "partager": true, "imprimer": true, "publicité": true,
+		"s'abonner": true, "accueil": true, "compartir": true, "imprimir": true, "publicidad": true,
+		"iniciar sesión": true, "inicio": true, "condividi": true, "stampa": true, "pubblicità": true,
+		"accedi": true, "partilhar": true, "entrar": true, "delen": true, "inloggen": true, "advertentie": true,
+		"поделиться": true, "войти": true, "реклама": true, "главная": true, "分享": true, "分享到": true,
+		"打印": true, "登录": true, "首页": true, "广告": true, "シェア": true, "ログイン": true, "広告": true,
+		"ホーム": true, "ツイート": true, "シェアする": true, "ver comentarios": true, "mehr zum thema": true, "مشاركة": true, "طباعة": true, "الرئيسية": true, "إعلان": true,
 	}
 	furnitureRe = regexp.MustCompile(`^(?i:\d+\s+min(?:ute)?s?\s+read|\d+\s+(?:shares?|views?|likes?)|(?:photo|image|picture|illustration|credit|image credit|photo credit)\s*:.{0,100}|\d+)$`)
 
@@ -470,6 +707,9 @@ func isFurniture(l string) bool {
 
 // isInlinePromo reports whether l is a "Related: …" link between paragraphs.
 func isInlinePromo(l string) bool {
+	if strings.HasPrefix(l, "[") && strings.HasSuffix(l, "]") && len(l) <= 300 {
+		return true // "[Get the newsletter in your inbox.]"
+	}
 	return words(l) <= 25 && promoRe.MatchString(l) && !isProse(strings.SplitN(l, ":", 2)[1])
 }
 
@@ -511,24 +751,45 @@ func isBreadcrumb(l string) bool {
 // isProse reports whether l reads as a paragraph of an article: a long
 // sentence or several.
 func isProse(l string) bool {
-	return words(l) >= 12 && endsSentence(l) || utf8.RuneCountInString(l) >= 150
+	return words(l) >= 12 && endsSentence(l) || textLen(l) >= 150 && !isHeadlineShaped(l)
 }
 
 // isLede reports whether l can open the article: a sentence of some length.
 func isLede(l string) bool {
-	return words(l) >= 8 && endsSentence(l) && !isFurniture(l) || utf8.RuneCountInString(l) >= 120
+	if words(l) >= 8 && endsSentence(l) && !isBoilerplate(l) {
+		return true
+	}
+	// A long lead-in to a list or a ticker ends with a colon.
+	return textLen(l) >= 120 && (endsSentence(l) || strings.HasSuffix(l, ":")) && !isCaption(l)
 }
 
 // endsSentence reports whether l ends with terminal punctuation, perhaps
 // inside a closing quote or bracket.
 func endsSentence(l string) bool {
-	l = strings.TrimRight(l, "\"'”’)] ")
+	l = strings.TrimRight(l, "\"'”’»)]」』）） ")
 	r, _ := utf8.DecodeLastRuneInString(l)
-	return strings.ContainsRune(".!?…", r)
+	return strings.ContainsRune(".!?…。！？．؟", r)
 }
 
-// words counts the words in l.
-func words(l string) int { return len(strings.Fields(l)) }
+// words counts the words in l; CJK, written without spaces, counts a word
+// for every two characters.
+func words(l string) int {
+	n, cjk := 0, 0
+	for _, f := range strings.Fields(l) {
+		other := false
+		for _, r := range f {
+			if isCJK(r) {
+				cjk++
+			} else if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				other = true
+			}
+		}
+		if other || !strings.ContainsFunc(f, isCJK) {
+			n++
+		}
+	}
+	return n + (cjk+1)/2
+}
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)

@@ -2,6 +2,7 @@ package article
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,7 @@ func TestScrapedText(t *testing.T) {
 			url:     "https://winbuzzer.com/2017/07/10/donald-trump-backs-plans-joint-cyber-unit-russia-xcxwbn/",
 			title:   "Donald Trump Backs down on Plans for Joint Cyber Unit with Russia",
 			author:  "Luke Jones",
+			date:    "2017-07-10", // from the URL's path (issue 9, point 3)
 			wantURL: "https://winbuzzer.com/2017/07/10/donald-trump-backs-plans-joint-cyber-unit-russia-xcxwbn/",
 			summary: "The U.S. and Russia are often painted as cyber enemies, but that did not stop President Donald Trump from suggesting the two nations could open a joint cybersecurity division. After receiving criticism, the Commander and Chief backed down.",
 			paras:   12,
@@ -274,4 +276,296 @@ func samplePath(t *testing.T, name string) string {
 		t.Skipf("%s: shared samples are not beside the checkout", name)
 	}
 	return sharedSamples + name
+}
+
+// TestScrapedRealPages reads real pages, scraped to text, in several
+// languages and layouts: the first few KB of each, as the search engine
+// that stored them kept them (source in each case).
+func TestScrapedRealPages(t *testing.T) {
+	tests := []struct {
+		file, source string
+		title        string
+		author       string
+		date         string // YYYY-MM-DD; "" for the fallback
+		lede         string // the summary starts with this
+	}{
+		{
+			file:   "lyd-xinhua-zh.txt",
+			source: "http://news.lyd.com.cn/system/2017/10/17/030324077.shtml",
+			title:  "聚焦中国 瞩目盛会——来自十九大新闻中心的观察", author: "崔静、韩洁、刘羊旸", date: "2017-10-17",
+			lede: "“骑起来真是很轻很方便!”",
+		},
+		{
+			file:   "folksfolks-xinhua-zh.txt",
+			source: "https://m.folksfolks.com/news/2017-10/17/content_20245151.htm",
+			title:  "聚焦中国 瞩目盛会——来自十九大新闻中心的观察", author: "崔静、韩洁、刘羊旸", date: "2017-10-17",
+			lede: "“骑起来真是很轻很方便!”",
+		},
+		{
+			file:   "rosenheim24-kabul-de.txt",
+			source: "https://www.rosenheim24.de/welt/news/taliban-uebernehmen-macht-in-afghanistan-evakuierung-deutscher-aus-kabul-news-ticker-17-august-90925144.html",
+			title:  "Dritte Evakuierungsmaschine mit 139 Menschen in Kabul gestartet", author: "Markus Zwigl, Martin Weidner, Martina Hunger",
+			lede: "Kabul/Afghanistan - Die Lage in der afghanischen Hauptstadt",
+		},
+		{
+			file:   "bz-berlin-london-de.txt",
+			source: "https://www.bz-berlin.de/welt/live-blog-zu-schuessen-in-london-eine-tote-und-mehrere-schwerverletzte",
+			title:  "Terror in London: Fünf Tote und 40 Verletzte",
+			lede:   "Vor dem britischen Parlament in London sind am Mittwochnachmittag Schüsse gefallen.",
+		},
+		{
+			file:   "kumanichi-shusho-ja.txt",
+			source: "https://kumanichi.com/articles/1640533",
+			title:  "首相、能登被災地の写真鑑賞 「考えさせられた」",
+			lede:   "石破茂首相は21日、",
+		},
+		{
+			file:   "fiscaltimes-factbox-en.txt",
+			source: "https://cdn.thefiscaltimes.com/latestnews/2018/01/30/Factbox-Thomson-Reuters-history-and-purpose-Trust-Principles",
+			title:  "Factbox - Thomson Reuters: the history and purpose of the 'Trust Principles'", date: "2018-01-30",
+			lede: "A: The five Trust Principles were set in 1941",
+		},
+		{
+			file:   "thebaron-reuters-en.txt",
+			source: "http://www.thebaron.info/news/article/2017/04/06/reuters-emphasises-trust-principles",
+			title:  "Reuters emphasises Trust Principles", date: "2017-04-06",
+			lede: "Reuters placed renewed emphasis",
+		},
+		{
+			file:   "almotamar-interview-ar.txt",
+			source: "https://almotamar.net/news/print.php?id=2097",
+			title:  "رئيس تحرير صحيفة العربي القاهرية ل\"المؤتمرنت\"", author: "عبد الملك الفهيدي",
+			lede: "* ما هو دور الإعلام العربي",
+		},
+	}
+	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			var warns []Warning
+			a, err := ParseFile("testdata/scraped/"+tt.file, Options{URL: tt.source, Now: func() time.Time { return now }, Warn: func(w Warning) { warns = append(warns, w) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Title != tt.title {
+				t.Errorf("title = %q, want %q", a.Title, tt.title)
+			}
+			if a.Author != tt.author {
+				t.Errorf("author = %q, want %q", a.Author, tt.author)
+			}
+			want := now
+			if tt.date != "" {
+				want, _ = time.Parse("2006-01-02", tt.date)
+			}
+			if !a.PublishedAt.Equal(want) && !(tt.date != "" && a.PublishedAt.Format("2006-01-02") == tt.date) {
+				t.Errorf("published at %v, want %v", a.PublishedAt, want)
+			}
+			if tt.date == "" && !hasWarning(warns, "date") {
+				t.Errorf("dated now without a warning: %v", warns)
+			}
+			if !strings.HasPrefix(a.Summary, tt.lede) {
+				t.Errorf("summary = %q, want it to start %q", a.Summary, tt.lede)
+			}
+		})
+	}
+}
+
+func hasWarning(ws []Warning, field string) bool {
+	for _, w := range ws {
+		if w.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// lede is a paragraph long and grammatical enough to be the article.
+const lede = "The city council voted on Tuesday to close the old bridge for repairs, which will take most of the summer and cost far more than was planned when the work was first proposed."
+
+// TestScrapedTextHeadlines pins the failures issue 9 found on real pages:
+// what stands before the lede is often not the headline.
+func TestScrapedTextHeadlines(t *testing.T) {
+	nav := strings.Repeat("Section\n", 0)
+	for i := range 30 {
+		nav += "Menu item " + string(rune('A'+i%26)) + "\n"
+	}
+	tests := []struct {
+		name, url, in string
+		title, author string
+	}{
+		{
+			name: "menus before the headline", in: "Accessibility links\nSkip to content\nSe connecter\nHeise-Foren: Einloggen | Registrieren\n" +
+				"Council Closes the Old Bridge for the Summer\n" + lede + "\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer",
+		},
+		{
+			name: "a credit between the headline and the lede", in: "News\nCouncil Closes the Old Bridge for the Summer\nQuelle: REUTERS\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer",
+		},
+		{
+			name: "a caption repeated four times", in: "Council Closes the Old Bridge for the Summer\n" +
+				strings.Repeat("The bridge at dawn on Monday\nNext picture\n", 4) + lede + "\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer",
+		},
+		{
+			name: "a caption with its credit just above the lede", in: "Council Closes the Old Bridge for the Summer\nBy Ann Smith\nDie Brücke am Montagmorgen (Foto: dpa)\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer", author: "Ann Smith",
+		},
+		{
+			name: "a Russian byline with a Latin T", in: "Мост закроют на лето\nTекст: Дарья Григоренко\n" +
+				"Городской совет во вторник проголосовал за закрытие старого моста на ремонт, который займёт большую часть лета и обойдётся гораздо дороже, чем планировалось, когда работы были впервые предложены.\n",
+			title: "Мост закроют на лето", author: "Дарья Григоренко",
+		},
+		{
+			name: "a byline over two lines", in: "Council Closes the Old Bridge for the Summer\nBy\nAnn Smith\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer", author: "Ann Smith",
+		},
+		{
+			name: "a headline of more than 150 characters",
+			in: "Home\nThe City Council Votes to Close the Old Bridge for the Whole Summer While Engineers Replace Its Rusted Cables and Repair the Crumbling Stone of Its Two Piers\nBy Ann Smith\n" +
+				lede + "\n" + lede + "\n",
+			title:  "The City Council Votes to Close the Old Bridge for the Whole Summer While Engineers Replace Its Rusted Cables and Repair the Crumbling Stone of Its Two Piers",
+			author: "Ann Smith",
+		},
+		{
+			name: "a headline ending in an abbreviation", in: "Home\nCouncil Closes the Oldest Bridge in N.Y.C.\n" + lede + "\n" + lede + "\n",
+			title: "Council Closes the Oldest Bridge in N.Y.C.",
+		},
+		{
+			name: "the headline far down the page", in: nav + "Council Closes the Old Bridge for the Summer\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer",
+		},
+		{
+			name: "the headline twice: breadcrumb tail and heading", in: "News › Council Closes the Old Bridge for the Summer\nLive: Traffic Updates\nCouncil Closes the Old Bridge for the Summer\nPhoto: Jane Roe\nTraffic News\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer",
+		},
+		{
+			name: "the URL's slug picks the headline", url: "https://news.example/local/council-closes-old-bridge",
+			in:    "Council Closes the Old Bridge for the Summer\nBy Ann Smith\nWeather Warning for the Weekend Ahead\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer", author: "Ann Smith",
+		},
+		{
+			name: "a name alone under the headline", in: "Council Closes the Old Bridge for the Summer\nAnn Smith\nTwitter\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer", author: "Ann Smith",
+		},
+		{
+			name: "a place alone under the headline", in: "Council Closes the Old Bridge for the Summer\nSan Francisco\n" + lede + "\nMore news from San Francisco and the Bay Area\n",
+			title: "Council Closes the Old Bridge for the Summer",
+		},
+		{
+			name: "authors named on the line after their label", in: "Мост закроют на лето\nАвторы:\nДарья Григоренко\n" +
+				"Городской совет во вторник проголосовал за закрытие старого моста на ремонт, который займёт большую часть лета и обойдётся гораздо дороже, чем планировалось, когда работы были впервые предложены.\n",
+			title: "Мост закроют на лето", author: "Дарья Григоренко",
+		},
+		{
+			name: "a CJK headline and paragraphs", in: "首页 新闻 国内 国际 体育\n市议会决定夏季关闭老桥\n记者 张伟\n" +
+				"市议会周二投票决定关闭老桥进行维修，工程将持续整个夏天，费用也远高于最初提出时的计划。当地居民对此表示担忧，认为交通将受到严重影响。\n",
+			title: "市议会决定夏季关闭老桥", author: "张伟",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := tt.url
+			if u == "" {
+				u = "https://e.example/a"
+			}
+			a, err := Parse("page.txt", strings.NewReader(tt.in), Options{URL: u})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Title != tt.title || a.Author != tt.author {
+				t.Errorf("title %q author %q, want %q %q", a.Title, a.Author, tt.title, tt.author)
+			}
+			longest := "" // every case's lede is its longest line
+			for _, l := range strings.Split(tt.in, "\n") {
+				if len(l) > len(longest) {
+					longest = l
+				}
+			}
+			if a.Summary == "" || !strings.HasPrefix(longest, a.Summary[:min(len(a.Summary), 40)]) {
+				t.Errorf("summary = %q, want the start of %q", a.Summary, longest)
+			}
+		})
+	}
+}
+
+func TestClassifyWords(t *testing.T) {
+	if n := words("市议会周二投票决定关闭老桥"); n < 6 {
+		t.Errorf("words(CJK) = %d, want the characters counted", n)
+	}
+	if !isProse("市议会周二投票决定关闭老桥进行维修，工程将持续整个夏天，费用也远高于最初提出时的计划。") {
+		t.Error("a Chinese sentence is not prose")
+	}
+	for l, want := range map[string]bool{
+		"Home | News | Sport | Weather": true, "Einloggen | Registrieren": true, "首页 新闻 国内 国际 体育": true,
+		"How to Brew Better Coffee at Home | Bean Weekly": false, "Council Closes the Old Bridge": false,
+	} {
+		if got := isMenu(l); got != want {
+			t.Errorf("isMenu(%q) = %v, want %v", l, got, want)
+		}
+	}
+	for l, want := range map[string]bool{
+		"Photo: Jane Roe": true, "(Foto: dpa)": true, "Quelle: REUTERS": true, "Image credit: NASA": true,
+		"Die Brücke am Montagmorgen (Foto: dpa)": true, "Protesters gather outside parliament. REUTERS/Jane Roe": true,
+		"▲首都各界庆祝香港回归晚会,中新社发 王瑶 摄": true, "Council Closes the Old Bridge": false, lede: false,
+		"Media caption Mr Obama told the BBC that gun control was his biggest frustration": true,
+		"Un grupo de pingüinos, en la Antártida el 11 de febrero pasado. EFE":              true,
+		"PAP/ Rafał Guz": true,
+	} {
+		if got := isCaption(l); got != want {
+			t.Errorf("isCaption(%q) = %v, want %v", l, got, want)
+		}
+	}
+	for lines, want := range map[string]string{
+		lede: "en", "Der Stadtrat hat am Dienstag beschlossen, die alte Brücke für die Reparatur zu schließen.": "de",
+		"Le conseil municipal a voté mardi la fermeture du vieux pont pour des travaux.": "fr",
+		"市议会周二投票决定关闭老桥":                                                                  "zh", "石破茂首相は21日、東京都内で写真を鑑賞した。": "ja", "Городской совет проголосовал": "ru",
+	} {
+		if got := textLang([]string{lines}); got != want {
+			t.Errorf("textLang(%q) = %q, want %q", lines, got, want)
+		}
+	}
+}
+
+func TestBoilerplateSignals(t *testing.T) {
+	for l, want := range map[string]bool{
+		"Jaa artikkeli Twitterissä": true, "Auf Facebook teilen": true, "Alle plaatsen >": true, "More ›": true,
+		"CNET Japan 3/9(木) 18:45配信": true, "[What you need to know to start the day: Get New York Today in your inbox.]": true,
+		"© 2024 The Daily Planet": true, "ANDREW KELLY": true,
+		"Twitter bans the president's account after the riot at the Capitol": false,
+		"Council Closes the Old Bridge for the Summer":                       false, lede: false,
+	} {
+		if got := isBoilerplate(l); got != want {
+			t.Errorf("isBoilerplate(%q) = %v, want %v", l, got, want)
+		}
+	}
+}
+
+// FuzzScrapedTextURL reads scraped text with a page URL (the slug and the
+// date in it count): no field comes out longer than what it came from.
+func FuzzScrapedTextURL(f *testing.F) {
+	f.Add("Title\n\nshort body\n", "")
+	f.Add("Home › News › Big Story\nBig Story\nBy\nAnn Smith\n"+lede+"\nComments\n", "https://e.example/2024/01/02/big-story")
+	f.Add("聚焦中国\n新华社记者 崔静、韩洁\n"+lede, "")
+	f.Add("Tекст: Дарья\n\n\n|||»»»\n(Reporting by ; Editing by )\n", "%%")
+	f.Fuzz(func(t *testing.T, text, pageURL string) {
+		f := parseText(text, "", pageURL)
+		if len(f.title) > len(text) || len(f.author) > len(text)+len(pageURL) {
+			t.Fatalf("fields longer than the input: %+v", f)
+		}
+	})
+}
+
+// BenchmarkParseText compares a hostile page of bylines and dates at two
+// sizes: the date parser runs on a bounded number of lines, so the time
+// grows with the page, not faster.
+func BenchmarkParseText(b *testing.B) {
+	unit := "By Jane Doe 3 März 2020\nVeröffentlicht am 10. Juli 2017\n" + lede + "\n"
+	for _, size := range []int{100 << 10, 1 << 20} {
+		text := strings.Repeat(unit, size/len(unit))
+		b.Run(strconv.Itoa(size>>10)+"KB", func(b *testing.B) {
+			for b.Loop() {
+				parseText(text, "", "")
+			}
+		})
+	}
 }

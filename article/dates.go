@@ -1,0 +1,209 @@
+package article
+
+import (
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	dps "github.com/markusmobius/go-dateparser"
+)
+
+// Dates written for people, in any language the page is in, are read by
+// go-dateparser (a port of Python's dateparser, with CLDR month and day
+// names for 200 languages). Only absolute dates count: "2 hours ago" says
+// nothing once the page is saved.
+
+// maxDateLine is the longest text searched for a date: dates are read from
+// bylines and date lines, never from paragraphs, where a date is what the
+// story is about.
+const maxDateLine = 200
+
+var (
+	dateParser     *dps.Parser
+	dateParserOnce sync.Once
+	// A year in any script's digits: an absolute date names one.
+	yearRe = regexp.MustCompile(`\p{Nd}{4}`)
+)
+
+// findDate finds an absolute date in a short line s ("10. Juli 2017",
+// "Publié le 10 juillet 2017", "2017年7月10日", "١٠ يوليو ٢٠١٧"), in
+// language lang if known ("" to detect it), and returns it in UTC.
+func findDate(s, lang string) (time.Time, bool) {
+	if t, ok := findHumanDate(s); ok {
+		return t, true // the common English forms, without the parser's cost
+	}
+	if t, ok := numericDate(s); ok {
+		return t, true
+	}
+	if len(s) > maxDateLine || !yearRe.MatchString(s) || strings.IndexFunc(s, unicode.IsLetter) < 0 {
+		// The parser reads month names; digits alone were read above.
+		return time.Time{}, false
+	}
+	key := lang + "\x00" + s
+	dateCache.Lock()
+	c, ok := dateCache.m[key]
+	dateCache.Unlock()
+	if ok {
+		return c.t, c.ok
+	}
+	t, ok := parseDateText(s, lang)
+	dateCache.Lock()
+	if len(dateCache.m) >= dateCacheSize {
+		clear(dateCache.m) // crude, but bounded: the same lines come back within one page
+	}
+	dateCache.m[key] = cachedDate{t, ok}
+	dateCache.Unlock()
+	return t, ok
+}
+
+// The date parser is slow (hundreds of locales, regular expressions run
+// in WebAssembly), and a page's lines are looked at more than once: its
+// answers are kept for a while.
+const dateCacheSize = 4096
+
+type cachedDate struct {
+	t  time.Time
+	ok bool
+}
+
+var dateCache = struct {
+	sync.Mutex
+	m map[string]cachedDate
+}{m: map[string]cachedDate{}}
+
+// dateLanguages are tried when the page's language is not known: all of
+// the parser's 200 would be slow and find dates in noise.
+var dateLanguages = []string{"en", "de", "fr", "es", "it", "pt", "nl", "ru", "ja", "zh", "ar"}
+
+// parseDateText runs the date parser on s.
+func parseDateText(s, lang string) (time.Time, bool) {
+	dateParserOnce.Do(func() { dateParser = &dps.Parser{} })
+	cfg := &dps.Configuration{
+		StrictParsing: true, // a day, a month and a year
+		// A fixed reference keeps the parser from reading the clock;
+		// strict parsing never uses it.
+		CurrentTime: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC),
+		Languages:   dateLanguages,
+	}
+	if lang != "" && dps.IsKnownLocale(lang) {
+		cfg.Languages = []string{lang}
+		cfg.DefaultLanguages = []string{"en"}
+	}
+	_, found, err := dateParser.Search(cfg, s)
+	if err != nil {
+		return time.Time{}, false // no language recognised: no date
+	}
+	for _, r := range found {
+		if !yearRe.MatchString(r.Text) || r.Date.Time.IsZero() {
+			continue // relative ("vor 2 Stunden") or a bare time
+		}
+		t := r.Date.Time
+		y, m, d := t.Date()
+		if y < 1990 || y > 2100 {
+			continue
+		}
+		return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), 0, t.Location()).UTC(), true
+	}
+	return time.Time{}, false
+}
+
+var (
+	// "/2017/07/10/", "/2017-07-10/", "/2017_07_10"
+	urlDateRe = regexp.MustCompile(`(?:^|[/_-])((?:19|20)\d{2})[/_-](\d{1,2})[/_-](\d{1,2})(?:$|[/_.-])`)
+	// "/20170710/", "-20170710.html"
+	// "/2019/jan/03/"
+	urlMonthRe   = regexp.MustCompile(`/((?:19|20)\d{2})/(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)/(\d{1,2})(?:/|$)`)
+	urlCompactRe = regexp.MustCompile(`(?:^|[/_-])((?:19|20)\d{2})(\d{2})(\d{2})(?:$|[/_.-])`)
+)
+
+// dateFromURL reads the date many sites put in an article's path
+// ("/2017/07/10/slug", "/20170710/slug"), as midnight UTC.
+func dateFromURL(raw string) (time.Time, bool) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Path == "" {
+		return time.Time{}, false
+	}
+	if m := urlMonthRe.FindStringSubmatch(strings.ToLower(u.Path)); m != nil {
+		y, _ := strconv.Atoi(m[1]) // cannot fail: digits
+		d, _ := strconv.Atoi(m[3])
+		t := time.Date(y, time.Month(monthNumber(m[2])), d, 0, 0, 0, 0, time.UTC)
+		if d >= 1 && t.Day() == d {
+			return t, true
+		}
+	}
+	for _, re := range []*regexp.Regexp{urlDateRe, urlCompactRe} {
+		m := re.FindStringSubmatch(u.Path)
+		if m == nil {
+			continue
+		}
+		y, _ := strconv.Atoi(m[1]) // cannot fail: digits
+		mo, _ := strconv.Atoi(m[2])
+		d, _ := strconv.Atoi(m[3])
+		t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+		if mo >= 1 && mo <= 12 && t.Day() == d && d >= 1 {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// isDateOnly reports whether l is a date line and little else: a date, a
+// time, weekday names and words such as "Published" or "Aktualisiert".
+// Longer lines that hold a date are bylines or prose.
+func isDateOnly(l, lang string) bool {
+	if len(l) > 120 || words(l) > 12 {
+		return false
+	}
+	if relativeDateRe.MatchString(l) {
+		return true // a date line, if not one to read
+	}
+	if _, ok := findDate(l, lang); !ok {
+		return false
+	}
+	// A sentence that mentions a date ends with a stop and has verbs;
+	// a date line rarely runs past a few words besides the date.
+	letters := 0
+	for _, r := range l {
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	return !isProse(l) && letters <= 80
+}
+
+var (
+	// "2017.10.17", "2017/10/17", "2017年10月17日": the year first is never
+	// ambiguous.
+	ymdRe = regexp.MustCompile(`(?:^|\D)((?:19|20)\d{2})\s*(?:[./]|年)\s*(\d{1,2})\s*(?:[./]|月)\s*(\d{1,2})(?:日|\D|$)`)
+	// "17.10.2017": the day first, as everywhere dots separate a date.
+	dmyDotRe = regexp.MustCompile(`(?:^|[^\d.])(\d{1,2})\.(\d{1,2})\.((?:19|20)\d{2})(?:\D|$)`)
+)
+
+// numericDate reads an all-digit date whose order is not in doubt.
+func numericDate(s string) (time.Time, bool) {
+	var y, m, d string
+	if g := ymdRe.FindStringSubmatch(s); g != nil {
+		y, m, d = g[1], g[2], g[3]
+	} else if g := dmyDotRe.FindStringSubmatch(s); g != nil {
+		d, m, y = g[1], g[2], g[3]
+	} else {
+		return time.Time{}, false
+	}
+	year, _ := strconv.Atoi(y) // cannot fail: digits
+	month, _ := strconv.Atoi(m)
+	day, _ := strconv.Atoi(d)
+	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
+	if month < 1 || month > 12 || day < 1 || t.Day() != day {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// relativeDateRe matches a line that dates the page relative to when it
+// was seen ("Updated 2 hours ago", "vor 3 Stunden", "il y a 2 jours",
+// "hace 5 minutos", "2 часа назад", "3時間前", "5小时前", "منذ ساعتين").
+var relativeDateRe = regexp.MustCompile(`^(?i:(?:updated|published|posted|last updated|aktualisiert|veröffentlicht|erstellt|mis à jour|publié|actualizado|publicado|aggiornato|pubblicato|bijgewerkt|gepubliceerd|обновлено|опубликовано)(?:\s+am|\s+le|\s+el|\s+il)?\s*:?\s*)?(?i:(?:\d+|an?|one)\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago|vor\s+(?:\d+|einer?|einem)\s+(?:sekunden?|minuten?|stunden?|tag(?:en)?|wochen?|monat(?:en)?)|il y a\s+\d+\s+(?:secondes?|minutes?|heures?|jours?|semaines?|mois)|hace\s+\d+\s+(?:segundos?|minutos?|horas?|días?|semanas?|meses)|\d+\s+(?:секунд\S*|минут\S*|час\S*|дн\S*|недел\S*)\s+назад|\d+\s*(?:秒|分|分钟|分鐘|時間|小时|小時|日|天)前|منذ\s+\S+(?:\s+\S+)?)\s*$`)
