@@ -39,6 +39,20 @@ type Options struct {
 	// article's tags, each only if the post still fits with it.
 	// ComposeWith uses Fields.Hashtags instead.
 	Hashtags bool
+	// LinkText gives the text the post shows for its link, for a network
+	// that carries the link itself beside the text (Bluesky: ShortLink,
+	// the full URL in a link facet); the post is fitted with that text.
+	// Nil means the link itself.
+	LinkText func(link string) string
+}
+
+// shownLink is what the post shows for link.
+func (o Options) shownLink(link string) string {
+	link = strings.TrimSpace(link)
+	if o.LinkText == nil || link == "" {
+		return link
+	}
+	return o.LinkText(link)
 }
 
 const (
@@ -133,12 +147,13 @@ func layout(f Fields) string {
 // when one is in reach, else between characters, never inside a Latin
 // word or number in it; a grapheme (an emoji sequence, a flag, a letter
 // with its accents) is never split.
-// The link is never shortened or dropped: if not even the template with
-// the link alone fits, the post is the bare link, which is then longer
-// than the limit only if the link by itself is.
+// The link is never shortened or dropped (it is shown as o.LinkText
+// gives it, when set): if not even the template with the link alone
+// fits, the post is the bare link, which is then longer than the limit
+// only if the link by itself is.
 //
 // The result is deterministic. It is an error if fill fails or if what it
-// made does not contain f.URL.
+// made does not contain the link as shown.
 func ComposeWith(fill func(Fields) (string, error), f Fields, o Options) (string, error) {
 	var fillErr error
 	render := func(f Fields) string {
@@ -156,7 +171,7 @@ func ComposeWith(fill func(Fields) (string, error), f Fields, o Options) (string
 	if fillErr != nil {
 		return "", fillErr
 	}
-	if link := strings.TrimSpace(f.URL); !strings.Contains(text, link) {
+	if link := o.shownLink(f.URL); !strings.Contains(text, link) {
 		// A template that shows the link only in some cases would lose it
 		// for some articles; the link is what the post is for.
 		return "", fmt.Errorf("post template left out the link %s", link)
@@ -190,6 +205,7 @@ func compose(render func(Fields) string, f Fields, o Options) string {
 		f.Summary = ""
 	}
 	f.Summary = withoutTitle(f.Summary, f.Title)
+	f.URL = o.shownLink(f.URL)
 	tags := Hashtags(f.Hashtags)
 	f.Hashtags = nil
 
@@ -428,8 +444,8 @@ type cut struct {
 // an emoji on one side. So Latin text is cut between words only; CJK text
 // between characters, but never inside a run of Latin letters, digits and
 // their joining punctuation ("iPhone 15" aside, "GPT-4" stays whole).
-// Each end is moved back past spaces and punctuation; an end that would
-// then split a URL or keep a sign such as "%" is left out. Offsets are
+// Each end is moved back past spaces and punctuation, but for a sign such
+// as "%" after a number; an end that would then split a URL is left out. Offsets are
 // only collected while the prefix can still fit: every grapheme outside a
 // URL counts at least 1.
 func cutPoints(text string, limit int) []cut {
@@ -474,15 +490,15 @@ func cutPoints(text string, limit int) []cut {
 			continue
 		}
 		j := k // the last grapheme kept
-		for j >= 0 && strippable(gs[j].base) {
+		for j >= 0 && (strippable(gs[j].base) || isSign(gs[j].base) && (j == 0 || !wordy(gs[j-1].base))) {
 			j--
 		}
 		if j < 0 {
 			continue
 		}
 		end := gs[j].end
-		if r := gs[j].base; unicode.IsPunct(r) || inURL(end) {
-			continue // "5 %" or "C#" would lose its sign; a URL, its end
+		if inURL(end) {
+			continue // the URL would lose its end
 		}
 		c := cut{end: end, clause: strings.ContainsRune(clausePunct, a)}
 		switch n := len(cuts); {
@@ -499,12 +515,19 @@ func cutPoints(text string, limit int) []cut {
 // cut it.
 const clausePunct = "、。，！？；：｡､"
 
-// strippable reports whether r may go from the end of shortened text
-// before the ellipsis: white space and punctuation, but not the signs
-// that belong to the word before them (5 %, C#, *).
+// strippable reports whether r goes from the end of shortened text
+// before the ellipsis: white space and punctuation, but not a sign that
+// belongs to the word or number before it (see isSign).
 func strippable(r rune) bool {
-	return unicode.IsSpace(r) || unicode.IsPunct(r) && !strings.ContainsRune("%‰‱#*@′″", r)
+	return unicode.IsSpace(r) || unicode.IsPunct(r) && !isSign(r)
 }
+
+// isSign reports whether r is punctuation that is part of the word or
+// number it follows ("5.3%", "C#", "5′"), kept when shortened text ends
+// with it so the run stays whole.
+func isSign(r rune) bool { return strings.ContainsRune("%‰‱#′″", r) }
+
+func wordy(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) }
 
 // standalone reports whether r is of a script written without spaces
 // between words (Han, kana, Thai and its neighbours), CJK punctuation or
