@@ -262,7 +262,7 @@ func (c *Client) post(ctx context.Context, p syndicate.Post) (string, error) {
 			Type:      postCollection,
 			Text:      p.Text,
 			CreatedAt: c.now().UTC().Format("2006-01-02T15:04:05.000Z"),
-			Facets:    linkFacets(p.Text, p.Link),
+			Facets:    linkFacets(p.Text, p.Link, p.LinkText),
 			Embed:     embed,
 		},
 	})
@@ -413,8 +413,10 @@ type (
 // linkFacets marks every http(s) URL in text as a link, with UTF-8 byte
 // offsets as Bluesky wants them: without a facet a URL is plain text. link
 // (the article URL) is marked wherever it appears, in full, even where the
-// URL finder would stop short of it or not know its domain.
-func linkFacets(text, link string) []facet {
+// URL finder would stop short of it or not know its domain, and so is
+// linkText, the short form the post shows for it (see
+// syndicate.Post.LinkText), with link as its URI.
+func linkFacets(text, link, linkText string) []facet {
 	var found []textlen.URLSpan
 	for _, u := range textlen.ExtractURLs(text) {
 		if u.HasScheme() {
@@ -436,6 +438,17 @@ func linkFacets(text, link string) []facet {
 		}
 		return false
 	}
+	if isHTTPURL(link) && linkText != "" && linkText != link {
+		for i := 0; ; {
+			j := strings.Index(text[i:], linkText)
+			if j < 0 {
+				break
+			}
+			start, end := i+j, i+j+len(linkText)
+			i = end
+			add(start, end, link)
+		}
+	}
 	if isHTTPURL(link) {
 	occurrences:
 		for i := 0; ; {
@@ -454,7 +467,9 @@ func linkFacets(text, link string) []facet {
 					continue occurrences
 				}
 			}
-			add(start, end, link)
+			if !overlaps(start, end) {
+				add(start, end, link)
+			}
 		}
 	}
 	for _, u := range found {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"syndicate/channels/bluesky"
 	"syndicate/channels/bluesky/blueskyfake"
 	"syndicate/fetch"
+	"syndicate/summary"
 )
 
 const (
@@ -673,5 +675,32 @@ func TestCheck(t *testing.T) {
 	}
 	if fake.Logins() != 1 {
 		t.Errorf("%d logins, want 1", fake.Logins())
+	}
+}
+
+func TestPostShortLinkFacet(t *testing.T) {
+	fake, srv := newFake(t)
+	c := newClient(t, srv.URL, nil)
+	// A 300-character percent-encoded link: in full it would make the post
+	// 550 graphemes, over Bluesky's 300; shown short it leaves the title
+	// its room, and the facet carries the whole URL.
+	link := "https://www.nikkei.com/article/" + url.PathEscape("経済対策を閣議決定　低所得世帯に給付金") + "?ref="
+	link += strings.Repeat("x", 300-len(link))
+	short := summary.ShortLink(link)
+	title := strings.Repeat("政府が経済対策を閣議決定", 20) // 240 graphemes
+	p := post("a_0000000000000009", title+"\n\n"+short)
+	p.Link, p.LinkText = link, short
+	p.Article = syndicate.Article{Title: "政府が経済対策", URL: link}
+	if _, err := c.Post(context.Background(), p); err != nil {
+		t.Fatalf("Post: %v", err)
+	}
+	rec := onlyRecord(t, fake)
+	start := len(title + "\n\n")
+	want := []blueskyfake.Facet{{ByteStart: start, ByteEnd: start + len(short), URI: link}}
+	if fmt.Sprint(rec.Facets) != fmt.Sprint(want) || rec.Text[start:] != short {
+		t.Errorf("facets %+v on %q, want %+v", rec.Facets, rec.Text, want)
+	}
+	if rec.Embed == nil || rec.Embed.URI != link {
+		t.Errorf("card %+v, want the full link", rec.Embed)
 	}
 }
