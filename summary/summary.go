@@ -412,12 +412,7 @@ func shorten(text string, limit int, fits func(string) bool) (string, bool) {
 		return "", false
 	}
 	if !cuts[best].clause {
-		keep := uniseg.GraphemeClusterCount(text[:cuts[best].end])
-		for i := best - 1; i >= 0; i-- {
-			n := uniseg.GraphemeClusterCount(text[:cuts[i].end])
-			if n*clauseReachDen < keep*clauseReachNum {
-				break
-			}
+		for i := best - 1; i >= 0 && cuts[i].graphemes*clauseReachDen >= cuts[best].graphemes*clauseReachNum; i-- {
 			if cuts[i].clause && fits(cand(i)) {
 				return cand(i), true
 			}
@@ -432,8 +427,9 @@ const clauseReachNum, clauseReachDen = 2, 3
 
 // cut is one place where text may be shortened.
 type cut struct {
-	end    int  // byte offset where the kept text ends, before the ellipsis
-	clause bool // the text is cut right after CJK clause punctuation
+	end       int  // byte offset where the kept text ends, before the ellipsis
+	graphemes int  // how many graphemes are kept
+	clause    bool // the text is cut right after CJK clause punctuation
 }
 
 // cutPoints returns, ascending and without repeats, the places where text
@@ -500,7 +496,7 @@ func cutPoints(text string, limit int) []cut {
 		if inURL(end) {
 			continue // the URL would lose its end
 		}
-		c := cut{end: end, clause: strings.ContainsRune(clausePunct, a)}
+		c := cut{end: end, graphemes: j + 1, clause: strings.ContainsRune(clausePunct, a)}
 		switch n := len(cuts); {
 		case n > 0 && cuts[n-1].end == end:
 			cuts[n-1].clause = cuts[n-1].clause || c.clause
