@@ -90,6 +90,11 @@ func TestMastodon(t *testing.T) {
 		{"emoji graphemes", family + flagUS + " " + long, 23, 3 + 23},
 		{"cjk and accents", cjk + " caf" + eAcute, 23, 8 + 1 + 4},
 		{"two urls", long + " " + long, 23, 23 + 1 + 23},
+		// Mastodon's URL path may not end with "=": the URL ends before it,
+		// and what followed is text.
+		{"path ending in =", "see https://example.com/a== now", 23, 4 + 23 + 2 + 4},
+		{"path ending in = before a query", "https://example.com/a=?x=1", 23, 23 + 5},
+		{"query ending in = is kept", "https://example.com/a?x=", 23, 23},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
