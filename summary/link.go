@@ -79,3 +79,21 @@ func printable(s string) bool {
 	}
 	return true
 }
+
+// Clip returns s with its white space collapsed, shortened if need be to
+// at most n graphemes as a post's title or lede is: never inside a word,
+// CJK after clause punctuation in reach, with "…". It is "" if not even
+// the first word fits. For text shown beside a post, such as a link
+// card's title and description.
+func Clip(s string, n int) string {
+	s = collapse(s)
+	fits := func(c string) bool { return uniseg.GraphemeClusterCount(c) <= n }
+	if fits(s) {
+		return s
+	}
+	c, ok := shorten(s, n, fits)
+	if !ok {
+		return ""
+	}
+	return c
+}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/rivo/uniseg"
+
 	"syndicate/textlen"
 )
 
@@ -271,5 +273,27 @@ func TestComposeLinkTextKeepsTheLede(t *testing.T) {
 	// A template that prints the link only as it is would be refused.
 	if _, err := ComposeWith(func(f Fields) (string, error) { return longLink, nil }, f, forBlueskyShort); err == nil {
 		t.Error("a template that left out the shown link was not refused")
+	}
+}
+
+func TestClip(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"  short \n text ", 20, "short text"},
+		{"Neues Einbürgerungserleichterungsgesetz tritt in Kraft", 30, "Neues…"},
+		{"Einbürgerungserleichterungsgesetz", 20, ""},
+		{"政府は２０日、新たな経済対策を閣議決定した。物価高への対応として", 25, "政府は２０日、新たな経済対策を閣議決定した…"},
+	}
+	for _, tt := range tests {
+		got := Clip(tt.in, tt.n)
+		if got != tt.want {
+			t.Errorf("Clip(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+		if uniseg.GraphemeClusterCount(got) > tt.n {
+			t.Errorf("Clip(%q, %d) is %d graphemes", tt.in, tt.n, uniseg.GraphemeClusterCount(got))
+		}
 	}
 }

@@ -28,11 +28,10 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/rivo/uniseg"
-
 	"syndicate"
 	"syndicate/channels/internal/remote"
 	"syndicate/fetch"
+	"syndicate/summary"
 	"syndicate/textlen"
 )
 
@@ -509,8 +508,8 @@ func (c *Client) embed(ctx context.Context, p syndicate.Post) (*externalEmbed, e
 	}
 	ext := external{
 		URI:         link,
-		Title:       clip(p.Article.Title, maxCardText),
-		Description: clip(p.Article.Summary, maxCardText),
+		Title:       summary.Clip(p.Article.Title, maxCardText),
+		Description: summary.Clip(p.Article.Summary, maxCardText),
 	}
 	if p.Article.Image != "" {
 		if data, mimeType, ok := c.fetchImage(ctx, p.Article.Image); ok {
@@ -577,26 +576,6 @@ func (c *Client) uploadBlob(ctx context.Context, data []byte, mimeType string) (
 		return nil, nil
 	}
 	return out.Blob, nil
-}
-
-// clip shortens s to at most n grapheme clusters, at a word boundary when
-// one is near, marking the cut with an ellipsis.
-func clip(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if uniseg.GraphemeClusterCount(s) <= n {
-		return s
-	}
-	cut, count := 0, 0
-	g := uniseg.NewGraphemes(s)
-	for count < n-1 && g.Next() {
-		_, cut = g.Positions()
-		count++
-	}
-	head := s[:cut]
-	if i := strings.LastIndexByte(head, ' '); i > len(head)*3/4 {
-		head = head[:i]
-	}
-	return strings.TrimRight(head, " ,;:.-") + "…"
 }
 
 // session returns the current session, logging in if there is none.

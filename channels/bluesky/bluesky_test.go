@@ -704,3 +704,25 @@ func TestPostShortLinkFacet(t *testing.T) {
 		t.Errorf("card %+v, want the full link", rec.Embed)
 	}
 }
+
+func TestPostCardTextNeverCutInsideAWord(t *testing.T) {
+	fake, srv := newFake(t)
+	c := newClient(t, srv.URL, nil)
+	p := cardPost("a_0000000000000010", "")
+	// 290 characters of Chinese, then a Latin word across the 300 mark.
+	p.Article.Summary = strings.Repeat("苹果公司在加州总部举行秋季新品发布会", 17)[:290*3] + "iPhone15ProMax将于下周发售"
+	p.Article.Title = strings.Repeat("Staatsangehörigkeitsmodernisierungsgesetz ", 8)
+	if _, err := c.Post(context.Background(), p); err != nil {
+		t.Fatalf("Post: %v", err)
+	}
+	e := onlyRecord(t, fake).Embed
+	if e == nil {
+		t.Fatal("no card")
+	}
+	if want := strings.Repeat("苹果公司在加州总部举行秋季新品发布会", 17)[:290*3] + "…"; e.Description != want {
+		t.Errorf("description %q, want it to end before the Latin word", e.Description)
+	}
+	if !strings.HasSuffix(e.Title, "Staatsangehörigkeitsmodernisierungsgesetz…") {
+		t.Errorf("title %q is cut inside a word", e.Title)
+	}
+}
