@@ -384,7 +384,7 @@ func withoutTitle(lede, title string) string {
 // ends (see cutPoints), loses any trailing spaces and punctuation, takes
 // Ellipsis and still fits; false if none does. In CJK text a cut right
 // after clause punctuation (、。，！？；：) is taken instead when it keeps
-// at least clauseReach of what the longest cut keeps. Counts grow with
+// at least two thirds of what the longest cut keeps. Counts grow with
 // length but for the odd dip (text that completes a URL can count less),
 // so a binary search finds the boundary and the few longer candidates
 // past it are tried too.
