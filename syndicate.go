@@ -381,6 +381,9 @@ type Post struct {
 	// Link is the article URL as it appears in Text (with any UTM
 	// parameters), for link cards and facets.
 	Link string `json:"link,omitempty"`
+	// LinkText is what Text shows for Link when that is not Link itself:
+	// Bluesky shows a link short and carries it in a link facet.
+	LinkText string `json:"link_text,omitempty"`
 	// Article is what the post is about, for adapters that send more than
 	// text (a link card's title, description and image; a webhook's body).
 	Article Article `json:"-"`

@@ -19,6 +19,10 @@ type Limit struct {
 	// MaxBytes is a second limit, on the UTF-8 length of the text, for a
 	// network that has one besides Max (Bluesky). Zero means none.
 	MaxBytes int
+	// LinkText gives the text a post shows for its link, for a network
+	// that carries the link beside the text (Bluesky: summary.ShortLink,
+	// the URL in a link facet). Nil means the link itself.
+	LinkText func(link string) string
 }
 
 // Limits returns the counting rule of each social channel. Channels that
@@ -32,7 +36,9 @@ func Limits(ch syndicate.Channel) Limit {
 		// bytes; 300 ZWJ emoji families are 300 graphemes but 7500 bytes,
 		// so the byte limit is a real second constraint, checked beside
 		// Max rather than folded into Count so Length stays graphemes.
-		return Limit{Max: textlen.BlueskyLimit, Count: textlen.Bluesky, MaxBytes: textlen.BlueskyMaxBytes}
+		// Its app shows a link short, the URL in a facet: a long URL
+		// must not eat the lede.
+		return Limit{Max: textlen.BlueskyLimit, Count: textlen.Bluesky, MaxBytes: textlen.BlueskyMaxBytes, LinkText: summary.ShortLink}
 	}
 	return Limit{Max: textlen.XLimit, Count: textlen.X}
 }
@@ -66,8 +72,9 @@ type Composer struct {
 // channel counts it: ch's template filled by summary.ComposeWith, which
 // shortens the summary, then the title, never the link. A channel that is
 // not one of syndicate.SocialChannels has no template and gets
-// summary.Layout. Post.Link is the
-// article URL with ch's UTM parameters, as it appears in Post.Text.
+// summary.Layout. Post.Link is the article URL with ch's UTM parameters,
+// as it appears in Post.Text, or as l.LinkText shows it there (then
+// Post.LinkText).
 //
 // It is an error if the template fails, and an EINVALID *syndicate.Error
 // if the post is over l even so, which happens only when the link alone
@@ -109,9 +116,13 @@ func (c Composer) compose(a syndicate.Article, ch syndicate.Channel, l Limit) (s
 		// than no post.
 		fill = summary.Layout
 	}
-	text, err := summary.ComposeWith(fill, f, summary.Options{Limit: l.Max, Count: l.Count, MaxBytes: l.MaxBytes})
+	text, err := summary.ComposeWith(fill, f, summary.Options{Limit: l.Max, Count: l.Count, MaxBytes: l.MaxBytes, LinkText: l.LinkText})
 	if err != nil {
 		return syndicate.Post{}, fmt.Errorf("compose %s post of article %s: %w", ch, a.ID, err)
+	}
+	var linkText string
+	if l.LinkText != nil && f.URL != "" {
+		linkText = l.LinkText(f.URL)
 	}
 	return syndicate.Post{
 		ArticleID: a.ID,
@@ -120,6 +131,7 @@ func (c Composer) compose(a syndicate.Article, ch syndicate.Channel, l Limit) (s
 		Length:    l.Count(text),
 		Limit:     l.Max,
 		Link:      f.URL,
+		LinkText:  linkText,
 		Article:   a,
 	}, nil
 }
@@ -138,8 +150,9 @@ func ComposePost(a syndicate.Article, ch syndicate.Channel) syndicate.Post {
 
 // ComposePostWithin is ComposePost within l rather than the channel's
 // default limit, for a network that says its own (a Mastodon instance). A
-// zero Max, nil Count or zero MaxBytes in l means the channel's default,
-// so a limit that could not be read still gives a post that fits.
+// zero Max, nil Count, zero MaxBytes or nil LinkText in l means the
+// channel's default, so a limit that could not be read still gives a post
+// that fits.
 func ComposePostWithin(a syndicate.Article, ch syndicate.Channel, l Limit) syndicate.Post {
 	def := Limits(ch)
 	if l.Max <= 0 {
@@ -150,6 +163,9 @@ func ComposePostWithin(a syndicate.Article, ch syndicate.Channel, l Limit) syndi
 	}
 	if l.MaxBytes <= 0 {
 		l.MaxBytes = def.MaxBytes
+	}
+	if l.LinkText == nil {
+		l.LinkText = def.LinkText
 	}
 	p, err := Composer{}.compose(a, ch, l)
 	if err != nil {

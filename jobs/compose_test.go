@@ -39,7 +39,7 @@ func TestComposePostIsDefaultLayout(t *testing.T) {
 	for _, a := range arts {
 		for _, ch := range syndicate.SocialChannels {
 			l := jobs.Limits(ch)
-			want := summary.Compose(a, summary.Options{Limit: l.Max, Count: l.Count, MaxBytes: l.MaxBytes, Hashtags: true})
+			want := summary.Compose(a, summary.Options{Limit: l.Max, Count: l.Count, MaxBytes: l.MaxBytes, LinkText: l.LinkText, Hashtags: true})
 			p := jobs.ComposePost(a, ch)
 			if p.Text != want {
 				t.Errorf("%s:\n%q\nwant\n%q", ch, p.Text, want)
@@ -87,8 +87,17 @@ func TestComposePostHostileTitles(t *testing.T) {
 			if !utf8.ValidString(p.Text) {
 				t.Errorf("%s %s: invalid UTF-8", ch, name)
 			}
-			if n := strings.Count(p.Text, p.Link); n != 1 {
-				t.Errorf("%s %s: link %q appears %d times in\n%s", ch, name, p.Link, n, p.Text)
+			// Bluesky shows the link short (its URL goes in a facet).
+			shown := p.Link
+			if ch == syndicate.ChannelBluesky {
+				if shown = summary.ShortLink(p.Link); p.LinkText != shown || strings.Contains(p.Text, p.Link) {
+					t.Errorf("%s %s: link text %q, want %q in place of the link in\n%s", ch, name, p.LinkText, shown, p.Text)
+				}
+			} else if p.LinkText != "" {
+				t.Errorf("%s %s: link text %q, want none", ch, name, p.LinkText)
+			}
+			if n := strings.Count(p.Text, shown); n != 1 {
+				t.Errorf("%s %s: link %q appears %d times in\n%s", ch, name, shown, n, p.Text)
 			}
 			if u := utm.UTM[ch]; u != (summary.UTM{}) && !strings.Contains(p.Link, "utm_source="+u.Source) {
 				t.Errorf("%s %s: link %q lacks its UTM parameters", ch, name, p.Link)
@@ -198,20 +207,37 @@ func TestComposerTemplates(t *testing.T) {
 
 func TestComposerOverLimitLink(t *testing.T) {
 	a := harbourArticle()
-	a.URL = "https://news.example.com/" + strings.Repeat("long-slug-", 40) // 425 graphemes, Bluesky counts links in full
-	p, err := jobs.Composer{}.Post(a, syndicate.ChannelBluesky, jobs.Limits(syndicate.ChannelBluesky))
+	// An instance that counts a link 23 but allows 20 characters.
+	p, err := jobs.Composer{}.Post(a, syndicate.ChannelMastodon, jobs.MastodonLimit(20, 23))
 	if syndicate.ErrorCode(err) != syndicate.EINVALID {
 		t.Fatalf("error %v, want an invalid-input error", err)
 	}
 	if p.Text != a.URL || p.Length <= p.Limit {
 		t.Errorf("post %q (%d/%d), want the link alone, over the limit", p.Text, p.Length, p.Limit)
 	}
-	if p := jobs.ComposePost(a, syndicate.ChannelBluesky); p.Text != a.URL {
-		t.Errorf("ComposePost: %q, want the link alone", p.Text)
+}
+
+func TestComposeLongLinkKeepsTheLede(t *testing.T) {
+	a := harbourArticle()
+	a.URL = "https://news.example.com/" + strings.Repeat("long-slug-", 40) // 425 characters
+	// X and Mastodon count any link as 23; Bluesky, which counts a link in
+	// full, shows it short with the URL in a facet: on each the title and
+	// the lede keep their room.
+	for _, ch := range syndicate.SocialChannels {
+		p, err := jobs.Composer{}.Post(a, ch, jobs.Limits(ch))
+		if err != nil {
+			t.Fatalf("%s: %v", ch, err)
+		}
+		if !strings.HasPrefix(p.Text, a.Title+"\n\nThe £4m sea defence") {
+			t.Errorf("%s: the long link ate the title or lede:\n%s", ch, p.Text)
+		}
+		if p.Link != a.URL || p.Length > p.Limit {
+			t.Errorf("%s: link %q, %d/%d", ch, p.Link, p.Length, p.Limit)
+		}
 	}
-	// X and Mastodon count any link as 23, so the same article fits there.
-	if _, err := (jobs.Composer{}).Post(a, syndicate.ChannelX, jobs.Limits(syndicate.ChannelX)); err != nil {
-		t.Errorf("x: %v", err)
+	p := jobs.ComposePost(a, syndicate.ChannelBluesky)
+	if p.LinkText != "news.example.com/long-slug-lo…" || !strings.Contains(p.Text, "\n\n"+p.LinkText) || strings.Contains(p.Text, a.URL) {
+		t.Errorf("bluesky: link text %q in\n%s", p.LinkText, p.Text)
 	}
 }
 

@@ -39,6 +39,20 @@ type Options struct {
 	// article's tags, each only if the post still fits with it.
 	// ComposeWith uses Fields.Hashtags instead.
 	Hashtags bool
+	// LinkText gives the text the post shows for its link, for a network
+	// that carries the link itself beside the text (Bluesky: ShortLink,
+	// the full URL in a link facet); the post is fitted with that text.
+	// Nil means the link itself.
+	LinkText func(link string) string
+}
+
+// shownLink is what the post shows for link.
+func (o Options) shownLink(link string) string {
+	link = strings.TrimSpace(link)
+	if o.LinkText == nil || link == "" {
+		return link
+	}
+	return o.LinkText(link)
 }
 
 const (
@@ -49,9 +63,6 @@ const (
 	// A lede cut shorter than this (in graphemes) says too little to be
 	// worth its space; the post goes without it.
 	minLedeGraphemes = 30
-	// A "word" longer than this (in graphemes) is text without spaces,
-	// such as Thai, or junk; it may be cut between any two graphemes.
-	longWordGraphemes = 20
 )
 
 // Compose returns the post for a: the title, a blank line, the lede (the
@@ -131,15 +142,19 @@ func layout(f Fields) string {
 //
 // When the post without hashtags is too long, the summary is shortened (or
 // dropped, if little of it would be left), then the title, then the
-// author is dropped. Shortened text ends at a word boundary (or, in text
-// without spaces, a grapheme boundary) followed by "…", and a grapheme
-// (an emoji sequence, a flag, a letter with its accents) is never split.
-// The link is never shortened or dropped: if not even the template with
-// the link alone fits, the post is the bare link, which is then longer
-// than the limit only if the link by itself is.
+// author is dropped. Shortened text is never cut inside a word: it ends
+// before the first word that does not fit, by Unicode word segmentation,
+// followed by "…". CJK text is cut after clause punctuation (、。，！？)
+// when one is in reach, else between characters, never inside a Latin
+// word or number in it; a grapheme (an emoji sequence, a flag, a letter
+// with its accents) is never split.
+// The link is never shortened or dropped (it is shown as o.LinkText
+// gives it, when set): if not even the template with the link alone
+// fits, the post is the bare link, which is then longer than the limit
+// only if the link by itself is.
 //
 // The result is deterministic. It is an error if fill fails or if what it
-// made does not contain f.URL.
+// made does not contain the link as shown.
 func ComposeWith(fill func(Fields) (string, error), f Fields, o Options) (string, error) {
 	var fillErr error
 	render := func(f Fields) string {
@@ -157,7 +172,7 @@ func ComposeWith(fill func(Fields) (string, error), f Fields, o Options) (string
 	if fillErr != nil {
 		return "", fillErr
 	}
-	if link := strings.TrimSpace(f.URL); !strings.Contains(text, link) {
+	if link := o.shownLink(f.URL); !strings.Contains(text, link) {
 		// A template that shows the link only in some cases would lose it
 		// for some articles; the link is what the post is for.
 		return "", fmt.Errorf("post template left out the link %s", link)
@@ -191,6 +206,7 @@ func compose(render func(Fields) string, f Fields, o Options) string {
 		f.Summary = ""
 	}
 	f.Summary = withoutTitle(f.Summary, f.Title)
+	f.URL = o.shownLink(f.URL)
 	tags := Hashtags(f.Hashtags)
 	f.Hashtags = nil
 
@@ -368,17 +384,19 @@ func withoutTitle(lede, title string) string {
 	return strings.TrimLeft(rest, " :;,.-–—|·")
 }
 
-// shorten returns the longest prefix of text that ends at a word boundary
-// (or a grapheme boundary inside a long unbroken word), loses any trailing
-// spaces and punctuation, takes Ellipsis and still fits; false if none
-// does. Counts grow with length but for the odd dip (text that completes a
-// URL can count less), so a binary search finds the boundary and the few
-// longer candidates past it are tried too.
+// shorten returns the longest prefix of text that ends where a word
+// ends (see cutPoints), loses any trailing spaces and punctuation, takes
+// Ellipsis and still fits; false if none does. In CJK text a cut right
+// after clause punctuation (、。，！？；：) is taken instead when it keeps
+// at least two thirds of what the longest cut keeps. Counts grow with
+// length but for the odd dip (text that completes a URL can count less),
+// so a binary search finds the boundary and the few longer candidates
+// past it are tried too.
 func shorten(text string, limit int, fits func(string) bool) (string, bool) {
 	const probe = 8
-	ends := cutPoints(text, limit)
-	cand := func(i int) string { return text[:ends[i]] + Ellipsis }
-	lo, hi := -1, len(ends) // ends[lo] fits, ends[hi] does not
+	cuts := cutPoints(text, limit)
+	cand := func(i int) string { return text[:cuts[i].end] + Ellipsis }
+	lo, hi := -1, len(cuts) // cuts[lo] fits, cuts[hi] does not
 	for hi-lo > 1 {
 		mid := int(uint(lo+hi) >> 1)
 		if fits(cand(mid)) {
@@ -387,24 +405,50 @@ func shorten(text string, limit int, fits func(string) bool) (string, bool) {
 			hi = mid
 		}
 	}
-	for i := min(len(ends)-1, lo+probe); i > lo; i-- {
+	best := lo
+	for i := min(len(cuts)-1, lo+probe); i > lo; i-- {
 		if fits(cand(i)) {
-			return cand(i), true
+			best = i
+			break
 		}
 	}
-	if lo < 0 {
+	if best < 0 {
 		return "", false
 	}
-	return cand(lo), true
+	if !cuts[best].clause {
+		for i := best - 1; i >= 0 && cuts[i].graphemes*clauseReachDen >= cuts[best].graphemes*clauseReachNum; i-- {
+			if cuts[i].clause && fits(cand(i)) {
+				return cand(i), true
+			}
+		}
+	}
+	return cand(best), true
 }
 
-// cutPoints returns, ascending and without repeats, the byte offsets where
-// text may be cut: grapheme boundaries that are word boundaries (by Unicode
-// word segmentation, so CJK breaks between characters) or that lie inside
-// long words, each moved back past spaces and punctuation, and never inside
-// a URL. Offsets are only collected while the prefix can still fit: every
-// grapheme outside a URL counts at least 1.
-func cutPoints(text string, limit int) []int {
+// A clause cut is in reach when it keeps at least clauseReachNum/Den of
+// what the longest cut keeps: it may give up the last third of the room.
+const clauseReachNum, clauseReachDen = 2, 3
+
+// cut is one place where text may be shortened.
+type cut struct {
+	end       int  // byte offset where the kept text ends, before the ellipsis
+	graphemes int  // how many graphemes are kept
+	clause    bool // the text is cut right after CJK clause punctuation
+}
+
+// cutPoints returns, ascending and without repeats, the places where text
+// may be cut: grapheme boundaries that are word boundaries by Unicode word
+// segmentation (UAX #29, so a compound such as "Einbürgerungsgesetz", a
+// number such as "3.5" or a katakana word stays whole) and that have white
+// space or a character of a script written without spaces (CJK, Thai) or
+// an emoji on one side. So Latin text is cut between words only; CJK text
+// between characters, but never inside a run of Latin letters, digits and
+// their joining punctuation ("iPhone 15" aside, "GPT-4" stays whole).
+// Each end is moved back past spaces and punctuation, but for a sign such
+// as "%" after a number; an end that would then split a URL is left out. Offsets are
+// only collected while the prefix can still fit: every grapheme outside a
+// URL counts at least 1.
+func cutPoints(text string, limit int) []cut {
 	urls := urlTokens(text)
 	inURL := func(i int) bool {
 		for _, u := range urls {
@@ -414,59 +458,105 @@ func cutPoints(text string, limit int) []int {
 		}
 		return false
 	}
-	words := wordSpans(text)
-	var ends []int
-	add := func(end int) {
-		if end > 0 && end < len(text) && (len(ends) == 0 || ends[len(ends)-1] < end) {
-			ends = append(ends, end)
-		}
+	// The graphemes that can fit, and one more to see what follows.
+	type grapheme struct {
+		start, end int
+		base       rune // the first code point, which says what it is
 	}
-	lastGood := 0 // end of the last grapheme that is not space or punctuation
-	budget := 0   // graphemes outside URLs so far
-	w := 0        // index of the word holding the current grapheme
+	var gs []grapheme
+	budget := 0 // graphemes outside URLs so far
 	pos := 0
-	for rest, state := text, -1; rest != ""; {
+	for rest, state := text, -1; rest != "" && budget <= limit; {
 		var cluster string
 		cluster, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
 		if !inURL(pos) {
 			budget++
 		}
+		r, _ := utf8.DecodeRuneInString(cluster)
+		gs = append(gs, grapheme{start: pos, end: pos + len(cluster), base: r})
 		pos += len(cluster)
-		if r, _ := utf8.DecodeRuneInString(cluster); !unicode.IsSpace(r) && !unicode.IsPunct(r) {
-			lastGood = pos
-		}
-		if budget > limit {
-			break
-		}
-		for w < len(words) && words[w].end < pos {
-			w++
-		}
+	}
+	if len(gs) < 2 {
+		return nil
+	}
+	wordEnds := wordBoundaries(text, gs[len(gs)-1].end)
+	var cuts []cut
+	for k := 0; k+1 < len(gs); k++ {
+		at := gs[k].end
+		a, b := gs[k].base, gs[k+1].base
 		// A word segment may end inside a grapheme (Thai vowel signs), so
 		// only grapheme boundaries are considered at all.
-		atWordEnd := w < len(words) && words[w].end == pos
-		if (atWordEnd || (w < len(words) && words[w].long)) && !inURL(pos) {
-			add(lastGood)
+		if !wordEnds[at] || inURL(at) || !(unicode.IsSpace(a) || unicode.IsSpace(b) || standalone(a) || standalone(b)) {
+			continue
+		}
+		j := k // the last grapheme kept
+		for j >= 0 && (strippable(gs[j].base) || isSign(gs[j].base) && (j == 0 || !wordy(gs[j-1].base))) {
+			j--
+		}
+		if j < 0 {
+			continue
+		}
+		end := gs[j].end
+		if inURL(end) {
+			continue // the URL would lose its end
+		}
+		c := cut{end: end, graphemes: j + 1, clause: strings.ContainsRune(clausePunct, a)}
+		switch n := len(cuts); {
+		case n > 0 && cuts[n-1].end == end:
+			cuts[n-1].clause = cuts[n-1].clause || c.clause
+		case n == 0 || cuts[n-1].end < end:
+			cuts = append(cuts, c)
 		}
 	}
-	return ends
+	return cuts
 }
 
-// wordSpan is one segment of Unicode word segmentation.
-type wordSpan struct {
-	end  int  // byte offset just past it
-	long bool // more than longWordGraphemes graphemes
+// clausePunct ends a clause or sentence in CJK text: the best place to
+// cut it.
+const clausePunct = "、。，！？；：｡､"
+
+// strippable reports whether r goes from the end of shortened text
+// before the ellipsis: white space and punctuation, but not a sign that
+// belongs to the word or number before it (see isSign).
+func strippable(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsPunct(r) && !isSign(r)
 }
 
-func wordSpans(text string) []wordSpan {
-	var spans []wordSpan
+// isSign reports whether r is punctuation that is part of the word or
+// number it follows ("5.3%", "C#", "5′"), kept when shortened text ends
+// with it so the run stays whole.
+func isSign(r rune) bool { return strings.ContainsRune("%‰‱#′″", r) }
+
+func wordy(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) }
+
+// standalone reports whether r is of a script written without spaces
+// between words (Han, kana, Thai and its neighbours), CJK punctuation or
+// an emoji: text may be cut on either side of it.
+func standalone(r rune) bool {
+	switch {
+	case r >= 0x3000 && r <= 0x30FF, // CJK punctuation, kana and their marks
+		r >= 0xFE30 && r <= 0xFE4F,   // CJK compatibility forms
+		r >= 0xFF00 && r <= 0xFFEF,   // full-width and half-width forms
+		r >= 0x2600 && r <= 0x27BF,   // pictographs and dingbats
+		r >= 0x1F000 && r <= 0x1FAFF: // emoji, flags
+		return true
+	}
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Bopomofo, unicode.Yi,
+		unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar, unicode.Tibetan)
+}
+
+// wordBoundaries returns the byte offsets up to upTo where Unicode word
+// segmentation of text puts a boundary.
+func wordBoundaries(text string, upTo int) map[int]bool {
+	ends := make(map[int]bool)
 	pos := 0
-	for rest, state := text, -1; rest != ""; {
+	for rest, state := text, -1; rest != "" && pos < upTo; {
 		var w string
 		w, rest, state = uniseg.FirstWordInString(rest, state)
 		pos += len(w)
-		spans = append(spans, wordSpan{end: pos, long: uniseg.GraphemeClusterCount(w) > longWordGraphemes})
+		ends[pos] = true
 	}
-	return spans
+	return ends
 }
 
 // urlTokens returns the byte ranges of the space-separated tokens of text

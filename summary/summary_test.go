@@ -3,6 +3,7 @@ package summary
 import (
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode"
@@ -316,7 +317,10 @@ func checkPost(t *testing.T, a syndicate.Article, o Options) {
 			t.Errorf("block %q is neither whole nor shortened", b)
 			continue
 		}
-		if cut == "" || strings.TrimRightFunc(cut, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }) != cut {
+		// Punctuation may end it only as a sign of the number or word
+		// before it ("5.3%", "C#"), which a cut must keep whole.
+		signed := regexp.MustCompile(`[\pL\pN\pM][%‰‱#′″]$`).MatchString(cut)
+		if cut == "" || !signed && strings.TrimRightFunc(cut, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }) != cut {
 			t.Errorf("shortened block %q ends in space or punctuation before the ellipsis", b)
 		}
 		if !cleanCutOfAny(cut, originals) {
@@ -329,21 +333,41 @@ func checkPost(t *testing.T, a syndicate.Article, o Options) {
 func collapseRef(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // cleanCutOfAny reports whether cut is a prefix of one of originals that
-// ends at a grapheme boundary and at a word boundary, or inside a word so
-// long (text without spaces) that it may be cut anywhere between graphemes.
+// ends at a grapheme boundary and at a word boundary, and not between two
+// letters or digits unless one of them is of a script written without
+// spaces (never inside a word, however long).
 func cleanCutOfAny(cut string, originals []string) bool {
 	for _, orig := range originals {
 		if !strings.HasPrefix(orig, cut) {
 			continue
 		}
-		if !boundaryAt(orig, len(cut), false) {
-			continue
-		}
-		if boundaryAt(orig, len(cut), true) || wordAround(orig, len(cut)) > longWordGraphemes {
+		if boundaryAt(orig, len(cut), false) && boundaryAt(orig, len(cut), true) && !midWord(orig, len(cut)) {
 			return true
 		}
 	}
 	return false
+}
+
+// midWord reports whether i lies between two letters, digits or marks of
+// s neither of which is Han, kana, Thai or an emoji: inside a word of a
+// script written with spaces, as an independent check of the composer.
+func midWord(s string, i int) bool {
+	if i <= 0 || i >= len(s) {
+		return false
+	}
+	// What the grapheme before i is: its first code point.
+	var before rune
+	for rest, state := s[:i], -1; rest != ""; {
+		var g string
+		g, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		before, _ = utf8.DecodeRuneInString(g)
+	}
+	after, _ := utf8.DecodeRuneInString(s[i:])
+	wordy := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) }
+	spaceless := func(r rune) bool {
+		return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar) || r >= 0x1F000 || r >= 0x2600 && r <= 0x27BF
+	}
+	return wordy(before) && wordy(after) && !spaceless(before) && !spaceless(after)
 }
 
 // boundaryAt reports whether i is a word (or grapheme) boundary of s.
@@ -359,18 +383,4 @@ func boundaryAt(s string, i int, words bool) bool {
 		pos += len(seg)
 	}
 	return pos == i
-}
-
-// wordAround returns the length in graphemes of the word of s spanning i.
-func wordAround(s string, i int) int {
-	pos := 0
-	for rest, state := s, -1; rest != ""; {
-		var w string
-		w, rest, state = uniseg.FirstWordInString(rest, state)
-		if pos < i && i < pos+len(w) {
-			return uniseg.GraphemeClusterCount(w)
-		}
-		pos += len(w)
-	}
-	return 0
 }

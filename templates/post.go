@@ -25,9 +25,12 @@ func PostFile(ch syndicate.Channel) string { return "post." + string(ch) + ".tmp
 // PostData is what a post template is executed with. The composer fills
 // it, shortened to the channel's limit, so a template only places it.
 type PostData struct {
-	Title    string
-	Summary  string
-	URL      string // the article's link, with the channel's UTM parameters
+	Title   string
+	Summary string
+	// URL is the article's link as the post shows it, with the channel's
+	// UTM parameters; on Bluesky its short form (host and start of path),
+	// the full link going in the post's link facet.
+	URL      string
 	Hashtags string // "#One #Two", or empty
 	Author   string
 }

@@ -90,6 +90,11 @@ func TestMastodon(t *testing.T) {
 		{"emoji graphemes", family + flagUS + " " + long, 23, 3 + 23},
 		{"cjk and accents", cjk + " caf" + eAcute, 23, 8 + 1 + 4},
 		{"two urls", long + " " + long, 23, 23 + 1 + 23},
+		// Mastodon's URL path may not end with "=": the URL ends before it,
+		// and what followed is text.
+		{"path ending in =", "see https://example.com/a== now", 23, 4 + 23 + 2 + 4},
+		{"path ending in = before a query", "https://example.com/a=?x=1", 23, 23 + 5},
+		{"query ending in = is kept", "https://example.com/a?x=", 23, 23},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,6 +142,33 @@ func TestLongInputs(t *testing.T) {
 	for _, s := range inputs {
 		if X(s) <= 0 {
 			t.Errorf("X of a %d-byte input is not positive", len(s))
+		}
+	}
+}
+
+func TestLongEncodedAndIDNURLsCount23(t *testing.T) {
+	// A 300-character percent-encoded link, as a Japanese slug becomes,
+	// and links on IDN hosts, in Unicode and in punycode: X and Mastodon
+	// count each as 23 whatever its length.
+	encoded := "https://www.nikkei.com/article/DGXZQOUA190/%E7%B5%8C%E6%B8%88%E5%AF%BE%E7%AD%96%E3%82%92%E9%96%A3%E8%AD%B0%E6%B1%BA%E5%AE%9A?utm_source=rss&ref="
+	encoded += strings.Repeat("x", 300-len(encoded))
+	links := []string{
+		encoded,
+		"https://例え.jp/%E8%A8%98%E4%BA%8B/" + strings.Repeat("%E6%97%A5", 30),
+		"https://xn--r8jz45g.jp/%E8%A8%98%E4%BA%8B/1?q=%F0%9F%98%80",
+		"https://bücher.de/suche?q=%C3%BCber%20alles&page=2",
+		"https://ru.wikipedia.org/wiki/%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0_(%D0%B3%D0%BE%D1%80%D0%BE%D0%B4)",
+	}
+	for _, link := range links {
+		if got := ExtractURLs("見出し " + link + " #tag"); len(got) != 1 || got[0].URL != link {
+			t.Errorf("ExtractURLs found %+v, want %q whole", got, link)
+		}
+		// "見出し " is 3 CJK characters (2 each on X) and a space.
+		if got, want := X("見出し "+link+" #tag"), 7+23+5; got != want {
+			t.Errorf("X of a post with %q = %d, want %d", link, got, want)
+		}
+		if got, want := Mastodon("見出し "+link+" #tag", MastodonURLWeight), 4+23+5; got != want {
+			t.Errorf("Mastodon of a post with %q = %d, want %d", link, got, want)
 		}
 	}
 }

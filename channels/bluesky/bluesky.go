@@ -28,11 +28,10 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/rivo/uniseg"
-
 	"syndicate"
 	"syndicate/channels/internal/remote"
 	"syndicate/fetch"
+	"syndicate/summary"
 	"syndicate/textlen"
 )
 
@@ -262,7 +261,7 @@ func (c *Client) post(ctx context.Context, p syndicate.Post) (string, error) {
 			Type:      postCollection,
 			Text:      p.Text,
 			CreatedAt: c.now().UTC().Format("2006-01-02T15:04:05.000Z"),
-			Facets:    linkFacets(p.Text, p.Link),
+			Facets:    linkFacets(p.Text, p.Link, p.LinkText),
 			Embed:     embed,
 		},
 	})
@@ -413,8 +412,10 @@ type (
 // linkFacets marks every http(s) URL in text as a link, with UTF-8 byte
 // offsets as Bluesky wants them: without a facet a URL is plain text. link
 // (the article URL) is marked wherever it appears, in full, even where the
-// URL finder would stop short of it or not know its domain.
-func linkFacets(text, link string) []facet {
+// URL finder would stop short of it or not know its domain, and so is
+// linkText, the short form the post shows for it (see
+// syndicate.Post.LinkText), with link as its URI.
+func linkFacets(text, link, linkText string) []facet {
 	var found []textlen.URLSpan
 	for _, u := range textlen.ExtractURLs(text) {
 		if u.HasScheme() {
@@ -436,6 +437,17 @@ func linkFacets(text, link string) []facet {
 		}
 		return false
 	}
+	if isHTTPURL(link) && linkText != "" && linkText != link {
+		for i := 0; ; {
+			j := strings.Index(text[i:], linkText)
+			if j < 0 {
+				break
+			}
+			start, end := i+j, i+j+len(linkText)
+			i = end
+			add(start, end, link)
+		}
+	}
 	if isHTTPURL(link) {
 	occurrences:
 		for i := 0; ; {
@@ -454,7 +466,9 @@ func linkFacets(text, link string) []facet {
 					continue occurrences
 				}
 			}
-			add(start, end, link)
+			if !overlaps(start, end) {
+				add(start, end, link)
+			}
 		}
 	}
 	for _, u := range found {
@@ -494,8 +508,8 @@ func (c *Client) embed(ctx context.Context, p syndicate.Post) (*externalEmbed, e
 	}
 	ext := external{
 		URI:         link,
-		Title:       clip(p.Article.Title, maxCardText),
-		Description: clip(p.Article.Summary, maxCardText),
+		Title:       summary.Clip(p.Article.Title, maxCardText),
+		Description: summary.Clip(p.Article.Summary, maxCardText),
 	}
 	if p.Article.Image != "" {
 		if data, mimeType, ok := c.fetchImage(ctx, p.Article.Image); ok {
@@ -562,26 +576,6 @@ func (c *Client) uploadBlob(ctx context.Context, data []byte, mimeType string) (
 		return nil, nil
 	}
 	return out.Blob, nil
-}
-
-// clip shortens s to at most n grapheme clusters, at a word boundary when
-// one is near, marking the cut with an ellipsis.
-func clip(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if uniseg.GraphemeClusterCount(s) <= n {
-		return s
-	}
-	cut, count := 0, 0
-	g := uniseg.NewGraphemes(s)
-	for count < n-1 && g.Next() {
-		_, cut = g.Positions()
-		count++
-	}
-	head := s[:cut]
-	if i := strings.LastIndexByte(head, ' '); i > len(head)*3/4 {
-		head = head[:i]
-	}
-	return strings.TrimRight(head, " ,;:.-") + "…"
 }
 
 // session returns the current session, logging in if there is none.

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"syndicate/channels/bluesky"
 	"syndicate/channels/bluesky/blueskyfake"
 	"syndicate/fetch"
+	"syndicate/summary"
 )
 
 const (
@@ -673,5 +675,54 @@ func TestCheck(t *testing.T) {
 	}
 	if fake.Logins() != 1 {
 		t.Errorf("%d logins, want 1", fake.Logins())
+	}
+}
+
+func TestPostShortLinkFacet(t *testing.T) {
+	fake, srv := newFake(t)
+	c := newClient(t, srv.URL, nil)
+	// A 300-character percent-encoded link: in full it would make the post
+	// 550 graphemes, over Bluesky's 300; shown short it leaves the title
+	// its room, and the facet carries the whole URL.
+	link := "https://www.nikkei.com/article/" + url.PathEscape("経済対策を閣議決定　低所得世帯に給付金") + "?ref="
+	link += strings.Repeat("x", 300-len(link))
+	short := summary.ShortLink(link)
+	title := strings.Repeat("政府が経済対策を閣議決定", 20) // 240 graphemes
+	p := post("a_0000000000000009", title+"\n\n"+short)
+	p.Link, p.LinkText = link, short
+	p.Article = syndicate.Article{Title: "政府が経済対策", URL: link}
+	if _, err := c.Post(context.Background(), p); err != nil {
+		t.Fatalf("Post: %v", err)
+	}
+	rec := onlyRecord(t, fake)
+	start := len(title + "\n\n")
+	want := []blueskyfake.Facet{{ByteStart: start, ByteEnd: start + len(short), URI: link}}
+	if fmt.Sprint(rec.Facets) != fmt.Sprint(want) || rec.Text[start:] != short {
+		t.Errorf("facets %+v on %q, want %+v", rec.Facets, rec.Text, want)
+	}
+	if rec.Embed == nil || rec.Embed.URI != link {
+		t.Errorf("card %+v, want the full link", rec.Embed)
+	}
+}
+
+func TestPostCardTextNeverCutInsideAWord(t *testing.T) {
+	fake, srv := newFake(t)
+	c := newClient(t, srv.URL, nil)
+	p := cardPost("a_0000000000000010", "")
+	// 290 characters of Chinese, then a Latin word across the 300 mark.
+	p.Article.Summary = strings.Repeat("苹果公司在加州总部举行秋季新品发布会", 17)[:290*3] + "iPhone15ProMax将于下周发售"
+	p.Article.Title = strings.Repeat("Staatsangehörigkeitsmodernisierungsgesetz ", 8)
+	if _, err := c.Post(context.Background(), p); err != nil {
+		t.Fatalf("Post: %v", err)
+	}
+	e := onlyRecord(t, fake).Embed
+	if e == nil {
+		t.Fatal("no card")
+	}
+	if want := strings.Repeat("苹果公司在加州总部举行秋季新品发布会", 17)[:290*3] + "…"; e.Description != want {
+		t.Errorf("description %q, want it to end before the Latin word", e.Description)
+	}
+	if !strings.HasSuffix(e.Title, "Staatsangehörigkeitsmodernisierungsgesetz…") {
+		t.Errorf("title %q is cut inside a word", e.Title)
 	}
 }

@@ -75,8 +75,10 @@ func TestEndToEndSocial(t *testing.T) {
 	if len(recs) != 1 {
 		t.Fatalf("Bluesky has %d records, want 1", len(recs))
 	}
-	if len(recs[0].Facets) == 0 || !strings.Contains(recs[0].Text, "https://news.example.com/caf") {
-		t.Errorf("Bluesky post %q has no link facet: %+v", recs[0].Text, recs[0].Facets)
+	// Bluesky shows the link short, as its app does, the URL in the facet.
+	if f := recs[0].Facets; len(f) != 1 || !strings.HasPrefix(f[0].URI, "https://news.example.com/caf") ||
+		!strings.HasPrefix(recs[0].Text[f[0].ByteStart:], "news.example.com/caf") {
+		t.Errorf("Bluesky post %q has no link facet on the short link: %+v", recs[0].Text, recs[0].Facets)
 	}
 	logins := bf.Logins() // the rate-limited login and the one after it
 	for _, r := range e.status("https://news.example.com/café-summer") {

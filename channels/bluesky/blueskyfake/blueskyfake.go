@@ -3,9 +3,11 @@
 // that package and end-to-end tests of the whole program.
 //
 // Like a real PDS it checks what it is sent: tokens, the repository, the
-// record key's syntax, the post's length in graphemes and bytes, that every
-// link facet's byte range holds exactly its URI, and that a card's thumb is
-// a blob uploaded before. A create under a record key already taken fails
+// record key's syntax, the post's length in graphemes and bytes (of the
+// text as posted, a link shown short included), that every link facet's
+// byte range lies on characters of the text and holds its URI or a short
+// form of it naming the same host (as Bluesky's app shows a link), and
+// that a card's thumb is a blob uploaded before. A create under a record key already taken fails
 // with a 500, as the reference PDS answers it today. Knobs make it
 // misbehave the ways a PDS does.
 package blueskyfake
@@ -26,8 +28,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
+	"golang.org/x/net/idna"
 
 	"syndicate/channels/internal/fakefail"
 )
@@ -503,8 +507,14 @@ func (s *Server) validatePost(raw json.RawMessage) (Record, string) {
 			if ft.Type != "app.bsky.richtext.facet#link" {
 				continue
 			}
-			if text[start:end] != ft.URI {
-				return Record{}, fmt.Sprintf("facets/%d covers %q, not its link %q", i, text[start:end], ft.URI)
+			if !utf8.RuneStart(text[start]) || end < len(text) && !utf8.RuneStart(text[end]) {
+				return Record{}, fmt.Sprintf("facets/%d/index [%d,%d) splits a character", i, start, end)
+			}
+			if u, err := url.Parse(ft.URI); err != nil || u.Scheme == "" {
+				return Record{}, fmt.Sprintf("facets/%d/features/0/uri must be a uri: %q", i, ft.URI)
+			}
+			if label := text[start:end]; label != ft.URI && !shortFormOf(label, ft.URI) {
+				return Record{}, fmt.Sprintf("facets/%d covers %q, not its link %q or a short form of it", i, label, ft.URI)
 			}
 			rec.Facets = append(rec.Facets, Facet{ByteStart: start, ByteEnd: end, URI: ft.URI})
 		}
@@ -531,6 +541,59 @@ func (s *Server) validatePost(raw json.RawMessage) (Record, string) {
 		}
 	}
 	return rec, ""
+}
+
+// shortFormOf reports whether label shows uri as Bluesky's app shows a
+// link: without the scheme, the same host (Unicode or punycode), then a
+// start of the path, query and fragment (as written or percent-decoded),
+// with an ellipsis if cut. The app warns of a link whose text names
+// another host, so a facet must not send a reader somewhere its text does
+// not say.
+func shortFormOf(label, uri string) bool {
+	u, err := url.Parse(uri)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	cut := false
+	for _, e := range []string{"…", "..."} {
+		if l, ok := strings.CutSuffix(label, e); ok {
+			label, cut = l, true
+			break
+		}
+	}
+	label = strings.TrimPrefix(strings.TrimPrefix(label, "https://"), "http://")
+	host, rest := label, ""
+	if i := strings.IndexAny(label, "/?#"); i >= 0 {
+		host, rest = label[:i], label[i:]
+	}
+	if asciiHost(host) != asciiHost(u.Host) {
+		return false
+	}
+	full := uri[strings.Index(uri, "://")+3:]
+	if i := strings.IndexAny(full, "/?#"); i >= 0 {
+		full = full[i:]
+	} else {
+		full = ""
+	}
+	if full == "/" && rest == "" {
+		return true
+	}
+	decoded, err := url.PathUnescape(full)
+	if err != nil {
+		decoded = full
+	}
+	if cut {
+		return strings.HasPrefix(full, rest) || strings.HasPrefix(decoded, rest)
+	}
+	return rest == full || rest == decoded
+}
+
+// asciiHost is host lowercased, in punycode if it is an IDN.
+func asciiHost(host string) string {
+	if a, err := idna.Lookup.ToASCII(host); err == nil {
+		return a
+	}
+	return strings.ToLower(host)
 }
 
 // thumb checks a blob reference against the blobs uploaded.

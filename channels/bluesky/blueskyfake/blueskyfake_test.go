@@ -131,6 +131,10 @@ func TestCreateRecordChecks(t *testing.T) {
 		want string
 	}{
 		{"rune offsets", createBody(t, did, "3kaaaaaaaaaa2", postRecord(text, linkFacet(12, 33, "https://example.com/é"))), "covers"},
+		{"short form of another host", createBody(t, did, "3kaaaaaaaaaa2", postRecord("Read example.org/é", linkFacet(5, 19, "https://example.com/é"))), "covers"},
+		{"short form of another path", createBody(t, did, "3kaaaaaaaaaa2", postRecord("Read example.com/b…", linkFacet(5, 21, "https://example.com/a/b"))), "covers"},
+		{"splits a character", createBody(t, did, "3kaaaaaaaaaa2", postRecord(text, linkFacet(4, 38, "https://example.com/é"))), "splits"},
+		{"uri not a uri", createBody(t, did, "3kaaaaaaaaaa2", postRecord("Read example.com", linkFacet(5, 16, "example.com"))), "must be a uri"},
 		{"past the end", createBody(t, did, "3kaaaaaaaaaa2", postRecord(text, linkFacet(16, 99, "https://example.com/é"))), "not inside"},
 		{"301 graphemes", createBody(t, did, "3kaaaaaaaaaa2", postRecord(strings.Repeat("é", 301))), "300 graphemes"},
 		{"3001 bytes", createBody(t, did, "3kaaaaaaaaaa2", postRecord(strings.Repeat("👨‍👩‍👧‍👦", 121))), "3000"},
@@ -179,6 +183,19 @@ func TestCreateRecordChecks(t *testing.T) {
 	recs := s.Records()
 	if len(recs) != 1 || len(recs[0].Facets) != 1 || recs[0].Facets[0] != (Facet{16, 38, "https://example.com/é"}) {
 		t.Errorf("records %+v", recs)
+	}
+
+	// A link shown short, as Bluesky's app shows it: the same host, the
+	// start of the path (decoded or not), an ellipsis; the URI in full.
+	// The text is counted as posted: the 320-character link is not in it.
+	long := "https://xn--r8jz45g.jp/%E8%A8%98%E4%BA%8B/" + strings.Repeat("a", 280)
+	for i, label := range []string{"例え.jp/記事/aaaaaaa…", "xn--r8jz45g.jp/%E8%A8%98%E4…", "例え.jp/記事/" + strings.Repeat("a", 280)} {
+		text := strings.Repeat("é", 250) + " " + label
+		rkey := "3kaaaaaaaaab" + string("234"[i])
+		body := createBody(t, did, rkey, postRecord(text, linkFacet(len(text)-len(label), len(text), long)))
+		if status, out := xrpc(t, srv, "POST", "com.atproto.repo.createRecord", access, "application/json", body); (status != 200) != (i == 2) {
+			t.Errorf("short form %q: %d %v", label, status, out)
+		}
 	}
 }
 
