@@ -81,12 +81,24 @@ func (a *app) serve(roles []string) error {
 	if err != nil {
 		return err
 	}
-	defer rc.Close()
+	// A role still stopping when serve gives up keeps using Redis and the
+	// store until the process exits: closing them under it would panic
+	// inside asynq (and exit 2) instead of exiting 0.
+	abandoned := false
+	defer func() {
+		if !abandoned {
+			rc.Close()
+		}
+	}()
 	st, err := a.openStore(cfg)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() {
+		if !abandoned {
+			st.Close()
+		}
+	}()
 	log := a.logger()
 	var stops []func()
 	if slices.Contains(roles, "worker") {
@@ -145,6 +157,7 @@ func (a *app) serve(roles []string) error {
 	case <-stopped:
 	case <-time.After(stopWait):
 		log.Warn("not every role stopped in time; exiting anyway", "waited", stopWait)
+		abandoned = true
 	}
 	return nil
 }
