@@ -30,7 +30,7 @@ const DefaultGrace = 2 * time.Minute
 // overlap anyway are harmless (see Reconciler).
 func NewReconcileTask(interval time.Duration) (*asynq.Task, []asynq.Option) {
 	return asynq.NewTask(TypeReconcile, nil), []asynq.Option{
-		asynq.Unique(interval * 9 / 10), asynq.MaxRetry(0), asynq.Retention(time.Hour),
+		asynq.Unique(max(interval*9/10, time.Second)), asynq.MaxRetry(0), asynq.Retention(time.Hour),
 	}
 }
 
