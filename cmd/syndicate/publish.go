@@ -155,10 +155,22 @@ func (a *app) waitFor(cfg config.Config, rc redis.UniversalClient, st *store.Sto
 	var checked time.Time
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
+	gaveUp := func() error {
+		if a.ctx.Err() != nil {
+			return a.ctx.Err()
+		}
+		if stall != "" {
+			return fmt.Errorf("gave up waiting for %s after %s: %s", item, timeout, stall)
+		}
+		return fmt.Errorf("gave up waiting for %s after %s; the deliveries go on", item, timeout)
+	}
 	for {
 		fanned, ferr := fanOutDone(ctx, insp, st, item)
 		ds, err := st.Deliveries(ctx, item)
 		if err != nil {
+			if ctx.Err() != nil {
+				return gaveUp() // the timeout cut a query short
+			}
 			return err
 		}
 		for _, keep := range only {
@@ -170,6 +182,9 @@ func (a *app) waitFor(cfg config.Config, rc redis.UniversalClient, st *store.Sto
 			last = line
 		}
 		if ferr != nil {
+			if ctx.Err() != nil {
+				return gaveUp()
+			}
 			return ferr
 		}
 		if fanned && done {
@@ -193,13 +208,7 @@ func (a *app) waitFor(cfg config.Config, rc redis.UniversalClient, st *store.Sto
 		}
 		select {
 		case <-ctx.Done():
-			if a.ctx.Err() != nil {
-				return a.ctx.Err()
-			}
-			if stall != "" {
-				return fmt.Errorf("gave up waiting for %s after %s: %s", item, timeout, stall)
-			}
-			return fmt.Errorf("gave up waiting for %s after %s; the deliveries go on", item, timeout)
+			return gaveUp()
 		case <-tick.C:
 		}
 	}
