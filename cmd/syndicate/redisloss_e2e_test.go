@@ -112,3 +112,41 @@ func TestEndToEndRedisLoss(t *testing.T) {
 		t.Errorf("X got %d posts, want 1", p)
 	}
 }
+
+// TestEndToEndRedisLossHealedByScheduler: a publish scheduled with --at
+// whose delayed task Redis lost is queued again by the scheduler role on
+// its own, for its time and not before, and two schedulers send it once.
+func TestEndToEndRedisLossHealedByScheduler(t *testing.T) {
+	e := newE2E(t, "SYNDICATE_RECONCILE_GRACE=1s", "SYNDICATE_RECONCILE_INTERVAL=1s",
+		"SYNDICATE_DIGEST_DAILY=off", "SYNDICATE_DIGEST_WEEKLY=off")
+	emails := e.addSubscribers(3)
+	e.start("worker") // its check at start runs now, before anything is lost
+	const title = "Ferry Timetable Changes"
+	start := time.Now()
+	out := e.run("publish", e.write("later.md", articleMD(title, "https://news.example.com/ferry")), "--at", "+6s")
+	if !strings.Contains(out, "scheduled a_") {
+		t.Fatalf("publish --at said %q", out)
+	}
+	e.flushRedis()
+	e.start("serve", "--roles", "scheduler")
+	e.start("serve", "--roles", "scheduler")
+	time.Sleep(time.Until(start.Add(4 * time.Second)))
+	if n := len(e.sink.Messages()) + e.x.Attempts(); n != 0 {
+		t.Fatalf("%d deliveries went before their time", n)
+	}
+	waitFor(t, "the scheduled article", func() bool { return len(e.received(title)) == len(emails) })
+	time.Sleep(2 * time.Second) // a doubled task would run within this
+	for addr, ids := range e.received(title) {
+		if len(ids) != 1 {
+			t.Errorf("%s got %d emails, want 1", addr, len(ids))
+		}
+	}
+	if p := len(e.x.Posts()); p != 1 {
+		t.Errorf("X got %d posts, want 1", p)
+	}
+	for _, r := range e.status("https://news.example.com/ferry") {
+		if r.Status != "sent" {
+			t.Errorf("delivery %+v is not sent", r)
+		}
+	}
+}
