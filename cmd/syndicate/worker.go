@@ -27,7 +27,9 @@ func (a *app) workerCmd() *cobra.Command {
 		Short: "Process jobs until SIGINT or SIGTERM",
 		Long: `worker takes jobs off the queue (fan-out, posts, email batches) and runs them
 until it receives SIGINT or SIGTERM; then it stops taking new jobs, lets the
-running ones finish for up to 20 seconds and hands the rest back to the queue.`,
+running ones finish for up to 20 seconds and hands the rest back to the queue.
+When it starts it queues again what the ledger waits for and Redis has lost
+(see syndicate repair).`,
 		Args: args(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.serve([]string{"worker"})
@@ -51,7 +53,9 @@ func (a *app) serveCmd() *cobra.Command {
              (digests.daily, digests.weekly, in digests.timezone) and a poll
              of each feed every feed_interval; running it in several
              processes still sends each digest once and polls each feed
-             once per interval`,
+             once per interval; and the reconciler every
+             reconcile_interval, which queues again what the ledger waits
+             for and Redis has lost (see syndicate repair)`,
 		Args: args(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			rs := splitList(roles)
