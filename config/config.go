@@ -432,8 +432,8 @@ func (c *Config) fillDefaults() {
 func (c *Config) check() []string {
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
-	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-		add("redis_url %q is not a redis://host:port/db URL", c.RedisURL)
+	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "redis+sentinel" && u.Scheme != "rediss+sentinel") || u.Host == "" {
+		add("redis_url %q is not a redis://host:port/db or redis+sentinel://host:port,host:port/mastername URL", c.RedisURL)
 	}
 	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		add("database_url is neither sqlite:PATH nor postgres://… (it starts %q)", c.DatabaseURL[:min(len(c.DatabaseURL), 8)])
