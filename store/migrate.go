@@ -150,8 +150,11 @@ var migrations = [][]string{
 // create the tables: on SQLite the transaction holds the write lock from its
 // start, on PostgreSQL it first takes the migrations' advisory lock (DDL is
 // transactional there, so a failed migration leaves nothing behind).
+//
+// It is not retried when the connection is lost (writeOnce): a database
+// that cannot be reached when it is opened is reported at once.
 func (s *Store) migrate(ctx context.Context) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeOnce(ctx, func(tx *sql.Tx) error {
 		if err := s.dialect.lockSchema(ctx, tx); err != nil {
 			return err
 		}
