@@ -76,6 +76,13 @@ type Config struct {
 	// ConfirmTTL is how long a double opt-in link works; default 48h.
 	ConfirmTTL Duration `yaml:"confirm_ttl" env:"SYNDICATE_CONFIRM_TTL"`
 	Signup     Signup   `yaml:"signup"`
+	// ReconcileGrace is how long a delivery or fan-out may sit not final,
+	// untouched and without a task in Redis before the reconciler queues
+	// it again and status calls it stalled; default 2m.
+	ReconcileGrace Duration `yaml:"reconcile_grace" env:"SYNDICATE_RECONCILE_GRACE"`
+	// ReconcileInterval is how often the scheduler role runs the
+	// reconciler; default 1m.
+	ReconcileInterval Duration `yaml:"reconcile_interval" env:"SYNDICATE_RECONCILE_INTERVAL"`
 }
 
 // Signup bounds the public sign-up form (POST /subscribe). The counts live
@@ -421,6 +428,12 @@ func (c *Config) fillDefaults() {
 	if c.RetryBase == 0 {
 		c.RetryBase = Duration(10 * time.Second)
 	}
+	if c.ReconcileGrace == 0 {
+		c.ReconcileGrace = Duration(2 * time.Minute)
+	}
+	if c.ReconcileInterval == 0 {
+		c.ReconcileInterval = Duration(time.Minute)
+	}
 	if c.ConfirmTTL == 0 {
 		c.ConfirmTTL = Duration(48 * time.Hour)
 	}
@@ -436,8 +449,8 @@ func (c *Config) fillDefaults() {
 func (c *Config) check() []string {
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
-	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-		add("redis_url %q is not a redis://host:port/db URL", redact.URL(c.RedisURL))
+	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "redis+sentinel" && u.Scheme != "rediss+sentinel") || u.Host == "" {
+		add("redis_url %q is not a redis://host:port/db or redis+sentinel://host:port,host:port/mastername URL", redact.URL(c.RedisURL))
 	}
 	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		add("database_url is neither sqlite:PATH nor postgres://… (it starts %q)", c.DatabaseURL[:min(len(c.DatabaseURL), 8)])
@@ -522,6 +535,12 @@ func (c *Config) check() []string {
 	}
 	if c.MaxRetry < 0 || c.MaxRetry > 100 {
 		add("max_retry %d is not between 0 and 100", c.MaxRetry)
+	}
+	if time.Duration(c.ReconcileGrace) < time.Second {
+		add("reconcile_grace %s is shorter than 1s", time.Duration(c.ReconcileGrace))
+	}
+	if time.Duration(c.ReconcileInterval) < time.Second {
+		add("reconcile_interval %s is shorter than 1s", time.Duration(c.ReconcileInterval))
 	}
 	if time.Duration(c.FeedInterval) < 10*time.Second {
 		add("feed_interval %s is shorter than 10s", time.Duration(c.FeedInterval))

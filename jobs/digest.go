@@ -95,6 +95,9 @@ func (h *Handler) handleDigest(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("send digest %s: %w", d.ID, err)
 	}
 	h.log().Info("digest fanned out", "digest", d.ID, "articles", len(d.ArticleIDs), "emails", n)
+	if err := h.fannedOut(ctx, d.ID); err != nil {
+		return err
+	}
 	return writeResult(t, d.ID)
 }
 

@@ -167,14 +167,14 @@ func (h *Handler) handlePublish(ctx context.Context, t *asynq.Task) error {
 		}
 	}
 	if h.Mailer == nil {
-		return nil
+		return h.fannedOut(ctx, a.ID)
 	}
 	n, err := h.fanOutEmail(ctx, syndicate.InstantDigestID(a.ID), syndicate.Instant, []string{a.ID})
 	if err != nil {
 		return fmt.Errorf("publish article %s: %w", a.ID, err)
 	}
 	h.log().Info("article fanned out", "article", a.ID, "channels", len(h.Channels()), "emails", n)
-	return nil
+	return h.fannedOut(ctx, a.ID)
 }
 
 // fanOutEmail reads the subscribers of freq in keyset pages and enqueues

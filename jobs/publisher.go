@@ -38,7 +38,11 @@ func (p Publisher) Publish(ctx context.Context, a syndicate.Article, at time.Tim
 		}
 		a.ID = syndicate.ArticleID(canon)
 	}
-	created, err := p.Store.SaveArticle(ctx, a)
+	save := p.Store.SaveArticle
+	if ss, ok := p.Store.(ScheduleSaver); ok {
+		save = func(ctx context.Context, a syndicate.Article) (bool, error) { return ss.SaveArticleAt(ctx, a, at) }
+	}
+	created, err := save(ctx, a)
 	if err != nil {
 		return false, err
 	}

@@ -18,6 +18,23 @@ const articleColumns = `id, url, title, author, published_at, tags, summary, ima
 // stored nothing changes and created is false, so publishing twice (CLI, API
 // and feed poller racing each other) is one article.
 func (s *Store) SaveArticle(ctx context.Context, a syndicate.Article) (created bool, err error) {
+	return s.SaveArticleAt(ctx, a, time.Time{})
+}
+
+// SaveArticleAt is SaveArticle for an article whose delivery is due at at
+// (zero: at once). The time is kept with the article, so a scheduled
+// publish whose delayed task the queue lost can be queued again for it.
+//
+// Each new article gets the next number of a sequence in the order the
+// inserts commit, which is what digests are collected by. On SQLite the
+// one writer makes MAX(seq)+1 inside the insert's transaction commit-
+// ordered. On PostgreSQL a SEQUENCE would not be (a lower value can commit
+// after a higher one, and a digest built in between would skip it), so the
+// insert holds a lock named "articles" from before it reads MAX(seq) until
+// it commits: inserts commit one at a time, in seq order, and every
+// committed seq is below every uncommitted one. Articles are few, so
+// serialising their inserts costs nothing that matters.
+func (s *Store) SaveArticleAt(ctx context.Context, a syndicate.Article, at time.Time) (created bool, err error) {
 	if err := a.Validate(); err != nil {
 		return false, fmt.Errorf("save article: %w", err)
 	}
@@ -32,6 +49,10 @@ func (s *Store) SaveArticle(ctx context.Context, a syndicate.Article) (created b
 	if err != nil {
 		return false, fmt.Errorf("save article %s: published date: %w", a.ID, err)
 	}
+	due, err := toNanos(at)
+	if err != nil {
+		return false, fmt.Errorf("save article %s: publish time: %w", a.ID, err)
+	}
 	tags := a.Tags
 	if tags == nil {
 		tags = []string{}
@@ -40,18 +61,32 @@ func (s *Store) SaveArticle(ctx context.Context, a syndicate.Article) (created b
 	if err != nil {
 		return false, fmt.Errorf("save article %s: encode tags: %w", a.ID, err)
 	}
-	res, err := s.db.ExecContext(ctx, s.dialect.rebind(`INSERT INTO articles (`+articleColumns+`, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO NOTHING`),
-		a.ID, a.URL, a.Title, a.Author, published, string(tagsJSON), a.Summary, a.Image, a.Body, s.now().UnixNano())
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.dialect.lock(ctx, tx, "articles"); err != nil {
+			return err
+		}
+		var seq int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM articles`).Scan(&seq); err != nil {
+			return fmt.Errorf("number the article: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO articles (`+articleColumns+`, created_at, seq, publish_at, fanout)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO NOTHING`),
+			a.ID, a.URL, a.Title, a.Author, published, string(tagsJSON), a.Summary, a.Image, a.Body, s.now().UnixNano(), seq, due, FanOutPending)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		created = n == 1
+		return nil
+	})
 	if err != nil {
 		return false, fmt.Errorf("save article %s: %w", a.ID, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("save article %s: %w", a.ID, err)
-	}
-	return n == 1, nil
+	return created, nil
 }
 
 // Article returns the article with the given ID; an ENOTFOUND error if there

@@ -13,7 +13,9 @@ import (
 
 // BuildDigest returns the digest id of freq, building it if it does not
 // exist yet: the articles stored since the last digest of freq ended (or,
-// for the first one, within window before now), newest first. When there
+// for the first one, within window before now), newest first. "Since" is
+// by the order article inserts committed, not by their clocks, so each
+// article lands in exactly one digest of each frequency. When there
 // is no such article nothing is stored and the returned digest has no ID.
 //
 // It runs in one write transaction that builds the digests of freq one at a
@@ -41,18 +43,30 @@ func (s *Store) BuildDigest(ctx context.Context, id string, freq syndicate.Frequ
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		since := now.Add(-window).UnixNano()
-		var last sql.NullInt64
-		if err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT MAX(until) FROM digests WHERE frequency = ?`), string(freq)).Scan(&last); err != nil {
+		// Articles are collected by their commit-ordered seq (see
+		// SaveArticleAt), never by created_at: an insert that took its time
+		// before the build but commits after it has a seq above this
+		// digest's until_seq and goes into the next one.
+		var lastSeq, lastUntil sql.NullInt64
+		if err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT MAX(until_seq), MAX(until) FROM digests WHERE frequency = ?`), string(freq)).Scan(&lastSeq, &lastUntil); err != nil {
 			return fmt.Errorf("find the last %s digest: %w", freq, err)
 		}
-		if last.Valid {
-			since = last.Int64
+		var untilSeq int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM articles`).Scan(&untilSeq); err != nil {
+			return fmt.Errorf("find the last article: %w", err)
+		}
+		// The first digest of freq looks back only window; since and until
+		// are also kept as times, for people.
+		since := now.Add(-window).UnixNano()
+		after, afterArg := `created_at > ?`, since
+		if lastSeq.Valid {
+			since = lastUntil.Int64
+			after, afterArg = `seq > ?`, lastSeq.Int64
 		}
 		until := now.UnixNano()
 		rows, err := tx.QueryContext(ctx, s.dialect.rebind(`SELECT id FROM articles
-			WHERE created_at > ? AND created_at <= ?
-			ORDER BY published_at DESC, created_at DESC, id`), since, until)
+			WHERE `+after+` AND seq <= ?
+			ORDER BY published_at DESC, seq DESC, id`), afterArg, untilSeq)
 		if err != nil {
 			return fmt.Errorf("collect articles: %w", err)
 		}
@@ -75,8 +89,8 @@ func (s *Store) BuildDigest(ctx context.Context, id string, freq syndicate.Frequ
 		if err != nil {
 			return fmt.Errorf("encode article ids: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO digests (id, frequency, article_ids, since, until, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`), id, string(freq), string(b), since, until, s.now().UnixNano()); err != nil {
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO digests (id, frequency, article_ids, since, until, created_at, until_seq, fanout)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), id, string(freq), string(b), since, until, s.now().UnixNano(), untilSeq, FanOutPending); err != nil {
 			return fmt.Errorf("store digest: %w", err)
 		}
 		d = syndicate.Digest{ID: id, Frequency: freq, ArticleIDs: ids, CreatedAt: s.now()}
@@ -122,3 +136,11 @@ func (s *Store) digest(ctx context.Context, q querier, id string) (syndicate.Dig
 	d.Frequency, d.CreatedAt = syndicate.Frequency(freq), fromNanos(created)
 	return d, nil
 }
+
+// Fan-out states of an article or digest: whether its deliveries have all
+// been planned and queued.
+const (
+	FanOutPending   = "pending"
+	FanOutDone      = "done"
+	FanOutCancelled = "cancelled"
+)

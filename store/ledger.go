@@ -140,7 +140,7 @@ func (s *Store) FinishDelivery(ctx context.Context, key syndicate.DeliveryKey, s
 	if !validDeliveryStatus(status) {
 		return syndicate.Errorf(syndicate.EINVALID, "delivery status %q is not known", status)
 	}
-	res, err := s.db.ExecContext(ctx, s.dialect.rebind(`UPDATE deliveries
+	res, err := s.execRetrying(ctx, s.dialect.rebind(`UPDATE deliveries
 		SET status = ?, remote_id = CASE WHEN ? = '' THEN remote_id ELSE ? END, error = ?, updated_at = ?
 		WHERE item = ? AND channel = ? AND subscriber_key = ?`),
 		string(status), remoteID, remoteID, errMsg, s.now().UnixNano(),

@@ -118,6 +118,31 @@ var migrations = [][]string{
 		`UPDATE subscribers SET handle = {{randomhandle}}`,
 		`CREATE UNIQUE INDEX subscribers_handle ON subscribers (handle)`,
 	},
+	{ // 6: commit-ordered article sequence, fan-out state, pending deliveries
+		// seq numbers articles in the order their inserts committed (see
+		// SaveArticle); a digest covers the seqs after the last one's
+		// until_seq, so no article falls between two digests. Existing
+		// articles are numbered by created_at, and each existing digest
+		// ends at the last article stored by its until.
+		`ALTER TABLE articles ADD COLUMN seq BIGINT NOT NULL DEFAULT 0`,
+		`UPDATE articles SET seq = (SELECT COUNT(*) FROM articles b
+			WHERE b.created_at < articles.created_at OR (b.created_at = articles.created_at AND b.id <= articles.id))`,
+		`CREATE INDEX articles_seq ON articles (seq)`,
+		`ALTER TABLE digests ADD COLUMN until_seq BIGINT NOT NULL DEFAULT 0`,
+		`UPDATE digests SET until_seq = (SELECT COALESCE(MAX(seq), 0) FROM articles WHERE articles.created_at <= digests.until)`,
+		// publish_at is when a scheduled publish is due (0: at once), and
+		// fanout says whether the article's or digest's fan-out has run
+		// (pending, done, cancelled), so the reconciler can queue again a
+		// fan-out whose task Redis lost. What exists already has run.
+		`ALTER TABLE articles ADD COLUMN publish_at BIGINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE articles ADD COLUMN fanout TEXT NOT NULL DEFAULT 'done'`,
+		`ALTER TABLE digests ADD COLUMN fanout TEXT NOT NULL DEFAULT 'done'`,
+		`CREATE INDEX articles_fanout ON articles (fanout) WHERE fanout = 'pending'`,
+		`CREATE INDEX digests_fanout ON digests (fanout) WHERE fanout = 'pending'`,
+		// The reconciler reads the rows not yet final; a partial index keeps
+		// that cheap without slowing the writes of final rows.
+		`CREATE INDEX deliveries_pending ON deliveries (updated_at) WHERE status IN ('queued', 'sending')`,
+	},
 }
 
 // migrate creates the schema or brings it up to date. It runs in one write
@@ -125,8 +150,11 @@ var migrations = [][]string{
 // create the tables: on SQLite the transaction holds the write lock from its
 // start, on PostgreSQL it first takes the migrations' advisory lock (DDL is
 // transactional there, so a failed migration leaves nothing behind).
+//
+// It is not retried when the connection is lost (writeOnce): a database
+// that cannot be reached when it is opened is reported at once.
 func (s *Store) migrate(ctx context.Context) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeOnce(ctx, func(tx *sql.Tx) error {
 		if err := s.dialect.lockSchema(ctx, tx); err != nil {
 			return err
 		}

@@ -3,7 +3,9 @@ package store
 import (
 	"regexp"
 	"testing"
+	"time"
 
+	"syndicate"
 	"syndicate/internal/testdb"
 )
 
@@ -17,7 +19,7 @@ func TestMigrationGivesHandles(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Take the schema back to version 4, with rows written the old way.
-	for _, stmt := range []string{
+	for _, stmt := range append(undoVersion6, []string{
 		`DROP INDEX subscribers_handle`,
 		`ALTER TABLE subscribers DROP COLUMN handle`,
 		`ALTER TABLE subscribers DROP COLUMN token_version`,
@@ -26,7 +28,7 @@ func TestMigrationGivesHandles(t *testing.T) {
 			('a@example.com', 'a@example.com', '', 'instant', 'active', 0, 0),
 			('b@example.com', 'b@example.com', '', 'daily', 'active', 0, 0),
 			('c@example.com', 'c@example.com', '', 'weekly', 'unsubscribed', 0, 0)`,
-	} {
+	}...) {
 		if _, err := s.db.ExecContext(ctx, stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
 		}
@@ -53,5 +55,69 @@ func TestMigrationGivesHandles(t *testing.T) {
 		if got, err := s.SubscriberByHandle(ctx, sub.Handle); err != nil || got.Email != sub.Email {
 			t.Errorf("SubscriberByHandle(%s) = %+v, %v", sub.Handle, got, err)
 		}
+	}
+}
+
+// undoVersion6 takes the schema from version 6 back to 5.
+var undoVersion6 = []string{
+	`DROP INDEX articles_seq`,
+	`DROP INDEX articles_fanout`,
+	`DROP INDEX digests_fanout`,
+	`DROP INDEX deliveries_pending`,
+	`ALTER TABLE articles DROP COLUMN seq`,
+	`ALTER TABLE articles DROP COLUMN publish_at`,
+	`ALTER TABLE articles DROP COLUMN fanout`,
+	`ALTER TABLE digests DROP COLUMN until_seq`,
+	`ALTER TABLE digests DROP COLUMN fanout`,
+	`DELETE FROM schema_version WHERE version = 6`,
+}
+
+// TestMigrationNumbersArticles: articles stored before version 6 are
+// numbered in the order they were stored, and a digest built before it
+// ends at its last article, so the next digest starts after it.
+func TestMigrationNumbersArticles(t *testing.T) {
+	ctx := t.Context()
+	url := testdb.URL(t)
+	s, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range append(undoVersion6,
+		`INSERT INTO articles (id, url, title, author, published_at, tags, summary, image, body, created_at) VALUES
+			('a2', 'https://example.com/2', 'Two', '', 2, '[]', '', '', '', 200),
+			('a1', 'https://example.com/1', 'One', '', 1, '[]', '', '', '', 100),
+			('a3', 'https://example.com/3', 'Three', '', 3, '[]', '', '', '', 300)`,
+		`INSERT INTO digests (id, frequency, article_ids, since, until, created_at) VALUES
+			('dg_daily_old', 'daily', '["a2","a1"]', 0, 250, 250)`,
+	) {
+		if _, err := s.db.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for id, want := range map[string]int64{"a1": 1, "a2": 2, "a3": 3} {
+		var seq int64
+		if err := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT seq FROM articles WHERE id = ?`), id).Scan(&seq); err != nil || seq != want {
+			t.Errorf("seq of %s = %d, %v; want %d", id, seq, err, want)
+		}
+	}
+	d, err := s.BuildDigest(ctx, "dg_daily_new", "daily", time.Unix(0, 400), 24*time.Hour)
+	if err != nil || len(d.ArticleIDs) != 1 || d.ArticleIDs[0] != "a3" {
+		t.Errorf("digest after the migration = %+v, %v; want only a3", d, err)
+	}
+	// Articles saved after the migration go on from the last number.
+	if _, err := s.SaveArticle(ctx, syndicate.Article{Title: "Four", URL: "https://example.com/4"}); err != nil {
+		t.Fatal(err)
+	}
+	var max int64
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(seq) FROM articles`).Scan(&max); err != nil || max != 4 {
+		t.Errorf("seq of a new article = %d, %v; want 4", max, err)
 	}
 }

@@ -247,7 +247,15 @@ func sqliteDSN(path string) string {
 // that runs beside others: fn must lock what its reads decide on, with
 // SELECT … FOR UPDATE (dialect.forUpdate) or dialect.lock, or make each
 // decision in one statement.
+//
+// On PostgreSQL a transaction cut off by a lost connection is run again
+// from the start (see retrying): it has rolled back, or it committed and
+// the rerun reads what it left.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.retrying(ctx, func() error { return s.writeOnce(ctx, fn) })
+}
+
+func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

@@ -52,6 +52,10 @@ cannot be stopped and is reported.`,
 				// so far are cancelled below, so say what to do.
 				fanOut = fmt.Sprintf("the fan-out could not be withdrawn (%v): cancel again when it has finished", err)
 			}
+			// So that the reconciler does not queue the fan-out again.
+			if err := st.CancelFanOut(a.ctx, art.ID); err != nil {
+				return err
+			}
 			ds, err := st.Deliveries(a.ctx, art.ID)
 			if err != nil {
 				return err

@@ -137,7 +137,7 @@ func (a *app) demo(dir, file string) error {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "published %s %q\n", art.ID, art.Title)
-	if err := a.waitFor(rc, st, art.ID, 2*time.Minute); err != nil {
+	if err := a.waitFor(cfg, rc, st, art.ID, 2*time.Minute); err != nil {
 		return err
 	}
 	ds, err := st.Deliveries(a.ctx, art.ID)

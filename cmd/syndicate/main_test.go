@@ -56,6 +56,11 @@ func TestExitCodes(t *testing.T) {
 	if err := os.WriteFile(empty, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Nothing listens on port 1: repair cannot reach Redis.
+	noRedis := filepath.Join(dir, "noredis.yaml")
+	if err := os.WriteFile(noRedis, []byte("redis_url: redis://127.0.0.1:1/0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	getenv := func(k string) string {
 		if k == "SYNDICATE_DATABASE_URL" {
 			return "sqlite:" + filepath.Join(dir, "s.db")
@@ -78,6 +83,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"preview", filepath.Join(dir, "missing.md")}, 1, "missing.md"},
 		{[]string{"subscribers", "add", "not-an-address"}, 1, `"not-an-address"`},
 		{[]string{"subscribers", "list"}, 0, ""},
+		{[]string{"repair", "now"}, 2, "takes no arguments"},
+		{[]string{"repair", "--grace", "10ms"}, 2, "--grace 10ms is shorter than 1s"},
+		{[]string{"repair", "--config", noRedis}, 1, "cannot reach Redis"},
 	}
 	for _, c := range cases {
 		var out, errb bytes.Buffer

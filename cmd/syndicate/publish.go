@@ -158,22 +158,39 @@ func (a *app) publish(cfg config.Config, art syndicate.Article, at time.Time, wa
 	if !wait {
 		return nil
 	}
-	return a.waitFor(rc, st, art.ID, timeout)
+	return a.waitFor(cfg, rc, st, art.ID, timeout)
 }
 
 // waitFor polls until the fan-out has run and every delivery of item (of
 // those only keeps, when given) is final, printing progress when it changes.
-func (a *app) waitFor(rc redis.UniversalClient, st *store.Store, item string, timeout time.Duration, only ...func(syndicate.Delivery) bool) error {
+// Every few seconds it also asks the reconciler whether deliveries are
+// stalled (queued or sending with no task in Redis and no progress for
+// the grace period), says so, and names the stall when it gives up.
+func (a *app) waitFor(cfg config.Config, rc redis.UniversalClient, st *store.Store, item string, timeout time.Duration, only ...func(syndicate.Delivery) bool) error {
 	ctx, cancel := context.WithTimeout(a.ctx, timeout)
 	defer cancel()
 	insp := asynq.NewInspectorFromRedisClient(rc)
-	last := ""
+	rec := newReconciler(cfg, rc, st, nil)
+	last, stall := "", ""
+	var checked time.Time
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
+	gaveUp := func() error {
+		if a.ctx.Err() != nil {
+			return a.ctx.Err()
+		}
+		if stall != "" {
+			return fmt.Errorf("gave up waiting for %s after %s: %s", item, timeout, stall)
+		}
+		return fmt.Errorf("gave up waiting for %s after %s; the deliveries go on", item, timeout)
+	}
 	for {
-		fanned, ferr := fanOutDone(insp, item)
+		fanned, ferr := fanOutDone(ctx, insp, st, item)
 		ds, err := st.Deliveries(ctx, item)
 		if err != nil {
+			if ctx.Err() != nil {
+				return gaveUp() // the timeout cut a query short
+			}
 			return err
 		}
 		for _, keep := range only {
@@ -185,6 +202,9 @@ func (a *app) waitFor(rc redis.UniversalClient, st *store.Store, item string, ti
 			last = line
 		}
 		if ferr != nil {
+			if ctx.Err() != nil {
+				return gaveUp()
+			}
 			return ferr
 		}
 		if fanned && done {
@@ -193,23 +213,61 @@ func (a *app) waitFor(rc redis.UniversalClient, st *store.Store, item string, ti
 			}
 			return nil
 		}
+		if time.Since(checked) >= 2*time.Second {
+			checked = time.Now()
+			lost, err := rec.Stalled(ctx, item)
+			if err != nil && ctx.Err() == nil {
+				return err
+			}
+			if s := stallMessage(lost, rec.Grace); s != stall && err == nil {
+				if s != "" {
+					fmt.Fprintln(a.stdout, s)
+				}
+				stall = s
+			}
+		}
 		select {
 		case <-ctx.Done():
-			if a.ctx.Err() != nil {
-				return a.ctx.Err()
-			}
-			return fmt.Errorf("gave up waiting for %s after %s; the deliveries go on", item, timeout)
+			return gaveUp()
 		case <-tick.C:
 		}
 	}
 }
 
-// fanOutDone reports whether the publish task of item has completed.
-func fanOutDone(insp *asynq.Inspector, item string) (bool, error) {
+// stallMessage says what the reconciler found stalled; "" when nothing.
+func stallMessage(lost []jobs.Lost, grace time.Duration) string {
+	if len(lost) == 0 {
+		return ""
+	}
+	rows, fanOuts := 0, 0
+	for _, l := range lost {
+		rows += l.Deliveries
+		if l.Deliveries == 0 {
+			fanOuts++
+		}
+	}
+	what := fmt.Sprintf("%d deliveries", rows)
+	switch {
+	case rows == 0:
+		what = "the fan-out"
+	case fanOuts > 0:
+		what += " and the fan-out"
+	}
+	return fmt.Sprintf("stalled: %s queued with no task in Redis and no progress for over %s (Redis lost them?); the scheduler role queues them again, or run syndicate repair", what, grace)
+}
+
+// fanOutDone reports whether the fan-out of item has run: its publish task
+// completed, or, once the task is gone, the store says it finished.
+func fanOutDone(ctx context.Context, insp *asynq.Inspector, st *store.Store, item string) (bool, error) {
 	info, err := insp.GetTaskInfo(jobs.QueueDefault, jobs.PublishTaskID(item))
 	switch {
 	case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
-		return true, nil // retention has passed: it ran long ago
+		// Retention has passed, or Redis lost it: the store knows.
+		state, err := st.FanOutState(ctx, item)
+		if err != nil {
+			return false, err
+		}
+		return state != store.FanOutPending, nil
 	case err != nil:
 		return false, fmt.Errorf("read the queue: %w", err)
 	case info.State == asynq.TaskStateArchived:

@@ -140,7 +140,7 @@ exist) is sent again only with --force, after an editor has checked.`,
 				}
 				return slices.Contains(posts, d.Channel)
 			}
-			return a.waitFor(rc, st, it.id, timeout, retried)
+			return a.waitFor(cfg, rc, st, it.id, timeout, retried)
 		},
 	}
 	c.Flags().StringVar(&channel, "channel", "", "retry only this channel (x, email, outbox, …)")

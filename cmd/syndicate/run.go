@@ -78,6 +78,7 @@ SYNDICATE_* environment variables; see the README.`,
 		a.retryCmd(),
 		a.sendCmd(),
 		a.cancelCmd(),
+		a.repairCmd(),
 		a.feedsCmd(),
 		a.subscribersCmd(),
 		a.configCmd(),
@@ -175,17 +176,15 @@ func (a *app) openStore(cfg config.Config) (*store.Store, error) {
 
 // openRedis connects to cfg's Redis and checks that it answers.
 func (a *app) openRedis(cfg config.Config) (redis.UniversalClient, error) {
-	opt, err := redis.ParseURL(cfg.RedisURL)
+	c, where, err := newRedisClient(cfg.RedisURL)
 	if err != nil {
-		// go-redis quotes the URL it was given, password and all.
-		return nil, syndicate.Errorf(syndicate.EINVALID, "redis URL is not valid: %v", redact.Error(err, cfg.RedisURL))
+		return nil, err
 	}
-	c := redis.NewClient(opt)
 	ctx, cancel := context.WithTimeout(a.ctx, 5*time.Second)
 	defer cancel()
 	if err := c.Ping(ctx).Err(); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("cannot reach Redis at %s: %w", opt.Addr, err)
+		return nil, fmt.Errorf("cannot reach Redis at %s: %w", where, err)
 	}
 	return c, nil
 }

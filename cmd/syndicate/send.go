@@ -105,7 +105,7 @@ func (a *app) sendDigest(f syndicate.Frequency, wait bool, timeout time.Duration
 				return nil
 			}
 			fmt.Fprintf(a.stdout, "digest %s\n", id)
-			return a.waitFor(rc, st, id, time.Until(deadline(ctx)))
+			return a.waitFor(cfg, rc, st, id, time.Until(deadline(ctx)))
 		}
 		select {
 		case <-ctx.Done():

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"syndicate"
+	"syndicate/config"
 	"syndicate/store"
 )
 
@@ -53,7 +54,15 @@ email, the SMTP server's reply). --json prints the list of deliveries.`,
 			if err != nil {
 				return err
 			}
+			// A stall is only visible in Redis; status still works without it.
+			stall, serr := a.stalls(cfg, st, it.id)
+			if serr != nil {
+				fmt.Fprintf(a.stderr, "could not check the queue for stalled deliveries: %v\n", serr)
+			}
 			if asJSON {
+				if stall != "" {
+					fmt.Fprintln(a.stderr, stall)
+				}
 				out := make([]deliveryJSON, 0, len(ds))
 				for _, d := range ds {
 					out = append(out, deliveryJSON{
@@ -64,6 +73,9 @@ email, the SMTP server's reply). --json prints the list of deliveries.`,
 				return writeJSON(a.stdout, out)
 			}
 			a.printStatus(it, ds)
+			if stall != "" {
+				fmt.Fprintf(a.stdout, "\n%s\n", stall)
+			}
 			states, err := st.ChannelStates(a.ctx)
 			if err != nil {
 				return err
@@ -158,4 +170,20 @@ func resolveItem(ctx context.Context, st *store.Store, ref string) (item, error)
 		freq:     syndicate.Instant,
 		articles: []string{art.ID},
 	}, nil
+}
+
+// stalls says which deliveries of item are stalled: queued or sending with
+// no task in Redis and no progress for the grace period; "" when none.
+func (a *app) stalls(cfg config.Config, st *store.Store, item string) (string, error) {
+	rc, err := a.openRedis(cfg)
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	rec := newReconciler(cfg, rc, st, nil)
+	lost, err := rec.Stalled(a.ctx, item)
+	if err != nil {
+		return "", err
+	}
+	return stallMessage(lost, rec.Grace), nil
 }

@@ -28,7 +28,9 @@ func (a *app) workerCmd() *cobra.Command {
 		Short: "Process jobs until SIGINT or SIGTERM",
 		Long: `worker takes jobs off the queue (fan-out, posts, email batches) and runs them
 until it receives SIGINT or SIGTERM; then it stops taking new jobs, lets the
-running ones finish for up to 20 seconds and hands the rest back to the queue.`,
+running ones finish for up to 20 seconds and hands the rest back to the queue.
+When it starts it queues again what the ledger waits for and Redis has lost
+(see syndicate repair).`,
 		Args: args(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.serve([]string{"worker"})
@@ -52,7 +54,9 @@ func (a *app) serveCmd() *cobra.Command {
              (digests.daily, digests.weekly, in digests.timezone) and a poll
              of each feed every feed_interval; running it in several
              processes still sends each digest once and polls each feed
-             once per interval`,
+             once per interval; and the reconciler every
+             reconcile_interval, which queues again what the ledger waits
+             for and Redis has lost (see syndicate repair)`,
 		Args: args(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			rs := splitList(roles)
@@ -191,10 +195,19 @@ func (a *app) startWorker(cfg config.Config, rc redis.UniversalClient, st *store
 	mux := asynq.NewServeMux()
 	mux.Use(logTasks(h.Log))
 	h.Register(mux)
+	rec := newReconciler(cfg, rc, st, h.Log)
+	mux.Handle(jobs.TypeReconcile, rec)
 	srv := server(rc, cfg, h.Log)
 	if err := srv.Start(mux); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
+	// A worker starting is often one coming back after Redis did: queue
+	// again what the ledger waits for and the queue has lost.
+	go func() {
+		if _, err := rec.Run(a.ctx, false); err != nil {
+			h.Log.Error("reconcile at start", "error", err)
+		}
+	}()
 	return func() {
 		// Shutdown waits for running jobs, then hands unfinished ones back.
 		srv.Shutdown()
@@ -243,7 +256,7 @@ func startScheduler(cfg config.Config, rc redis.UniversalClient, log *slog.Logge
 		LogLevel: asynq.WarnLevel,
 		PostEnqueueFunc: func(info *asynq.TaskInfo, err error) {
 			if err != nil && !errors.Is(err, asynq.ErrDuplicateTask) {
-				log.Error("schedule digest", "error", err)
+				log.Error("schedule a periodic task", "error", err)
 			}
 		},
 	})
@@ -258,6 +271,11 @@ func startScheduler(cfg config.Config, rc redis.UniversalClient, log *slog.Logge
 		if _, err := s.Register(e.spec, t, opts...); err != nil {
 			return nil, fmt.Errorf("schedule the %s digest %q: %w", e.freq, e.spec, err)
 		}
+	}
+	// The reconciler, once per interval however many schedulers run.
+	rt, ropts := jobs.NewReconcileTask(time.Duration(cfg.ReconcileInterval))
+	if _, err := s.Register("@every "+time.Duration(cfg.ReconcileInterval).String(), rt, ropts...); err != nil {
+		return nil, fmt.Errorf("schedule the reconciler: %w", err)
 	}
 	// One task per feed per interval; Unique keeps several schedulers to one.
 	interval := time.Duration(cfg.FeedInterval)
