@@ -261,6 +261,7 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 	// repeated reports whether the page has line i again, as it is or at
 	// the end of a longer line (a breadcrumb, a dateline, a window
 	// title): contained is true for the latter.
+	// A credit ("Photo : Radio-Canada") ends with a name, not a headline.
 	repeated := func(i int) (again, contained bool) {
 		n := 0
 		for j, k := range keys {
@@ -268,20 +269,35 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 			case j == i || len(keys[i]) == 0:
 			case k == keys[i]:
 				n++
-			case repeatsTitle(lines[j], lines[i]) || strings.HasSuffix(k, keys[i]) && len(k) > len(keys[i]):
+			case (repeatsTitle(lines[j], lines[i]) || strings.HasSuffix(k, keys[i]) && len(k) > len(keys[i])) && !isCaption(lines[j]):
 				n++
 				contained = true
 			}
 		}
 		return n >= 1 && n <= 2, contained && n <= 2
 	}
+	win := windowTitle(lines, keys)
+	// inBox reports whether line i is in a box of other stories: its
+	// heading is a few lines above.
+	inBox := func(i int) bool {
+		for j := max(0, i-8); j < i; j++ {
+			if isRelatedHead(lines[j]) {
+				return true
+			}
+		}
+		return false
+	}
 	score := func(i, dist int) int {
 		l := lines[i]
 		s := 20 - 3*dist
 		// Menus repeat too, in the header and the footer; but only a
 		// headline ends a breadcrumb or a dateline.
-		if again, contained := repeated(i); contained || again && !bs[i].linky {
+		// A word or two the page repeats is a section or the site's name.
+		if again, contained := repeated(i); !isKicker(l) && (contained || again && !bs[i].linky) {
 			s += 6
+		}
+		if win != "" && keys[i] == win {
+			s += 15 // the page's window title names it
 		}
 		if n := len(slug); n >= 2 {
 			s += 12 * slugHits(l, slug) / n
@@ -298,8 +314,10 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 		}
 		// A headline is followed by its byline or date; a picture's title
 		// by its caption.
-		for j, titles := i+1, 0; j < min(len(lines), i+7) && titles < 2 && !isLede(lines[j]); j++ {
-			if _, ok := parseByline(lines[j]); ok || isBylineWord(lines[j]) || isDateOnly(lines[j], lang) {
+		// A standfirst may sit right under the headline, above the byline.
+		for j, titles := i+1, 0; j < min(len(lines), i+7) && titles < 2 && (j == i+1 || !isLede(lines[j])); j++ {
+			// A date the page prints three times or more is a teaser's.
+			if _, ok := parseByline(lines[j]); ok || isBylineWord(lines[j]) || bs[j].repeats < 3 && isDateOnly(lines[j], lang) {
 				s += 5
 				break
 			}
@@ -309,6 +327,9 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 		}
 		if i+1 < len(lines) && isCaption(lines[i+1]) {
 			s -= 5
+		}
+		if inBox(i) {
+			s -= 10 // one of a box of other stories
 		}
 		if words(l) >= 4 {
 			s += 2
@@ -336,8 +357,9 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 		l := lines[i]
 		if !isTitleLike(l, lang) || bs[i].repeats >= 3 {
 			// A line the page repeats three times or more is furniture:
-			// a caption under every picture, a label on every teaser.
-			if !isMeta(l, lang) && words(l) > 2 {
+			// a caption under every picture, a label on every teaser, a
+			// rating widget. It stands between nothing.
+			if !isMeta(l, lang) && words(l) > 2 && bs[i].repeats < 3 && !bs[i].linky {
 				dist++
 			}
 			continue
@@ -345,7 +367,10 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 		if s := score(i, dist); s > bestScore {
 			best, bestScore = i, s
 		}
-		if !isKicker(l) {
+		// Nor do the items of a box of other stories, or the short items
+		// of a menu (share buttons): they may sit between the headline
+		// and the article.
+		if !isKicker(l) && (!bs[i].linky || words(l) >= 4 && !inBox(i)) {
 			dist++
 		}
 	}
@@ -382,7 +407,59 @@ func isMeta(l, lang string) bool {
 	if _, ok := parseByline(l); ok {
 		return true
 	}
-	return isBylineWord(l) || isBoilerplate(l) || isDateOnly(l, lang)
+	return isBylineWord(l) || isCounter(l) || isBoilerplate(l) || isDateOnly(l, lang)
+}
+
+// isCounter reports whether l is a count with its unit and little else:
+// "Visto 314 veces", "1.234 views", "5655255", "Comments (0)". Headlines
+// with a number have more words.
+func isCounter(l string) bool {
+	if words(l) > 3 || textLen(l) > 40 {
+		return false
+	}
+	for _, f := range strings.Fields(l) {
+		f = strings.Trim(f, "()[]")
+		if f != "" && strings.Trim(f, "0123456789.,") == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// relatedRe matches the headings of boxes of other stories, in the
+// languages we read (the English ones are trailers).
+var relatedRe = regexp.MustCompile(`^(?:related \pL+|sur le même sujet|à lire aussi|lire aussi|voir aussi|les plus lus|mehr zum thema|lesen sie auch|auch interessant|weitere meldungen|weitere artikel|das könnte sie (?:auch )?interessieren|noticias relacionadas|relacionad[oa]s?|te puede interesar|lee también|leia (?:também|mais)|notícias relacionadas|vedi anche|leggi anche|articoli correlati|potrebbe interessarti|lees ook|gerelateerd|читайте также|по теме|相关新闻|相关阅读|相关文章|関連記事|関連ニュース|اقرأ أيضا|اقرأ أيضاً|مواضيع ذات صلة)$`)
+
+// isRelatedHead reports whether l heads a box of other stories.
+func isRelatedHead(l string) bool {
+	return len(l) <= 80 && (isTrailer(l) || relatedRe.MatchString(normal(l)))
+}
+
+// windowTitle returns the key of the headline a window title near the
+// top of the page names: "Headline | Site", "Headline - Site", or with
+// the separator lost, "HeadlineSite", where Headline is another line of
+// the page. Menu items are too short to count.
+func windowTitle(lines, keys []string) string {
+	const minKey = 16
+	for j, l := range lines[:min(len(lines), 30)] {
+		for i := range lines {
+			k := keys[i]
+			if i == j || len(k) < minKey || len(k) >= len(keys[j]) || !strings.HasPrefix(keys[j], k) {
+				continue
+			}
+			if repeatsTitle(l, lines[i]) {
+				return k
+			}
+			// Glued: the site's name starts with a capital right after.
+			if len(l) > len(lines[i]) && strings.EqualFold(l[:len(lines[i])], lines[i]) {
+				r, _ := utf8.DecodeRuneInString(l[len(lines[i]):])
+				if unicode.IsUpper(r) {
+					return k
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // isKicker reports whether l is a kicker or section label above a
@@ -547,7 +624,7 @@ func repeatsTitle(m, t string) bool {
 // abbreviation), and not furniture, a menu, a caption, a byline or a date.
 func isTitleLike(l, lang string) bool {
 	n := utf8.RuneCountInString(l)
-	if n < 2 || textLen(l) < 4 || textLen(l) > 300 || isBoilerplate(l) || isBreadcrumb(l) {
+	if n < 2 || textLen(l) < 4 || textLen(l) > 300 || isBoilerplate(l) || isBreadcrumb(l) || isRelatedHead(l) || isCounter(l) {
 		return false
 	}
 	if _, ok := parseByline(l); ok || isBylineWord(l) {
