@@ -144,6 +144,9 @@ func parseText(text, title, pageURL string) fields {
 	if name, ok := agencyOfDateline(f.summary); ok && f.author == "" {
 		f.author = name // agency copy credits the agency
 	}
+	if name, ok := creditedAgency(f.summary); ok && f.author == "" {
+		f.author = name
+	}
 	if cut := lastSentenceEnd(f.summary, len(f.summary)); strings.HasSuffix(f.summary, ":") && cut > 0 {
 		f.summary = f.summary[:cut] // a lead-in to a list or a ticker: its sentences before
 	}
@@ -177,7 +180,7 @@ func (f *fields) read(lines []string, lang string) (bare string) {
 				continue
 			}
 		}
-		if f.readByline(l, lang) {
+		if f.readByline(l, lang) || f.readCredit(l, lang) {
 			continue
 		}
 		if bare == "" && isNameLike(l) && len(strings.Fields(l)) <= 4 && !isCapsName(l) && !isBoilerplate(l) && !labelRe.MatchString(l) {
@@ -193,6 +196,29 @@ func (f *fields) read(lines []string, lang string) (bare string) {
 		}
 	}
 	return bare
+}
+
+// readCredit takes the author and the date from a credit line under the
+// headline (see creditedAgency and creditLine) and reports whether l was
+// one.
+func (f *fields) readCredit(l, lang string) bool {
+	name, ok := creditedAgency(l)
+	if !ok {
+		name, ok = creditLine(l, func(s string) bool {
+			_, ok := findDate(s, lang)
+			return ok || relativeDateRe.MatchString(strings.TrimSpace(s))
+		})
+	}
+	if !ok {
+		return false
+	}
+	if f.author == "" {
+		f.author = name
+	}
+	if f.date.IsZero() {
+		f.date, _ = findDate(l, lang)
+	}
+	return true
 }
 
 // isBylineOnly reports whether l is a byline, without reading its date.
