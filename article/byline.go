@@ -274,6 +274,12 @@ var (
 	agencyBracketRe = regexp.MustCompile(`^【[^】]{0,20}?\s*(` + agencyNames + `)\s*】`)
 	// "AFP 30 avril 2015 à 07:19": the agency, then when it filed.
 	agencyDatedRe = regexp.MustCompile(`^(` + agencyNames + `)\s*[,|·•–—-]?\s*\p{Nd}`)
+	// "2020-02-19 20:29:58 来源： 半月谈", "… | Quelle: Handelsblatt
+	// Online": the source of a reprint, beside its date.
+	sourceCreditRe = regexp.MustCompile(`(?:^|[\s|·•｜\d])(?:来源|來源|出典|出处|(?i:quelle|source|fuente|fonte|bron|источник))\s*[:：]\s*([^|·•｜:：\d]{2,40}?)\s*(?:$|[|·•｜]|作者|责任编辑|編集)`)
+	// "谢若含2017-03-01 14:27:02": a Chinese name glued to the time.
+	// A label has a space or a colon after it ("更新时间 2012年…").
+	cjkNameDateRe = regexp.MustCompile(`^(\p{Han}{2,4})\d{4}-\d{2}-\d{2}`)
 )
 
 // creditedAgency returns the agency a dateline or a credit line under the
@@ -305,6 +311,12 @@ func creditLine(l string, hasDate func(s string) bool) (string, bool) {
 			return name, true
 		}
 		return "", false
+	}
+	if m := sourceCreditRe.FindStringSubmatch(l); m != nil && hasDate(l) {
+		return strings.TrimSpace(m[1]), true // a reprint credits its source
+	}
+	if m := cjkNameDateRe.FindStringSubmatch(l); m != nil && hasDate(l[len(m[1]):]) {
+		return m[1], true
 	}
 	segs := strings.FieldsFunc(l, func(r rune) bool { return strings.ContainsRune("|·•｜", r) })
 	if len(segs) < 2 {
