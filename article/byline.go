@@ -296,6 +296,19 @@ func creditedAgency(l string) (string, bool) {
 	return "", false
 }
 
+// sourceCredit returns the source a reprint credits beside its date
+// ("2020-02-19 20:29:58 来源： 半月谈", "… | Quelle: Handelsblatt
+// Online"): the author when the page names no reporter.
+func sourceCredit(l string, hasDate func(s string) bool) (string, bool) {
+	if len(l) > 200 {
+		return "", false
+	}
+	if m := sourceCreditRe.FindStringSubmatch(l); m != nil && hasDate(l) {
+		return strings.TrimSpace(m[1]), true
+	}
+	return "", false
+}
+
 // creditLine returns who a credit line under a headline names first,
 // when the rest of the line says when: "Jane Doe | Springfield |
 // 08/01/2014", "Jane Doe · CBC News · Posted: Oct 14, 2022", or a
@@ -311,9 +324,6 @@ func creditLine(l string, hasDate func(s string) bool) (string, bool) {
 			return name, true
 		}
 		return "", false
-	}
-	if m := sourceCreditRe.FindStringSubmatch(l); m != nil && hasDate(l) {
-		return strings.TrimSpace(m[1]), true // a reprint credits its source
 	}
 	if m := cjkNameDateRe.FindStringSubmatch(l); m != nil && hasDate(l[len(m[1]):]) {
 		return m[1], true

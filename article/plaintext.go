@@ -56,7 +56,7 @@ func parseText(text, title, pageURL string) fields {
 		pageURL = f.url
 	}
 
-	titleIdx, lastIdx, bare := -1, -1, ""
+	titleIdx, lastIdx, bare, source := -1, -1, "", ""
 	if t := plainInline(title); t != "" {
 		titleIdx, lastIdx = findTitleLine(lines[:max(start, 0)], t)
 	}
@@ -76,7 +76,7 @@ func parseText(text, title, pageURL string) fields {
 	}
 	if titleIdx >= 0 {
 		f.title = lines[titleIdx]
-		bare = f.read(lines[lastIdx+1:start], lang)
+		bare, source = f.read(lines[lastIdx+1:start], lang)
 		// A date just above the headline is the article's; one higher up
 		// is usually today's, printed in the site's header.
 		// So is a byline there: some pages put it above the headline.
@@ -147,6 +147,9 @@ func parseText(text, title, pageURL string) fields {
 	if name, ok := creditedAgency(f.summary); ok && f.author == "" {
 		f.author = name
 	}
+	if f.author == "" {
+		f.author = source
+	}
 	if cut := lastSentenceEnd(f.summary, len(f.summary)); strings.HasSuffix(f.summary, ":") && cut > 0 {
 		f.summary = f.summary[:cut] // a lead-in to a list or a ticker: its sentences before
 	}
@@ -168,7 +171,10 @@ func parseText(text, title, pageURL string) fields {
 // It returns the first name that stands alone on its line, a byline
 // without its "By", for the caller to take if nothing better names the
 // author.
-func (f *fields) read(lines []string, lang string) (bare string) {
+//
+// source is the source a reprint credits (see sourceCredit), for the
+// caller to take if no byline names the author.
+func (f *fields) read(lines []string, lang string) (bare, source string) {
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
 		if isBylineWord(l) && i+1 < len(lines) {
@@ -183,6 +189,15 @@ func (f *fields) read(lines []string, lang string) (bare string) {
 		if f.readByline(l, lang) || f.readCredit(l, lang) {
 			continue
 		}
+		if name, ok := sourceCredit(l, f.hasDate(lang)); ok {
+			if source == "" {
+				source = name
+			}
+			if f.date.IsZero() {
+				f.date, _ = findDate(l, lang)
+			}
+			continue
+		}
 		if bare == "" && isNameLike(l) && len(strings.Fields(l)) <= 4 && !isCapsName(l) && !isBoilerplate(l) && !labelRe.MatchString(l) {
 			bare = l
 		}
@@ -195,7 +210,7 @@ func (f *fields) read(lines []string, lang string) (bare string) {
 			}
 		}
 	}
-	return bare
+	return bare, source
 }
 
 // readCredit takes the author and the date from a credit line under the
@@ -204,10 +219,7 @@ func (f *fields) read(lines []string, lang string) (bare string) {
 func (f *fields) readCredit(l, lang string) bool {
 	name, ok := creditedAgency(l)
 	if !ok {
-		name, ok = creditLine(l, func(s string) bool {
-			_, ok := findDate(s, lang)
-			return ok || relativeDateRe.MatchString(strings.TrimSpace(s))
-		})
+		name, ok = creditLine(l, f.hasDate(lang))
 	}
 	if !ok {
 		return false
@@ -219,6 +231,14 @@ func (f *fields) readCredit(l, lang string) bool {
 		f.date, _ = findDate(l, lang)
 	}
 	return true
+}
+
+// hasDate returns a test for whether part of a line holds a date.
+func (f *fields) hasDate(lang string) func(s string) bool {
+	return func(s string) bool {
+		_, ok := findDate(s, lang)
+		return ok || relativeDateRe.MatchString(strings.TrimSpace(s))
+	}
 }
 
 // isBylineOnly reports whether l is a byline, without reading its date.
