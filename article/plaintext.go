@@ -94,6 +94,7 @@ func parseText(text, title, pageURL string) fields {
 	end = min(end, articleEnd(lines, start, &f))
 	titleKey := lineKey(f.title)
 	var body []string
+	var bodyAt []int // where each paragraph of body is in lines
 	bylineDates := 0
 	for i := start; i < end; i++ {
 		l := lines[i]
@@ -120,17 +121,21 @@ func parseText(text, title, pageURL string) fields {
 			continue
 		}
 		body = append(body, l)
+		bodyAt = append(bodyAt, i)
 	}
 	for _, l := range body {
 		f.body = append(f.body, block{tag: "p", text: l})
 	}
 	// The lede is the first paragraph that reads as one; a question of an
 	// interview or a subheading may come before it.
-	for _, l := range body[:min(len(body), 3)] {
-		if isLede(l) {
+	for k, l := range body[:min(len(body), 3)] {
+		if isLede(l) && !creditBelow(lines, bodyAt[k]) {
 			f.summary = l
 			break
 		}
+	}
+	if f.summary == "" && len(body) > 0 && isLede(body[0]) {
+		f.summary = body[0] // only captions: the first is better than none
 	}
 	// A name alone under the headline is the author's, unless the page
 	// names it in its sentences too: then it is a place ("São Paulo", a
@@ -211,6 +216,20 @@ func (f *fields) read(lines []string, lang string) (bare, source string) {
 		}
 	}
 	return bare, source
+}
+
+// creditBelow reports whether the tail of a photo credit stands alone
+// just under line i ("| Efe", "/ AFP"), perhaps after the picture's date:
+// line i is then the picture's caption, its credit split off. A credit
+// that opens with its label ("Foto: dpa") may be that of a picture below.
+func creditBelow(lines []string, i int) bool {
+	for j := i + 1; j < min(len(lines), i+3); j++ {
+		r, _ := utf8.DecodeRuneInString(lines[j])
+		if textLen(lines[j]) <= 60 && strings.ContainsRune("|/©–—-", r) && isCaption(lines[j]) {
+			return true
+		}
+	}
+	return false
 }
 
 // readCredit takes the author and the date from a credit line under the

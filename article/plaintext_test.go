@@ -556,6 +556,19 @@ func TestClassifyWords(t *testing.T) {
 	}
 }
 
+func TestScrapedTextCaptionWithSplitCredit(t *testing.T) {
+	in := "Council Closes the Old Bridge for the Summer\nBy Ann Smith\n" +
+		"The mayor and the city engineer look at the old bridge from the river bank, where the repairs will start in June after the long wait.\n" +
+		"14-06-2024\n| Efe\n" + lede + "\n" + lede + "\n"
+	a, err := Parse("page.txt", strings.NewReader(in), Options{URL: "https://e.example/a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(a.Summary, "The city council voted") {
+		t.Errorf("summary = %q, want the lede, not the caption over its credit", a.Summary)
+	}
+}
+
 func TestMetaSignals(t *testing.T) {
 	for l, want := range map[string]bool{
 		"Visto 314 veces": true, "1.234 views": true, "5655255": true, "Comments (0)": true,
