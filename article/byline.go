@@ -265,3 +265,81 @@ func agencyOfDateline(lede string) (string, bool) {
 	}
 	return m[1], true
 }
+
+// agencyNames are the news agencies whose credit stands for an author.
+const agencyNames = `AFP|AP|ANSA|dpa|DPA|EFE|Reuters|REUTERS|TASS|ТАСС|РИА Новости|Интерфакс|Xinhua|XINHUA|Kyodo|KYODO|ANP|Belga|APA|SDA|KNA|epd|Lusa|PAP|CTK|ČTK|STT|NTB|TT|共同|新华社|時事|ロイター`
+
+var (
+	// "【6月18日 AFP】": the dateline of agency copy in Japanese.
+	agencyBracketRe = regexp.MustCompile(`^【[^】]{0,20}?\s*(` + agencyNames + `)\s*】`)
+	// "AFP 30 avril 2015 à 07:19": the agency, then when it filed.
+	agencyDatedRe = regexp.MustCompile(`^(` + agencyNames + `)\s*[,|·•–—-]?\s*\p{Nd}`)
+	// "2020-02-19 20:29:58 来源： 半月谈", "… | Quelle: Handelsblatt
+	// Online": the source of a reprint, beside its date.
+	sourceCreditRe = regexp.MustCompile(`(?:^|[\s|·•｜\d])(?:来源|來源|出典|出处|(?i:quelle|source|fuente|fonte|bron|источник))\s*[:：]\s*([^|·•｜:：\d]{2,40}?)\s*(?:$|[|·•｜]|作者|责任编辑|編集)`)
+	// "谢若含2017-03-01 14:27:02": a Chinese name glued to the time.
+	// A label has a space or a colon after it ("更新时间 2012年…").
+	cjkNameDateRe = regexp.MustCompile(`^(\p{Han}{2,4})\d{4}-\d{2}-\d{2}`)
+)
+
+// creditedAgency returns the agency a dateline or a credit line under the
+// headline names: "【6月18日 AFP】…", "AFP 30 avril 2015 à 07:19".
+func creditedAgency(l string) (string, bool) {
+	if m := agencyBracketRe.FindStringSubmatch(l); m != nil {
+		return m[1], true
+	}
+	if len(l) <= 120 {
+		if m := agencyDatedRe.FindStringSubmatch(l); m != nil {
+			return m[1], true
+		}
+	}
+	return "", false
+}
+
+// sourceCredit returns the source a reprint credits beside its date
+// ("2020-02-19 20:29:58 来源： 半月谈", "… | Quelle: Handelsblatt
+// Online"): the author when the page names no reporter.
+func sourceCredit(l string, hasDate func(s string) bool) (string, bool) {
+	if len(l) > 200 {
+		return "", false
+	}
+	if m := sourceCreditRe.FindStringSubmatch(l); m != nil && hasDate(l) {
+		return strings.TrimSpace(m[1]), true
+	}
+	return "", false
+}
+
+// creditLine returns who a credit line under a headline names first,
+// when the rest of the line says when: "Jane Doe | Springfield |
+// 08/01/2014", "Jane Doe · CBC News · Posted: Oct 14, 2022", or a
+// portal's source line "CNET Japan 3/9(木) 18:45配信". hasDate reports
+// whether s (a part of the line) holds a date.
+func creditLine(l string, hasDate func(s string) bool) (string, bool) {
+	if len(l) > 200 {
+		return "", false
+	}
+	if sourceLineRe.MatchString(l) {
+		name := strings.TrimSpace(l[:strings.IndexFunc(l, unicode.IsDigit)])
+		if n := utf8.RuneCountInString(name); n >= 2 && n <= 40 && !strings.ContainsAny(name, "。、，.,!?") {
+			return name, true
+		}
+		return "", false
+	}
+	if m := cjkNameDateRe.FindStringSubmatch(l); m != nil && hasDate(l[len(m[1]):]) {
+		return m[1], true
+	}
+	segs := strings.FieldsFunc(l, func(r rune) bool { return strings.ContainsRune("|·•｜", r) })
+	if len(segs) < 2 {
+		return "", false
+	}
+	name := strings.TrimSpace(segs[0])
+	if !isNameLike(name) {
+		return "", false
+	}
+	for _, seg := range segs[1:] {
+		if hasDate(seg) {
+			return name, true
+		}
+	}
+	return "", false
+}

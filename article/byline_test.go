@@ -94,3 +94,39 @@ func TestAgencyOfDateline(t *testing.T) {
 		}
 	}
 }
+
+func TestCreditLines(t *testing.T) {
+	tests := map[string]string{
+		"Patricio Candia | Palma de Mallorca | 08/01/2014":                                       "Patricio Candia",
+		"Pete Evans · CBC News · Posted: Oct 14, 2022 9:27 AM ET | Last Updated: 24 minutes ago": "Pete Evans",
+		"CNET Japan 3/9(木) 18:45配信":                                                              "CNET Japan",
+		"AFP 30 avril 2015 à 07:19 (Mis à jour : 30 avril 2015 à 07:38)":                         "AFP",
+		"【6月18日 AFP】ナイジェリア北東部ボルノ州で16日夜、自爆攻撃があった。":                                                "AFP",
+		"谢若含2017-03-01 14:27:02":                                                                 "谢若含",
+		"更新时间 2012年12月10日, 格林尼治标准时间10:41":                                                        "", // a label
+		// No date beside the name, or no name first: not a credit.
+		"Patricio Candia | Palma de Mallorca":   "",
+		"Home | News | 08/01/2014":              "",
+		"Council Closes the Old Bridge in 2024": "",
+	}
+	for l, want := range tests {
+		var f fields
+		ok := f.readCredit(l, "es") // a language that puts the day first
+		if ok != (want != "") || f.author != want {
+			t.Errorf("readCredit(%q) = %v, author %q; want %q", l, ok, f.author, want)
+		}
+	}
+}
+
+func TestSourceCredit(t *testing.T) {
+	var f fields
+	for l, want := range map[string]string{
+		"2020-02-19 20:29:58  来源： 半月谈":                            "半月谈",
+		"23 de marzo de 2017, 15:43 | Fuente: Diario de Mallorca": "Diario de Mallorca",
+		"Fuente: Diario de Mallorca":                              "", // no date: a caption's credit
+	} {
+		if got, _ := sourceCredit(l, f.hasDate("es")); got != want {
+			t.Errorf("sourceCredit(%q) = %q, want %q", l, got, want)
+		}
+	}
+}

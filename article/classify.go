@@ -366,7 +366,9 @@ func textLang(lines []string) string {
 // isCJK reports whether r is a Chinese, Japanese or Korean character,
 // written without spaces between words.
 func isCJK(r rune) bool {
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+	// The long-vowel mark and the repetition mark ("ニュース", "人々") are
+	// in no script of their own, but are letters of Japanese words.
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) || r == 'ー' || r == '々'
 }
 
 // textLen is l's length in characters, a CJK character counting three: it

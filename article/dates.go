@@ -39,6 +39,9 @@ func findDate(s, lang string) (time.Time, bool) {
 	if t, ok := numericDate(s); ok {
 		return t, true
 	}
+	if t, ok := slashDate(s, lang); ok {
+		return t, true
+	}
 	if len(s) > maxDateLine || !yearRe.MatchString(s) || strings.IndexFunc(s, unicode.IsLetter) < 0 {
 		// The parser reads month names; digits alone were read above.
 		return time.Time{}, false
@@ -50,7 +53,7 @@ func findDate(s, lang string) (time.Time, bool) {
 	if ok {
 		return c.t, c.ok
 	}
-	t, ok := parseDateText(s, lang)
+	t, ok := parseDateText(dateSpelling(s), lang)
 	dateCache.Lock()
 	if len(dateCache.m) >= dateCacheSize {
 		clear(dateCache.m) // crude, but bounded: the same lines come back within one page
@@ -155,8 +158,12 @@ func dateFromURL(raw string) (time.Time, bool) {
 // time, weekday names and words such as "Published" or "Aktualisiert".
 // Longer lines that hold a date are bylines or prose.
 func isDateOnly(l, lang string) bool {
-	if len(l) > 120 || words(l) > 12 {
-		return false
+	// A dateline with a clock time may name the place too ("2018年6月18日
+	// 10:01 発信地：カノ/ナイジェリア"): the time marks it as metadata.
+	if n := words(l); len(l) > 120 || n > 12 {
+		if len(l) > maxDateLine || n > 24 || !clockRe.MatchString(l) {
+			return false
+		}
 	}
 	if relativeDateRe.MatchString(l) {
 		return true // a date line, if not one to read
@@ -175,13 +182,45 @@ func isDateOnly(l, lang string) bool {
 	return !isProse(l) && letters <= 80
 }
 
+// clockRe matches a time of day ("10:01", "12h55").
+var clockRe = regexp.MustCompile(`(?:^|\D)(?:[01]?\d|2[0-3])(?::|h)[0-5]\d(?:\D|$)`)
+
 var (
 	// "2017.10.17", "2017/10/17", "2017年10月17日": the year first is never
 	// ambiguous.
 	ymdRe = regexp.MustCompile(`(?:^|\D)((?:19|20)\d{2})\s*(?:[./]|年)\s*(\d{1,2})\s*(?:[./]|月)\s*(\d{1,2})(?:日|\D|$)`)
 	// "17.10.2017": the day first, as everywhere dots separate a date.
-	dmyDotRe = regexp.MustCompile(`(?:^|[^\d.])(\d{1,2})\.(\d{1,2})\.((?:19|20)\d{2})(?:\D|$)`)
+	// "13. 1. 2020", as Czech and German print it, too.
+	dmyDotRe = regexp.MustCompile(`(?:^|[^\d.])(\d{1,2})\. ?(\d{1,2})\. ?((?:19|20)\d{2})(?:\D|$)`)
+	// "08/01/2014": the day first everywhere but in American English.
+	dmySlashRe = regexp.MustCompile(`(?:^|[^\d/])(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?:\D|$)`)
+	// "21.dez.2018": a month name glued to its day and year by dots.
+	dotMonthRe = regexp.MustCompile(`(\d)\.(\p{Ll}{3,9})\.(\d)`)
+	// "28 آب/اغسطس 2013": Levantine pages name the month twice, the
+	// Syriac name first; the parser knows the second.
+	arabicMonthPairRe = regexp.MustCompile(`\p{Arabic}+\s*/\s*(\p{Arabic}+)`)
 )
+
+// slashDate reads "08/01/2014" as the 8th of January on a page in a
+// language other than English, where the day comes first. On English
+// pages the order is in doubt: American ones put the month first.
+func slashDate(s, lang string) (time.Time, bool) {
+	if lang == "" || lang == "en" {
+		return time.Time{}, false
+	}
+	g := dmySlashRe.FindStringSubmatch(s)
+	if g == nil {
+		return time.Time{}, false
+	}
+	return ymd(g[3], g[2], g[1])
+}
+
+// dateSpelling rewrites the spellings of dates the parser does not read
+// into ones it does.
+func dateSpelling(s string) string {
+	s = dotMonthRe.ReplaceAllString(s, "$1 $2 $3")
+	return arabicMonthPairRe.ReplaceAllString(s, "$1")
+}
 
 // numericDate reads an all-digit date whose order is not in doubt.
 func numericDate(s string) (time.Time, bool) {
@@ -193,6 +232,11 @@ func numericDate(s string) (time.Time, bool) {
 	} else {
 		return time.Time{}, false
 	}
+	return ymd(y, m, d)
+}
+
+// ymd returns the date of the digits y, m and d, if there is one.
+func ymd(y, m, d string) (time.Time, bool) {
 	year, _ := strconv.Atoi(y) // cannot fail: digits
 	month, _ := strconv.Atoi(m)
 	day, _ := strconv.Atoi(d)

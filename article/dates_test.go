@@ -30,6 +30,12 @@ func TestFindDateLanguages(t *testing.T) {
 		{"Tuesday", "en", time.Time{}},
 		{"Heise-Foren: Einloggen | Registrieren", "de", time.Time{}},
 		{"31.02.2017", "de", time.Time{}},
+		// Spellings the date parser does not read on its own.
+		{"10. 7. 2017", "de", day},
+		{"10/07/2017", "es", day},        // the day first outside English
+		{"7/10/2017", "en", time.Time{}}, // American or British: in doubt
+		{"10.jul.2017 às 12h55", "pt", day.Add(12*time.Hour + 55*time.Minute)},
+		{"الاثنين، 10 تموز/يوليو 2017", "ar", day},
 	}
 	for _, tt := range tests {
 		got, ok := findDate(tt.line, tt.lang)
@@ -55,6 +61,23 @@ func TestDateFromURL(t *testing.T) {
 		got, ok := dateFromURL(u)
 		if ok != !want.IsZero() || !got.Equal(want) {
 			t.Errorf("dateFromURL(%q) = %v, %v; want %v", u, got, ok, want)
+		}
+	}
+}
+
+func TestIsDateOnlyDateline(t *testing.T) {
+	tests := map[string]bool{
+		// A dateline with its time and place is metadata, however long.
+		"2018年6月18日 10:01 発信地：カノ/ナイジェリア [ ナイジェリア アフリカ ]":         true,
+		"الأربعاء، 28 آب/اغسطس 2013، آخر تحديث 14:00 (GMT+0400)": true,
+		"10 juli 2017": true,
+		// A headline that mentions a date has no time of day.
+		"Am 10. Juli 2017 beschloss der Bundestag nach langer Debatte eine Reform der Pflege": false,
+	}
+	for l, want := range tests {
+		lang := textLang([]string{l})
+		if got := isDateOnly(l, lang); got != want {
+			t.Errorf("isDateOnly(%q, %q) = %v, want %v", l, lang, got, want)
 		}
 	}
 }

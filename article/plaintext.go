@@ -56,7 +56,7 @@ func parseText(text, title, pageURL string) fields {
 		pageURL = f.url
 	}
 
-	titleIdx, lastIdx, bare := -1, -1, ""
+	titleIdx, lastIdx, bare, source := -1, -1, "", ""
 	if t := plainInline(title); t != "" {
 		titleIdx, lastIdx = findTitleLine(lines[:max(start, 0)], t)
 	}
@@ -76,7 +76,7 @@ func parseText(text, title, pageURL string) fields {
 	}
 	if titleIdx >= 0 {
 		f.title = lines[titleIdx]
-		bare = f.read(lines[lastIdx+1:start], lang)
+		bare, source = f.read(lines[lastIdx+1:start], lang)
 		// A date just above the headline is the article's; one higher up
 		// is usually today's, printed in the site's header.
 		// So is a byline there: some pages put it above the headline.
@@ -94,6 +94,7 @@ func parseText(text, title, pageURL string) fields {
 	end = min(end, articleEnd(lines, start, &f))
 	titleKey := lineKey(f.title)
 	var body []string
+	var bodyAt []int // where each paragraph of body is in lines
 	bylineDates := 0
 	for i := start; i < end; i++ {
 		l := lines[i]
@@ -120,17 +121,21 @@ func parseText(text, title, pageURL string) fields {
 			continue
 		}
 		body = append(body, l)
+		bodyAt = append(bodyAt, i)
 	}
 	for _, l := range body {
 		f.body = append(f.body, block{tag: "p", text: l})
 	}
 	// The lede is the first paragraph that reads as one; a question of an
 	// interview or a subheading may come before it.
-	for _, l := range body[:min(len(body), 3)] {
-		if isLede(l) {
+	for k, l := range body[:min(len(body), 3)] {
+		if isLede(l) && !creditBelow(lines, bodyAt[k]) {
 			f.summary = l
 			break
 		}
+	}
+	if f.summary == "" && len(body) > 0 && isLede(body[0]) {
+		f.summary = body[0] // only captions: the first is better than none
 	}
 	// A name alone under the headline is the author's, unless the page
 	// names it in its sentences too: then it is a place ("São Paulo", a
@@ -143,6 +148,12 @@ func parseText(text, title, pageURL string) fields {
 	}
 	if name, ok := agencyOfDateline(f.summary); ok && f.author == "" {
 		f.author = name // agency copy credits the agency
+	}
+	if name, ok := creditedAgency(f.summary); ok && f.author == "" {
+		f.author = name
+	}
+	if f.author == "" {
+		f.author = source
 	}
 	if cut := lastSentenceEnd(f.summary, len(f.summary)); strings.HasSuffix(f.summary, ":") && cut > 0 {
 		f.summary = f.summary[:cut] // a lead-in to a list or a ticker: its sentences before
@@ -165,7 +176,10 @@ func parseText(text, title, pageURL string) fields {
 // It returns the first name that stands alone on its line, a byline
 // without its "By", for the caller to take if nothing better names the
 // author.
-func (f *fields) read(lines []string, lang string) (bare string) {
+//
+// source is the source a reprint credits (see sourceCredit), for the
+// caller to take if no byline names the author.
+func (f *fields) read(lines []string, lang string) (bare, source string) {
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
 		if isBylineWord(l) && i+1 < len(lines) {
@@ -177,7 +191,16 @@ func (f *fields) read(lines []string, lang string) (bare string) {
 				continue
 			}
 		}
-		if f.readByline(l, lang) {
+		if f.readByline(l, lang) || f.readCredit(l, lang) {
+			continue
+		}
+		if name, ok := sourceCredit(l, f.hasDate(lang)); ok {
+			if source == "" {
+				source = name
+			}
+			if f.date.IsZero() {
+				f.date, _ = findDate(l, lang)
+			}
 			continue
 		}
 		if bare == "" && isNameLike(l) && len(strings.Fields(l)) <= 4 && !isCapsName(l) && !isBoilerplate(l) && !labelRe.MatchString(l) {
@@ -192,7 +215,49 @@ func (f *fields) read(lines []string, lang string) (bare string) {
 			}
 		}
 	}
-	return bare
+	return bare, source
+}
+
+// creditBelow reports whether the tail of a photo credit stands alone
+// just under line i ("| Efe", "/ AFP"), perhaps after the picture's date:
+// line i is then the picture's caption, its credit split off. A credit
+// that opens with its label ("Foto: dpa") may be that of a picture below.
+func creditBelow(lines []string, i int) bool {
+	for j := i + 1; j < min(len(lines), i+3); j++ {
+		r, _ := utf8.DecodeRuneInString(lines[j])
+		if textLen(lines[j]) <= 60 && strings.ContainsRune("|/©–—-", r) && isCaption(lines[j]) {
+			return true
+		}
+	}
+	return false
+}
+
+// readCredit takes the author and the date from a credit line under the
+// headline (see creditedAgency and creditLine) and reports whether l was
+// one.
+func (f *fields) readCredit(l, lang string) bool {
+	name, ok := creditedAgency(l)
+	if !ok {
+		name, ok = creditLine(l, f.hasDate(lang))
+	}
+	if !ok {
+		return false
+	}
+	if f.author == "" {
+		f.author = name
+	}
+	if f.date.IsZero() {
+		f.date, _ = findDate(l, lang)
+	}
+	return true
+}
+
+// hasDate returns a test for whether part of a line holds a date.
+func (f *fields) hasDate(lang string) func(s string) bool {
+	return func(s string) bool {
+		_, ok := findDate(s, lang)
+		return ok || relativeDateRe.MatchString(strings.TrimSpace(s))
+	}
 }
 
 // isBylineOnly reports whether l is a byline, without reading its date.
@@ -261,6 +326,7 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 	// repeated reports whether the page has line i again, as it is or at
 	// the end of a longer line (a breadcrumb, a dateline, a window
 	// title): contained is true for the latter.
+	// A credit ("Photo : Radio-Canada") ends with a name, not a headline.
 	repeated := func(i int) (again, contained bool) {
 		n := 0
 		for j, k := range keys {
@@ -268,20 +334,35 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 			case j == i || len(keys[i]) == 0:
 			case k == keys[i]:
 				n++
-			case repeatsTitle(lines[j], lines[i]) || strings.HasSuffix(k, keys[i]) && len(k) > len(keys[i]):
+			case (repeatsTitle(lines[j], lines[i]) || strings.HasSuffix(k, keys[i]) && len(k) > len(keys[i])) && !isCaption(lines[j]):
 				n++
 				contained = true
 			}
 		}
 		return n >= 1 && n <= 2, contained && n <= 2
 	}
+	win := windowTitle(lines, keys)
+	// inBox reports whether line i is in a box of other stories: its
+	// heading is a few lines above.
+	inBox := func(i int) bool {
+		for j := max(0, i-8); j < i; j++ {
+			if isRelatedHead(lines[j]) {
+				return true
+			}
+		}
+		return false
+	}
 	score := func(i, dist int) int {
 		l := lines[i]
 		s := 20 - 3*dist
 		// Menus repeat too, in the header and the footer; but only a
 		// headline ends a breadcrumb or a dateline.
-		if again, contained := repeated(i); contained || again && !bs[i].linky {
+		// A word or two the page repeats is a section or the site's name.
+		if again, contained := repeated(i); !isKicker(l) && (contained || again && !bs[i].linky) {
 			s += 6
+		}
+		if win != "" && keys[i] == win {
+			s += 15 // the page's window title names it
 		}
 		if n := len(slug); n >= 2 {
 			s += 12 * slugHits(l, slug) / n
@@ -298,8 +379,10 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 		}
 		// A headline is followed by its byline or date; a picture's title
 		// by its caption.
-		for j, titles := i+1, 0; j < min(len(lines), i+7) && titles < 2 && !isLede(lines[j]); j++ {
-			if _, ok := parseByline(lines[j]); ok || isBylineWord(lines[j]) || isDateOnly(lines[j], lang) {
+		// A standfirst may sit right under the headline, above the byline.
+		for j, titles := i+1, 0; j < min(len(lines), i+7) && titles < 2 && (j == i+1 || !isLede(lines[j])); j++ {
+			// A date the page prints three times or more is a teaser's.
+			if _, ok := parseByline(lines[j]); ok || isBylineWord(lines[j]) || bs[j].repeats < 3 && isDateOnly(lines[j], lang) {
 				s += 5
 				break
 			}
@@ -309,6 +392,9 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 		}
 		if i+1 < len(lines) && isCaption(lines[i+1]) {
 			s -= 5
+		}
+		if inBox(i) {
+			s -= 10 // one of a box of other stories
 		}
 		if words(l) >= 4 {
 			s += 2
@@ -336,8 +422,9 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 		l := lines[i]
 		if !isTitleLike(l, lang) || bs[i].repeats >= 3 {
 			// A line the page repeats three times or more is furniture:
-			// a caption under every picture, a label on every teaser.
-			if !isMeta(l, lang) && words(l) > 2 {
+			// a caption under every picture, a label on every teaser, a
+			// rating widget. It stands between nothing.
+			if !isMeta(l, lang) && words(l) > 2 && bs[i].repeats < 3 && !bs[i].linky {
 				dist++
 			}
 			continue
@@ -345,7 +432,10 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 		if s := score(i, dist); s > bestScore {
 			best, bestScore = i, s
 		}
-		if !isKicker(l) {
+		// Nor do the items of a box of other stories, or the short items
+		// of a menu (share buttons): they may sit between the headline
+		// and the article.
+		if !isKicker(l) && (!bs[i].linky || words(l) >= 4 && !inBox(i)) {
 			dist++
 		}
 	}
@@ -382,7 +472,59 @@ func isMeta(l, lang string) bool {
 	if _, ok := parseByline(l); ok {
 		return true
 	}
-	return isBylineWord(l) || isBoilerplate(l) || isDateOnly(l, lang)
+	return isBylineWord(l) || isCounter(l) || isBoilerplate(l) || isDateOnly(l, lang)
+}
+
+// isCounter reports whether l is a count with its unit and little else:
+// "Visto 314 veces", "1.234 views", "5655255", "Comments (0)". Headlines
+// with a number have more words.
+func isCounter(l string) bool {
+	if words(l) > 3 || textLen(l) > 40 {
+		return false
+	}
+	for _, f := range strings.Fields(l) {
+		f = strings.Trim(f, "()[]")
+		if f != "" && strings.Trim(f, "0123456789.,") == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// relatedRe matches the headings of boxes of other stories, in the
+// languages we read (the English ones are trailers).
+var relatedRe = regexp.MustCompile(`^(?:related \pL+|sur le même sujet|à lire aussi|lire aussi|voir aussi|les plus lus|mehr zum thema|lesen sie auch|auch interessant|weitere meldungen|weitere artikel|das könnte sie (?:auch )?interessieren|noticias relacionadas|relacionad[oa]s?|te puede interesar|lee también|leia (?:também|mais)|notícias relacionadas|vedi anche|leggi anche|articoli correlati|potrebbe interessarti|lees ook|gerelateerd|читайте также|по теме|相关新闻|相关阅读|相关文章|関連記事|関連ニュース|اقرأ أيضا|اقرأ أيضاً|مواضيع ذات صلة)$`)
+
+// isRelatedHead reports whether l heads a box of other stories.
+func isRelatedHead(l string) bool {
+	return len(l) <= 80 && (isTrailer(l) || relatedRe.MatchString(normal(l)))
+}
+
+// windowTitle returns the key of the headline a window title near the
+// top of the page names: "Headline | Site", "Headline - Site", or with
+// the separator lost, "HeadlineSite", where Headline is another line of
+// the page. Menu items are too short to count.
+func windowTitle(lines, keys []string) string {
+	const minKey = 16
+	for j, l := range lines[:min(len(lines), 30)] {
+		for i := range lines {
+			k := keys[i]
+			if i == j || len(k) < minKey || len(k) >= len(keys[j]) || !strings.HasPrefix(keys[j], k) {
+				continue
+			}
+			if repeatsTitle(l, lines[i]) {
+				return k
+			}
+			// Glued: the site's name starts with a capital right after.
+			if len(l) > len(lines[i]) && strings.EqualFold(l[:len(lines[i])], lines[i]) {
+				r, _ := utf8.DecodeRuneInString(l[len(lines[i]):])
+				if unicode.IsUpper(r) {
+					return k
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // isKicker reports whether l is a kicker or section label above a
@@ -547,7 +689,7 @@ func repeatsTitle(m, t string) bool {
 // abbreviation), and not furniture, a menu, a caption, a byline or a date.
 func isTitleLike(l, lang string) bool {
 	n := utf8.RuneCountInString(l)
-	if n < 2 || textLen(l) < 4 || textLen(l) > 300 || isBoilerplate(l) || isBreadcrumb(l) {
+	if n < 2 || textLen(l) < 4 || textLen(l) > 300 || isBoilerplate(l) || isBreadcrumb(l) || isRelatedHead(l) || isCounter(l) {
 		return false
 	}
 	if _, ok := parseByline(l); ok || isBylineWord(l) {

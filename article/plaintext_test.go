@@ -457,6 +457,36 @@ func TestScrapedTextHeadlines(t *testing.T) {
 			title: "Мост закроют на лето", author: "Дарья Григоренко",
 		},
 		{
+			name: "a view counter just above the article", in: nav + "Council Closes the Old Bridge for the Summer\n14 June 2024\n" +
+				strings.Repeat("Rate it 5 stars\n", 4) + "Viewed 314 times\n" + lede + "\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer",
+		},
+		{
+			name: "the window title at the top, site name glued", in: "Council Closes the Old Bridge for the SummerDaily Planet\n" + nav +
+				"Council Closes the Old Bridge for the Summer\nAnn Smith | Springfield | 14/06/2024\n" + strings.Repeat("Widget\n", 5) +
+				"Weather Warning for the Weekend Ahead\nSchools Reopen After the Long Strike\n" + lede + "\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer",
+		},
+		{
+			name: "a box of other stories between the headline and the article", in: nav +
+				"Council Closes the Old Bridge for the Summer\nBy Ann Smith, 14 June 2024\nShare on Facebook\nPrint this article\nSend by mail\n" +
+				"The old bridge at dawn. (Photo: Jane Roe)\nSur le même sujet\nInterview\nWeather Warning for the Weekend Ahead\nPar Joe Roe\nSchools Reopen After the Long Strike\nPar Jim Poe\n" +
+				lede + "\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer", author: "Ann Smith",
+		},
+		{
+			name: "a source name repeated in a credit and the footer", in: nav + "Council Closes the Old Bridge for the Summer\n" +
+				"The council will not say how much the repairs will cost.\nPhoto: Planet Radio\nPlanet Radio\nPublished 14 June 2024\n" + lede + "\n" + lede + "\nPlanet Radio\n",
+			title: "Council Closes the Old Bridge for the Summer",
+		},
+		{
+			name: "a Japanese headline under a menu of katakana words", in: "ニュース\nトピックス\nテーマ\nニュース\nトピックス\nテーマ\nテクノロジー\n" +
+				"市議会、老朽化した橋を夏の間閉鎖へ 修理費は当初計画を大幅に上回る見通し\nCNET Japan 3/9(木) 18:45配信\n" +
+				"市議会は火曜日、老朽化した橋を修理のために閉鎖することを決めた。工事は夏の大半に及び、費用は当初の計画を大きく上回る見通しだ。住民からは交通への影響を心配する声が上がっている。\n" +
+				"市議会は火曜日、老朽化した橋を修理のために閉鎖することを決めた。工事は夏の大半に及び、費用は当初の計画を大きく上回る見通しだ。住民からは交通への影響を心配する声が上がっている。\n",
+			title: "市議会、老朽化した橋を夏の間閉鎖へ 修理費は当初計画を大幅に上回る見通し", author: "CNET Japan", // the portal's source line
+		},
+		{
 			name: "a CJK headline and paragraphs", in: "首页 新闻 国内 国际 体育\n市议会决定夏季关闭老桥\n记者 张伟\n" +
 				"市议会周二投票决定关闭老桥进行维修，工程将持续整个夏天，费用也远高于最初提出时的计划。当地居民对此表示担忧，认为交通将受到严重影响。\n",
 			title: "市议会决定夏季关闭老桥", author: "张伟",
@@ -523,6 +553,41 @@ func TestClassifyWords(t *testing.T) {
 		if got := textLang([]string{lines}); got != want {
 			t.Errorf("textLang(%q) = %q, want %q", lines, got, want)
 		}
+	}
+}
+
+func TestScrapedTextCaptionWithSplitCredit(t *testing.T) {
+	in := "Council Closes the Old Bridge for the Summer\nBy Ann Smith\n" +
+		"The mayor and the city engineer look at the old bridge from the river bank, where the repairs will start in June after the long wait.\n" +
+		"14-06-2024\n| Efe\n" + lede + "\n" + lede + "\n"
+	a, err := Parse("page.txt", strings.NewReader(in), Options{URL: "https://e.example/a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(a.Summary, "The city council voted") {
+		t.Errorf("summary = %q, want the lede, not the caption over its credit", a.Summary)
+	}
+}
+
+func TestMetaSignals(t *testing.T) {
+	for l, want := range map[string]bool{
+		"Visto 314 veces": true, "1.234 views": true, "5655255": true, "Comments (0)": true,
+		"Dow Falls 500 Points as Banks Slide": false, "Council Closes the Old Bridge": false,
+	} {
+		if got := isCounter(l); got != want {
+			t.Errorf("isCounter(%q) = %v, want %v", l, got, want)
+		}
+	}
+	for l, want := range map[string]bool{
+		"Sur le même sujet": true, "Related Video": true, "Lesen Sie auch:": true, "Читайте также": true, "関連記事": true,
+		"Council Closes the Old Bridge": false,
+	} {
+		if got := isRelatedHead(l); got != want {
+			t.Errorf("isRelatedHead(%q) = %v, want %v", l, got, want)
+		}
+	}
+	if n := words("ニュース"); n > 2 {
+		t.Errorf("words(ニュース) = %d, want its characters counted as CJK", n)
 	}
 }
 
