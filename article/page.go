@@ -72,7 +72,7 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 	f.title = p.pickTitle(x, r, site, &f.warns)
 	f.author = p.pickAuthor(x, r, site, f.body)
 	f.body = dropLeadingMeta(f.body, f.author)
-	f.summary = pickDescription(f.title, site, f.body, p.first("og:description"), p.first("twitter:description"), p.first("description"), x.description)
+	f.summary = pickDescription(f.title, site, f.body, inBody(f.body, p.shown(), p.first("og:description"), p.first("twitter:description"), p.first("description"), x.description)...)
 	f.image = p.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
 	if f.image == "" {
 		f.image = x.image
@@ -263,6 +263,20 @@ func isFurnitureElement(n *html.Node) bool {
 		return true
 	}
 	return false
+}
+
+// standfirstReach is how far above the first paragraph, in bytes of
+// letters and digits, a standfirst may be printed: past a caption, a
+// byline and a date, not past the page's navigation.
+const standfirstReach = 1500
+
+// shown returns the text the page shows in its <body>, scripts and styles
+// left out.
+func (p *page) shown() string {
+	if p.body == nil {
+		return ""
+	}
+	return nodeText(p.body)
 }
 
 // first returns the first non-empty value of the meta keys, in order.
@@ -982,6 +996,38 @@ func pickDescription(title string, site []string, body []block, descs ...string)
 	return best
 }
 
+// inBody returns the descriptions that are sentences of the article: the
+// issue's lede is "a real sentence of the article", and a description the
+// page does not print is a dek written for search engines and sharing, a
+// site's slogan or a live blog's blurb. One printed on the page but outside
+// the body the extractors kept is the article's standfirst (a preface
+// above the first paragraph), which counts. Text is compared by its
+// letters and digits only, so quote style, spacing and a trailing ellipsis
+// do not matter. A page without body text keeps every description: there
+// is nothing better.
+func inBody(body []block, shown string, descs ...string) []string {
+	if firstParagraph(body) == "" {
+		return descs
+	}
+	text := norm(joinBlocks(body))
+	// The standfirst is printed just above the first paragraph; the same
+	// text further off is a teaser in a promotion box.
+	page := norm(shown)
+	if lead := []rune(norm(firstParagraph(body))); len(lead) > 0 {
+		if i := strings.Index(page, string(lead[:min(len(lead), 40)])); i > 0 {
+			text += "\n" + page[max(0, i-standfirstReach):i]
+		}
+	}
+	var in []string
+	for _, d := range descs {
+		d = plainInline(d)
+		if n := norm(ellipsis.ReplaceAllString(d, "")); n != "" && strings.Contains(text, n) {
+			in = append(in, d)
+		}
+	}
+	return in
+}
+
 // headingText returns a heading's text as printed: ruby annotations (the
 // readings set over kanji) are left out, and inline elements add no space,
 // which CJK text has none of.
@@ -1041,7 +1087,9 @@ func parseZonedDate(s string) (time.Time, bool) {
 }
 
 // caption matches the start of a photo caption or credit.
-var caption = regexp.MustCompile(`(?i)^(?:图为|圖為|图片|圖片|写真|фото|photo|foto|bild|image|credit|von links nach rechts|from left|de gauche à droite|de izquierda a derecha)`)
+// A word such as "Photo" opens a credit only when a label mark, a name or
+// the end follows it: "Photos à l'appui, …" is a sentence.
+var caption = regexp.MustCompile(`(?i)^(?:图为|圖為|图片|圖片|写真|(?:фото|photos?|fotos?|bild|image|credits?)(?:\s*[:：/|©]|\s+(?:by|von|de|di|por|par)\s|$)|von links nach rechts|from left|de gauche à droite|de izquierda a derecha)`)
 
 // dropLeadingMeta removes the lines above the first sentence of the
 // article that are not the article: the byline, a date and time, a
