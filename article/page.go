@@ -73,6 +73,9 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 	f.author = p.pickAuthor(x, r, site, f.body)
 	f.body = dropLeadingMeta(f.body, f.author)
 	f.summary = pickDescription(f.title, site, f.body, inBody(f.body, p.shown(), p.first("og:description"), p.first("twitter:description"), p.first("description"), x.description)...)
+	if i := ledeIndex(f.body); f.summary == "" && i >= 0 {
+		f.summary = f.body[i].text
+	}
 	f.image = p.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
 	if f.image == "" {
 		f.image = x.image
@@ -996,36 +999,105 @@ func pickDescription(title string, site []string, body []block, descs ...string)
 	return best
 }
 
-// inBody returns the descriptions that are sentences of the article: the
-// issue's lede is "a real sentence of the article", and a description the
-// page does not print is a dek written for search engines and sharing, a
-// site's slogan or a live blog's blurb. One printed on the page but outside
-// the body the extractors kept is the article's standfirst (a preface
-// above the first paragraph), which counts. Text is compared by its
-// letters and digits only, so quote style, spacing and a trailing ellipsis
-// do not matter. A page without body text keeps every description: there
-// is nothing better.
+// inBody returns the descriptions that are sentences of the article's
+// opening: the lede is "a real sentence of the article", and a
+// description that is not is a dek written for search engines and sharing,
+// a site's slogan, a live blog's blurb or a line from further down. The
+// opening is the lead paragraph and the one after it, and the standfirst
+// printed just above them (a preface the extractors left out of the body).
+// Text is compared by its letters and digits only, so quote style, spacing
+// and a trailing ellipsis do not matter. A page without a lead paragraph
+// keeps every description: there is nothing better.
 func inBody(body []block, shown string, descs ...string) []string {
-	if firstParagraph(body) == "" {
+	i := ledeIndex(body)
+	if i < 0 {
 		return descs
 	}
-	text := norm(joinBlocks(body))
-	// The standfirst is printed just above the first paragraph; the same
-	// text further off is a teaser in a promotion box.
-	page := norm(shown)
-	if lead := []rune(norm(firstParagraph(body))); len(lead) > 0 {
-		if i := strings.Index(page, string(lead[:min(len(lead), 40)])); i > 0 {
-			text += "\n" + page[max(0, i-standfirstReach):i]
+	lead := norm(body[i].text)
+	text := lead
+	if i+1 < len(body) {
+		text += norm(body[i+1].text)
+	}
+	// The standfirst is printed just above the lead; the same text further
+	// off is a teaser in a promotion box. A dispatch has none: it opens
+	// with its dateline, and what its header prints is a summary.
+	above := ""
+	if r := []rune(lead); len(r) > 0 && !isDispatch(body[i].text) {
+		page := norm(shown)
+		if k := strings.Index(page, string(r[:min(len(r), 40)])); k > 0 {
+			above = page[max(0, k-standfirstReach):k]
 		}
 	}
 	var in []string
 	for _, d := range descs {
 		d = plainInline(d)
-		if n := norm(ellipsis.ReplaceAllString(d, "")); n != "" && strings.Contains(text, n) {
+		n := norm(ellipsis.ReplaceAllString(d, ""))
+		switch {
+		case n == "" || !isLedeText(d):
+		case strings.Contains(text, n):
+			in = append(in, d)
+		// A one-line tagline over the article is a dek; a standfirst
+		// is a sentence of substance.
+		case strings.Contains(above, n) && (len(strings.Fields(d)) >= 12 || len(strings.Fields(d)) < 3 && utf8.RuneCountInString(d) >= 30):
 			in = append(in, d)
 		}
 	}
 	return in
+}
+
+// isDispatch reports whether a paragraph opens with an agency's dateline:
+// "BERLIN (dpa) –", "МОСКВА, 29 июня. /ТАСС/.".
+func isDispatch(t string) bool {
+	_, ok := agencyOfDateline(t)
+	return ok || datelineAgency.MatchString(t)
+}
+
+// ledeIndex returns the index of the body's lead paragraph: the first
+// paragraph that is a sentence of the article, not a caption, credit,
+// byline, dateline, kicker or subhead; -1 if there is none.
+func ledeIndex(body []block) int {
+	for i, b := range body {
+		if b.tag != "p" && b.tag != "" {
+			continue
+		}
+		if isLedeText(b.text) {
+			return i
+		}
+	}
+	return -1
+}
+
+// isLedeText reports whether t reads as an article's opening sentence: a
+// dozen words or more (in text without spaces, twenty characters), not a
+// caption, credit or byline.
+func isLedeText(t string) bool {
+	t = strings.TrimSpace(t)
+	if caption.MatchString(t) || notAuthor.MatchString(t) && utf8.RuneCountInString(t) < 60 {
+		return false
+	}
+	if _, ok := parseByline(t); ok {
+		return false
+	}
+	// A short line of label and text ("出国前：…", "Update: …") is a
+	// kicker or subhead.
+	label := strings.ContainsAny(t, ":：") && !sentenceEnd.MatchString(t) || strings.Contains(t, "：")
+	n := len(strings.Fields(t))
+	if n < 3 && !unicode.Is(unicode.Latin, firstLetter(t)) {
+		// Text without spaces: a sentence of ten characters or more.
+		runes := utf8.RuneCountInString(t)
+		return runes >= 30 || runes >= 10 && sentenceEnd.MatchString(t) && !label
+	}
+	return n >= 6 || n >= 3 && sentenceEnd.MatchString(t) && !label
+}
+
+// firstLetter returns the first letter of s, or 0.
+func firstLetter(s string) rune {
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			return r
+		}
+	}
+	return 0
 }
 
 // headingText returns a heading's text as printed: ruby annotations (the

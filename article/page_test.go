@@ -323,3 +323,55 @@ func TestPageTooManyTags(t *testing.T) {
 		t.Errorf("%d tags, warnings %q", len(a.Tags), warned)
 	}
 }
+
+// TestLedeIsASentenceOfTheArticle checks issue 9's measure of the lede: a
+// real sentence of the article. A description is the lede only when the
+// page prints it as the article's opening or standfirst; else the body's
+// lead paragraph is, past captions, credits, bylines and kickers.
+func TestLedeIsASentenceOfTheArticle(t *testing.T) {
+	lead := `<p>The council voted on Tuesday night to keep the late ferry to the islands running for at least another three years.</p>`
+	more := `<p>The vote followed a petition signed by four thousand residents of the harbour district and the islands.</p><p>Ferry operators welcomed the decision, which secures forty jobs on the crossing.</p>`
+	dek := `<meta property="og:description" content="A long night of debate ends with the service saved for the islands and the town.">`
+	tests := []struct{ name, head, body, want string }{
+		{"a dek the page does not print", dek, `<article>` + lead + more + `</article>`,
+			"The council voted on Tuesday night to keep the late ferry to the islands running for at least another three years."},
+		{"a standfirst printed above the body", dek,
+			`<div class="preface">A long night of debate ends with the service saved for the islands and the town.</div><article>` + lead + more + `</article>`,
+			"A long night of debate ends with the service saved for the islands and the town."},
+		{"the same text in a promotion box below", dek,
+			`<article>` + lead + more + `</article><div class="promo"><p>A long night of debate ends with the service saved for the islands and the town.</p></div>`,
+			"The council voted on Tuesday night to keep the late ferry to the islands running for at least another three years."},
+		{"a one-line tagline over the article",
+			`<meta property="og:description" content="The islands keep their ferry.">`,
+			`<p class="dek">The islands keep their ferry.</p><article>` + lead + more + `</article>`,
+			"The council voted on Tuesday night to keep the late ferry to the islands running for at least another three years."},
+		{"a description that is the lead", `<meta property="og:description" content="The council voted on Tuesday night to keep the late ferry to the islands running for at least another three years.">`,
+			`<article>` + lead + more + `</article>`,
+			"The council voted on Tuesday night to keep the late ferry to the islands running for at least another three years."},
+		{"a byline line and a name-only line are not the lede", ``,
+			`<article><p>حوار: آسيا العتروس</p><p>Ferry Vote.</p>` + lead + more + `</article>`,
+			"The council voted on Tuesday night to keep the late ferry to the islands running for at least another three years."},
+		{"a sentence opening with Photos is not a credit", ``,
+			`<article><p>Photos à l'appui, le journal révèle ce vendredi que le ministre était au restaurant sans masque mercredi soir.</p>` + more + `</article>`,
+			"Photos à l'appui, le journal révèle ce vendredi que le ministre était au restaurant sans masque mercredi soir."},
+		{"a dispatch opens with its dateline, not its header's summary",
+			`<meta property="og:description" content="Ferry operators welcomed the decision, which secures forty jobs on the crossing and more.">`,
+			`<div class="lead">Ferry operators welcomed the decision, which secures forty jobs on the crossing and more.</div><article><p>HARBOUR TOWN (Reuters) - The council voted on Tuesday night to keep the late ferry to the islands running.</p>` + more + `</article>`,
+			"HARBOUR TOWN (Reuters) - The council voted on Tuesday night to keep the late ferry to the islands running."},
+		{"a short kicker with a label is not the lede", ``,
+			`<article><p>出国前：政治科目会出啥考题？</p><p>在采访中，我们了解到不少学子在出国前就每年守在电脑前观看两会直播。但是，随着年龄和阅历的增长，学子对两会的关注点在出国前后发生了很大的变化。</p>` + more + `</article>`,
+			"在采访中，我们了解到不少学子在出国前就每年守在电脑前观看两会直播。但是，随着年龄和阅历的增长，学子对两会的关注点在出国前后发生了很大的变化。"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			page := `<html><head><title>Ferry saved</title>` + tt.head + `</head><body><h1>Ferry saved</h1>` + tt.body + `</body></html>`
+			a, err := FromPage([]byte(page), "https://news.example.com/ferry", opts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Summary != tt.want {
+				t.Errorf("summary = %q\nwant      %q", a.Summary, tt.want)
+			}
+		})
+	}
+}
