@@ -22,9 +22,7 @@ func TestFromPageNewsPage(t *testing.T) {
 		title:   "Harbour Town votes to keep its night ferry",
 		url:     "https://gazette.example.com/news/2024/05/night-ferry",
 		author:  "Ana Reyes",
-		// og:description is a dek the page does not print: the lede is
-		// the body's first paragraph (issue 9).
-		summary: "Harbour Town council voted on Tuesday night to keep the late ferry to the islands running for at least another three years, reversing a plan to cut the service in the autumn.",
+		summary: "Harbour Town council voted on Tuesday night to keep the late ferry to the islands running for at least another three years, reversing a plan to cut the service in the autumn.", // issue 9: og:description is a dek the page does not print
 		image:   "https://gazette.example.com/media/2024/05/ferry-at-night.jpg",
 		date:    time.Date(2024, 5, 14, 17, 30, 0, 0, time.UTC),
 		tags:    []string{"Transport", "Harbour Town"},
