@@ -27,6 +27,10 @@ type page struct {
 	credits   []string            // short texts of credit and source elements
 	// otherBylines are bylines in page furniture: related stories' authors.
 	otherBylines []string
+	// bylines are the names of every byline element outside furniture and
+	// related-story boxes, in order: a story by several writers has one
+	// element each.
+	bylines []string
 	source       string // the source an aggregator names in the title
 	articles     []*html.Node
 	main         *html.Node
@@ -93,7 +97,7 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 	// may have been read from the text and is only a day. Keys that name the publication date beat JSON-LD's datePublished,
 	// which beats keys that may name any date (a page's "date" is often
 	// its last change).
-	for _, d := range []string{p.first("article:published_time", "og:published_time", "datepublished"), r.published, p.first("date", "pubdate", "publishdate", "dc.date", "dc.date.issued", "sailthru.date")} {
+	for _, d := range []string{p.first("article:published_time", "og:published_time", "og:article:published_time", "datepublished"), r.published, p.first("date", "pubdate", "publishdate", "dc.date", "dc.date.issued", "sailthru.date")} {
 		if t, ok := parseZonedDate(d); ok {
 			f.date = t
 			break
@@ -158,6 +162,9 @@ func (p *page) collect(n *html.Node, furniture, related bool) {
 			}
 		case "meta":
 			content := attr(n, "content")
+			if strings.TrimSpace(content) == "" {
+				content = attr(n, "value") // some pages misname the attribute
+			}
 			for _, k := range []string{"property", "name", "itemprop", "http-equiv"} {
 				if key := strings.ToLower(strings.TrimSpace(attr(n, k))); key != "" && strings.TrimSpace(content) != "" {
 					p.meta[key] = append(p.meta[key], content)
@@ -197,19 +204,27 @@ func (p *page) collect(n *html.Node, furniture, related bool) {
 				p.credits = append(p.credits, t)
 			}
 		}
-		if !furniture && isFurnitureElement(n) {
+		// The article's own author box is neither furniture nor another
+		// story's.
+		box := isAuthorBox(n)
+		if !furniture && !box && isFurnitureElement(n) {
 			furniture = true
 		}
-		if !related && isRelatedElement(n) {
+		if !related && !box && isRelatedElement(n) {
 			related = true
 		}
 		if n.Data != "meta" && n.Data != "link" && isBylineElement(n) {
-			switch t := nodeText(n); {
+			switch t := bylineText(n); {
 			case len(t) > 100:
 			case related:
 				p.otherBylines = append(p.otherBylines, trimBy(t))
-			case p.byline == "" && !furniture:
-				p.byline = t
+			case !furniture:
+				if p.byline == "" {
+					p.byline = t
+				}
+				if len(p.bylines) < 20 {
+					p.bylines = append(p.bylines, t)
+				}
 			}
 		}
 	}
@@ -218,18 +233,70 @@ func (p *page) collect(n *html.Node, furniture, related bool) {
 	}
 }
 
+// isAuthorBox reports whether n is the box naming the article's authors
+// (<aside id="auteur">, <div class="author-box">): its class or id names
+// an author and nothing related.
+func isAuthorBox(n *html.Node) bool {
+	if n.Data != "aside" && n.Data != "div" && n.Data != "section" {
+		return false
+	}
+	v := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
+	for _, w := range []string{"author", "auteur", "autor", "byline"} {
+		if strings.Contains(v, w) {
+			return !namesRelated(v)
+		}
+	}
+	return false
+}
+
+// bylineText returns the name a byline element gives: a schema.org Person
+// (itemscope) names it in its itemprop=name, beside a photo and a
+// description; another element by its text.
+func bylineText(n *html.Node) string {
+	if _, ok := attrOK(n, "itemscope"); ok {
+		if name := itemName(n); name != "" {
+			return name
+		}
+	}
+	return nodeText(n)
+}
+
+// itemName returns the text or content of the first itemprop=name under n.
+func itemName(n *html.Node) string {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		if hasWord(attr(c, "itemprop"), "name") {
+			if v := strings.TrimSpace(attr(c, "content")); v != "" {
+				return v
+			}
+			if t := nodeText(c); t != "" {
+				return t
+			}
+		}
+		if t := itemName(c); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
 // isRelatedElement reports whether n lists other stories: an aside, or a
 // related, teaser, recommended, most-read or trending box.
 func isRelatedElement(n *html.Node) bool {
 	if n.Data == "aside" {
 		return true
 	}
-	for _, k := range []string{"class", "id"} {
-		v := strings.ToLower(attr(n, k))
-		for _, w := range []string{"related", "teaser", "recommend", "most-read", "mostread", "popular", "trending", "more-stories", "read-more", "readmore"} {
-			if strings.Contains(v, w) {
-				return true
-			}
+	return namesRelated(strings.ToLower(attr(n, "class") + " " + attr(n, "id")))
+}
+
+// namesRelated reports whether a (lowercased) class or id names a box of
+// other stories.
+func namesRelated(v string) bool {
+	for _, w := range []string{"related", "teaser", "recommend", "most-read", "mostread", "popular", "trending", "more-stories", "read-more", "readmore"} {
+		if strings.Contains(v, w) {
+			return true
 		}
 	}
 	return false
@@ -851,7 +918,11 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 		descs = append(descs, block{tag: "p", text: plainInline(d)})
 	}
 	for i, a := range []string{meta, x.author, p.source, r.byline, p.byline, bodyByline(body), leadCredit(body), leadCredit(descs)} {
-		a = trimBy(cleanAuthor(plainInline(a), site))
+		raw := plainInline(a)
+		a = trimBy(cleanAuthor(raw, site))
+		if a != trimBy(raw) && !isNameLike(a) && !isAgency(a) {
+			continue // the site's desk or section: "Zone Justice - ICI.Radio-Canada.ca"
+		}
 		if i := strings.LastIndex(a, "("); i > 0 && strings.HasSuffix(a, ")") {
 			a = strings.TrimSpace(a[:i]) // "Name (Bruxelles, bureau européen)"
 		}
