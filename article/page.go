@@ -30,7 +30,9 @@ type page struct {
 	// bylines are the names of every byline element outside furniture and
 	// related-story boxes, in order: a story by several writers has one
 	// element each.
-	bylines []string
+	bylines   []string
+	bylinesAt []int // where each of bylines starts, in bytes of the page's text
+	textSeen  int   // bytes of text walked so far
 	source       string // the source an aggregator names in the title
 	articles     []*html.Node
 	main         *html.Node
@@ -224,13 +226,57 @@ func (p *page) collect(n *html.Node, furniture, related bool) {
 				}
 				if len(p.bylines) < 20 {
 					p.bylines = append(p.bylines, t)
+					p.bylinesAt = append(p.bylinesAt, p.textSeen)
 				}
 			}
 		}
 	}
+	if n.Type == html.TextNode {
+		p.textSeen += len(strings.TrimSpace(n.Data))
+	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		p.collect(c, furniture, related)
 	}
+}
+
+// coBylines returns the names of a story's several byline elements joined
+// ("Bertille Bayart, Marie Visot"), or "" when there are fewer than two
+// distinct names. Co-authors are named together: a byline printed further
+// on (at is where each starts in the page's text) is another story's, a
+// columnist's in a list of opinion pieces.
+func coBylines(bylines []string, at []int) string {
+	var names []string
+	last := -1
+	for i, b := range bylines {
+		b = trimBy(strings.TrimSpace(b))
+		if !isNameLike(b) || slices.ContainsFunc(names, func(n string) bool { return norm(n) == norm(b) }) {
+			continue
+		}
+		if last >= 0 && at[i]-last > coBylineReach {
+			break
+		}
+		names, last = append(names, b), at[i]
+	}
+	if len(names) < 2 || len(names) > 4 {
+		return ""
+	}
+	return strings.Join(names, ", ")
+}
+
+// coBylineReach is how far apart, in bytes of text, two co-authors'
+// bylines may be: past a short biography, not past a story.
+const coBylineReach = 300
+
+// personNames splits a byline of several people ("A, B and C") into their
+// names; nil unless every part looks like a person's name.
+func personNames(a string) []string {
+	parts := andRe.Split(a, -1)
+	for _, n := range parts {
+		if !isNameLike(strings.TrimSpace(n)) {
+			return nil
+		}
+	}
+	return parts
 }
 
 // isAuthorBox reports whether n is the box naming the article's authors
@@ -917,7 +963,7 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 	for _, d := range []string{p.first("description"), p.first("og:description")} {
 		descs = append(descs, block{tag: "p", text: plainInline(d)})
 	}
-	for i, a := range []string{meta, x.author, p.source, r.byline, p.byline, bodyByline(body), leadCredit(body), leadCredit(descs)} {
+	for i, a := range []string{meta, x.author, p.source, r.byline, p.byline, bodyByline(body), leadCredit(body), leadCredit(descs), coBylines(p.bylines, p.bylinesAt)} {
 		raw := plainInline(a)
 		a = trimBy(cleanAuthor(raw, site))
 		if a != trimBy(raw) && !isNameLike(a) && !isAgency(a) {
@@ -960,6 +1006,13 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 		for _, a := range ok {
 			if len(a) < len(best) && strings.HasPrefix(best, a+" ") {
 				best = a
+			}
+		}
+		// A story by several writers: one source names them all, another
+		// only the first.
+		for _, a := range ok {
+			if names := personNames(a); len(names) >= 2 && slices.ContainsFunc(names, func(n string) bool { return norm(n) == norm(best) }) {
+				return a
 			}
 		}
 		return best
