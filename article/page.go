@@ -30,6 +30,7 @@ type page struct {
 	// bylines are the names of every byline element outside furniture and
 	// related-story boxes, in order: a story by several writers has one
 	// element each.
+	commenters []string // names in comment authors' elements
 	bylines   []string
 	bylinesAt []int // where each of bylines starts, in bytes of the page's text
 	textSeen  int   // bytes of text walked so far
@@ -215,6 +216,11 @@ func (p *page) collect(n *html.Node, furniture, related bool) {
 		if !related && !box && isRelatedElement(n) {
 			related = true
 		}
+		if c := strings.ToLower(attr(n, "class")); strings.Contains(c, "comment") && strings.Contains(c, "author") && len(p.commenters) < 50 {
+			if t := nodeText(n); t != "" && len(t) <= 100 {
+				p.commenters = append(p.commenters, norm(t))
+			}
+		}
 		if n.Data != "meta" && n.Data != "link" && isBylineElement(n) {
 			switch t := bylineText(n); {
 			case len(t) > 100:
@@ -249,7 +255,9 @@ func coBylines(bylines []string, at []int) string {
 	last := -1
 	for i, b := range bylines {
 		b = trimBy(strings.TrimSpace(b))
-		if !isNameLike(b) || slices.ContainsFunc(names, func(n string) bool { return norm(n) == norm(b) }) {
+		// The same writer twice, once with a label ("Jane Doe Twitter").
+		same := func(n string) bool { return strings.Contains(norm(n), norm(b)) || strings.Contains(norm(b), norm(n)) }
+		if !isNameLike(b) || slices.ContainsFunc(names, same) {
 			continue
 		}
 		if last >= 0 && at[i]-last > coBylineReach {
@@ -414,7 +422,7 @@ func isBylineElement(n *html.Node) bool {
 	}
 	for _, w := range strings.Fields(strings.ToLower(attr(n, "class"))) {
 		switch w {
-		case "author", "byline", "author-name", "byline-name", "by-author", "p-author":
+		case "author", "byline", "author-name", "byline-name", "by-author", "p-author", "article-author", "firma", "signature", "autor", "auteur", "autore", "autori":
 			return true
 		}
 	}
@@ -933,8 +941,33 @@ func bodyByline(body []block) string {
 		if m := cjkReporter.FindStringSubmatch(t); m != nil {
 			return m[1]
 		}
+		if name, ok := nameLine(t); ok {
+			return name
+		}
 	}
 	return ""
+}
+
+// nameLine returns the name of a byline line "Name | Place | Date"
+// ("Patricio Candia | Palma de Mallorca | 08/01/2014"): a person's name,
+// then a bar and short parts, a date among them.
+func nameLine(t string) (string, bool) {
+	parts := strings.Split(t, "|")
+	if len(parts) < 2 || len(parts) > 4 {
+		return "", false
+	}
+	name := strings.TrimSpace(parts[0])
+	if !isNameLike(name) {
+		return "", false
+	}
+	dated := false
+	for _, q := range parts[1:] {
+		if len(strings.Fields(q)) > 4 {
+			return "", false
+		}
+		dated = dated || strings.ContainsFunc(q, unicode.IsDigit)
+	}
+	return name, dated
 }
 
 // pickAuthor chooses the article's byline among the meta tags,
@@ -963,7 +996,7 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 	for _, d := range []string{p.first("description"), p.first("og:description")} {
 		descs = append(descs, block{tag: "p", text: plainInline(d)})
 	}
-	for i, a := range []string{meta, x.author, p.source, r.byline, p.byline, bodyByline(body), leadCredit(body), leadCredit(descs), coBylines(p.bylines, p.bylinesAt)} {
+	for i, a := range []string{meta, x.author, p.source, r.byline, trimByline(p.byline), bodyByline(body), leadCredit(body), leadCredit(descs), coBylines(p.bylines, p.bylinesAt)} {
 		raw := plainInline(a)
 		a = trimBy(cleanAuthor(raw, site))
 		if a != trimBy(raw) && !isNameLike(a) && !isAgency(a) {
@@ -985,6 +1018,8 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 			continue // another story's, in a related-story box
 		case slices.ContainsFunc(editors, func(e string) bool { return isEditor(norm(a), e) }):
 			continue // the page names this person as the editor
+		case i > 0 && slices.Contains(p.commenters, norm(a)):
+			continue // a reader's comment
 		}
 		ok = append(ok, a)
 	}
