@@ -77,7 +77,7 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 	}
 
 	f.title = p.pickTitle(x, r, site, &f.warns)
-	f.author = p.pickAuthor(x, r, site, f.body)
+	f.author = p.pickAuthor(x, r, site, f.body, f.url)
 	f.body = dropLeadingMeta(f.body, f.author)
 	f.summary = pickDescription(f.title, site, f.body, inBody(f.body, p.shown(), p.first("og:description"), p.first("twitter:description"), p.first("description"), x.description)...)
 	if i := ledeIndex(f.body); f.summary == "" && i >= 0 {
@@ -978,7 +978,7 @@ func nameLine(t string) (string, bool) {
 // profile links and the site's own name are never an author. When one
 // source's name is another's with words added ("Aleš Vávra před"), the
 // shorter is the name.
-func (p *page) pickAuthor(x extracted, r readableText, site []string, body []block) string {
+func (p *page) pickAuthor(x extracted, r readableText, site []string, body []block, pageURL string) string {
 	meta := p.first("author", "article:author", "dc.creator", "parsely-author", "sailthru.author")
 	text := ""
 	if p.body != nil {
@@ -1050,6 +1050,9 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 				return a
 			}
 		}
+		if a, ok := deskAgency(best); ok {
+			return a
+		}
 		return best
 	}
 	if a := agencyCredit(body, p.credits); a != "" {
@@ -1064,6 +1067,57 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 	}
 	if m := sourceLine.FindStringSubmatch(text); m != nil && !isSiteName(m[1], site) {
 		return m[1]
+	}
+	return urlAgency(pageURL)
+}
+
+// deskWords name an agency's or paper's newsroom rather than a writer.
+var deskWords = map[string]bool{
+	"agenzia": true, "agencia": true, "agence": true, "agency": true, "agentur": true, "redazione": true, "redacción": true,
+	"rédaction": true, "redaktion": true, "redação": true, "redactie": true, "staff": true, "newsroom": true, "desk": true,
+}
+
+// deskAgency returns the agency a byline of desks names: "Agenzia ANSA;
+// Redazione ANSA" is ANSA's dispatch.
+func deskAgency(a string) (string, bool) {
+	agency := ""
+	for _, part := range strings.FieldsFunc(a, func(r rune) bool { return r == ';' || r == ',' || r == '/' }) {
+		found := ""
+		for _, w := range strings.Fields(part) {
+			switch {
+			case deskWords[strings.ToLower(w)]:
+			case found == "" && sourceAgency.MatchString(w):
+				found = w
+			default:
+				return "", false
+			}
+		}
+		if found == "" || agency != "" && !strings.EqualFold(found, agency) {
+			return "", false
+		}
+		agency = found
+	}
+	return agency, agency != ""
+}
+
+// urlAgencies are the agencies an aggregator files dispatches under in its
+// addresses (".../ultimas-noticias/reuters/2020/03/14/..."); short names
+// such as AP or PA are left out, as path words they mean other things.
+var urlAgencies = map[string]string{
+	"reuters": "Reuters", "afp": "AFP", "dpa": "dpa", "efe": "EFE", "ansa": "ANSA", "xinhua": "Xinhua",
+	"kyodo": "Kyodo", "bloomberg": "Bloomberg", "tass": "TASS", "lusa": "Lusa", "anadolu": "Anadolu",
+}
+
+// urlAgency returns the agency a page's address files it under, or "".
+func urlAgency(pageURL string) string {
+	u, err := url.Parse(pageURL)
+	if err != nil {
+		return ""
+	}
+	for _, seg := range strings.Split(strings.ToLower(u.Path), "/") {
+		if a, ok := urlAgencies[seg]; ok {
+			return a
+		}
 	}
 	return ""
 }
