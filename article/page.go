@@ -1077,11 +1077,16 @@ var deskWords = map[string]bool{
 	"rédaction": true, "redaktion": true, "redação": true, "redactie": true, "staff": true, "newsroom": true, "desk": true,
 }
 
-// deskAgency returns the agency a byline of desks names: "Agenzia ANSA;
-// Redazione ANSA" is ANSA's dispatch.
+// deskAgency returns the agency a byline of several desks names: "Agenzia
+// ANSA; Redazione ANSA" is ANSA's dispatch. One desk ("Agencia EFE") is
+// kept as the page prints it.
 func deskAgency(a string) (string, bool) {
 	agency := ""
-	for _, part := range strings.FieldsFunc(a, func(r rune) bool { return r == ';' || r == ',' || r == '/' }) {
+	parts := strings.FieldsFunc(a, func(r rune) bool { return r == ';' || r == ',' || r == '/' })
+	if len(parts) < 2 {
+		return "", false
+	}
+	for _, part := range parts {
 		found := ""
 		for _, w := range strings.Fields(part) {
 			switch {
