@@ -996,11 +996,21 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 	for _, d := range []string{p.first("description"), p.first("og:description")} {
 		descs = append(descs, block{tag: "p", text: plainInline(d)})
 	}
-	for i, a := range []string{meta, x.author, p.source, r.byline, trimByline(p.byline), bodyByline(body), leadCredit(body), leadCredit(descs), coBylines(p.bylines, p.bylinesAt)} {
+	sources := []string{meta, x.author, p.source, r.byline, trimByline(p.byline), bodyByline(body), leadCredit(body), leadCredit(descs), coBylines(p.bylines, p.bylinesAt)}
+	// A name the site's own name is appended to, and that is not a
+	// person's, is the site's desk or section ("Zone Justice -
+	// ICI.Radio-Canada.ca"), however another source spells it.
+	var desks []string
+	for _, a := range sources {
 		raw := plainInline(a)
-		a = trimBy(cleanAuthor(raw, site))
-		if a != trimBy(raw) && !isNameLike(a) && !isAgency(a) {
-			continue // the site's desk or section: "Zone Justice - ICI.Radio-Canada.ca"
+		if c := trimBy(cleanAuthor(raw, site)); c != trimBy(raw) && !isNameLike(c) && !isAgency(c) {
+			desks = append(desks, norm(c))
+		}
+	}
+	for i, a := range sources {
+		a = trimBy(cleanAuthor(plainInline(a), site))
+		if slices.Contains(desks, norm(a)) {
+			continue
 		}
 		if i := strings.LastIndex(a, "("); i > 0 && strings.HasSuffix(a, ")") {
 			a = strings.TrimSpace(a[:i]) // "Name (Bruxelles, bureau européen)"

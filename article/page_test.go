@@ -149,6 +149,22 @@ func TestPageAuthor(t *testing.T) {
 			`<meta name="author" content="Pete Evans · CBC News"><meta property="og:site_name" content="CBC News">`, story, "Pete Evans"},
 		{"extra words after a name",
 			`<meta name="author" content="Aleš Vávra před">`, `<article><a class="author__name" rel="author">Aleš Vávra</a>` + story + `</article>`, "Aleš Vávra"},
+		{"co-authors in the article's author box",
+			``, `<article>` + story + `<aside id="auteur"><div itemscope itemprop="author"><a itemprop="name" rel="author">Bertille Bayart</a><div>journaliste, 5 abonnés</div></div><div itemscope itemprop="author"><a itemprop="name" rel="author">Marie Visot</a></div></aside></article>`, "Bertille Bayart, Marie Visot"},
+		{"a columnist listed further on is no co-author",
+			``, `<article><span class="author">Laurie Oakes</span>` + story + story + story + `</article><div><span class="author">Joe Hildebrand</span></div>`, "Laurie Oakes"},
+		{"one source names every writer, another the first",
+			`<meta name="author" value="Howard Schneider, Lindsay Dunsmuir">`, `<article><span class="author">Howard Schneider</span>` + story + `</article>`, "Howard Schneider, Lindsay Dunsmuir"},
+		{"a reader's comment is no byline",
+			``, story + `<div class="comments"><span class="sf_comment_author">Alcalino</span></div>`, ""},
+		{"name, place and date after bars",
+			``, `<p><strong>Patricio Candia</strong> | Palma de Mallorca | 08/01/2014</p>` + story, "Patricio Candia"},
+		{"a signature element",
+			``, `<article><p class="firma"><em>Ángeles Escrivá</em> | <span>Madrid</span></p>` + story + `</article>`, "Ángeles Escrivá"},
+		{"a site's desk is no author",
+			`<meta name="dc.creator" content="Zone Justice et faits divers - ICI.Radio-Canada.ca"><meta property="og:site_name" content="ICI.Radio-Canada.ca">`, story, ""},
+		{"an agency's desks credit the agency",
+			`<meta name="author" content="Agenzia ANSA; Redazione ANSA">`, story, "ANSA"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
