@@ -27,17 +27,17 @@ type page struct {
 	credits   []string            // short texts of credit and source elements
 	// otherBylines are bylines in page furniture: related stories' authors.
 	otherBylines []string
+	commenters   []string // normalised names in comment authors' elements
 	// bylines are the names of every byline element outside furniture and
 	// related-story boxes, in order: a story by several writers has one
 	// element each.
-	commenters []string // names in comment authors' elements
-	bylines    []string
-	bylinesAt  []int  // where each of bylines starts, in bytes of the page's text
-	textSeen   int    // bytes of text walked so far
-	source     string // the source an aggregator names in the title
-	articles   []*html.Node
-	main       *html.Node
-	body       *html.Node
+	bylines   []string
+	bylinesAt []int  // where each of bylines starts, in bytes of the page's text
+	textSeen  int    // bytes of text walked so far
+	source    string // the source an aggregator names in the title
+	articles  []*html.Node
+	main      *html.Node
+	body      *html.Node
 }
 
 // parseHTML extracts an article from a web page. trafilatura reads the
