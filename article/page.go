@@ -944,9 +944,16 @@ func bodyByline(body []block) string {
 		if name, ok := nameLine(t); ok {
 			return name
 		}
+		if m := issuerLabel.FindStringSubmatch(t); m != nil {
+			return m[1]
+		}
 	}
 	return ""
 }
+
+// issuerLabel is a press release's credit of its issuer: "Herausgeber:
+// Nordex SE", "Issued by: Acme Ltd".
+var issuerLabel = regexp.MustCompile(`(?i)^(?:herausgeber(?:in)?|issued by|publisher|émetteur|emisor|emittente|utgiver|uitgever)\s*:\s*(\S.{1,60})$`)
 
 // nameLine returns the name of a byline line "Name | Place | Date"
 // ("Patricio Candia | Palma de Mallorca | 08/01/2014"): a person's name,
@@ -996,6 +1003,8 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 	for _, d := range []string{p.first("description"), p.first("og:description")} {
 		descs = append(descs, block{tag: "p", text: plainInline(d)})
 	}
+	press := isPressRelease(pageURL, p.title, p.h1s)
+	const printedByline = 4 // the index of the page's byline element below
 	sources := []string{meta, x.author, p.source, r.byline, trimByline(p.byline), bodyByline(body), leadCredit(body), leadCredit(descs), coBylines(p.bylines, p.bylinesAt)}
 	// A name the site's own name is appended to, and that is not a
 	// person's, is the site's desk or section ("Zone Justice -
@@ -1022,6 +1031,9 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 			continue
 		case strings.Contains(a, "http"):
 			continue
+		case i == printedByline && press && isSiteName(a, site):
+			// A press release credits its issuer, whose site it is on,
+			// in a printed byline.
 		case isSiteName(a, site) && (!strings.ContainsAny(a, ";,") || slices.ContainsFunc(site, func(s string) bool { return norm(s) == norm(a) })) && !sourceAgency.MatchString(a):
 			continue // the site crediting itself
 		case i > 0 && a != trimBy(p.byline) && slices.Contains(p.otherBylines, a) && !strings.Contains(bodyText, a):
@@ -1079,6 +1091,22 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 		return m[1]
 	}
 	return urlAgency(pageURL)
+}
+
+// pressPath matches the address of a press release: its path has a press
+// room's segment.
+var pressPath = regexp.MustCompile(`(?i)/(?:press|presse|pressemitteilungen|pressemeldungen|presserom|pressroom|newsroom|press-releases?|communiques?|comunicados?|comunicati|persberichten)(?:/|$)`)
+
+// pressWords name a press release in a page's title or heading.
+var pressWords = regexp.MustCompile(`(?i)\b(?:press release|pressemitteilung|pressemeldung|communiqué de presse|nota de prensa|comunicato stampa|persbericht)\b`)
+
+// isPressRelease reports whether a page is a press release, by its address
+// or its title and headings.
+func isPressRelease(pageURL, title string, h1s []string) bool {
+	if u, err := url.Parse(pageURL); err == nil && pressPath.MatchString(u.Path) {
+		return true
+	}
+	return pressWords.MatchString(title + "\n" + strings.Join(h1s, "\n"))
 }
 
 // deskWords name an agency's or paper's newsroom rather than a writer.

@@ -165,6 +165,8 @@ func TestPageAuthor(t *testing.T) {
 			`<meta name="dc.creator" content="Zone Justice et faits divers - ICI.Radio-Canada.ca"><meta property="og:site_name" content="ICI.Radio-Canada.ca">`, story, ""},
 		{"an agency's desks credit the agency",
 			`<meta name="author" content="Agenzia ANSA; Redazione ANSA">`, story, "ANSA"},
+		{"a press release's issuer",
+			``, `<h2>Pressemitteilung</h2><h6>Herausgeber: Nordex SE</h6>` + story, "Nordex SE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -344,6 +346,28 @@ func TestPageTooManyTags(t *testing.T) {
 // real sentence of the article. A description is the lede only when the
 // page prints it as the article's opening or standfirst; else the body's
 // lead paragraph is, past captions, credits, bylines and kickers.
+// TestPressReleaseAuthor checks that a press release credits its issuer
+// where it prints a byline, though the issuer is the site itself, and that
+// a news page's site crediting itself is still no author.
+func TestPressReleaseAuthor(t *testing.T) {
+	story := `<p>The association said on Tuesday that approvals for wind farms still take two years on average in most regions.</p>`
+	head := `<meta property="og:site_name" content="Wind Energy Association">`
+	body := `<article><span class="author">Wind Energy Association</span>` + story + `</article>`
+	for _, tt := range []struct{ url, want string }{
+		{"https://wind.example.org/presse/pressemitteilungen/approvals/", "Wind Energy Association"},
+		{"https://wind.example.org/news/approvals/", ""},
+	} {
+		page := `<html><head><title>Approvals take too long</title>` + head + `</head><body>` + body + `</body></html>`
+		a, err := FromPage([]byte(page), tt.url, opts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Author != tt.want {
+			t.Errorf("%s: author = %q, want %q", tt.url, a.Author, tt.want)
+		}
+	}
+}
+
 func TestLedeIsASentenceOfTheArticle(t *testing.T) {
 	lead := `<p>The council voted on Tuesday night to keep the late ferry to the islands running for at least another three years.</p>`
 	more := `<p>The vote followed a petition signed by four thousand residents of the harbour district and the islands.</p><p>Ferry operators welcomed the decision, which secures forty jobs on the crossing.</p>`
