@@ -28,6 +28,9 @@ type page struct {
 	// otherBylines are bylines in page furniture: related stories' authors.
 	otherBylines []string
 	commenters   []string // normalised names in comment authors' elements
+	// teaserBylines are the normalised names in author elements of
+	// related-story boxes that are not marked as bylines ("entry__author").
+	teaserBylines []string
 	// bylines are the names of every byline element outside furniture and
 	// related-story boxes, in order: a story by several writers has one
 	// element each.
@@ -221,6 +224,12 @@ func (p *page) collect(n *html.Node, furniture, related bool) {
 				p.commenters = append(p.commenters, norm(t))
 			}
 		}
+		if related && n.Data != "meta" && n.Data != "link" && !isBylineElement(n) && namesAuthor(attr(n, "class")) {
+			// A teaser's "entry__author": another story's byline.
+			if t := trimBy(nodeText(n)); looksLikeName(t) && len(p.teaserBylines) < 50 {
+				p.teaserBylines = append(p.teaserBylines, norm(t))
+			}
+		}
 		if n.Data != "meta" && n.Data != "link" && isBylineElement(n) {
 			switch t := bylineText(n); {
 			case len(t) > 100:
@@ -285,6 +294,25 @@ func personNames(a string) []string {
 		}
 	}
 	return parts
+}
+
+// looksLikeName reports whether t could be a person's name in any case
+// ("giampiero maggio"): two to four words of letters.
+func looksLikeName(t string) bool {
+	ws := strings.Fields(t)
+	if len(ws) < 2 || len(ws) > 4 || utf8.RuneCountInString(t) > 40 {
+		return false
+	}
+	return !strings.ContainsFunc(t, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsSpace(r) && !strings.ContainsRune(".'’-", r)
+	})
+}
+
+// namesAuthor reports whether a class names an author's element in any
+// spelling ("entry__author", "c-byline__name").
+func namesAuthor(class string) bool {
+	c := strings.ToLower(class)
+	return strings.Contains(c, "author") || strings.Contains(c, "byline")
 }
 
 // isAuthorBox reports whether n is the box naming the article's authors
@@ -1016,6 +1044,15 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 			desks = append(desks, norm(c))
 		}
 	}
+	// Teasers come in lists: one name alone in a box is more likely the
+	// article's author's biography.
+	teasers := len(slices.Compact(slices.Sorted(slices.Values(p.teaserBylines)))) >= 2
+	var printed []string // the names the page's own tags and byline give
+	for i, a := range sources {
+		if i != 1 && i != 3 {
+			printed = append(printed, norm(trimBy(cleanAuthor(plainInline(a), site))))
+		}
+	}
 	for i, a := range sources {
 		a = trimBy(cleanAuthor(plainInline(a), site))
 		if slices.Contains(desks, norm(a)) {
@@ -1042,6 +1079,11 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 			continue // the page names this person as the editor
 		case i > 0 && slices.Contains(p.commenters, norm(a)):
 			continue // a reader's comment
+		case (i == 1 || i == 3) && teasers && slices.Contains(p.teaserBylines, norm(a)) && !strings.Contains(norm(bodyText), norm(a)) && !slices.Contains(printed, norm(a)):
+			// The extractors read teasers too: a name that only they
+			// give, and a related story's teaser prints as its
+			// author, is that story's.
+			continue
 		}
 		ok = append(ok, a)
 	}

@@ -165,6 +165,10 @@ func TestPageAuthor(t *testing.T) {
 			`<meta name="dc.creator" content="Zone Justice et faits divers - ICI.Radio-Canada.ca"><meta property="og:site_name" content="ICI.Radio-Canada.ca">`, story, ""},
 		{"an agency's desks credit the agency",
 			`<meta name="author" content="Agenzia ANSA; Redazione ANSA">`, story, "ANSA"},
+		{"a teaser's author in a related box, named by trafilatura alone",
+			``, `<article><h1>Ferry saved</h1>` + story + `<aside class="entry__related"><article class="entry"><h2><a href="/other">Storm leaves one dead on the coast</a></h2><span class="entry__author">giampiero maggio</span></article><article class="entry"><h2><a href="/more">Snow on the hills</a></h2><span class="entry__author">Valeria Piantoni</span></article></aside>` + story + `</article>`, ""},
+		{"the article's author named in a related box too",
+			`<meta name="author" content="Christie Wilcox">`, `<article>` + story + `<aside class="entry__related"><span class="entry__author">Christie Wilcox</span></aside></article>`, "Christie Wilcox"},
 		{"a press release's issuer",
 			``, `<h2>Pressemitteilung</h2><h6>Herausgeber: Nordex SE</h6>` + story, "Nordex SE"},
 	}
