@@ -271,7 +271,7 @@ func TestHTML(t *testing.T) {
 			title:   "Solar Boats & the Sea",
 			url:     "https://news.example.com/solar-boats",
 			author:  "Kim Park",
-			summary: "Boats that run on sunlight.",
+			summary: "Solar-powered ferries began service in the harbour on Monday.", // issue 9: og:description is a dek the page does not print
 			image:   "https://news.example.com/images/boat.jpg",
 			date:    date("2024-07-08T08:10:11Z"),
 			tags:    []string{"Energy", "boats"},

