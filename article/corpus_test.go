@@ -23,25 +23,25 @@ import (
 // The corpus of real pages (issue 9, point 8) is scored on four measures
 // and on refusals. Issue 9 asks for: title ≥ 95 %, author ≥ 90 % where the
 // page names one, date ≥ 90 % where the page shows one, lede a real
-// sentence of the article ≥ 90 %, and no page refused. Today's extractor is
-// far below those, so the enforced floor of each measure is what the code
+// sentence of the article ≥ 90 %, and no page refused. Each floor is the
+// issue's target where the extractor meets it, and otherwise what the code
 // achieves now (a ratchet: it fails on a regression, and is raised as the
 // extractor improves). SYNDICATE_CORPUS_TARGETS=1 enforces the issue's
-// targets instead; SYNDICATE_CORPUS_DIR scores another corpus folder (with
-// its own manifest.json) the same way, where the floors, measured here, do
-// not apply. go test -v prints the rates and the worst misses;
+// targets everywhere; SYNDICATE_CORPUS_DIR scores another corpus folder
+// (with its own manifest.json) the same way, where the floors, measured
+// here, do not apply. go test -v prints the rates and the worst misses;
 // SYNDICATE_CORPUS_REPORT=file also writes every miss there.
 var corpusThresholds = []struct {
 	measure string
 	floor   float64 // enforced on the corpus in testdata/corpus
 	target  float64 // issue 9's, enforced with SYNDICATE_CORPUS_TARGETS=1
 }{
-	{"title", 0.432, 0.95},    // 54/125 on 2026-12-01
-	{"author", 0.354, 0.90},   // 34/96
-	{"author-none", 0.655, 0}, // 19/29; pages naming none get none: no target in the issue
-	{"date", 0.431, 0.90},     // 50/116
-	{"lede", 0.608, 0.90},     // 76/125
-	{"parsed", 0.912, 1.00},   // 114/125; the target is no page refused
+	{"title", 0.92, 0.95},    // 115/125 on 2026-12-01: below the target (scraped text 31/39)
+	{"author", 0.90, 0.90},   // 87/96
+	{"author-none", 0.93, 0}, // 27/29; pages naming none get none: no target in the issue
+	{"date", 0.90, 0.90},     // 111/116
+	{"lede", 0.90, 0.90},     // 115/125
+	{"parsed", 1.00, 1.00},   // 125/125: no page refused
 }
 
 // corpusNoDate is the clock given to Parse: an article dated by this
