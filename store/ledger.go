@@ -75,6 +75,7 @@ func (s *Store) EnsureDeliveries(ctx context.Context, keys []syndicate.DeliveryK
 			return err
 		}
 		defer stmt.Close()
+		s.stmts.Add(int64(len(keys)))
 		for _, k := range keys {
 			if _, err := stmt.ExecContext(ctx, k.Item, string(k.Channel), k.Subscriber, emailKey(k.Subscriber), string(syndicate.StatusQueued), now, now); err != nil {
 				return fmt.Errorf("%s: %w", keyString(k), err)
@@ -103,6 +104,7 @@ func (s *Store) BeginDelivery(ctx context.Context, key syndicate.DeliveryKey) (s
 	}
 	var before syndicate.Delivery
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		s.stmts.Add(3) // insert, select, update
 		now := s.now().UnixNano()
 		if _, err := tx.ExecContext(ctx, s.dialect.rebind(insertQueued),
 			key.Item, string(key.Channel), key.Subscriber, emailKey(key.Subscriber), string(syndicate.StatusQueued), now, now); err != nil {
@@ -140,6 +142,7 @@ func (s *Store) FinishDelivery(ctx context.Context, key syndicate.DeliveryKey, s
 	if !validDeliveryStatus(status) {
 		return syndicate.Errorf(syndicate.EINVALID, "delivery status %q is not known", status)
 	}
+	s.stmts.Add(1)
 	res, err := s.db.ExecContext(ctx, s.dialect.rebind(`UPDATE deliveries
 		SET status = ?, remote_id = CASE WHEN ? = '' THEN remote_id ELSE ? END, error = ?, updated_at = ?
 		WHERE item = ? AND channel = ? AND subscriber_key = ?`),

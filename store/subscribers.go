@@ -258,6 +258,7 @@ func (s *Store) ConfirmSubscriber(ctx context.Context, h string, version int64) 
 // syndicate.EmailKey); an ENOTFOUND error if there is none. Subscribers of
 // every status are returned: the caller decides what a status means.
 func (s *Store) Subscriber(ctx context.Context, email string) (syndicate.Subscriber, error) {
+	s.stmts.Add(1)
 	row := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+subscriberColumns+` FROM subscribers WHERE email_key = ?`), emailKey(email))
 	sub, err := scanSubscriber(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -325,6 +326,7 @@ func (s *Store) SubscribersAfter(ctx context.Context, freq syndicate.Frequency, 
 	if limit < 1 {
 		return nil, syndicate.Errorf(syndicate.EINVALID, "page size %d is not positive", limit)
 	}
+	s.stmts.Add(1)
 	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(`SELECT `+subscriberColumns+` FROM subscribers
 		WHERE frequency = ? AND status = ? AND id > ? ORDER BY id LIMIT ?`),
 		string(freq), string(syndicate.SubscriberActive), afterID, limit)
