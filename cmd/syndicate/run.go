@@ -79,6 +79,8 @@ SYNDICATE_* environment variables; see the README.`,
 		a.feedsCmd(),
 		a.subscribersCmd(),
 		a.configCmd(),
+		a.benchCmd(),
+		a.benchBaselineCmd(),
 	)
 	return root.Execute()
 }

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -22,7 +25,8 @@ import (
 )
 
 func (a *app) workerCmd() *cobra.Command {
-	return &cobra.Command{
+	var o serveOptions
+	c := &cobra.Command{
 		Use:   "worker",
 		Short: "Process jobs until SIGINT or SIGTERM",
 		Long: `worker takes jobs off the queue (fan-out, posts, email batches) and runs them
@@ -30,9 +34,29 @@ until it receives SIGINT or SIGTERM; then it stops taking new jobs, lets the
 running ones finish for up to 20 seconds and hands the rest back to the queue.`,
 		Args: args(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.serve([]string{"worker"})
+			return a.serve([]string{"worker"}, o)
 		},
 	}
+	// For `syndicate bench`, which runs workers as child processes.
+	c.Flags().StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the worker to this file")
+	c.Flags().StringVar(&o.statsFile, "stats", "", "at exit, write the worker's database statement count to this file as JSON")
+	for _, f := range []string{"cpuprofile", "stats"} {
+		if err := c.Flags().MarkHidden(f); err != nil {
+			panic(err) // the flag was just defined
+		}
+	}
+	return c
+}
+
+// serveOptions are the measuring hooks of a worker process.
+type serveOptions struct {
+	cpuProfile string // a CPU profile is written here
+	statsFile  string // workerStats is written here at exit
+}
+
+// workerStats is what a worker process tells `syndicate bench` at exit.
+type workerStats struct {
+	Statements int64 `json:"statements"`
 }
 
 func (a *app) serveCmd() *cobra.Command {
@@ -63,7 +87,7 @@ func (a *app) serveCmd() *cobra.Command {
 			if len(rs) == 0 {
 				return usagef("--roles names no role")
 			}
-			return a.serve(rs)
+			return a.serve(rs, serveOptions{})
 		},
 	}
 	c.Flags().StringVar(&roles, "roles", "api,worker,scheduler", "comma-separated roles to run: api, worker, scheduler")
@@ -71,10 +95,21 @@ func (a *app) serveCmd() *cobra.Command {
 }
 
 // serve runs the roles until the context ends.
-func (a *app) serve(roles []string) error {
+func (a *app) serve(roles []string, o serveOptions) error {
 	cfg, err := a.config()
 	if err != nil {
 		return err
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("create the CPU profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("start the CPU profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	rc, err := a.openRedis(cfg)
 	if err != nil {
@@ -129,6 +164,15 @@ func (a *app) serve(roles []string) error {
 	log.Info("shutting down")
 	for _, stop := range stops {
 		stop()
+	}
+	if o.statsFile != "" {
+		b, err := json.Marshal(workerStats{Statements: st.Statements()})
+		if err != nil {
+			return fmt.Errorf("encode worker stats: %w", err)
+		}
+		if err := os.WriteFile(o.statsFile, b, 0o600); err != nil {
+			return fmt.Errorf("write worker stats: %w", err)
+		}
 	}
 	return nil
 }
