@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -375,8 +376,19 @@ func (h *Handler) handlePost(ctx context.Context, t *asynq.Task) error {
 	return fmt.Errorf("post article %s to %s: %w: %w", a.ID, p.Channel, err, asynq.SkipRetry)
 }
 
+// Results of a batch are recorded in groups: every recordEvery messages,
+// or once recordAfter has passed since the last group, and always before
+// the batch returns. A worker that dies in between leaves those rows
+// sending, and the retry resends them with the same Message-ID.
+const (
+	recordEvery = 50
+	recordAfter = 250 * time.Millisecond
+)
+
 // handleEmailBatch mails one item to one bucket of subscribers over one
-// connection, recording each result as soon as it is known.
+// connection. Every row of the batch is marked sending, in one
+// transaction, before the first message goes; results are recorded in
+// groups as they come.
 func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 	var p batchPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
@@ -384,6 +396,9 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 	}
 	if h.Mailer == nil {
 		return fmt.Errorf("mail %s: email is not configured: %w", p.Item, asynq.SkipRetry)
+	}
+	if len(p.Emails) == 0 {
+		return nil
 	}
 	articles := make([]syndicate.Article, 0, len(p.Articles))
 	for _, id := range p.Articles {
@@ -393,54 +408,59 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 		}
 		articles = append(articles, a)
 	}
+	keys := make([]syndicate.DeliveryKey, len(p.Emails))
+	for i, email := range p.Emails {
+		keys[i] = syndicate.DeliveryKey{Item: p.Item, Channel: syndicate.ChannelEmail, Subscriber: email}
+	}
+	subs, err := h.Store.SubscribersByEmail(ctx, p.Emails)
+	if err != nil {
+		return fmt.Errorf("mail %s: %w", p.Item, err)
+	}
+	befores, err := h.Store.BeginDeliveries(ctx, keys)
+	if err != nil {
+		return fmt.Errorf("mail %s: begin: %w", p.Item, err)
+	}
+	rec := &recorder{h: h, ctx: context.WithoutCancel(ctx), last: time.Now()}
 	var (
-		msgs []syndicate.Message
-		keys []syndicate.DeliveryKey
+		msgs    []syndicate.Message
+		msgKeys []syndicate.DeliveryKey
 	)
-	for _, email := range p.Emails {
-		key := syndicate.DeliveryKey{Item: p.Item, Channel: syndicate.ChannelEmail, Subscriber: email}
-		before, err := h.Store.BeginDelivery(ctx, key)
-		if err != nil {
-			return fmt.Errorf("mail %s to %s: begin: %w", p.Item, email, err)
-		}
-		if before.Status.Final() {
+	for i, key := range keys {
+		if befores[i].Status.Final() {
 			continue
 		}
-		sub, err := h.Store.Subscriber(ctx, email)
-		if err != nil && syndicate.ErrorCode(err) != syndicate.ENOTFOUND {
-			return fmt.Errorf("mail %s to %s: %w", p.Item, email, err)
-		}
-		if err != nil || sub.Status != syndicate.SubscriberActive {
-			if err := h.Store.FinishDelivery(ctx, key, syndicate.StatusSkipped, "", "the subscriber left before the send"); err != nil {
-				return fmt.Errorf("mail %s to %s: record skip: %w", p.Item, email, err)
-			}
+		sub, ok := subs[syndicate.EmailKey(key.Subscriber)]
+		if !ok || sub.Status != syndicate.SubscriberActive {
+			rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusSkipped, Error: "the subscriber left before the send"})
 			continue
 		}
 		m, err := h.message(p, articles, sub)
 		if err != nil {
-			if ferr := h.Store.FinishDelivery(ctx, key, syndicate.StatusFailed, "", err.Error()); ferr != nil {
-				return fmt.Errorf("mail %s to %s: record failure: %w", p.Item, email, ferr)
-			}
+			rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusFailed, Error: err.Error()})
 			continue
 		}
 		msgs = append(msgs, m)
-		keys = append(keys, key)
+		msgKeys = append(msgKeys, key)
+	}
+	if err := rec.flush(); err != nil {
+		return fmt.Errorf("mail %s: record results: %w", p.Item, err)
 	}
 	if len(msgs) == 0 {
 		return nil
 	}
 	last := lastAttempt(ctx)
-	var retry, recordErr error
-	err := h.Mailer.Send(ctx, msgs, func(i int, err error) {
-		st, msg := h.emailResult(ctx, keys[i], err, last)
+	var retry error
+	stop := rec.every(recordAfter)
+	err = h.Mailer.Send(ctx, msgs, func(i int, err error) {
+		st, msg := h.emailResult(ctx, msgKeys[i], err, last)
 		if st == syndicate.StatusQueued {
 			retry = err
 		}
-		// Record even when the task's context is cancelled: the message went.
-		if ferr := h.Store.FinishDelivery(context.WithoutCancel(ctx), keys[i], st, msgs[i].MessageID, msg); ferr != nil && recordErr == nil {
-			recordErr = ferr
-		}
+		// Recorded even when the task's context is cancelled: the message went.
+		rec.add(syndicate.DeliveryResult{Key: msgKeys[i], Status: st, RemoteID: msgs[i].MessageID, Error: msg})
 	})
+	stop()
+	recordErr := rec.flush()
 	switch {
 	case recordErr != nil:
 		return fmt.Errorf("mail %s: record results: %w", p.Item, recordErr)
@@ -450,6 +470,78 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("mail %s: some messages will be retried: %w", p.Item, retry)
 	}
 	return nil
+}
+
+// recorder collects the results of a batch and writes them to the ledger
+// in groups. It is safe for concurrent use: the send reports from one
+// goroutine while a timer flushes from another.
+type recorder struct {
+	h   *Handler
+	ctx context.Context // not cancelled with the task: results are recorded whatever happens
+
+	mu      sync.Mutex
+	pending []syndicate.DeliveryResult
+	last    time.Time // of the last flush
+	err     error     // the first failure to record
+}
+
+// add queues one result, and writes the group when it is due.
+func (r *recorder) add(res syndicate.DeliveryResult) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.pending = append(r.pending, res)
+	if len(r.pending) >= recordEvery || time.Since(r.last) >= recordAfter {
+		r.write()
+	}
+}
+
+// flush writes what is pending and returns the first error any write met.
+func (r *recorder) flush() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.write()
+	return r.err
+}
+
+// write records the pending results; r.mu is held. A failure is kept for
+// flush to return, and later groups are still tried: each result that
+// reaches the ledger is one fewer resent.
+func (r *recorder) write() {
+	r.last = time.Now()
+	if len(r.pending) == 0 {
+		return
+	}
+	if err := r.h.Store.FinishDeliveries(r.ctx, r.pending); err != nil && r.err == nil {
+		r.err = err
+	}
+	r.pending = r.pending[:0]
+}
+
+// every flushes each d until the returned stop is called, so results wait
+// at most about d when the server is slow.
+func (r *recorder) every(d time.Duration) (stop func()) {
+	t := time.NewTicker(d)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				r.mu.Lock()
+				if time.Since(r.last) >= d {
+					r.write()
+				}
+				r.mu.Unlock()
+			}
+		}
+	})
+	return func() {
+		t.Stop()
+		close(done)
+		wg.Wait()
+	}
 }
 
 // emailResult maps a send result to the ledger. A temporary failure, or an

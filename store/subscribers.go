@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 
 	"syndicate"
 )
@@ -386,4 +387,31 @@ func (s *Store) SetSubscriberFrequency(ctx context.Context, email string, freq s
 		return syndicate.Errorf(syndicate.ENOTFOUND, "subscriber %s not found", email)
 	}
 	return nil
+}
+
+// SubscribersByEmail returns the subscribers with the given addresses, of
+// every status, keyed by syndicate.EmailKey of the address; addresses
+// with no subscriber are absent. One query per 500 addresses.
+func (s *Store) SubscribersByEmail(ctx context.Context, emails []string) (map[string]syndicate.Subscriber, error) {
+	out := make(map[string]syndicate.Subscriber, len(emails))
+	for chunk := range slices.Chunk(emails, batchChunk) {
+		args := make([]any, len(chunk))
+		for i, e := range chunk {
+			args[i] = emailKey(e)
+		}
+		s.stmts.Add(1)
+		rows, err := s.db.QueryContext(ctx, s.dialect.rebind(`SELECT `+subscriberColumns+` FROM subscribers
+			WHERE email_key IN (`+marks(len(chunk))+`)`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("read %d subscribers: %w", len(chunk), err)
+		}
+		subs, err := scanSubscribers(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read %d subscribers: %w", len(chunk), err)
+		}
+		for _, sub := range subs {
+			out[emailKey(sub.Email)] = sub
+		}
+	}
+	return out, nil
 }
