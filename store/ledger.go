@@ -63,28 +63,58 @@ func (s *Store) EnsureDeliveries(ctx context.Context, keys []syndicate.DeliveryK
 	// PostgreSQL an insert waits for a concurrent uncommitted insert of the
 	// same key, and two transactions taking overlapping keys in opposite
 	// orders would wait for each other (a deadlock that fails one of them).
-	keys = slices.Clone(keys)
-	slices.SortFunc(keys, func(a, b syndicate.DeliveryKey) int {
-		return cmp.Or(cmp.Compare(a.Item, b.Item), cmp.Compare(a.Channel, b.Channel),
-			cmp.Compare(emailKey(a.Subscriber), emailKey(b.Subscriber)))
-	})
+	sorted := sortKeys(keys)
 	now := s.now().UnixNano()
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, s.dialect.rebind(insertQueued))
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		s.stmts.Add(int64(len(keys)))
-		for _, k := range keys {
-			if _, err := stmt.ExecContext(ctx, k.Item, string(k.Channel), k.Subscriber, emailKey(k.Subscriber), string(syndicate.StatusQueued), now, now); err != nil {
-				return fmt.Errorf("%s: %w", keyString(k), err)
-			}
-		}
-		return nil
+		return s.insertQueuedRows(ctx, tx, sorted, now)
 	})
 	if err != nil {
 		return fmt.Errorf("queue %d deliveries: %w", len(keys), err)
+	}
+	return nil
+}
+
+// keyed is a delivery key with its subscriber's address key, computed
+// once (normalising an address is not free, and sorting asks often).
+type keyed struct {
+	syndicate.DeliveryKey
+	sub string
+}
+
+// sortKeys returns keys with their address keys, in key order.
+func sortKeys(keys []syndicate.DeliveryKey) []keyed {
+	out := make([]keyed, len(keys))
+	for i, k := range keys {
+		out[i] = keyed{k, emailKey(k.Subscriber)}
+	}
+	slices.SortFunc(out, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(a.Item, b.Item), cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.sub, b.sub))
+	})
+	return out
+}
+
+// insertQueuedRows adds a queued row for each key that has none, a few
+// hundred rows a statement.
+func (s *Store) insertQueuedRows(ctx context.Context, tx *sql.Tx, keys []keyed, now int64) error {
+	for chunk := range slices.Chunk(keys, batchChunk) {
+		var (
+			b    strings.Builder
+			args = make([]any, 0, 7*len(chunk))
+		)
+		b.WriteString(`INSERT INTO deliveries
+	(item, channel, subscriber, subscriber_key, status, attempts, remote_id, error, created_at, updated_at) VALUES `)
+		for i, k := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?, 0, '', '', ?, ?)")
+			args = append(args, k.Item, string(k.Channel), k.Subscriber, k.sub, string(syndicate.StatusQueued), now, now)
+		}
+		b.WriteString(" ON CONFLICT (item, channel, subscriber_key) DO NOTHING")
+		s.stmts.Add(1)
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(b.String()), args...); err != nil {
+			return fmt.Errorf("insert rows from %s: %w", keyString(chunk[0].DeliveryKey), err)
+		}
 	}
 	return nil
 }
@@ -290,42 +320,18 @@ func (s *Store) BeginDeliveries(ctx context.Context, keys []syndicate.DeliveryKe
 	}
 	// Key order, as in EnsureDeliveries, so concurrent batches on
 	// PostgreSQL take their row locks in one order.
-	subKeys := make([]string, len(keys))
-	for i, k := range keys {
-		subKeys[i] = emailKey(k.Subscriber)
-	}
-	sorted := slices.Clone(keys)
-	slices.SortFunc(sorted, func(a, b syndicate.DeliveryKey) int {
-		return cmp.Compare(emailKey(a.Subscriber), emailKey(b.Subscriber))
-	})
+	sorted := sortKeys(keys)
 	byKey := make(map[string]syndicate.Delivery, len(keys))
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		now := s.now().UnixNano()
-		for chunk := range slices.Chunk(sorted, batchChunk) {
-			var (
-				b    strings.Builder
-				args []any
-			)
-			b.WriteString(`INSERT INTO deliveries
-	(item, channel, subscriber, subscriber_key, status, attempts, remote_id, error, created_at, updated_at) VALUES `)
-			for i, k := range chunk {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString("(?, ?, ?, ?, ?, 0, '', '', ?, ?)")
-				args = append(args, k.Item, string(k.Channel), k.Subscriber, emailKey(k.Subscriber), string(syndicate.StatusQueued), now, now)
-			}
-			b.WriteString(" ON CONFLICT (item, channel, subscriber_key) DO NOTHING")
-			s.stmts.Add(1)
-			if _, err := tx.ExecContext(ctx, s.dialect.rebind(b.String()), args...); err != nil {
-				return fmt.Errorf("insert missing rows: %w", err)
-			}
+		if err := s.insertQueuedRows(ctx, tx, sorted, now); err != nil {
+			return fmt.Errorf("insert missing rows: %w", err)
 		}
 		var sending []any
 		for chunk := range slices.Chunk(sorted, batchChunk) {
 			args := []any{item, string(ch)}
 			for _, k := range chunk {
-				args = append(args, emailKey(k.Subscriber))
+				args = append(args, k.sub)
 			}
 			s.stmts.Add(1)
 			rows, err := tx.QueryContext(ctx, s.dialect.rebind(`SELECT `+deliveryColumns+`, subscriber_key FROM deliveries
@@ -367,8 +373,8 @@ func (s *Store) BeginDeliveries(ctx context.Context, keys []syndicate.DeliveryKe
 		return nil, fmt.Errorf("begin %d %s deliveries of %s: %w", len(keys), ch, item, err)
 	}
 	out := make([]syndicate.Delivery, len(keys))
-	for i, sk := range subKeys {
-		d, ok := byKey[sk]
+	for i, k := range keys {
+		d, ok := byKey[emailKey(k.Subscriber)]
 		if !ok {
 			return nil, fmt.Errorf("begin %s: the row is missing after its insert", keyString(keys[i]))
 		}
@@ -392,10 +398,16 @@ func (s *Store) FinishDeliveries(ctx context.Context, results []syndicate.Delive
 		return nil
 	}
 	// Key order, for the lock order on PostgreSQL.
-	results = slices.Clone(results)
-	slices.SortFunc(results, func(a, b syndicate.DeliveryResult) int {
-		return cmp.Or(cmp.Compare(a.Key.Item, b.Key.Item), cmp.Compare(a.Key.Channel, b.Key.Channel),
-			cmp.Compare(emailKey(a.Key.Subscriber), emailKey(b.Key.Subscriber)))
+	type keyedResult struct {
+		syndicate.DeliveryResult
+		sub string
+	}
+	sorted := make([]keyedResult, len(results))
+	for i, r := range results {
+		sorted[i] = keyedResult{r, emailKey(r.Key.Subscriber)}
+	}
+	slices.SortFunc(sorted, func(a, b keyedResult) int {
+		return cmp.Or(cmp.Compare(a.Key.Item, b.Key.Item), cmp.Compare(a.Key.Channel, b.Key.Channel), cmp.Compare(a.sub, b.sub))
 	})
 	now := s.now().UnixNano()
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -407,10 +419,10 @@ func (s *Store) FinishDeliveries(ctx context.Context, results []syndicate.Delive
 			return err
 		}
 		defer stmt.Close()
-		s.stmts.Add(int64(len(results)))
-		for _, r := range results {
+		s.stmts.Add(int64(len(sorted)))
+		for _, r := range sorted {
 			res, err := stmt.ExecContext(ctx, string(r.Status), r.RemoteID, r.RemoteID, r.Error, now,
-				r.Key.Item, string(r.Key.Channel), emailKey(r.Key.Subscriber))
+				r.Key.Item, string(r.Key.Channel), r.sub)
 			if err != nil {
 				return fmt.Errorf("record %s as %s: %w", keyString(r.Key), r.Status, err)
 			}

@@ -246,13 +246,16 @@ func brand(cfg config.Config) templates.Brand {
 // server builds the asynq server that runs h.
 func server(rc redis.UniversalClient, cfg config.Config, log *slog.Logger) *asynq.Server {
 	return asynq.NewServerFromRedisClient(rc, asynq.Config{
-		Concurrency:     cfg.Concurrency,
-		Queues:          map[string]int{jobs.QueueDefault: 1},
-		RetryDelayFunc:  jobs.RetryDelay(time.Duration(cfg.RetryBase)),
-		IsFailure:       jobs.IsFailure,
-		ShutdownTimeout: 20 * time.Second,
-		Logger:          asynqLogger{log},
-		LogLevel:        asynq.WarnLevel,
+		Concurrency: cfg.Concurrency,
+		// asynq looks again this long after finding the queue empty (1s by
+		// default): the wait before a published article's first email.
+		TaskCheckInterval: 100 * time.Millisecond,
+		Queues:            map[string]int{jobs.QueueDefault: 1},
+		RetryDelayFunc:    jobs.RetryDelay(time.Duration(cfg.RetryBase)),
+		IsFailure:         jobs.IsFailure,
+		ShutdownTimeout:   20 * time.Second,
+		Logger:            asynqLogger{log},
+		LogLevel:          asynq.WarnLevel,
 	})
 }
 
