@@ -178,56 +178,85 @@ func (h *Handler) handlePublish(ctx context.Context, t *asynq.Task) error {
 	return nil
 }
 
+// maxFanOutPage is the most batches' worth of subscribers the fan-out reads
+// and plans in one go. It starts with one batch, so the first email goes
+// soon, and doubles each time: a few large transactions instead of one per
+// batch, each a wait for the database while the first batches are sending.
+const maxFanOutPage = 64
+
 // fanOutEmail reads the subscribers of freq in keyset pages and enqueues
-// one batch per fixed bucket of subscriber IDs. It returns how many
-// subscribers were planned.
+// one batch per fixed bucket of subscriber IDs, planning the ledger rows of
+// a page's complete buckets in one transaction before their tasks. It returns how
+// many subscribers were planned.
 func (h *Handler) fanOutEmail(ctx context.Context, item string, freq syndicate.Frequency, articles []string) (int, error) {
 	size := h.batchSize()
+	type bucketEmails struct {
+		bucket int64
+		emails []string
+	}
 	var (
 		after   int64
 		bucket  int64 = -1
 		emails  []string
+		pending []bucketEmails // complete buckets not yet planned
+		waiting int            // emails in pending
 		planned int
 	)
-	flush := func() error {
-		if len(emails) == 0 {
+	plan := func() error {
+		if waiting == 0 {
 			return nil
 		}
-		keys := make([]syndicate.DeliveryKey, len(emails))
-		for i, e := range emails {
-			keys[i] = syndicate.DeliveryKey{Item: item, Channel: syndicate.ChannelEmail, Subscriber: e}
+		keys := make([]syndicate.DeliveryKey, 0, waiting)
+		for _, b := range pending {
+			for _, e := range b.emails {
+				keys = append(keys, syndicate.DeliveryKey{Item: item, Channel: syndicate.ChannelEmail, Subscriber: e})
+			}
 		}
 		if err := h.Store.EnsureDeliveries(ctx, keys); err != nil {
-			return fmt.Errorf("plan email batch %d: %w", bucket, err)
+			return fmt.Errorf("plan email batches %d to %d: %w", pending[0].bucket, pending[len(pending)-1].bucket, err)
 		}
-		task, opts := NewEmailBatchTask(item, freq, articles, bucket, emails, h.MaxRetry)
-		if err := h.enqueue(ctx, task, opts); err != nil {
-			return fmt.Errorf("enqueue email batch %d: %w", bucket, err)
+		for _, b := range pending {
+			task, opts := NewEmailBatchTask(item, freq, articles, b.bucket, b.emails, h.MaxRetry)
+			if err := h.enqueue(ctx, task, opts); err != nil {
+				return fmt.Errorf("enqueue email batch %d: %w", b.bucket, err)
+			}
+			planned += len(b.emails)
 		}
-		planned += len(emails)
-		emails = nil
+		pending, waiting = nil, 0
 		return nil
 	}
+	closeBucket := func() {
+		if len(emails) > 0 {
+			pending = append(pending, bucketEmails{bucket, emails})
+			waiting += len(emails)
+		}
+		emails = nil
+	}
+	pageBatches := 1
 	for {
-		subs, err := h.Store.SubscribersAfter(ctx, freq, after, int(size))
+		page := int(size) * pageBatches
+		pageBatches = min(2*pageBatches, maxFanOutPage)
+		subs, err := h.Store.SubscribersAfter(ctx, freq, after, page)
 		if err != nil {
 			return planned, fmt.Errorf("read %s subscribers after %d: %w", freq, after, err)
 		}
 		for _, s := range subs {
 			if b := s.ID / size; b != bucket {
-				if err := flush(); err != nil {
-					return planned, err
-				}
+				closeBucket()
 				bucket = b
 			}
 			emails = append(emails, s.Email)
 			after = s.ID
 		}
-		if len(subs) < int(size) {
+		if len(subs) < page {
 			break
 		}
+		if err := plan(); err != nil {
+			return planned, err
+		}
 	}
-	return planned, flush()
+	closeBucket()
+	return planned, plan()
 }
 
 func (h *Handler) location() *time.Location {
