@@ -219,7 +219,9 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer) (*job
 		h.Posters[syndicate.ChannelOutbox] = ob
 	}
 	if cfg.SMTPURL != "" {
-		ec := email.Config{URL: cfg.SMTPURL, Rate: cfg.SMTP.Rate, Burst: cfg.SMTP.Burst, MaxConns: cfg.SMTP.MaxConns}
+		// A worker keeps one connection per concurrent batch open between
+		// batches, so a batch does not pay for a connection and a login.
+		ec := email.Config{URL: cfg.SMTPURL, Rate: cfg.SMTP.Rate, Burst: cfg.SMTP.Burst, MaxConns: cfg.SMTP.MaxConns, KeepIdle: cfg.Concurrency}
 		if cfg.SMTP.DKIMKeyFile != "" {
 			ec.DKIM = &email.DKIMConfig{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile}
 		}

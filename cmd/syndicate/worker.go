@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"syndicate"
+	"syndicate/channels/email"
 	"syndicate/config"
 	"syndicate/jobs"
 	"syndicate/store"
@@ -213,6 +214,11 @@ func (a *app) startWorker(cfg config.Config, rc redis.UniversalClient, st *store
 	return func() {
 		// Shutdown waits for running jobs, then hands unfinished ones back.
 		srv.Shutdown()
+		if m, ok := h.Mailer.(*email.Sender); ok {
+			if err := m.Close(); err != nil {
+				h.Log.Error("close idle smtp connections", "error", err)
+			}
+		}
 	}, nil
 }
 
