@@ -55,6 +55,9 @@ type Config struct {
 	MaxConns int
 	// DKIM, when set, signs every message; see DKIMConfig.
 	DKIM *DKIMConfig
+	// Pacer, when set, paces messages instead of Rate and Burst: a
+	// *RedisRate shares one budget between every Sender that uses its key.
+	Pacer Pacer
 	// KeepIdle is how many connections the Sender keeps open after a Send
 	// for the next ones to reuse (an idle connection still counts against
 	// MaxConns); zero closes each connection at the end of its Send. A
@@ -149,6 +152,9 @@ func New(c Config) (*Sender, error) {
 	}
 	if s.limit, err = newLimiter(c); err != nil {
 		return nil, err
+	}
+	if c.Pacer != nil {
+		s.limit = c.Pacer
 	}
 	if s.slots, err = newConnSlots(c); err != nil {
 		return nil, err

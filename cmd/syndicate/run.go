@@ -134,7 +134,7 @@ func (a *app) openRedis(cfg config.Config) (redis.UniversalClient, error) {
 
 // handler wires the job handlers from cfg: every channel with credentials
 // is on, and the outbox channel when an outbox folder is set.
-func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer) (*jobs.Handler, error) {
+func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer, rc redis.UniversalClient) (*jobs.Handler, error) {
 	tpl, err := templates.New(cfg.TemplatesDir)
 	if err != nil {
 		return nil, err
@@ -222,6 +222,11 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer) (*job
 		// A worker keeps one connection per concurrent batch open between
 		// batches, so a batch does not pay for a connection and a login.
 		ec := email.Config{URL: cfg.SMTPURL, Rate: cfg.SMTP.Rate, Burst: cfg.SMTP.Burst, MaxConns: cfg.SMTP.MaxConns, KeepIdle: cfg.Concurrency}
+		if cfg.SMTP.Rate > 0 && cfg.SMTP.RateScope == "installation" {
+			if ec.Pacer, err = email.NewRedisRate(rc, smtpRateKey, cfg.SMTP.Rate, cfg.SMTP.Burst); err != nil {
+				return nil, err
+			}
+		}
 		if cfg.SMTP.DKIMKeyFile != "" {
 			ec.DKIM = &email.DKIMConfig{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile}
 		}
@@ -234,6 +239,9 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer) (*job
 	}
 	return h, nil
 }
+
+// smtpRateKey is where Redis keeps the installation's smtp.rate budget.
+const smtpRateKey = "syndicate:smtp:rate"
 
 func brand(cfg config.Config) templates.Brand {
 	return templates.Brand{

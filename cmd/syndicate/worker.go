@@ -197,7 +197,7 @@ func webHandler(cfg config.Config, rc redis.UniversalClient, st *store.Store, lo
 // the function that stops it gracefully.
 func (a *app) startWorker(cfg config.Config, rc redis.UniversalClient, st *store.Store, tweaks ...func(*jobs.Handler)) (func(), error) {
 	q := asynq.NewClientFromRedisClient(rc)
-	h, err := a.handler(cfg, st, q)
+	h, err := a.handler(cfg, st, q, rc)
 	if err != nil {
 		return nil, err
 	}
