@@ -119,12 +119,12 @@ func parsePrefix(s string) (netip.Prefix, error) {
 // SMTP tunes sending. Rate is one budget for the whole installation, kept
 // in Redis, unless RateScope is "process"; MaxConns is per worker process.
 type SMTP struct {
-	Rate     float64 `yaml:"rate" env:"SYNDICATE_SMTP_RATE"`                       // messages per second; 0 = no limit
-	Burst    int     `yaml:"burst" env:"SYNDICATE_SMTP_BURST"`                     // messages at once before Rate applies; 0 = 1
+	Rate  float64 `yaml:"rate" env:"SYNDICATE_SMTP_RATE"`   // messages per second; 0 = no limit
+	Burst int     `yaml:"burst" env:"SYNDICATE_SMTP_BURST"` // messages at once before Rate applies; 0 = 1
 	// RateScope is "installation" (the default: every worker draws on one
 	// budget in Redis) or "process" (each worker process has Rate to itself).
 	RateScope string `yaml:"rate_scope" env:"SYNDICATE_SMTP_RATE_SCOPE"`
-	MaxConns int     `yaml:"max_connections" env:"SYNDICATE_SMTP_MAX_CONNECTIONS"` // simultaneous connections; 0 = no limit
+	MaxConns  int    `yaml:"max_connections" env:"SYNDICATE_SMTP_MAX_CONNECTIONS"` // simultaneous connections; 0 = no limit
 	// DKIM signing, on when all three are set.
 	DKIMDomain   string `yaml:"dkim_domain" env:"SYNDICATE_DKIM_DOMAIN"`
 	DKIMSelector string `yaml:"dkim_selector" env:"SYNDICATE_DKIM_SELECTOR"`
