@@ -26,8 +26,9 @@ type Poster interface {
 }
 
 // Mailer sends a batch of messages over one connection, calling report once
-// for every message, in order, as soon as its result is known. It returns
-// only the context's error.
+// for every message, in order, as soon as its result is known, and reading
+// msgs[i] no more once report(i) is called. It returns only the context's
+// error.
 type Mailer interface {
 	Send(ctx context.Context, msgs []syndicate.Message, report func(i int, err error)) error
 }
@@ -487,6 +488,8 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 		}
 		// Recorded even when the task's context is cancelled: the message went.
 		rec.add(syndicate.DeliveryResult{Key: msgKeys[i], Status: st, RemoteID: msgs[i].MessageID, Error: msg})
+		// Done with: a batch in flight holds only its unsent messages.
+		msgs[i].Text, msgs[i].HTML = "", ""
 	})
 	stop()
 	recordErr := rec.flush()

@@ -478,16 +478,23 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 	if len(msgs) == 0 {
 		return nil
 	}
-	// Build, render and sign everything first so a broken message costs no
-	// connection, but report its failure in its turn.
-	out := make([]outgoing, len(msgs))
-	for i, m := range msgs {
-		out[i] = s.prepare(m)
+	// Each message is built, rendered and signed when its turn comes (a
+	// broken one is reported then, before any connection is made for it),
+	// so a batch holds one rendered message at a time, not all of them.
+	var (
+		cur    outgoing
+		curIdx = -1
+	)
+	prep := func(i int) *outgoing {
+		if curIdx != i {
+			cur, curIdx = s.prepare(msgs[i]), i
+		}
+		return &cur
 	}
 	rest := func(from int, err error) {
 		for j := from; j < len(msgs); j++ {
-			if out[j].err != nil {
-				report(j, out[j].err)
+			if o := prep(j); o.err != nil {
+				report(j, o.err)
 			} else {
 				report(j, err)
 			}
@@ -505,8 +512,8 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 			rest(i, &syndicate.SendError{Outcome: syndicate.Temporary, Message: "not sent: " + err.Error(), Err: err})
 			return err
 		}
-		if out[i].err != nil {
-			report(i, out[i].err)
+		if o := prep(i); o.err != nil {
+			report(i, o.err)
 			i++
 			continue
 		}
@@ -551,7 +558,7 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 			}
 		}
 
-		st, err := c.transact(ctx, s.timeout, &out[i])
+		st, err := c.transact(ctx, s.timeout, prep(i))
 		if err != nil && ctx.Err() != nil && !hasReply(err) {
 			// The watcher cut the connection (or ctx ended just before).
 			if st == stepEnd {
