@@ -413,6 +413,7 @@ func (h *Handler) handlePost(ctx context.Context, t *asynq.Task) error {
 const (
 	recordEvery = 50
 	recordAfter = 250 * time.Millisecond
+	sendChunk   = 50 // messages rendered and handed to the Mailer at once
 )
 
 // handleEmailBatch mails one item to one bucket of subscribers over one
@@ -451,10 +452,11 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("mail %s: begin: %w", p.Item, err)
 	}
 	rec := &recorder{h: h, ctx: context.WithoutCancel(ctx), last: time.Now()}
-	var (
-		msgs    []syndicate.Message
-		msgKeys []syndicate.DeliveryKey
-	)
+	type recipient struct {
+		key syndicate.DeliveryKey
+		sub syndicate.Subscriber
+	}
+	var todo []recipient
 	for i, key := range keys {
 		if befores[i].Status.Final() {
 			continue
@@ -464,40 +466,58 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 			rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusSkipped, Error: "the subscriber left before the send"})
 			continue
 		}
-		m, err := h.message(p, articles, sub)
-		if err != nil {
-			rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusFailed, Error: err.Error()})
-			continue
-		}
-		msgs = append(msgs, m)
-		msgKeys = append(msgKeys, key)
-	}
-	if err := rec.flush(); err != nil {
-		return fmt.Errorf("mail %s: record results: %w", p.Item, err)
-	}
-	if len(msgs) == 0 {
-		return nil
+		todo = append(todo, recipient{key, sub})
 	}
 	last := lastAttempt(ctx)
-	var retry error
+	var retry, sendErr error
 	stop := rec.every(recordAfter)
-	err = h.Mailer.Send(ctx, msgs, func(i int, err error) {
-		st, msg := h.emailResult(ctx, msgKeys[i], err, last)
-		if st == syndicate.StatusQueued {
-			retry = err
+	// Rendered and sent sendChunk at a time, so a batch in flight holds a
+	// few dozen rendered messages, not all of them; the Mailer's kept
+	// connection carries one chunk after another.
+	for start := 0; start < len(todo); start += sendChunk {
+		chunk := todo[start:min(start+sendChunk, len(todo))]
+		if sendErr != nil {
+			// The task is being stopped: what was not sent goes back to
+			// queued for the retry.
+			for _, r := range chunk {
+				rec.add(syndicate.DeliveryResult{Key: r.key, Status: syndicate.StatusQueued, Error: "not sent: " + sendErr.Error()})
+			}
+			continue
 		}
-		// Recorded even when the task's context is cancelled: the message went.
-		rec.add(syndicate.DeliveryResult{Key: msgKeys[i], Status: st, RemoteID: msgs[i].MessageID, Error: msg})
-		// Done with: a batch in flight holds only its unsent messages.
-		msgs[i].Text, msgs[i].HTML = "", ""
-	})
+		var (
+			msgs    []syndicate.Message
+			msgKeys []syndicate.DeliveryKey
+		)
+		for _, r := range chunk {
+			m, err := h.message(p, articles, r.sub)
+			if err != nil {
+				rec.add(syndicate.DeliveryResult{Key: r.key, Status: syndicate.StatusFailed, Error: err.Error()})
+				continue
+			}
+			msgs = append(msgs, m)
+			msgKeys = append(msgKeys, r.key)
+		}
+		if len(msgs) == 0 {
+			continue
+		}
+		sendErr = h.Mailer.Send(ctx, msgs, func(i int, err error) {
+			st, msg := h.emailResult(ctx, msgKeys[i], err, last)
+			if st == syndicate.StatusQueued {
+				retry = err
+			}
+			// Recorded even when the task's context is cancelled: the message went.
+			rec.add(syndicate.DeliveryResult{Key: msgKeys[i], Status: st, RemoteID: msgs[i].MessageID, Error: msg})
+			// Done with: a batch in flight holds only its unsent messages.
+			msgs[i].Text, msgs[i].HTML = "", ""
+		})
+	}
 	stop()
 	recordErr := rec.flush()
 	switch {
 	case recordErr != nil:
 		return fmt.Errorf("mail %s: record results: %w", p.Item, recordErr)
-	case err != nil:
-		return fmt.Errorf("mail %s: %w", p.Item, err)
+	case sendErr != nil:
+		return fmt.Errorf("mail %s: %w", p.Item, sendErr)
 	case retry != nil:
 		return fmt.Errorf("mail %s: some messages will be retried: %w", p.Item, retry)
 	}
