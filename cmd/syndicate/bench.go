@@ -612,6 +612,9 @@ func (r *benchRun) redisBytes(ctx context.Context, item string) error {
 	fr.EmailsPerTask = float64(r.f.subscribers) / float64(len(keys))
 	var total int64
 	fr.RedisBytesScope = "MEMORY USAGE of each task's hash"
+	if r.res.Redis == "embedded" {
+		fr.RedisBytesScope += ", as the embedded Redis estimates it"
+	}
 	for _, k := range keys {
 		n, err := r.rc.MemoryUsage(ctx, k).Result()
 		if err != nil {
