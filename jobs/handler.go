@@ -413,12 +413,12 @@ func (h *Handler) handlePost(ctx context.Context, t *asynq.Task) error {
 const (
 	recordEvery = 50
 	recordAfter = 250 * time.Millisecond
-	sendChunk   = 50 // messages rendered and handed to the Mailer at once
+	sendChunk   = 50 // rows begun, rendered and handed to the Mailer at once
 )
 
 // handleEmailBatch mails one item to one bucket of subscribers over one
-// connection. Every row of the batch is marked sending, in one
-// transaction, before the first message goes; results are recorded in
+// connection, in chunks: each chunk's rows are marked sending, in one
+// transaction, before its first message goes; results are recorded in
 // groups as they come.
 func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 	var p batchPayload
@@ -447,55 +447,41 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return fmt.Errorf("mail %s: %w", p.Item, err)
 	}
-	befores, err := h.Store.BeginDeliveries(ctx, keys)
-	if err != nil {
-		return fmt.Errorf("mail %s: begin: %w", p.Item, err)
-	}
 	rec := &recorder{h: h, ctx: context.WithoutCancel(ctx), last: time.Now()}
-	type recipient struct {
-		key syndicate.DeliveryKey
-		sub syndicate.Subscriber
-	}
-	var todo []recipient
-	for i, key := range keys {
-		if befores[i].Status.Final() {
-			continue
-		}
-		sub, ok := subs[syndicate.EmailKey(key.Subscriber)]
-		if !ok || sub.Status != syndicate.SubscriberActive {
-			rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusSkipped, Error: "the subscriber left before the send"})
-			continue
-		}
-		todo = append(todo, recipient{key, sub})
-	}
 	last := lastAttempt(ctx)
 	var retry, sendErr error
 	stop := rec.every(recordAfter)
-	// Rendered and sent sendChunk at a time, so a batch in flight holds a
-	// few dozen rendered messages, not all of them; the Mailer's kept
-	// connection carries one chunk after another.
-	for start := 0; start < len(todo); start += sendChunk {
-		chunk := todo[start:min(start+sendChunk, len(todo))]
-		if sendErr != nil {
-			// The task is being stopped: what was not sent goes back to
-			// queued for the retry.
-			for _, r := range chunk {
-				rec.add(syndicate.DeliveryResult{Key: r.key, Status: syndicate.StatusQueued, Error: "not sent: " + sendErr.Error()})
-			}
-			continue
+	// Begun, rendered and sent sendChunk at a time: a row is sending only
+	// while its chunk is in flight, a batch holds a few dozen rendered
+	// messages, and the Mailer's kept connection carries one chunk after
+	// another. A chunk not reached when the task stops stays queued.
+	for start := 0; start < len(keys) && sendErr == nil; start += sendChunk {
+		chunk := keys[start:min(start+sendChunk, len(keys))]
+		befores, err := h.Store.BeginDeliveries(ctx, chunk)
+		if err != nil {
+			sendErr = fmt.Errorf("begin: %w", err)
+			break
 		}
 		var (
 			msgs    []syndicate.Message
 			msgKeys []syndicate.DeliveryKey
 		)
-		for _, r := range chunk {
-			m, err := h.message(p, articles, r.sub)
+		for i, key := range chunk {
+			if befores[i].Status.Final() {
+				continue
+			}
+			sub, ok := subs[syndicate.EmailKey(key.Subscriber)]
+			if !ok || sub.Status != syndicate.SubscriberActive {
+				rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusSkipped, Error: "the subscriber left before the send"})
+				continue
+			}
+			m, err := h.message(p, articles, sub)
 			if err != nil {
-				rec.add(syndicate.DeliveryResult{Key: r.key, Status: syndicate.StatusFailed, Error: err.Error()})
+				rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusFailed, Error: err.Error()})
 				continue
 			}
 			msgs = append(msgs, m)
-			msgKeys = append(msgKeys, r.key)
+			msgKeys = append(msgKeys, key)
 		}
 		if len(msgs) == 0 {
 			continue
