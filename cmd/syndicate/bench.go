@@ -484,6 +484,9 @@ func (r *benchRun) fullPath(ctx context.Context, a *app, cfg config.Config) erro
 			}
 		}
 		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			if r.sink == nil {
+				return fmt.Errorf("wait for the emails (ledger: %v): %w", counts[syndicate.ChannelEmail], err)
+			}
 			return fmt.Errorf("wait for the emails (%d of %d arrived): %w", r.sinkCount(), r.f.subscribers, err)
 		}
 	}
