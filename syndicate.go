@@ -467,6 +467,15 @@ type Delivery struct {
 	UpdatedAt  time.Time      `json:"updated_at"`
 }
 
+// DeliveryResult is the outcome of one attempt at a delivery, as the
+// ledger records it.
+type DeliveryResult struct {
+	Key      DeliveryKey
+	Status   DeliveryStatus
+	RemoteID string // empty keeps the one recorded before
+	Error    string // empty on success
+}
+
 // String names the delivery for logs and errors.
 func (d Delivery) String() string {
 	if d.Subscriber != "" {

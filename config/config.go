@@ -125,12 +125,15 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
 }
 
-// SMTP tunes sending. The limits are per worker process: with N workers,
-// give each 1/N of what the relay allows.
+// SMTP tunes sending. Rate is one budget for the whole installation, kept
+// in Redis, unless RateScope is "process"; MaxConns is per worker process.
 type SMTP struct {
-	Rate     float64 `yaml:"rate" env:"SYNDICATE_SMTP_RATE"`                       // messages per second; 0 = no limit
-	Burst    int     `yaml:"burst" env:"SYNDICATE_SMTP_BURST"`                     // messages at once before Rate applies; 0 = 1
-	MaxConns int     `yaml:"max_connections" env:"SYNDICATE_SMTP_MAX_CONNECTIONS"` // simultaneous connections; 0 = no limit
+	Rate  float64 `yaml:"rate" env:"SYNDICATE_SMTP_RATE"`   // messages per second; 0 = no limit
+	Burst int     `yaml:"burst" env:"SYNDICATE_SMTP_BURST"` // messages at once before Rate applies; 0 = 1
+	// RateScope is "installation" (the default: every worker draws on one
+	// budget in Redis) or "process" (each worker process has Rate to itself).
+	RateScope string `yaml:"rate_scope" env:"SYNDICATE_SMTP_RATE_SCOPE"`
+	MaxConns  int    `yaml:"max_connections" env:"SYNDICATE_SMTP_MAX_CONNECTIONS"` // simultaneous connections; 0 = no limit
 	// DKIM signing, on when all three are set.
 	DKIMDomain   string `yaml:"dkim_domain" env:"SYNDICATE_DKIM_DOMAIN"`
 	DKIMSelector string `yaml:"dkim_selector" env:"SYNDICATE_DKIM_SELECTOR"`
@@ -393,6 +396,7 @@ func (c *Config) fillDefaults() {
 			*p = v
 		}
 	}
+	def(&c.SMTP.RateScope, "installation")
 	def(&c.RedisURL, DefaultRedisURL)
 	def(&c.DatabaseURL, DefaultDatabaseURL)
 	def(&c.HTTPAddr, DefaultHTTPAddr)
@@ -593,6 +597,9 @@ func (c *Config) check() []string {
 	}
 	if c.SMTP.Rate < 0 || c.SMTP.Burst < 0 || c.SMTP.MaxConns < 0 {
 		add("smtp.rate, smtp.burst and smtp.max_connections must not be negative")
+	}
+	if c.SMTP.RateScope != "installation" && c.SMTP.RateScope != "process" {
+		add("smtp.rate_scope %q is not installation or process", c.SMTP.RateScope)
 	}
 	if d := c.SMTP; (d.DKIMDomain != "" || d.DKIMSelector != "" || d.DKIMKeyFile != "") && (d.DKIMDomain == "" || d.DKIMSelector == "" || d.DKIMKeyFile == "") {
 		add("smtp.dkim_domain, smtp.dkim_selector and smtp.dkim_key_file go together: set all three or none")

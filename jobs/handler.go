@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -25,8 +26,9 @@ type Poster interface {
 }
 
 // Mailer sends a batch of messages over one connection, calling report once
-// for every message, in order, as soon as its result is known. It returns
-// only the context's error.
+// for every message, in order, as soon as its result is known, and reading
+// msgs[i] no more once report(i) is called. It returns only the context's
+// error.
 type Mailer interface {
 	Send(ctx context.Context, msgs []syndicate.Message, report func(i int, err error)) error
 }
@@ -177,56 +179,85 @@ func (h *Handler) handlePublish(ctx context.Context, t *asynq.Task) error {
 	return h.fannedOut(ctx, a.ID)
 }
 
+// maxFanOutPage is the most batches' worth of subscribers the fan-out reads
+// and plans in one go. It starts with one batch, so the first email goes
+// soon, and doubles each time: a few large transactions instead of one per
+// batch, each a wait for the database while the first batches are sending.
+const maxFanOutPage = 64
+
 // fanOutEmail reads the subscribers of freq in keyset pages and enqueues
-// one batch per fixed bucket of subscriber IDs. It returns how many
-// subscribers were planned.
+// one batch per fixed bucket of subscriber IDs, planning the ledger rows of
+// a page's complete buckets in one transaction before their tasks. It returns how
+// many subscribers were planned.
 func (h *Handler) fanOutEmail(ctx context.Context, item string, freq syndicate.Frequency, articles []string) (int, error) {
 	size := h.batchSize()
+	type bucketEmails struct {
+		bucket int64
+		emails []string
+	}
 	var (
 		after   int64
 		bucket  int64 = -1
 		emails  []string
+		pending []bucketEmails // complete buckets not yet planned
+		waiting int            // emails in pending
 		planned int
 	)
-	flush := func() error {
-		if len(emails) == 0 {
+	plan := func() error {
+		if waiting == 0 {
 			return nil
 		}
-		keys := make([]syndicate.DeliveryKey, len(emails))
-		for i, e := range emails {
-			keys[i] = syndicate.DeliveryKey{Item: item, Channel: syndicate.ChannelEmail, Subscriber: e}
+		keys := make([]syndicate.DeliveryKey, 0, waiting)
+		for _, b := range pending {
+			for _, e := range b.emails {
+				keys = append(keys, syndicate.DeliveryKey{Item: item, Channel: syndicate.ChannelEmail, Subscriber: e})
+			}
 		}
 		if err := h.Store.EnsureDeliveries(ctx, keys); err != nil {
-			return fmt.Errorf("plan email batch %d: %w", bucket, err)
+			return fmt.Errorf("plan email batches %d to %d: %w", pending[0].bucket, pending[len(pending)-1].bucket, err)
 		}
-		task, opts := NewEmailBatchTask(item, freq, articles, bucket, emails, h.MaxRetry)
-		if err := h.enqueue(ctx, task, opts); err != nil {
-			return fmt.Errorf("enqueue email batch %d: %w", bucket, err)
+		for _, b := range pending {
+			task, opts := NewEmailBatchTask(item, freq, articles, b.bucket, b.emails, h.MaxRetry)
+			if err := h.enqueue(ctx, task, opts); err != nil {
+				return fmt.Errorf("enqueue email batch %d: %w", b.bucket, err)
+			}
+			planned += len(b.emails)
 		}
-		planned += len(emails)
-		emails = nil
+		pending, waiting = nil, 0
 		return nil
 	}
+	closeBucket := func() {
+		if len(emails) > 0 {
+			pending = append(pending, bucketEmails{bucket, emails})
+			waiting += len(emails)
+		}
+		emails = nil
+	}
+	pageBatches := 1
 	for {
-		subs, err := h.Store.SubscribersAfter(ctx, freq, after, int(size))
+		page := int(size) * pageBatches
+		pageBatches = min(2*pageBatches, maxFanOutPage)
+		subs, err := h.Store.SubscribersAfter(ctx, freq, after, page)
 		if err != nil {
 			return planned, fmt.Errorf("read %s subscribers after %d: %w", freq, after, err)
 		}
 		for _, s := range subs {
 			if b := s.ID / size; b != bucket {
-				if err := flush(); err != nil {
-					return planned, err
-				}
+				closeBucket()
 				bucket = b
 			}
 			emails = append(emails, s.Email)
 			after = s.ID
 		}
-		if len(subs) < int(size) {
+		if len(subs) < page {
 			break
 		}
+		if err := plan(); err != nil {
+			return planned, err
+		}
 	}
-	return planned, flush()
+	closeBucket()
+	return planned, plan()
 }
 
 func (h *Handler) location() *time.Location {
@@ -375,8 +406,20 @@ func (h *Handler) handlePost(ctx context.Context, t *asynq.Task) error {
 	return fmt.Errorf("post article %s to %s: %w: %w", a.ID, p.Channel, err, asynq.SkipRetry)
 }
 
+// Results of a batch are recorded in groups: every recordEvery messages,
+// or once recordAfter has passed since the last group, and always before
+// the batch returns. A worker that dies in between leaves those rows
+// sending, and the retry resends them with the same Message-ID.
+const (
+	recordEvery = 50
+	recordAfter = 250 * time.Millisecond
+	sendChunk   = 50 // rows begun, rendered and handed to the Mailer at once
+)
+
 // handleEmailBatch mails one item to one bucket of subscribers over one
-// connection, recording each result as soon as it is known.
+// connection, in chunks: each chunk's rows are marked sending, in one
+// transaction, before its first message goes; results are recorded in
+// groups as they come.
 func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 	var p batchPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
@@ -384,6 +427,9 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 	}
 	if h.Mailer == nil {
 		return fmt.Errorf("mail %s: email is not configured: %w", p.Item, asynq.SkipRetry)
+	}
+	if len(p.Emails) == 0 {
+		return nil
 	}
 	articles := make([]syndicate.Article, 0, len(p.Articles))
 	for _, id := range p.Articles {
@@ -393,63 +439,147 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 		}
 		articles = append(articles, a)
 	}
-	var (
-		msgs []syndicate.Message
-		keys []syndicate.DeliveryKey
-	)
-	for _, email := range p.Emails {
-		key := syndicate.DeliveryKey{Item: p.Item, Channel: syndicate.ChannelEmail, Subscriber: email}
-		before, err := h.Store.BeginDelivery(ctx, key)
-		if err != nil {
-			return fmt.Errorf("mail %s to %s: begin: %w", p.Item, email, err)
-		}
-		if before.Status.Final() {
-			continue
-		}
-		sub, err := h.Store.Subscriber(ctx, email)
-		if err != nil && syndicate.ErrorCode(err) != syndicate.ENOTFOUND {
-			return fmt.Errorf("mail %s to %s: %w", p.Item, email, err)
-		}
-		if err != nil || sub.Status != syndicate.SubscriberActive {
-			if err := h.Store.FinishDelivery(ctx, key, syndicate.StatusSkipped, "", "the subscriber left before the send"); err != nil {
-				return fmt.Errorf("mail %s to %s: record skip: %w", p.Item, email, err)
-			}
-			continue
-		}
-		m, err := h.message(p, articles, sub)
-		if err != nil {
-			if ferr := h.Store.FinishDelivery(ctx, key, syndicate.StatusFailed, "", err.Error()); ferr != nil {
-				return fmt.Errorf("mail %s to %s: record failure: %w", p.Item, email, ferr)
-			}
-			continue
-		}
-		msgs = append(msgs, m)
-		keys = append(keys, key)
+	keys := make([]syndicate.DeliveryKey, len(p.Emails))
+	for i, email := range p.Emails {
+		keys[i] = syndicate.DeliveryKey{Item: p.Item, Channel: syndicate.ChannelEmail, Subscriber: email}
 	}
-	if len(msgs) == 0 {
-		return nil
+	subs, err := h.Store.SubscribersByEmail(ctx, p.Emails)
+	if err != nil {
+		return fmt.Errorf("mail %s: %w", p.Item, err)
 	}
+	rec := &recorder{h: h, ctx: context.WithoutCancel(ctx), last: time.Now()}
 	last := lastAttempt(ctx)
-	var retry, recordErr error
-	err := h.Mailer.Send(ctx, msgs, func(i int, err error) {
-		st, msg := h.emailResult(ctx, keys[i], err, last)
-		if st == syndicate.StatusQueued {
-			retry = err
+	var retry, sendErr error
+	stop := rec.every(recordAfter)
+	// Begun, rendered and sent sendChunk at a time: a row is sending only
+	// while its chunk is in flight, a batch holds a few dozen rendered
+	// messages, and the Mailer's kept connection carries one chunk after
+	// another. A chunk not reached when the task stops stays queued.
+	for start := 0; start < len(keys) && sendErr == nil; start += sendChunk {
+		chunk := keys[start:min(start+sendChunk, len(keys))]
+		befores, err := h.Store.BeginDeliveries(ctx, chunk)
+		if err != nil {
+			sendErr = fmt.Errorf("begin: %w", err)
+			break
 		}
-		// Record even when the task's context is cancelled: the message went.
-		if ferr := h.Store.FinishDelivery(context.WithoutCancel(ctx), keys[i], st, msgs[i].MessageID, msg); ferr != nil && recordErr == nil {
-			recordErr = ferr
+		var (
+			msgs    []syndicate.Message
+			msgKeys []syndicate.DeliveryKey
+		)
+		for i, key := range chunk {
+			if befores[i].Status.Final() {
+				continue
+			}
+			sub, ok := subs[syndicate.EmailKey(key.Subscriber)]
+			if !ok || sub.Status != syndicate.SubscriberActive {
+				rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusSkipped, Error: "the subscriber left before the send"})
+				continue
+			}
+			m, err := h.message(p, articles, sub)
+			if err != nil {
+				rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusFailed, Error: err.Error()})
+				continue
+			}
+			msgs = append(msgs, m)
+			msgKeys = append(msgKeys, key)
 		}
-	})
+		if len(msgs) == 0 {
+			continue
+		}
+		sendErr = h.Mailer.Send(ctx, msgs, func(i int, err error) {
+			st, msg := h.emailResult(ctx, msgKeys[i], err, last)
+			if st == syndicate.StatusQueued {
+				retry = err
+			}
+			// Recorded even when the task's context is cancelled: the message went.
+			rec.add(syndicate.DeliveryResult{Key: msgKeys[i], Status: st, RemoteID: msgs[i].MessageID, Error: msg})
+			// Done with: a batch in flight holds only its unsent messages.
+			msgs[i].Text, msgs[i].HTML = "", ""
+		})
+	}
+	stop()
+	recordErr := rec.flush()
 	switch {
 	case recordErr != nil:
 		return fmt.Errorf("mail %s: record results: %w", p.Item, recordErr)
-	case err != nil:
-		return fmt.Errorf("mail %s: %w", p.Item, err)
+	case sendErr != nil:
+		return fmt.Errorf("mail %s: %w", p.Item, sendErr)
 	case retry != nil:
 		return fmt.Errorf("mail %s: some messages will be retried: %w", p.Item, retry)
 	}
 	return nil
+}
+
+// recorder collects the results of a batch and writes them to the ledger
+// in groups. It is safe for concurrent use: the send reports from one
+// goroutine while a timer flushes from another.
+type recorder struct {
+	h   *Handler
+	ctx context.Context // not cancelled with the task: results are recorded whatever happens
+
+	mu      sync.Mutex
+	pending []syndicate.DeliveryResult
+	last    time.Time // of the last flush
+	err     error     // the first failure to record
+}
+
+// add queues one result, and writes the group when it is due.
+func (r *recorder) add(res syndicate.DeliveryResult) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.pending = append(r.pending, res)
+	if len(r.pending) >= recordEvery || time.Since(r.last) >= recordAfter {
+		r.write()
+	}
+}
+
+// flush writes what is pending and returns the first error any write met.
+func (r *recorder) flush() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.write()
+	return r.err
+}
+
+// write records the pending results; r.mu is held. A failure is kept for
+// flush to return, and later groups are still tried: each result that
+// reaches the ledger is one fewer resent.
+func (r *recorder) write() {
+	r.last = time.Now()
+	if len(r.pending) == 0 {
+		return
+	}
+	if err := r.h.Store.FinishDeliveries(r.ctx, r.pending); err != nil && r.err == nil {
+		r.err = err
+	}
+	r.pending = r.pending[:0]
+}
+
+// every flushes each d until the returned stop is called, so results wait
+// at most about d when the server is slow.
+func (r *recorder) every(d time.Duration) (stop func()) {
+	t := time.NewTicker(d)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				r.mu.Lock()
+				if time.Since(r.last) >= d {
+					r.write()
+				}
+				r.mu.Unlock()
+			}
+		}
+	})
+	return func() {
+		t.Stop()
+		close(done)
+		wg.Wait()
+	}
 }
 
 // emailResult maps a send result to the ledger. A temporary failure, or an

@@ -14,6 +14,10 @@ type Store interface {
 	// ID is greater than afterID, in ID order (keyset paging).
 	SubscribersAfter(ctx context.Context, freq syndicate.Frequency, afterID int64, limit int) ([]syndicate.Subscriber, error)
 	Subscriber(ctx context.Context, email string) (syndicate.Subscriber, error)
+	// SubscribersByEmail returns the subscribers with these addresses, of
+	// every status, keyed by syndicate.EmailKey; unknown addresses are
+	// absent.
+	SubscribersByEmail(ctx context.Context, emails []string) (map[string]syndicate.Subscriber, error)
 	Ledger
 }
 
@@ -27,8 +31,13 @@ type Ledger interface {
 	// it was before: a final status means skip; StatusSending means a worker
 	// died while sending it.
 	BeginDelivery(ctx context.Context, key syndicate.DeliveryKey) (syndicate.Delivery, error)
+	// BeginDeliveries is BeginDelivery for the keys of one item and
+	// channel at once; it returns the rows as they were, in key order.
+	BeginDeliveries(ctx context.Context, keys []syndicate.DeliveryKey) ([]syndicate.Delivery, error)
 	// FinishDelivery records the result of an attempt.
 	FinishDelivery(ctx context.Context, key syndicate.DeliveryKey, status syndicate.DeliveryStatus, remoteID, errMsg string) error
+	// FinishDeliveries records the results of many attempts at once.
+	FinishDeliveries(ctx context.Context, results []syndicate.DeliveryResult) error
 	// Deliveries lists the rows of one item (article or digest) in a
 	// stable order: channel, then subscriber.
 	Deliveries(ctx context.Context, item string) ([]syndicate.Delivery, error)

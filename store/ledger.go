@@ -63,27 +63,58 @@ func (s *Store) EnsureDeliveries(ctx context.Context, keys []syndicate.DeliveryK
 	// PostgreSQL an insert waits for a concurrent uncommitted insert of the
 	// same key, and two transactions taking overlapping keys in opposite
 	// orders would wait for each other (a deadlock that fails one of them).
-	keys = slices.Clone(keys)
-	slices.SortFunc(keys, func(a, b syndicate.DeliveryKey) int {
-		return cmp.Or(cmp.Compare(a.Item, b.Item), cmp.Compare(a.Channel, b.Channel),
-			cmp.Compare(emailKey(a.Subscriber), emailKey(b.Subscriber)))
-	})
+	sorted := sortKeys(keys)
 	now := s.now().UnixNano()
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, s.dialect.rebind(insertQueued))
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, k := range keys {
-			if _, err := stmt.ExecContext(ctx, k.Item, string(k.Channel), k.Subscriber, emailKey(k.Subscriber), string(syndicate.StatusQueued), now, now); err != nil {
-				return fmt.Errorf("%s: %w", keyString(k), err)
-			}
-		}
-		return nil
+		return s.insertQueuedRows(ctx, tx, sorted, now)
 	})
 	if err != nil {
 		return fmt.Errorf("queue %d deliveries: %w", len(keys), err)
+	}
+	return nil
+}
+
+// keyed is a delivery key with its subscriber's address key, computed
+// once (normalising an address is not free, and sorting asks often).
+type keyed struct {
+	syndicate.DeliveryKey
+	sub string
+}
+
+// sortKeys returns keys with their address keys, in key order.
+func sortKeys(keys []syndicate.DeliveryKey) []keyed {
+	out := make([]keyed, len(keys))
+	for i, k := range keys {
+		out[i] = keyed{k, emailKey(k.Subscriber)}
+	}
+	slices.SortFunc(out, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(a.Item, b.Item), cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.sub, b.sub))
+	})
+	return out
+}
+
+// insertQueuedRows adds a queued row for each key that has none, a few
+// hundred rows a statement.
+func (s *Store) insertQueuedRows(ctx context.Context, tx *sql.Tx, keys []keyed, now int64) error {
+	for chunk := range slices.Chunk(keys, batchChunk) {
+		var (
+			b    strings.Builder
+			args = make([]any, 0, 7*len(chunk))
+		)
+		b.WriteString(`INSERT INTO deliveries
+	(item, channel, subscriber, subscriber_key, status, attempts, remote_id, error, created_at, updated_at) VALUES `)
+		for i, k := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?, 0, '', '', ?, ?)")
+			args = append(args, k.Item, string(k.Channel), k.Subscriber, k.sub, string(syndicate.StatusQueued), now, now)
+		}
+		b.WriteString(" ON CONFLICT (item, channel, subscriber_key) DO NOTHING")
+		s.stmts.Add(1)
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(b.String()), args...); err != nil {
+			return fmt.Errorf("insert rows from %s: %w", keyString(chunk[0].DeliveryKey), err)
+		}
 	}
 	return nil
 }
@@ -103,6 +134,7 @@ func (s *Store) BeginDelivery(ctx context.Context, key syndicate.DeliveryKey) (s
 	}
 	var before syndicate.Delivery
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		s.stmts.Add(3) // insert, select, update
 		now := s.now().UnixNano()
 		if _, err := tx.ExecContext(ctx, s.dialect.rebind(insertQueued),
 			key.Item, string(key.Channel), key.Subscriber, emailKey(key.Subscriber), string(syndicate.StatusQueued), now, now); err != nil {
@@ -140,6 +172,7 @@ func (s *Store) FinishDelivery(ctx context.Context, key syndicate.DeliveryKey, s
 	if !validDeliveryStatus(status) {
 		return syndicate.Errorf(syndicate.EINVALID, "delivery status %q is not known", status)
 	}
+	s.stmts.Add(1)
 	res, err := s.execRetrying(ctx, s.dialect.rebind(`UPDATE deliveries
 		SET status = ?, remote_id = CASE WHEN ? = '' THEN remote_id ELSE ? END, error = ?, updated_at = ?
 		WHERE item = ? AND channel = ? AND subscriber_key = ?`),
@@ -256,6 +289,172 @@ func scanDelivery(r scanner) (syndicate.Delivery, error) {
 		createdAt, updatedAt int64
 	)
 	if err := r.Scan(&d.ID, &d.Item, &ch, &d.Subscriber, &st, &d.Attempts, &d.RemoteID, &d.Error, &createdAt, &updatedAt); err != nil {
+		return syndicate.Delivery{}, err
+	}
+	d.Channel, d.Status = syndicate.Channel(ch), syndicate.DeliveryStatus(st)
+	d.CreatedAt, d.UpdatedAt = fromNanos(createdAt), fromNanos(updatedAt)
+	return d, nil
+}
+
+// batchChunk bounds the keys one statement names, well under SQLite's and
+// PostgreSQL's limits on bound parameters.
+const batchChunk = 500
+
+// BeginDeliveries is BeginDelivery for many keys of one item and channel
+// (an email batch), in one write transaction of a few statements: it
+// inserts the missing rows, reads them all FOR UPDATE, and marks every row
+// that is not final sending with one more attempt. It returns the rows as
+// they were before, in the order of keys.
+func (s *Store) BeginDeliveries(ctx context.Context, keys []syndicate.DeliveryKey) ([]syndicate.Delivery, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	item, ch := keys[0].Item, keys[0].Channel
+	for _, k := range keys {
+		if err := checkKey(k); err != nil {
+			return nil, err
+		}
+		if k.Item != item || k.Channel != ch {
+			return nil, syndicate.Errorf(syndicate.EINVALID, "deliveries begun together must share item and channel (%s and %s)", keyString(keys[0]), keyString(k))
+		}
+	}
+	// Key order, as in EnsureDeliveries, so concurrent batches on
+	// PostgreSQL take their row locks in one order.
+	sorted := sortKeys(keys)
+	byKey := make(map[string]syndicate.Delivery, len(keys))
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		now := s.now().UnixNano()
+		if err := s.insertQueuedRows(ctx, tx, sorted, now); err != nil {
+			return fmt.Errorf("insert missing rows: %w", err)
+		}
+		var sending []any
+		for chunk := range slices.Chunk(sorted, batchChunk) {
+			args := []any{item, string(ch)}
+			for _, k := range chunk {
+				args = append(args, k.sub)
+			}
+			s.stmts.Add(1)
+			rows, err := tx.QueryContext(ctx, s.dialect.rebind(`SELECT `+deliveryColumns+`, subscriber_key FROM deliveries
+				WHERE item = ? AND channel = ? AND subscriber_key IN (`+marks(len(chunk))+`)
+				ORDER BY subscriber_key`+s.dialect.forUpdate), args...)
+			if err != nil {
+				return fmt.Errorf("read rows: %w", err)
+			}
+			for rows.Next() {
+				var sk string
+				d, err := scanDeliveryAnd(rows, &sk)
+				if err != nil {
+					rows.Close()
+					return fmt.Errorf("read rows: %w", err)
+				}
+				byKey[sk] = d
+				if !d.Status.Final() {
+					sending = append(sending, d.ID)
+				}
+			}
+			if err := rows.Close(); err != nil {
+				return fmt.Errorf("read rows: %w", err)
+			}
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("read rows: %w", err)
+			}
+		}
+		for chunk := range slices.Chunk(sending, batchChunk) {
+			s.stmts.Add(1)
+			args := append([]any{string(syndicate.StatusSending), now}, chunk...)
+			if _, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE deliveries
+				SET status = ?, attempts = attempts + 1, updated_at = ? WHERE id IN (`+marks(len(chunk))+`)`), args...); err != nil {
+				return fmt.Errorf("mark rows sending: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("begin %d %s deliveries of %s: %w", len(keys), ch, item, err)
+	}
+	out := make([]syndicate.Delivery, len(keys))
+	for i, k := range keys {
+		d, ok := byKey[emailKey(k.Subscriber)]
+		if !ok {
+			return nil, fmt.Errorf("begin %s: the row is missing after its insert", keyString(keys[i]))
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+// FinishDeliveries records the results of many attempts in one transaction,
+// as FinishDelivery records one. Every row must exist.
+func (s *Store) FinishDeliveries(ctx context.Context, results []syndicate.DeliveryResult) error {
+	for _, r := range results {
+		if err := checkKey(r.Key); err != nil {
+			return err
+		}
+		if !validDeliveryStatus(r.Status) {
+			return syndicate.Errorf(syndicate.EINVALID, "delivery status %q is not known", r.Status)
+		}
+	}
+	if len(results) == 0 {
+		return nil
+	}
+	// Key order, for the lock order on PostgreSQL.
+	type keyedResult struct {
+		syndicate.DeliveryResult
+		sub string
+	}
+	sorted := make([]keyedResult, len(results))
+	for i, r := range results {
+		sorted[i] = keyedResult{r, emailKey(r.Key.Subscriber)}
+	}
+	slices.SortFunc(sorted, func(a, b keyedResult) int {
+		return cmp.Or(cmp.Compare(a.Key.Item, b.Key.Item), cmp.Compare(a.Key.Channel, b.Key.Channel), cmp.Compare(a.sub, b.sub))
+	})
+	now := s.now().UnixNano()
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		// One prepared statement: parsed once, run per row.
+		stmt, err := tx.PrepareContext(ctx, s.dialect.rebind(`UPDATE deliveries
+			SET status = ?, remote_id = CASE WHEN ? = '' THEN remote_id ELSE ? END, error = ?, updated_at = ?
+			WHERE item = ? AND channel = ? AND subscriber_key = ?`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		s.stmts.Add(int64(len(sorted)))
+		for _, r := range sorted {
+			res, err := stmt.ExecContext(ctx, string(r.Status), r.RemoteID, r.RemoteID, r.Error, now,
+				r.Key.Item, string(r.Key.Channel), r.sub)
+			if err != nil {
+				return fmt.Errorf("record %s as %s: %w", keyString(r.Key), r.Status, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("record %s as %s: %w", keyString(r.Key), r.Status, err)
+			}
+			if n == 0 {
+				return syndicate.Errorf(syndicate.ENOTFOUND, "no delivery %s in the ledger", keyString(r.Key))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record %d results: %w", len(results), err)
+	}
+	return nil
+}
+
+// marks is n comma-separated placeholders.
+func marks(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// scanDeliveryAnd scans a delivery followed by one more column.
+func scanDeliveryAnd(r scanner, extra any) (syndicate.Delivery, error) {
+	var (
+		d                    syndicate.Delivery
+		ch, st               string
+		createdAt, updatedAt int64
+	)
+	if err := r.Scan(&d.ID, &d.Item, &ch, &d.Subscriber, &st, &d.Attempts, &d.RemoteID, &d.Error, &createdAt, &updatedAt, extra); err != nil {
 		return syndicate.Delivery{}, err
 	}
 	d.Channel, d.Status = syndicate.Channel(ch), syndicate.DeliveryStatus(st)

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -38,6 +39,9 @@ const postgresMaxConns = 10
 type Store struct {
 	db      *sql.DB
 	dialect dialect
+	// stmts counts the statements the ledger and the batch path's reads
+	// send, for `syndicate bench`.
+	stmts atomic.Int64
 
 	// Now returns the current time; tests replace it. Nil means time.Now.
 	Now func() time.Time
@@ -256,6 +260,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	s.stmts.Add(2) // BEGIN and COMMIT (or ROLLBACK)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -302,3 +307,8 @@ func fromNanos(n int64) time.Time {
 	}
 	return time.Unix(0, n).UTC()
 }
+
+// Statements is how many SQL statements the ledger and the send path's
+// subscriber reads have sent since the store was opened (each BEGIN and
+// COMMIT counts as one): the figure `syndicate bench` divides by messages.
+func (s *Store) Statements() int64 { return s.stmts.Load() }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 
 	"syndicate"
 )
@@ -258,6 +259,7 @@ func (s *Store) ConfirmSubscriber(ctx context.Context, h string, version int64) 
 // syndicate.EmailKey); an ENOTFOUND error if there is none. Subscribers of
 // every status are returned: the caller decides what a status means.
 func (s *Store) Subscriber(ctx context.Context, email string) (syndicate.Subscriber, error) {
+	s.stmts.Add(1)
 	row := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+subscriberColumns+` FROM subscribers WHERE email_key = ?`), emailKey(email))
 	sub, err := scanSubscriber(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -325,6 +327,7 @@ func (s *Store) SubscribersAfter(ctx context.Context, freq syndicate.Frequency, 
 	if limit < 1 {
 		return nil, syndicate.Errorf(syndicate.EINVALID, "page size %d is not positive", limit)
 	}
+	s.stmts.Add(1)
 	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(`SELECT `+subscriberColumns+` FROM subscribers
 		WHERE frequency = ? AND status = ? AND id > ? ORDER BY id LIMIT ?`),
 		string(freq), string(syndicate.SubscriberActive), afterID, limit)
@@ -384,4 +387,31 @@ func (s *Store) SetSubscriberFrequency(ctx context.Context, email string, freq s
 		return syndicate.Errorf(syndicate.ENOTFOUND, "subscriber %s not found", email)
 	}
 	return nil
+}
+
+// SubscribersByEmail returns the subscribers with the given addresses, of
+// every status, keyed by syndicate.EmailKey of the address; addresses
+// with no subscriber are absent. One query per 500 addresses.
+func (s *Store) SubscribersByEmail(ctx context.Context, emails []string) (map[string]syndicate.Subscriber, error) {
+	out := make(map[string]syndicate.Subscriber, len(emails))
+	for chunk := range slices.Chunk(emails, batchChunk) {
+		args := make([]any, len(chunk))
+		for i, e := range chunk {
+			args[i] = emailKey(e)
+		}
+		s.stmts.Add(1)
+		rows, err := s.db.QueryContext(ctx, s.dialect.rebind(`SELECT `+subscriberColumns+` FROM subscribers
+			WHERE email_key IN (`+marks(len(chunk))+`)`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("read %d subscribers: %w", len(chunk), err)
+		}
+		subs, err := scanSubscribers(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read %d subscribers: %w", len(chunk), err)
+		}
+		for _, sub := range subs {
+			out[emailKey(sub.Email)] = sub
+		}
+	}
+	return out, nil
 }

@@ -56,7 +56,20 @@ type Config struct {
 	MaxConns int
 	// DKIM, when set, signs every message; see DKIMConfig.
 	DKIM *DKIMConfig
+	// Pacer, when set, paces messages instead of Rate and Burst: a
+	// *RedisRate shares one budget between every Sender that uses its key.
+	Pacer Pacer
+	// KeepIdle is how many connections the Sender keeps open after a Send
+	// for the next ones to reuse (an idle connection still counts against
+	// MaxConns); zero closes each connection at the end of its Send. A
+	// connection idle for longer than IdleTimeout is closed instead of
+	// reused.
+	KeepIdle int
 }
+
+// IdleTimeout is how long a kept connection may wait for its next Send:
+// well under the five minutes RFC 5321 (4.5.3.2.7) asks servers to wait.
+const IdleTimeout = 30 * time.Second
 
 // Sender sends email over SMTP. It is safe for concurrent use; each Send
 // has its own connection, and all Sends share the Sender's rate limit and
@@ -72,6 +85,7 @@ type Sender struct {
 	limit      limiter     // nil: no rate limit
 	slots      connSlots   // nil: no connection cap
 	dkim       *dkimSigner // nil: messages are not signed
+	idle       chan *conn  // connections kept between Sends; nil: none
 }
 
 // New checks c and returns a Sender; it does not connect.
@@ -140,6 +154,9 @@ func New(c Config) (*Sender, error) {
 	if s.limit, err = newLimiter(c); err != nil {
 		return nil, err
 	}
+	if c.Pacer != nil {
+		s.limit = c.Pacer
+	}
 	if s.slots, err = newConnSlots(c); err != nil {
 		return nil, err
 	}
@@ -148,7 +165,79 @@ func New(c Config) (*Sender, error) {
 			return nil, err
 		}
 	}
+	switch {
+	case c.KeepIdle < 0:
+		return nil, fmt.Errorf("smtp idle connections %d is negative", c.KeepIdle)
+	case c.KeepIdle > 0:
+		s.idle = make(chan *conn, c.KeepIdle)
+	}
 	return s, nil
+}
+
+// Close ends the kept idle connections. The Sender still works after it.
+func (s *Sender) Close() error {
+	for {
+		select {
+		case c := <-s.idle:
+			c.quit()
+		default:
+			return nil
+		}
+	}
+}
+
+// connect returns a kept idle connection, watched by ctx, or dials a new
+// one when there is none; fresh says which. With a connection cap it waits
+// for whichever comes first, a free slot or a connection handed back.
+func (s *Sender) connect(ctx context.Context) (c *conn, fresh bool, err error) {
+	if s.idle == nil {
+		c, err = s.dial(ctx)
+		return c, true, err
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, false, err
+		}
+		select {
+		case c = <-s.idle:
+		default:
+			if s.slots == nil {
+				c, err = s.dial(ctx)
+				return c, true, err
+			}
+			select {
+			case c = <-s.idle:
+			case s.slots <- struct{}{}:
+				c, err = s.dialSlotted(ctx)
+				return c, true, err
+			case <-ctx.Done():
+				return nil, false, ctx.Err()
+			}
+		}
+		if time.Since(c.idleSince) > IdleTimeout {
+			c.quit()
+			continue
+		}
+		c.watch(ctx)
+		return c, false, nil
+	}
+}
+
+// keep hands a healthy connection back for the next Send, or closes it
+// when the pool is full or it is not worth keeping.
+func (s *Sender) keep(c *conn) {
+	if s.idle == nil || !c.stop() {
+		// No pool, or ctx was cancelled and its watcher has cut the
+		// connection already.
+		c.close(s.idle == nil)
+		return
+	}
+	c.idleSince = time.Now()
+	select {
+	case s.idle <- c:
+	default:
+		c.quit()
+	}
 }
 
 // conn is one SMTP connection: go-mail's low-level client, which sends the
@@ -156,10 +245,11 @@ func New(c Config) (*Sender, error) {
 // under it, kept so a broken or cancelled connection can be cut without
 // waiting for a QUIT that will never be answered.
 type conn struct {
-	smtp    *smtp.Client
-	raw     net.Conn
-	stop    func() bool // stops the context watcher
-	release func()      // frees the connection slot
+	smtp      *smtp.Client
+	raw       net.Conn
+	stop      func() bool // stops the context watcher
+	release   func()      // frees the connection slot
+	idleSince time.Time   // when it was handed back for reuse
 }
 
 // dial takes a connection slot and opens an authenticated connection.
@@ -167,6 +257,11 @@ func (s *Sender) dial(ctx context.Context) (*conn, error) {
 	if err := s.slots.acquire(ctx); err != nil {
 		return nil, err
 	}
+	return s.dialSlotted(ctx)
+}
+
+// dialSlotted opens an authenticated connection in a slot already taken.
+func (s *Sender) dialSlotted(ctx context.Context) (*conn, error) {
 	c := &conn{release: s.slots.release}
 	addr := net.JoinHostPort(s.host, strconv.Itoa(s.port))
 	tlsConf := &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: s.skipVerify} // #nosec G402 -- only on request, for test servers
@@ -231,15 +326,30 @@ func (s *Sender) dial(ctx context.Context) (*conn, error) {
 		c.release()
 		return nil, err
 	}
-	// A cancelled ctx cuts the connection, so a command blocked on a slow
-	// server returns now rather than at the timeout.
+	c.watch(ctx)
+	return c, nil
+}
+
+// watch makes a cancelled ctx cut the connection, so a command blocked on
+// a slow server returns now rather than at the timeout.
+func (c *conn) watch(ctx context.Context) {
 	raw := c.raw
 	c.stop = context.AfterFunc(ctx, func() {
 		if err := raw.SetDeadline(time.Unix(1, 0)); err != nil {
 			return // only a closed connection refuses a deadline, and its I/O has stopped already
 		}
 	})
-	return c, nil
+}
+
+// quit ends an idle (unwatched) connection politely and frees its slot.
+func (c *conn) quit() {
+	defer c.release()
+	if err := c.smtp.Quit(); err == nil {
+		return // Quit closed the connection
+	}
+	if err := c.raw.Close(); err != nil {
+		return // already closed: the socket is released either way
+	}
 }
 
 // close ends the connection: politely with QUIT if it is healthy, by
@@ -369,16 +479,23 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 	if len(msgs) == 0 {
 		return nil
 	}
-	// Build, render and sign everything first so a broken message costs no
-	// connection, but report its failure in its turn.
-	out := make([]outgoing, len(msgs))
-	for i, m := range msgs {
-		out[i] = s.prepare(m)
+	// Each message is built, rendered and signed when its turn comes (a
+	// broken one is reported then, before any connection is made for it),
+	// so a batch holds one rendered message at a time, not all of them.
+	var (
+		cur    outgoing
+		curIdx = -1
+	)
+	prep := func(i int) *outgoing {
+		if curIdx != i {
+			cur, curIdx = s.prepare(msgs[i]), i
+		}
+		return &cur
 	}
 	rest := func(from int, err error) {
 		for j := from; j < len(msgs); j++ {
-			if out[j].err != nil {
-				report(j, out[j].err)
+			if o := prep(j); o.err != nil {
+				report(j, o.err)
 			} else {
 				report(j, err)
 			}
@@ -396,8 +513,8 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 			rest(i, &syndicate.SendError{Outcome: syndicate.Temporary, Message: "not sent: " + err.Error(), Err: err})
 			return err
 		}
-		if out[i].err != nil {
-			report(i, out[i].err)
+		if o := prep(i); o.err != nil {
+			report(i, o.err)
 			i++
 			continue
 		}
@@ -411,7 +528,7 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 				// The wait would outlast ctx's deadline: leave the rest to the
 				// retry rather than hold the connection until then.
 				if c != nil {
-					c.close(true)
+					s.keep(c)
 				}
 				rest(i, &syndicate.SendError{Outcome: syndicate.Temporary, Message: "not sent: rate limit: " + err.Error(), Err: err})
 				return nil
@@ -423,9 +540,16 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 				rest(i, &syndicate.SendError{Outcome: syndicate.Temporary, Message: "not sent: the connection to the smtp server was lost twice in one batch"})
 				return nil
 			}
-			dials++
-			var err error
-			c, err = s.dial(ctx)
+			var (
+				err   error
+				fresh bool
+			)
+			// A kept connection the server has since closed fails its NOOP
+			// before anything is sent; only new connections count as dials.
+			c, fresh, err = s.connect(ctx)
+			if fresh {
+				dials++
+			}
 			if err != nil {
 				if ctx.Err() != nil {
 					continue // reported by the check at the top of the loop
@@ -435,7 +559,7 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 			}
 		}
 
-		st, err := c.transact(ctx, s.timeout, &out[i])
+		st, err := c.transact(ctx, s.timeout, prep(i))
 		if err != nil && ctx.Err() != nil && !hasReply(err) {
 			// The watcher cut the connection (or ctx ended just before).
 			if st == stepEnd {
@@ -465,7 +589,7 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 		i++
 	}
 	if c != nil {
-		c.close(true)
+		s.keep(c)
 	}
 	return nil
 }

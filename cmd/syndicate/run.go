@@ -82,6 +82,8 @@ SYNDICATE_* environment variables; see the README.`,
 		a.feedsCmd(),
 		a.subscribersCmd(),
 		a.configCmd(),
+		a.benchCmd(),
+		a.benchBaselineCmd(),
 	)
 	if err := root.Execute(); err != nil {
 		return &secretError{err: err, urls: a.urls}
@@ -191,7 +193,7 @@ func (a *app) openRedis(cfg config.Config) (redis.UniversalClient, error) {
 
 // handler wires the job handlers from cfg: every channel with credentials
 // is on, and the outbox channel when an outbox folder is set.
-func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer) (*jobs.Handler, error) {
+func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer, rc redis.UniversalClient) (*jobs.Handler, error) {
 	tpl, err := templates.New(cfg.TemplatesDir)
 	if err != nil {
 		return nil, err
@@ -276,7 +278,14 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer) (*job
 		h.Posters[syndicate.ChannelOutbox] = ob
 	}
 	if cfg.SMTPURL != "" {
-		ec := email.Config{URL: cfg.SMTPURL, Rate: cfg.SMTP.Rate, Burst: cfg.SMTP.Burst, MaxConns: cfg.SMTP.MaxConns}
+		// A worker keeps one connection per concurrent batch open between
+		// batches, so a batch does not pay for a connection and a login.
+		ec := email.Config{URL: cfg.SMTPURL, Rate: cfg.SMTP.Rate, Burst: cfg.SMTP.Burst, MaxConns: cfg.SMTP.MaxConns, KeepIdle: cfg.Concurrency}
+		if cfg.SMTP.Rate > 0 && cfg.SMTP.RateScope == "installation" {
+			if ec.Pacer, err = email.NewRedisRate(rc, smtpRateKey, cfg.SMTP.Rate, cfg.SMTP.Burst); err != nil {
+				return nil, err
+			}
+		}
 		if cfg.SMTP.DKIMKeyFile != "" {
 			ec.DKIM = &email.DKIMConfig{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile}
 		}
@@ -289,6 +298,9 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer) (*job
 	}
 	return h, nil
 }
+
+// smtpRateKey is where Redis keeps the installation's smtp.rate budget.
+const smtpRateKey = "syndicate:smtp:rate"
 
 func brand(cfg config.Config) templates.Brand {
 	return templates.Brand{
@@ -303,10 +315,13 @@ func brand(cfg config.Config) templates.Brand {
 // server builds the asynq server that runs h.
 func server(rc redis.UniversalClient, cfg config.Config, log *slog.Logger) *asynq.Server {
 	return asynq.NewServerFromRedisClient(rc, asynq.Config{
-		Concurrency:    cfg.Concurrency,
-		Queues:         map[string]int{jobs.QueueDefault: 1},
-		RetryDelayFunc: jobs.RetryDelay(time.Duration(cfg.RetryBase)),
-		IsFailure:      jobs.IsFailure,
+		Concurrency: cfg.Concurrency,
+		// asynq looks again this long after finding the queue empty (1s by
+		// default): the wait before a published article's first email.
+		TaskCheckInterval: 100 * time.Millisecond,
+		Queues:            map[string]int{jobs.QueueDefault: 1},
+		RetryDelayFunc:    jobs.RetryDelay(time.Duration(cfg.RetryBase)),
+		IsFailure:         jobs.IsFailure,
 		// Jobs still running stopTimeout after a signal are handed back to
 		// the queue (the ledger makes running one again safe), so that the
 		// process ends within shutdownGrace.

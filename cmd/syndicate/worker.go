@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"time"
@@ -16,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"syndicate"
+	"syndicate/channels/email"
 	"syndicate/config"
 	"syndicate/jobs"
 	"syndicate/store"
@@ -23,7 +27,8 @@ import (
 )
 
 func (a *app) workerCmd() *cobra.Command {
-	return &cobra.Command{
+	var o serveOptions
+	c := &cobra.Command{
 		Use:   "worker",
 		Short: "Process jobs until SIGINT or SIGTERM",
 		Long: `worker takes jobs off the queue (fan-out, posts, email batches) and runs them
@@ -33,9 +38,29 @@ When it starts it queues again what the ledger waits for and Redis has lost
 (see syndicate repair).`,
 		Args: args(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.serve([]string{"worker"})
+			return a.serve([]string{"worker"}, o)
 		},
 	}
+	// For `syndicate bench`, which runs workers as child processes.
+	c.Flags().StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the worker to this file")
+	c.Flags().StringVar(&o.statsFile, "stats", "", "at exit, write the worker's database statement count to this file as JSON")
+	for _, f := range []string{"cpuprofile", "stats"} {
+		if err := c.Flags().MarkHidden(f); err != nil {
+			panic(err) // the flag was just defined
+		}
+	}
+	return c
+}
+
+// serveOptions are the measuring hooks of a worker process.
+type serveOptions struct {
+	cpuProfile string // a CPU profile is written here
+	statsFile  string // workerStats is written here at exit
+}
+
+// workerStats is what a worker process tells `syndicate bench` at exit.
+type workerStats struct {
+	Statements int64 `json:"statements"`
 }
 
 func (a *app) serveCmd() *cobra.Command {
@@ -68,7 +93,7 @@ func (a *app) serveCmd() *cobra.Command {
 			if len(rs) == 0 {
 				return usagef("--roles names no role")
 			}
-			return a.serve(rs)
+			return a.serve(rs, serveOptions{})
 		},
 	}
 	c.Flags().StringVar(&roles, "roles", "api,worker,scheduler", "comma-separated roles to run: api, worker, scheduler")
@@ -76,10 +101,21 @@ func (a *app) serveCmd() *cobra.Command {
 }
 
 // serve runs the roles until the context ends.
-func (a *app) serve(roles []string) error {
+func (a *app) serve(roles []string, o serveOptions) error {
 	cfg, err := a.config()
 	if err != nil {
 		return err
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("create the CPU profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("start the CPU profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	rc, err := a.openRedis(cfg)
 	if err != nil {
@@ -163,6 +199,15 @@ func (a *app) serve(roles []string) error {
 		log.Warn("not every role stopped in time; exiting anyway", "waited", stopWait)
 		abandoned = true
 	}
+	if o.statsFile != "" {
+		b, err := json.Marshal(workerStats{Statements: st.Statements()})
+		if err != nil {
+			return fmt.Errorf("encode worker stats: %w", err)
+		}
+		if err := os.WriteFile(o.statsFile, b, 0o600); err != nil {
+			return fmt.Errorf("write worker stats: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -185,7 +230,7 @@ func webHandler(cfg config.Config, rc redis.UniversalClient, st *store.Store, lo
 // the function that stops it gracefully.
 func (a *app) startWorker(cfg config.Config, rc redis.UniversalClient, st *store.Store, tweaks ...func(*jobs.Handler)) (func(), error) {
 	q := asynq.NewClientFromRedisClient(rc)
-	h, err := a.handler(cfg, st, q)
+	h, err := a.handler(cfg, st, q, rc)
 	if err != nil {
 		return nil, err
 	}
@@ -211,6 +256,11 @@ func (a *app) startWorker(cfg config.Config, rc redis.UniversalClient, st *store
 	return func() {
 		// Shutdown waits for running jobs, then hands unfinished ones back.
 		srv.Shutdown()
+		if m, ok := h.Mailer.(*email.Sender); ok {
+			if err := m.Close(); err != nil {
+				h.Log.Error("close idle smtp connections", "error", err)
+			}
+		}
 	}, nil
 }
 
