@@ -152,6 +152,35 @@ func (e *e2e) addSubscribers(n int) []string {
 
 // received maps each recipient to the Message-IDs of the messages it got
 // for the article whose title is in the subject.
+// checkDelivered checks that every address got the email titled title,
+// each copy with the same Message-ID (a message cut off mid-send may
+// arrive twice, and mail clients then show one), and that every delivery
+// of the article at url is sent. It returns how many got more than one.
+func (e *e2e) checkDelivered(title, url string, emails []string) (resent int) {
+	e.t.Helper()
+	got := e.received(title)
+	for _, addr := range emails {
+		ids := got[addr]
+		if len(ids) == 0 {
+			e.t.Errorf("%s got no email", addr)
+		}
+		if len(ids) > 1 {
+			resent++
+		}
+		for _, id := range ids[1:] {
+			if id != ids[0] {
+				e.t.Errorf("%s got different Message-IDs %q and %q", addr, ids[0], id)
+			}
+		}
+	}
+	for _, r := range e.status(url) {
+		if r.Status != "sent" {
+			e.t.Errorf("delivery %+v is not sent", r)
+		}
+	}
+	return resent
+}
+
 func (e *e2e) received(title string) map[string][]string {
 	got := map[string][]string{}
 	for _, m := range e.sink.Messages() {
@@ -278,25 +307,7 @@ func TestEndToEndWorkerKilledMidBatch(t *testing.T) {
 	e.start("worker")
 	e.run("publish", path, "--wait", "--timeout", "4m")
 
-	got := e.received("Council Votes on Park Plan")
-	for _, addr := range emails {
-		ids := got[addr]
-		if len(ids) == 0 {
-			t.Errorf("%s got no email", addr)
-		}
-		// A message cut off mid-send may arrive twice, but only ever with
-		// the same Message-ID, so mail clients show one.
-		for _, id := range ids[1:] {
-			if id != ids[0] {
-				t.Errorf("%s got different Message-IDs %q and %q", addr, ids[0], id)
-			}
-		}
-	}
-	for _, r := range e.status("https://news.example.com/park") {
-		if r.Status != "sent" {
-			t.Errorf("delivery %+v is not sent", r)
-		}
-	}
+	e.checkDelivered("Council Votes on Park Plan", "https://news.example.com/park", emails)
 	if n := len(e.x.Posts()); n != 1 {
 		t.Errorf("X got %d posts, want 1", n)
 	}

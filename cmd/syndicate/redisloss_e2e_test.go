@@ -91,23 +91,7 @@ func TestEndToEndRedisLoss(t *testing.T) {
 		t.Errorf("a second repair said:\n%s", again)
 	}
 
-	got := e.received(title)
-	for _, addr := range emails {
-		ids := got[addr]
-		if len(ids) == 0 {
-			t.Errorf("%s got no email", addr)
-		}
-		for _, id := range ids[1:] {
-			if id != ids[0] {
-				t.Errorf("%s got different Message-IDs %q and %q", addr, ids[0], id)
-			}
-		}
-	}
-	for _, r := range e.status("https://news.example.com/barrier") {
-		if r.Status != "sent" {
-			t.Errorf("delivery %+v is not sent", r)
-		}
-	}
+	e.checkDelivered(title, "https://news.example.com/barrier", emails)
 	if p := len(e.x.Posts()); p != 1 {
 		t.Errorf("X got %d posts, want 1", p)
 	}

@@ -117,21 +117,5 @@ sentinel failover-timeout mymaster 10000
 	e.sink.Delay = 0
 	e.run("publish", path, "--wait", "--timeout", "3m")
 
-	got := e.received(title)
-	for _, addr := range emails {
-		ids := got[addr]
-		if len(ids) == 0 {
-			t.Errorf("%s got no email", addr)
-		}
-		for _, id := range ids[1:] {
-			if id != ids[0] {
-				t.Errorf("%s got different Message-IDs %q and %q", addr, ids[0], id)
-			}
-		}
-	}
-	for _, r := range e.status("https://news.example.com/lights") {
-		if r.Status != "sent" {
-			t.Errorf("delivery %+v is not sent", r)
-		}
-	}
+	e.checkDelivered(title, "https://news.example.com/lights", emails)
 }
