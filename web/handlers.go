@@ -21,6 +21,15 @@ func handleHealthz(log *slog.Logger) http.Handler {
 	})
 }
 
+// handleMetrics serves the Prometheus metrics, or the 404 page when the
+// server has none.
+func handleMetrics(p *pages, m http.Handler) http.Handler {
+	if m == nil {
+		return handleNotFound(p)
+	}
+	return m
+}
+
 // handleReadyz says whether the process can serve: ready, if not nil,
 // checks what it depends on, within two seconds so a hung database makes
 // the probe fail rather than hang.

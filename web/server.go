@@ -130,6 +130,10 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client; empty means the client is the connection's peer.
 	TrustedProxies []netip.Prefix
+
+	// Metrics serves GET /metrics (the Prometheus text format); nil means
+	// that route answers 404.
+	Metrics http.Handler
 }
 
 // NewServer returns the HTTP handler of the subscriber pages and the health
