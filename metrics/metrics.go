@@ -138,6 +138,11 @@ func New() *Metrics {
 		m.byChannel[ch] = cm
 	}
 	m.smtpOK = m.smtp.WithLabelValues("2xx", "250", "")
+	for _, ch := range syndicate.SocialChannels {
+		for _, o := range []string{OutcomeSent, OutcomeRateLimited, OutcomeAuth, OutcomeDuplicate, OutcomeUnknown, OutcomeError} {
+			m.social.WithLabelValues(string(ch), o)
+		}
+	}
 	for _, r := range []string{FeedPublished, FeedUnchanged, FeedBackoff, FeedError} {
 		m.feeds.WithLabelValues(r)
 	}
