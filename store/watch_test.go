@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"syndicate"
+	"syndicate/store"
 )
 
 // The metrics' and alerts' view of the ledger: rows not final and the
@@ -80,5 +81,75 @@ func TestWatchQueries(t *testing.T) {
 	}
 	if total, _, _, err := s.EmailRates(ctx, t0.Add(3*time.Minute)); err != nil || total != 0 {
 		t.Errorf("email outcomes since t0+3m = %d (%v), want 0", total, err)
+	}
+}
+
+// The alerts' lease goes to one holder at a time until it expires or is
+// released; incidents are kept, replaced and forgotten by key; failures
+// are counted per channel with the latest one.
+func TestAlertState(t *testing.T) {
+	ctx := context.Background()
+	s, clk, url := openTest(t)
+	other := openURL(t, url) // a second process
+	other.Now = clk.Now
+
+	if ok, err := s.ClaimAlertLease(ctx, "a", t0.Add(time.Minute)); err != nil || !ok {
+		t.Fatalf("first claim = %v, %v; want it taken", ok, err)
+	}
+	if ok, err := other.ClaimAlertLease(ctx, "b", t0.Add(time.Minute)); err != nil || ok {
+		t.Fatalf("claim while a holds it = %v, %v; want refused", ok, err)
+	}
+	if ok, err := s.ClaimAlertLease(ctx, "a", t0.Add(2*time.Minute)); err != nil || !ok {
+		t.Fatalf("renewal by its holder = %v, %v; want taken", ok, err)
+	}
+	clk.Set(t0.Add(3 * time.Minute)) // a's lease has run out: a died
+	if ok, err := other.ClaimAlertLease(ctx, "b", t0.Add(4*time.Minute)); err != nil || !ok {
+		t.Fatalf("claim after expiry = %v, %v; want taken", ok, err)
+	}
+	if ok, err := other.ClaimAlertLease(ctx, "b", time.Time{}); err != nil || !ok {
+		t.Fatalf("release = %v, %v", ok, err)
+	}
+	if ok, err := s.ClaimAlertLease(ctx, "a", t0.Add(5*time.Minute)); err != nil || !ok {
+		t.Fatalf("claim after release = %v, %v; want taken", ok, err)
+	}
+
+	inc := store.AlertIncident{Key: "credentials_refused:x", Kind: "credentials_refused", Message: "x refused", State: "firing", Opened: t0}
+	if err := s.SaveAlertIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	inc.State, inc.Cleared, inc.Notified = "cleared", t0.Add(time.Hour), 2
+	if err := other.SaveAlertIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.AlertIncidents(ctx)
+	if err != nil || len(got) != 1 || got[0] != inc {
+		t.Fatalf("incidents = %+v, %v; want just %+v", got, err, inc)
+	}
+	if err := s.DeleteAlertIncident(ctx, inc.Key); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.AlertIncidents(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("after delete: %+v, %v", got, err)
+	}
+
+	for i, to := range []string{"a@example.com", "b@example.com"} {
+		k := syndicate.DeliveryKey{Item: "d1", Channel: syndicate.ChannelEmail, Subscriber: to}
+		clk.Set(t0.Add(time.Duration(10+i) * time.Minute))
+		if err := s.EnsureDeliveries(ctx, []syndicate.DeliveryKey{k}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FinishDelivery(ctx, k, syndicate.StatusFailed, "", "554 refused "+to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fs, err := s.FailedSince(ctx, t0.Add(10*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 || fs[0].Count != 2 || fs[0].LastError != "554 refused b@example.com" || fs[0].LastItem != "d1" {
+		t.Errorf("failures = %+v, want 2 email failures, the latest to b@", fs)
+	}
+	if fs, err := s.FailedSince(ctx, t0.Add(12*time.Minute)); err != nil || len(fs) != 0 {
+		t.Errorf("failures after the window = %+v, %v; want none", fs, err)
 	}
 }
