@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"syndicate"
-	"syndicate/channels/webhook"
+	"syndicate/alerts/alertsfake"
 )
 
 var t0 = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
@@ -108,102 +105,6 @@ func (l *fakeLedger) set(f func(l *fakeLedger)) {
 	f(l)
 }
 
-// receiver is a fake Slack, Discord or generic webhook receiver that
-// refuses what the real one refuses: Slack a body that is not JSON with a
-// "text" (400 invalid_payload / no_text); Discord an empty "content" or
-// one over 2000 characters (400); a generic receiver a request whose
-// X-Syndicate-Signature does not verify (401).
-type receiver struct {
-	format, secret string
-	now            func() time.Time
-	srv            *httptest.Server
-
-	mu      sync.Mutex
-	texts   []string // what each accepted notice said
-	events  []string // generic: X-Syndicate-Event of each
-	refused int
-	down    bool // answer 503 to everything
-}
-
-func newReceiver(t *testing.T, format, secret string, now func() time.Time) *receiver {
-	r := &receiver{format: format, secret: secret, now: now}
-	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	body, err := io.ReadAll(req.Body)
-	if err != nil || req.Method != http.MethodPost {
-		http.Error(w, "bad request", http.StatusBadRequest)
-		return
-	}
-	refuse := func(code int, msg string) {
-		r.refused++
-		http.Error(w, msg, code)
-	}
-	if r.down {
-		refuse(http.StatusServiceUnavailable, "down")
-		return
-	}
-	if !strings.HasPrefix(req.Header.Get("Content-Type"), "application/json") {
-		refuse(http.StatusBadRequest, "invalid_payload")
-		return
-	}
-	switch r.format {
-	case FormatSlack:
-		var m map[string]any
-		if err := json.Unmarshal(body, &m); err != nil {
-			refuse(http.StatusBadRequest, "invalid_payload")
-			return
-		}
-		text, ok := m["text"].(string)
-		if !ok || text == "" {
-			refuse(http.StatusBadRequest, "no_text")
-			return
-		}
-		r.texts = append(r.texts, text)
-		io.WriteString(w, "ok")
-	case FormatDiscord:
-		var m struct {
-			Content *string `json:"content"`
-		}
-		if err := json.Unmarshal(body, &m); err != nil || m.Content == nil || *m.Content == "" {
-			refuse(http.StatusBadRequest, `{"message": "Cannot send an empty message", "code": 50006}`)
-			return
-		}
-		if utf8.RuneCountInString(*m.Content) > 2000 {
-			refuse(http.StatusBadRequest, `{"content": ["Must be 2000 or fewer in length."]}`)
-			return
-		}
-		r.texts = append(r.texts, *m.Content)
-		w.WriteHeader(http.StatusNoContent)
-	default:
-		if err := webhook.Verify(r.secret, req.Header, body, r.now(), 0); err != nil {
-			refuse(http.StatusUnauthorized, err.Error())
-			return
-		}
-		var n struct {
-			Event, Key, Message string
-		}
-		if err := json.Unmarshal(body, &n); err != nil || n.Event != req.Header.Get(webhook.HeaderEvent) {
-			refuse(http.StatusBadRequest, "event header and body disagree")
-			return
-		}
-		r.texts = append(r.texts, n.Message)
-		r.events = append(r.events, n.Event)
-		w.WriteHeader(http.StatusNoContent)
-	}
-}
-
-func (r *receiver) got() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.texts...)
-}
-
 type clock struct {
 	mu sync.Mutex
 	t  time.Time
@@ -227,16 +128,19 @@ type kit struct {
 	clk                     *clock
 	ledger                  *fakeLedger
 	state                   *memState
-	slack, discord, generic *receiver
+	slack, discord, generic *alertsfake.Server
 	alerter                 *Alerter
 }
 
 func newKit(t *testing.T) *kit {
 	k := &kit{t: t, clk: &clock{t: t0}, ledger: &fakeLedger{}}
 	k.state = newMemState(k.clk.Now)
-	k.slack = newReceiver(t, FormatSlack, "", k.clk.Now)
-	k.discord = newReceiver(t, FormatDiscord, "", k.clk.Now)
-	k.generic = newReceiver(t, FormatGeneric, "alert-secret", k.clk.Now)
+	k.slack = alertsfake.New(FormatSlack, "", k.clk.Now)
+	k.discord = alertsfake.New(FormatDiscord, "", k.clk.Now)
+	k.generic = alertsfake.New(FormatGeneric, "alert-secret", k.clk.Now)
+	for _, r := range []*alertsfake.Server{k.slack, k.discord, k.generic} {
+		t.Cleanup(r.Close)
+	}
 	k.alerter = k.newAlerter("a")
 	return k
 }
@@ -244,9 +148,9 @@ func newKit(t *testing.T) *kit {
 func (k *kit) newAlerter(holder string) *Alerter {
 	a, err := New(Config{
 		Targets: []Target{
-			{URL: k.slack.srv.URL, Format: "slack"},
-			{URL: k.discord.srv.URL, Format: "discord"},
-			{URL: k.generic.srv.URL, Format: "generic", Secret: "alert-secret"},
+			{URL: k.slack.URL(), Format: "slack"},
+			{URL: k.discord.URL(), Format: "discord"},
+			{URL: k.generic.URL(), Format: "generic", Secret: "alert-secret"},
 		},
 		Holder: holder,
 		State:  k.state, Ledger: k.ledger, Rates: k.ledger,
@@ -265,17 +169,20 @@ func (k *kit) check() {
 	}
 }
 
+// formats names the kit's receivers, in order.
+var formats = []string{FormatSlack, FormatDiscord, FormatGeneric}
+
 // want checks that every receiver has had exactly n notices, the last
 // containing sub.
 func (k *kit) want(n int, sub string) {
 	k.t.Helper()
-	for _, r := range []*receiver{k.slack, k.discord, k.generic} {
-		got := r.got()
+	for i, r := range []*alertsfake.Server{k.slack, k.discord, k.generic} {
+		got := r.Notices()
 		if len(got) != n {
-			k.t.Fatalf("%s got %d notices, want %d: %q", r.format, len(got), n, got)
+			k.t.Fatalf("%s got %d notices, want %d: %q", formats[i], len(got), n, got)
 		}
 		if n > 0 && !strings.Contains(got[n-1], sub) {
-			k.t.Errorf("%s's last notice %q does not say %q", r.format, got[n-1], sub)
+			k.t.Errorf("%s's last notice %q does not say %q", formats[i], got[n-1], sub)
 		}
 	}
 }
@@ -325,8 +232,8 @@ func TestEachAlertFiresOnceAndClears(t *testing.T) {
 			k.ledger.set(c.wrong)
 			k.check()
 			k.want(1, c.fired)
-			if !strings.HasPrefix(k.slack.got()[0], "🔴") {
-				t.Errorf("slack notice %q does not start as firing", k.slack.got()[0])
+			if !strings.HasPrefix(k.slack.Notices()[0], "🔴") {
+				t.Errorf("slack notice %q does not start as firing", k.slack.Notices()[0])
 			}
 			for range 3 { // more checks, more failures of the same kind: no new notice
 				k.clk.Add(time.Minute)
@@ -338,12 +245,12 @@ func TestEachAlertFiresOnceAndClears(t *testing.T) {
 			k.clk.Add(time.Minute)
 			k.check()
 			k.want(2, "")
-			for _, r := range []*receiver{k.slack, k.discord} {
-				if got := r.got()[1]; !strings.Contains(got, "cleared after 4m0s") {
-					t.Errorf("%s's clearing %q does not say how long it lasted", r.format, got)
+			for i, r := range []*alertsfake.Server{k.slack, k.discord} {
+				if got := r.Notices()[1]; !strings.Contains(got, "cleared after 4m0s") {
+					t.Errorf("%s's clearing %q does not say how long it lasted", formats[i], got)
 				}
 			}
-			if ev := k.generic.events; len(ev) != 2 || ev[0] != EventFiring || ev[1] != EventCleared {
+			if ev := k.generic.Events(); len(ev) != 2 || ev[0] != EventFiring || ev[1] != EventCleared {
 				t.Errorf("generic events = %q, want firing then cleared", ev)
 			}
 			k.check()
@@ -351,9 +258,9 @@ func TestEachAlertFiresOnceAndClears(t *testing.T) {
 			if incs, _ := k.state.Incidents(context.Background()); len(incs) != 0 {
 				t.Errorf("incidents left after clearing: %+v", incs)
 			}
-			for _, r := range []*receiver{k.slack, k.discord, k.generic} {
-				if r.refused != 0 {
-					t.Errorf("%s refused %d notices", r.format, r.refused)
+			for i, r := range []*alertsfake.Server{k.slack, k.discord, k.generic} {
+				if n := r.Refused(); n != 0 {
+					t.Errorf("receiver %d refused %d notices", i, n)
 				}
 			}
 		})
@@ -374,19 +281,17 @@ func TestRatesNeedVolume(t *testing.T) {
 // a second scheduler notify nothing again.
 func TestNoticesSurviveFailuresRestartsAndSchedulers(t *testing.T) {
 	k := newKit(t)
-	k.discord.down = true
+	k.discord.SetDown(true)
 	k.ledger.set(func(l *fakeLedger) {
 		l.refusals = []Refusal{{Channel: syndicate.ChannelBluesky, Reason: "AuthFactorTokenRequired"}}
 	})
 	if err := k.alerter.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "503") {
 		t.Fatalf("Check with Discord down = %v, want its 503", err)
 	}
-	if n := len(k.slack.got()); n != 1 {
+	if n := len(k.slack.Notices()); n != 1 {
 		t.Fatalf("slack got %d notices, want 1", n)
 	}
-	k.discord.mu.Lock()
-	k.discord.down = false
-	k.discord.mu.Unlock()
+	k.discord.SetDown(false)
 
 	k.alerter = k.newAlerter("b") // a restart, or another scheduler
 	k.check()
@@ -402,10 +307,10 @@ func TestNoticesSurviveFailuresRestartsAndSchedulers(t *testing.T) {
 	k.clk.Add(2 * time.Hour) // the other holder died; its lease runs out
 	k.check()
 	k.want(2, "bluesky refused the credentials")
-	if got := k.slack.got()[1]; !strings.Contains(got, "cleared") {
+	if got := k.slack.Notices()[1]; !strings.Contains(got, "cleared") {
 		t.Errorf("slack's second notice %q is not the clearing", got)
 	}
-	if ev := k.generic.events; len(ev) != 2 || ev[1] != EventCleared {
+	if ev := k.generic.Events(); len(ev) != 2 || ev[1] != EventCleared {
 		t.Errorf("generic events = %q, want firing then cleared", ev)
 	}
 }
