@@ -185,6 +185,14 @@ func (a *app) serve(roles []string, o serveOptions) error {
 		}
 		stops = append(stops, stop)
 		log.Info("scheduler started", "daily", cfg.Digests.Daily, "weekly", cfg.Digests.Weekly, "timezone", cfg.Digests.Timezone)
+		if n := len(cfg.Alerts.All()); n > 0 {
+			stop, err := startAlerts(cfg, st, log)
+			if err != nil {
+				return err
+			}
+			stops = append(stops, stop)
+			log.Info("alerts started", "targets", n, "interval", time.Duration(cfg.Alerts.Interval))
+		}
 	}
 	if slices.Contains(roles, "api") {
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
