@@ -15,15 +15,32 @@ import (
 // deferred) by channel and status, and returns when the oldest of them was
 // planned (zero when every row is final).
 func (s *Store) UnfinishedDeliveries(ctx context.Context) (map[syndicate.Channel]map[syndicate.DeliveryStatus]int, time.Time, error) {
-	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(`SELECT channel, status, COUNT(*), MIN(created_at) FROM deliveries
-		WHERE status IN (?, ?, ?) GROUP BY channel, status`),
-		string(syndicate.StatusQueued), string(syndicate.StatusSending), string(syndicate.StatusDeferred))
-	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("count unfinished deliveries: %w", err)
-	}
-	defer rows.Close()
+	// Two statements, each matching a partial index's condition
+	// (deliveries_pending, deliveries_deferred) with the statuses written
+	// out (SQLite cannot use a partial index for bound values), so neither
+	// reads the whole ledger.
 	out := map[syndicate.Channel]map[syndicate.DeliveryStatus]int{}
 	var oldest int64
+	for _, where := range []string{`status IN ('queued', 'sending')`, `status = 'deferred'`} {
+		if err := s.countUnfinished(ctx, where, out, &oldest); err != nil {
+			return nil, time.Time{}, fmt.Errorf("count unfinished deliveries: %w", err)
+		}
+	}
+	if oldest == 0 {
+		return out, time.Time{}, nil
+	}
+	return out, fromNanos(oldest), nil
+}
+
+// countUnfinished adds the rows matching where to out by channel and
+// status, and lowers *oldest to the earliest created_at among them.
+func (s *Store) countUnfinished(ctx context.Context, where string, out map[syndicate.Channel]map[syndicate.DeliveryStatus]int, oldest *int64) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT channel, status, COUNT(*), MIN(created_at) FROM deliveries
+		WHERE `+where+` GROUP BY channel, status`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
 	for rows.Next() {
 		var (
 			ch, st string
@@ -31,24 +48,18 @@ func (s *Store) UnfinishedDeliveries(ctx context.Context) (map[syndicate.Channel
 			first  int64
 		)
 		if err := rows.Scan(&ch, &st, &n, &first); err != nil {
-			return nil, time.Time{}, fmt.Errorf("count unfinished deliveries: %w", err)
+			return err
 		}
 		c := syndicate.Channel(ch)
 		if out[c] == nil {
 			out[c] = map[syndicate.DeliveryStatus]int{}
 		}
 		out[c][syndicate.DeliveryStatus(st)] = n
-		if oldest == 0 || first < oldest {
-			oldest = first
+		if *oldest == 0 || first < *oldest {
+			*oldest = first
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, time.Time{}, fmt.Errorf("count unfinished deliveries: %w", err)
-	}
-	if oldest == 0 {
-		return out, time.Time{}, nil
-	}
-	return out, fromNanos(oldest), nil
+	return rows.Err()
 }
 
 // ItemProgress is how far one item's send has got: its rows still queued
@@ -63,13 +74,13 @@ type ItemProgress struct {
 // (deferred rows wait for the next day on purpose), how many there are
 // and when any row of the item last changed.
 func (s *Store) UnfinishedItems(ctx context.Context) ([]ItemProgress, error) {
-	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(`SELECT d.item,
-			SUM(CASE WHEN d.status IN (?, ?) THEN 1 ELSE 0 END), MAX(d.updated_at)
+	// The statuses are written out, not bound: only then can SQLite use
+	// the partial index deliveries_pending for the inner query.
+	rows, err := s.db.QueryContext(ctx, `SELECT d.item,
+			SUM(CASE WHEN d.status IN ('queued', 'sending') THEN 1 ELSE 0 END), MAX(d.updated_at)
 		FROM deliveries d
-		WHERE d.item IN (SELECT item FROM deliveries WHERE status IN (?, ?))
-		GROUP BY d.item ORDER BY d.item`),
-		string(syndicate.StatusQueued), string(syndicate.StatusSending),
-		string(syndicate.StatusQueued), string(syndicate.StatusSending))
+		WHERE d.item IN (SELECT item FROM deliveries WHERE status IN ('queued', 'sending'))
+		GROUP BY d.item ORDER BY d.item`)
 	if err != nil {
 		return nil, fmt.Errorf("list unfinished sends: %w", err)
 	}
