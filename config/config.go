@@ -85,6 +85,9 @@ type Config struct {
 	ReconcileInterval Duration `yaml:"reconcile_interval" env:"SYNDICATE_RECONCILE_INTERVAL"`
 	// Alerts are the incidents the scheduler role tells alerts.targets of.
 	Alerts Alerts `yaml:"alerts"`
+	// MetricsToken, when set, is the bearer token GET /metrics on the api
+	// role needs; empty: the metrics are open to whoever reaches it.
+	MetricsToken string `yaml:"metrics_token" env:"SYNDICATE_METRICS_TOKEN" secret:"true"`
 }
 
 // Alerts says where incidents are told and when a state is one. With no

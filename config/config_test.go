@@ -294,3 +294,19 @@ func TestAlertsSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsToken(t *testing.T) {
+	c, err := Load("", false, env(map[string]string{"SYNDICATE_METRICS_TOKEN": "scrape-token-123"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsToken != "scrape-token-123" {
+		t.Errorf("metrics_token = %q", c.MetricsToken)
+	}
+	if out := c.Redacted(); strings.Contains(out, "scrape-token-123") {
+		t.Errorf("Redacted shows the metrics token:\n%s", out)
+	}
+	if c, err := Load("", false, env(nil)); err != nil || c.MetricsToken != "" {
+		t.Errorf("default metrics_token = %q, %v; want empty (open)", c.MetricsToken, err)
+	}
+}

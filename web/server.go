@@ -134,6 +134,9 @@ type Config struct {
 	// Metrics serves GET /metrics (the Prometheus text format); nil means
 	// that route answers 404.
 	Metrics http.Handler
+	// MetricsToken, when set, is the bearer token GET /metrics needs;
+	// empty means the metrics are open to whoever reaches the server.
+	MetricsToken string
 }
 
 // NewServer returns the HTTP handler of the subscriber pages and the health

@@ -260,7 +260,7 @@ func webHandler(cfg config.Config, rc redis.UniversalClient, st *store.Store, lo
 		Publisher:       jobs.Publisher{Store: st, Queue: q, MaxRetry: cfg.MaxRetry},
 		Articles:        st,
 		SignupPerClient: perClient, SignupTotal: total, TrustedProxies: cfg.Signup.Proxies(),
-		Metrics: metrics,
+		Metrics: metrics, MetricsToken: cfg.MetricsToken,
 	}, st, queueConfirmer{q: q, maxRetry: cfg.MaxRetry}, ready(rc, st))
 }
 
