@@ -238,7 +238,7 @@ func (a *Alerter) Check(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, lease-time.Minute)
 	defer cancel()
 	defer func() {
-		if _, err := a.c.State.Claim(context.WithoutCancel(ctx), a.c.Holder, time.Time{}); err != nil {
+		if _, err := a.c.State.Claim(context.WithoutCancel(ctx), a.c.Holder, time.Unix(0, 0)); err != nil {
 			a.log.Error("release the alerts lease", "error", err)
 		}
 	}()

@@ -106,7 +106,7 @@ func TestAlertState(t *testing.T) {
 	if ok, err := other.ClaimAlertLease(ctx, "b", t0.Add(4*time.Minute)); err != nil || !ok {
 		t.Fatalf("claim after expiry = %v, %v; want taken", ok, err)
 	}
-	if ok, err := other.ClaimAlertLease(ctx, "b", time.Time{}); err != nil || !ok {
+	if ok, err := other.ClaimAlertLease(ctx, "b", time.Unix(0, 0)); err != nil || !ok {
 		t.Fatalf("release = %v, %v", ok, err)
 	}
 	if ok, err := s.ClaimAlertLease(ctx, "a", t0.Add(5*time.Minute)); err != nil || !ok {
