@@ -12,6 +12,7 @@ import (
 
 	"syndicate"
 	"syndicate/alerts/alertsfake"
+	"syndicate/internal/testclock"
 )
 
 var t0 = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
@@ -105,27 +106,10 @@ func (l *fakeLedger) set(f func(l *fakeLedger)) {
 	f(l)
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // kit is an Alerter with a fake ledger and a receiver of each format.
 type kit struct {
 	t                       *testing.T
-	clk                     *clock
+	clk                     *testclock.Clock
 	ledger                  *fakeLedger
 	state                   *memState
 	slack, discord, generic *alertsfake.Server
@@ -133,7 +117,7 @@ type kit struct {
 }
 
 func newKit(t *testing.T) *kit {
-	k := &kit{t: t, clk: &clock{t: t0}, ledger: &fakeLedger{}}
+	k := &kit{t: t, clk: testclock.New(t0), ledger: &fakeLedger{}}
 	k.state = newMemState(k.clk.Now)
 	k.slack = alertsfake.New(FormatSlack, "", k.clk.Now)
 	k.discord = alertsfake.New(FormatDiscord, "", k.clk.Now)

@@ -572,20 +572,7 @@ func (c *Config) check() []string {
 	if c.Bluesky.Enabled() && (c.Bluesky.Handle == "" || c.Bluesky.AppPassword == "") {
 		add("bluesky needs both handle and app_password")
 	}
-	for i, t := range c.Webhook.All() {
-		if u, err := url.Parse(t.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			add("webhook target %d is not an http(s) URL", i+1)
-		}
-		switch t.Format {
-		case "", "generic":
-			if t.Secret == "" {
-				add("webhook target %d (generic) needs a secret to sign its body", i+1)
-			}
-		case "slack", "discord":
-		default:
-			add("webhook target %d format %q is not slack, discord or generic", i+1, t.Format)
-		}
-	}
+	checkTargets("webhook", c.Webhook.All(), add)
 	for name, p := range map[string]Posting{"x": c.X.Posting, "mastodon": c.Mastodon.Posting, "bluesky": c.Bluesky.Posting, "webhook": c.Webhook.Posting} {
 		if p.MaxPostsPerDay < 0 {
 			add("%s.max_posts_per_day must not be negative", name)
@@ -664,20 +651,7 @@ func (c *Config) check() []string {
 	if d := c.SMTP; (d.DKIMDomain != "" || d.DKIMSelector != "" || d.DKIMKeyFile != "") && (d.DKIMDomain == "" || d.DKIMSelector == "" || d.DKIMKeyFile == "") {
 		add("smtp.dkim_domain, smtp.dkim_selector and smtp.dkim_key_file go together: set all three or none")
 	}
-	for i, t := range c.Alerts.All() {
-		if u, err := url.Parse(t.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			add("alerts target %d is not an http(s) URL", i+1)
-		}
-		switch t.Format {
-		case "", "generic":
-			if t.Secret == "" {
-				add("alerts target %d (generic) needs a secret to sign its body", i+1)
-			}
-		case "slack", "discord":
-		default:
-			add("alerts target %d format %q is not slack, discord or generic", i+1, t.Format)
-		}
-	}
+	checkTargets("alerts", c.Alerts.All(), add)
 	if time.Duration(c.Alerts.Stall) < time.Minute {
 		add("alerts.stall %s is shorter than 1m", time.Duration(c.Alerts.Stall))
 	}
@@ -699,29 +673,33 @@ func (c *Config) check() []string {
 	return p
 }
 
+// checkTargets reports the problems of the webhook or alert targets ts,
+// naming each by what ("webhook", "alerts") and its position.
+func checkTargets(what string, ts []WebhookTarget, add func(string, ...any)) {
+	for i, t := range ts {
+		if u, err := url.Parse(t.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			add("%s target %d is not an http(s) URL", what, i+1)
+		}
+		switch t.Format {
+		case "", "generic":
+			if t.Secret == "" {
+				add("%s target %d (generic) needs a secret to sign its body", what, i+1)
+			}
+		case "slack", "discord":
+		default:
+			add("%s target %d format %q is not slack, discord or generic", what, i+1, t.Format)
+		}
+	}
+}
+
 // Redacted returns the configuration as YAML with every secret replaced by
 // "[redacted]", and in every URL its password and secret query parameters
 // (see package redact); a URL that does not parse is "<redacted>".
 func (c Config) Redacted() string {
 	v := reflect.ValueOf(&c).Elem()
 	redactFields(v)
-	// Webhook URLs carry their tokens in the path (Slack, Discord).
-	targets := make([]WebhookTarget, len(c.Webhook.Targets))
-	for i, t := range c.Webhook.Targets {
-		targets[i] = WebhookTarget{URL: redactPath(t.URL), Format: t.Format}
-		if t.Secret != "" {
-			targets[i].Secret = "[redacted]"
-		}
-	}
-	c.Webhook.Targets = targets
-	alertTargets := make([]WebhookTarget, len(c.Alerts.Targets))
-	for i, t := range c.Alerts.Targets {
-		alertTargets[i] = WebhookTarget{URL: redactPath(t.URL), Format: t.Format}
-		if t.Secret != "" {
-			alertTargets[i].Secret = "[redacted]"
-		}
-	}
-	c.Alerts.Targets = alertTargets
+	c.Webhook.Targets = redactTargets(c.Webhook.Targets)
+	c.Alerts.Targets = redactTargets(c.Alerts.Targets)
 	b, err := yaml.Marshal(c)
 	if err != nil {
 		return fmt.Sprintf("cannot print configuration: %v", err)
@@ -755,6 +733,19 @@ func redactFields(v reflect.Value) {
 			}
 		}
 	}
+}
+
+// redactTargets copies ts with their secrets hidden. Webhook URLs carry
+// their tokens in the path (Slack, Discord), so only scheme and host stay.
+func redactTargets(ts []WebhookTarget) []WebhookTarget {
+	out := make([]WebhookTarget, len(ts))
+	for i, t := range ts {
+		out[i] = WebhookTarget{URL: redactPath(t.URL), Format: t.Format}
+		if t.Secret != "" {
+			out[i].Secret = "[redacted]"
+		}
+	}
+	return out
 }
 
 // redactPath keeps a URL's scheme and host and hides the rest.
