@@ -324,7 +324,9 @@ func (h *Handler) handlePost(ctx context.Context, t *asynq.Task) error {
 		if err := h.Store.FinishDelivery(context.WithoutCancel(ctx), key, st, remoteID, msg); err != nil {
 			return fmt.Errorf("post article %s to %s: record %s: %w", p.ArticleID, p.Channel, st, err)
 		}
-		h.metrics().Delivered(p.Channel, st, before.CreatedAt)
+		if st.Final() {
+			h.metrics().Delivered(p.Channel, st, before.CreatedAt)
+		}
 		return nil
 	}
 	// X has no idempotency key: a post that was being sent when a worker
@@ -510,7 +512,9 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 			}
 			// Recorded even when the task's context is cancelled: the message went.
 			rec.add(syndicate.DeliveryResult{Key: msgKeys[i], Status: st, RemoteID: msgs[i].MessageID, Error: msg})
-			met.Delivered(syndicate.ChannelEmail, st, planned[i])
+			if st.Final() {
+				met.Delivered(syndicate.ChannelEmail, st, planned[i])
+			}
 			// Done with: a batch in flight holds only its unsent messages.
 			msgs[i].Text, msgs[i].HTML = "", ""
 		})

@@ -10,8 +10,8 @@ import (
 // methods run once per message: they must be cheap and must not block.
 // *metrics.Metrics is one.
 type Recorder interface {
-	// Delivered counts a delivery that reached st; planned is when its
-	// ledger row was made (zero when not known).
+	// Delivered counts a delivery that reached the final status st;
+	// planned is when its ledger row was made (zero when not known).
 	Delivered(ch syndicate.Channel, st syndicate.DeliveryStatus, planned time.Time)
 	// Answered counts one answer of a network to a post: "sent",
 	// "rate_limited", "auth", "duplicate", "unknown" or "error".
