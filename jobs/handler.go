@@ -480,7 +480,7 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 		var (
 			msgs    []syndicate.Message
 			msgKeys []syndicate.DeliveryKey
-			planned []time.Time // when each message's row was made, for the latency metric
+			planned = make([]time.Time, 0, len(chunk)) // when each message's row was made, for the latency metric
 		)
 		for i, key := range chunk {
 			if befores[i].Status.Final() {
