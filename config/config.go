@@ -83,6 +83,48 @@ type Config struct {
 	// ReconcileInterval is how often the scheduler role runs the
 	// reconciler; default 1m.
 	ReconcileInterval Duration `yaml:"reconcile_interval" env:"SYNDICATE_RECONCILE_INTERVAL"`
+	// Alerts are the incidents the scheduler role tells alerts.targets of.
+	Alerts Alerts `yaml:"alerts"`
+	// MetricsToken, when set, is the bearer token GET /metrics on the api
+	// role needs; empty: the metrics are open to whoever reaches it.
+	MetricsToken string `yaml:"metrics_token" env:"SYNDICATE_METRICS_TOKEN" secret:"true"`
+}
+
+// Alerts says where incidents are told and when a state is one. With no
+// target, alerts are off.
+type Alerts struct {
+	// Targets are Slack or Discord incoming webhooks, or generic receivers
+	// whose requests are signed with their secret, as webhook.targets.
+	Targets []WebhookTarget `yaml:"targets"`
+	// One target can also come from SYNDICATE_ALERTS_URL, _FORMAT, _SECRET.
+	URL    string `yaml:"-" env:"SYNDICATE_ALERTS_URL"`
+	Format string `yaml:"-" env:"SYNDICATE_ALERTS_FORMAT"`
+	Secret string `yaml:"-" env:"SYNDICATE_ALERTS_SECRET" secret:"true"`
+	// Stall is how long a send may make no progress, with deliveries
+	// unfinished, before it is an incident; default 10m.
+	Stall Duration `yaml:"stall" env:"SYNDICATE_ALERTS_STALL"`
+	// Window is how long a delivery that failed for good keeps its
+	// channel's incident open; default 1h.
+	Window Duration `yaml:"window" env:"SYNDICATE_ALERTS_WINDOW"`
+	// Interval is how often the scheduler checks; default 1m.
+	Interval Duration `yaml:"interval" env:"SYNDICATE_ALERTS_INTERVAL"`
+	// BounceRate and ComplaintRate are the day's thresholds as fractions
+	// of the emails finished since midnight (digests.timezone); default
+	// 0.05 and 0.003.
+	BounceRate    float64 `yaml:"bounce_rate" env:"SYNDICATE_ALERTS_BOUNCE_RATE"`
+	ComplaintRate float64 `yaml:"complaint_rate" env:"SYNDICATE_ALERTS_COMPLAINT_RATE"`
+	// MinEmails is how many emails the day must have before its rates are
+	// judged; default 100.
+	MinEmails int `yaml:"min_emails" env:"SYNDICATE_ALERTS_MIN_EMAILS"`
+}
+
+// All returns every alert target, the one from the environment last.
+func (a Alerts) All() []WebhookTarget {
+	all := append([]WebhookTarget(nil), a.Targets...)
+	if a.URL != "" {
+		all = append(all, WebhookTarget{URL: a.URL, Format: a.Format, Secret: a.Secret})
+	}
+	return all
 }
 
 // Signup bounds the public sign-up form (POST /subscribe). The counts live
@@ -253,7 +295,7 @@ func (c Config) URLs() []string {
 			out = append(out, u)
 		}
 	}
-	for _, t := range c.Webhook.All() {
+	for _, t := range append(c.Webhook.All(), c.Alerts.All()...) {
 		out = append(out, t.URL)
 	}
 	return out
@@ -447,6 +489,24 @@ func (c *Config) fillDefaults() {
 	if c.Signup.TotalPerMinute == 0 {
 		c.Signup.TotalPerMinute = 30
 	}
+	if c.Alerts.Stall == 0 {
+		c.Alerts.Stall = Duration(10 * time.Minute)
+	}
+	if c.Alerts.Window == 0 {
+		c.Alerts.Window = Duration(time.Hour)
+	}
+	if c.Alerts.Interval == 0 {
+		c.Alerts.Interval = Duration(time.Minute)
+	}
+	if c.Alerts.BounceRate == 0 {
+		c.Alerts.BounceRate = 0.05
+	}
+	if c.Alerts.ComplaintRate == 0 {
+		c.Alerts.ComplaintRate = 0.003
+	}
+	if c.Alerts.MinEmails == 0 {
+		c.Alerts.MinEmails = 100
+	}
 }
 
 // check returns every problem, each naming the setting.
@@ -512,20 +572,7 @@ func (c *Config) check() []string {
 	if c.Bluesky.Enabled() && (c.Bluesky.Handle == "" || c.Bluesky.AppPassword == "") {
 		add("bluesky needs both handle and app_password")
 	}
-	for i, t := range c.Webhook.All() {
-		if u, err := url.Parse(t.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			add("webhook target %d is not an http(s) URL", i+1)
-		}
-		switch t.Format {
-		case "", "generic":
-			if t.Secret == "" {
-				add("webhook target %d (generic) needs a secret to sign its body", i+1)
-			}
-		case "slack", "discord":
-		default:
-			add("webhook target %d format %q is not slack, discord or generic", i+1, t.Format)
-		}
-	}
+	checkTargets("webhook", c.Webhook.All(), add)
 	for name, p := range map[string]Posting{"x": c.X.Posting, "mastodon": c.Mastodon.Posting, "bluesky": c.Bluesky.Posting, "webhook": c.Webhook.Posting} {
 		if p.MaxPostsPerDay < 0 {
 			add("%s.max_posts_per_day must not be negative", name)
@@ -604,8 +651,45 @@ func (c *Config) check() []string {
 	if d := c.SMTP; (d.DKIMDomain != "" || d.DKIMSelector != "" || d.DKIMKeyFile != "") && (d.DKIMDomain == "" || d.DKIMSelector == "" || d.DKIMKeyFile == "") {
 		add("smtp.dkim_domain, smtp.dkim_selector and smtp.dkim_key_file go together: set all three or none")
 	}
+	checkTargets("alerts", c.Alerts.All(), add)
+	if time.Duration(c.Alerts.Stall) < time.Minute {
+		add("alerts.stall %s is shorter than 1m", time.Duration(c.Alerts.Stall))
+	}
+	if time.Duration(c.Alerts.Window) < time.Minute {
+		add("alerts.window %s is shorter than 1m", time.Duration(c.Alerts.Window))
+	}
+	if time.Duration(c.Alerts.Interval) < time.Second {
+		add("alerts.interval %s is shorter than 1s", time.Duration(c.Alerts.Interval))
+	}
+	for name, r := range map[string]float64{"bounce_rate": c.Alerts.BounceRate, "complaint_rate": c.Alerts.ComplaintRate} {
+		if r <= 0 || r > 1 {
+			add("alerts.%s %g is not a fraction between 0 and 1 (0.05 is 5%%)", name, r)
+		}
+	}
+	if c.Alerts.MinEmails < 1 {
+		add("alerts.min_emails %d is not 1 or more", c.Alerts.MinEmails)
+	}
 	sort.Strings(p) // stable report: map iteration above is random
 	return p
+}
+
+// checkTargets reports the problems of the webhook or alert targets ts,
+// naming each by what ("webhook", "alerts") and its position.
+func checkTargets(what string, ts []WebhookTarget, add func(string, ...any)) {
+	for i, t := range ts {
+		if u, err := url.Parse(t.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			add("%s target %d is not an http(s) URL", what, i+1)
+		}
+		switch t.Format {
+		case "", "generic":
+			if t.Secret == "" {
+				add("%s target %d (generic) needs a secret to sign its body", what, i+1)
+			}
+		case "slack", "discord":
+		default:
+			add("%s target %d format %q is not slack, discord or generic", what, i+1, t.Format)
+		}
+	}
 }
 
 // Redacted returns the configuration as YAML with every secret replaced by
@@ -614,15 +698,8 @@ func (c *Config) check() []string {
 func (c Config) Redacted() string {
 	v := reflect.ValueOf(&c).Elem()
 	redactFields(v)
-	// Webhook URLs carry their tokens in the path (Slack, Discord).
-	targets := make([]WebhookTarget, len(c.Webhook.Targets))
-	for i, t := range c.Webhook.Targets {
-		targets[i] = WebhookTarget{URL: redactPath(t.URL), Format: t.Format}
-		if t.Secret != "" {
-			targets[i].Secret = "[redacted]"
-		}
-	}
-	c.Webhook.Targets = targets
+	c.Webhook.Targets = redactTargets(c.Webhook.Targets)
+	c.Alerts.Targets = redactTargets(c.Alerts.Targets)
 	b, err := yaml.Marshal(c)
 	if err != nil {
 		return fmt.Sprintf("cannot print configuration: %v", err)
@@ -656,6 +733,19 @@ func redactFields(v reflect.Value) {
 			}
 		}
 	}
+}
+
+// redactTargets copies ts with their secrets hidden. Webhook URLs carry
+// their tokens in the path (Slack, Discord), so only scheme and host stay.
+func redactTargets(ts []WebhookTarget) []WebhookTarget {
+	out := make([]WebhookTarget, len(ts))
+	for i, t := range ts {
+		out[i] = WebhookTarget{URL: redactPath(t.URL), Format: t.Format}
+		if t.Secret != "" {
+			out[i].Secret = "[redacted]"
+		}
+	}
+	return out
 }
 
 // redactPath keeps a URL's scheme and host and hides the rest.

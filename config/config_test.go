@@ -245,3 +245,68 @@ func TestRedactedEveryURL(t *testing.T) {
 		t.Errorf("Redacted of unparseable URLs:\n%s", out)
 	}
 }
+
+func TestAlertsSettings(t *testing.T) {
+	c, err := Load("", false, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.Alerts
+	if len(a.All()) != 0 || time.Duration(a.Stall) != 10*time.Minute || time.Duration(a.Window) != time.Hour ||
+		time.Duration(a.Interval) != time.Minute || a.BounceRate != 0.05 || a.ComplaintRate != 0.003 || a.MinEmails != 100 {
+		t.Errorf("alerts defaults = %+v", a)
+	}
+
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	if err := os.WriteFile(p, []byte("alerts:\n  stall: 20m\n  bounce_rate: 0.02\n  targets:\n    - url: https://hooks.slack.com/services/T0/B0/slack-token\n      format: slack\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Load(p, true, env(map[string]string{
+		"SYNDICATE_ALERTS_URL": "https://alerts.example/hook", "SYNDICATE_ALERTS_SECRET": "alert-signing-secret",
+		"SYNDICATE_ALERTS_MIN_EMAILS": "500",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := c.Alerts.All()
+	if len(all) != 2 || all[0].Format != "slack" || all[1].URL != "https://alerts.example/hook" || all[1].Secret != "alert-signing-secret" ||
+		time.Duration(c.Alerts.Stall) != 20*time.Minute || c.Alerts.BounceRate != 0.02 || c.Alerts.MinEmails != 500 {
+		t.Errorf("alerts from file and environment = %+v", c.Alerts)
+	}
+	out := c.Redacted()
+	for _, s := range []string{"slack-token", "alert-signing-secret"} {
+		if strings.Contains(out, s) {
+			t.Errorf("Redacted shows %q:\n%s", s, out)
+		}
+	}
+
+	_, err = Load("", false, env(map[string]string{
+		"SYNDICATE_ALERTS_URL": "https://alerts.example/hook", "SYNDICATE_ALERTS_STALL": "5s",
+		"SYNDICATE_ALERTS_BOUNCE_RATE": "5", "SYNDICATE_ALERTS_COMPLAINT_RATE": "-1", "SYNDICATE_ALERTS_MIN_EMAILS": "-3",
+	}))
+	if err == nil {
+		t.Fatal("bad alerts settings accepted")
+	}
+	for _, want := range []string{"alerts target 1 (generic) needs a secret", "alerts.stall 5s is shorter than 1m",
+		"alerts.bounce_rate 5 is not a fraction", "alerts.complaint_rate -1 is not a fraction", "alerts.min_emails -3"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestMetricsToken(t *testing.T) {
+	c, err := Load("", false, env(map[string]string{"SYNDICATE_METRICS_TOKEN": "scrape-token-123"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsToken != "scrape-token-123" {
+		t.Errorf("metrics_token = %q", c.MetricsToken)
+	}
+	if out := c.Redacted(); strings.Contains(out, "scrape-token-123") {
+		t.Errorf("Redacted shows the metrics token:\n%s", out)
+	}
+	if c, err := Load("", false, env(nil)); err != nil || c.MetricsToken != "" {
+		t.Errorf("default metrics_token = %q, %v; want empty (open)", c.MetricsToken, err)
+	}
+}

@@ -52,11 +52,16 @@ func (h *Handler) handleFeedPoll(ctx context.Context, t *asynq.Task) error {
 	switch {
 	case err == nil:
 		if n > 0 {
+			h.feedPolled("published")
 			h.log().Info("feed polled", "feed", p.URL, "published", n)
+		} else {
+			h.feedPolled("unchanged")
 		}
 	case errors.Is(err, ErrFeedBackoff):
+		h.feedPolled("backoff")
 		h.log().Debug("feed backing off", "feed", p.URL)
 	default:
+		h.feedPolled("error")
 		h.log().Warn("feed poll failed; it backs off and is tried again", "feed", p.URL, "error", err)
 	}
 	return nil

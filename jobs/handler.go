@@ -89,6 +89,10 @@ type Handler struct {
 	Caps     map[syndicate.Channel]int
 	Location *time.Location
 	Now      func() time.Time
+	// Metrics counts deliveries, answers and waits; nil counts nothing.
+	Metrics Recorder
+	// FeedMetrics counts feed polls; nil counts nothing.
+	FeedMetrics FeedRecorder
 }
 
 // Register adds the handlers to mux.
@@ -320,6 +324,9 @@ func (h *Handler) handlePost(ctx context.Context, t *asynq.Task) error {
 		if err := h.Store.FinishDelivery(context.WithoutCancel(ctx), key, st, remoteID, msg); err != nil {
 			return fmt.Errorf("post article %s to %s: record %s: %w", p.ArticleID, p.Channel, st, err)
 		}
+		if st.Final() {
+			h.metrics().Delivered(p.Channel, st, before.CreatedAt)
+		}
 		return nil
 	}
 	// X has no idempotency key: a post that was being sent when a worker
@@ -371,11 +378,18 @@ func (h *Handler) handlePost(ctx context.Context, t *asynq.Task) error {
 	}
 	id, err := poster.Post(ctx, post)
 	if err == nil {
+		h.metrics().Answered(p.Channel, "sent")
 		h.log().Info("posted", "article", a.ID, "channel", p.Channel, "remote_id", id)
 		h.setChannelState(ctx, p.Channel, syndicate.ChannelOK, "")
 		return finish(syndicate.StatusSent, id, "")
 	}
 	var rl *syndicate.RateLimitError
+	if errors.As(err, &rl) {
+		h.metrics().Answered(p.Channel, "rate_limited")
+		h.metrics().Waited(p.Channel, rl.RetryAfter)
+	} else {
+		h.metrics().Answered(p.Channel, answerOf(err))
+	}
 	// asynq archives a task with no retry left even for an error that is
 	// not a failure, so only wait when a retry remains.
 	if errors.As(err, &rl) && !lastAttempt(ctx) {
@@ -449,6 +463,7 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 	}
 	rec := &recorder{h: h, ctx: context.WithoutCancel(ctx), last: time.Now()}
 	last := lastAttempt(ctx)
+	met := h.metrics()
 	var retry, sendErr error
 	stop := rec.every(recordAfter)
 	// Begun, rendered and sent sendChunk at a time: a row is sending only
@@ -465,6 +480,7 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 		var (
 			msgs    []syndicate.Message
 			msgKeys []syndicate.DeliveryKey
+			planned = make([]time.Time, 0, len(chunk)) // when each message's row was made, for the latency metric
 		)
 		for i, key := range chunk {
 			if befores[i].Status.Final() {
@@ -473,15 +489,18 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 			sub, ok := subs[syndicate.EmailKey(key.Subscriber)]
 			if !ok || sub.Status != syndicate.SubscriberActive {
 				rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusSkipped, Error: "the subscriber left before the send"})
+				met.Delivered(syndicate.ChannelEmail, syndicate.StatusSkipped, befores[i].CreatedAt)
 				continue
 			}
 			m, err := h.message(p, articles, sub)
 			if err != nil {
 				rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusFailed, Error: err.Error()})
+				met.Delivered(syndicate.ChannelEmail, syndicate.StatusFailed, befores[i].CreatedAt)
 				continue
 			}
 			msgs = append(msgs, m)
 			msgKeys = append(msgKeys, key)
+			planned = append(planned, befores[i].CreatedAt)
 		}
 		if len(msgs) == 0 {
 			continue
@@ -493,6 +512,9 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 			}
 			// Recorded even when the task's context is cancelled: the message went.
 			rec.add(syndicate.DeliveryResult{Key: msgKeys[i], Status: st, RemoteID: msgs[i].MessageID, Error: msg})
+			if st.Final() {
+				met.Delivered(syndicate.ChannelEmail, st, planned[i])
+			}
 			// Done with: a batch in flight holds only its unsent messages.
 			msgs[i].Text, msgs[i].HTML = "", ""
 		})

@@ -143,6 +143,25 @@ var migrations = [][]string{
 		// that cheap without slowing the writes of final rows.
 		`CREATE INDEX deliveries_pending ON deliveries (updated_at) WHERE status IN ('queued', 'sending')`,
 	},
+	{ // 12: alert incidents, and the lease of the one alerts check running
+		`CREATE TABLE alert_incidents (
+			incident   TEXT PRIMARY KEY,
+			kind       TEXT NOT NULL,
+			message    TEXT NOT NULL,
+			state      TEXT NOT NULL,
+			opened_at  BIGINT NOT NULL,
+			cleared_at BIGINT NOT NULL,
+			notified   BIGINT NOT NULL
+		)`,
+		`CREATE TABLE alert_lease (
+			id          INTEGER PRIMARY KEY,
+			holder      TEXT NOT NULL,
+			lease_until BIGINT NOT NULL
+		)`,
+		// The metrics count deferred rows at every scrape; like
+		// deliveries_pending, the index holds only the rows it finds.
+		`CREATE INDEX deliveries_deferred ON deliveries (created_at) WHERE status = 'deferred'`,
+	},
 }
 
 // migrate creates the schema or brings it up to date. It runs in one write

@@ -58,8 +58,14 @@ func TestMigrationGivesHandles(t *testing.T) {
 	}
 }
 
-// undoVersion6 takes the schema from version 6 back to 5.
+// undoVersion6 takes the schema from version 6 back to 5, undoing the
+// later versions first.
 var undoVersion6 = []string{
+	// 12: alert incidents (the 7th migration on this branch).
+	`DROP INDEX deliveries_deferred`,
+	`DROP TABLE alert_lease`,
+	`DROP TABLE alert_incidents`,
+	`DELETE FROM schema_version WHERE version = 7`,
 	`DROP INDEX articles_seq`,
 	`DROP INDEX articles_fanout`,
 	`DROP INDEX digests_fanout`,

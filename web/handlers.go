@@ -21,6 +21,22 @@ func handleHealthz(log *slog.Logger) http.Handler {
 	})
 }
 
+// handleMetrics serves the Prometheus metrics, to the holder of token
+// when there is one, or the 404 page when the server has none.
+func handleMetrics(log *slog.Logger, p *pages, m http.Handler, token string) http.Handler {
+	if m == nil {
+		return handleNotFound(p)
+	}
+	if token == "" {
+		return m
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if authorized(w, r, log, token) {
+			m.ServeHTTP(w, r)
+		}
+	})
+}
+
 // handleReadyz says whether the process can serve: ready, if not nil,
 // checks what it depends on, within two seconds so a hung database makes
 // the probe fail rather than hang.

@@ -18,6 +18,7 @@ import (
 func addRoutes(mux *http.ServeMux, log *slog.Logger, p *pages, st Store, conf Confirmer, ready func(context.Context) error, c Config) {
 	mux.Handle("GET /healthz", handleHealthz(log))
 	mux.Handle("GET /readyz", handleReadyz(log, ready))
+	mux.Handle("GET /metrics", handleMetrics(log, p, c.Metrics, c.MetricsToken))
 
 	mux.Handle("GET /subscribe", handleSubscribeForm(p))
 	lim := signupLimits{perClient: c.SignupPerClient, total: c.SignupTotal, proxies: c.TrustedProxies}

@@ -130,6 +130,13 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client; empty means the client is the connection's peer.
 	TrustedProxies []netip.Prefix
+
+	// Metrics serves GET /metrics (the Prometheus text format); nil means
+	// that route answers 404.
+	Metrics http.Handler
+	// MetricsToken, when set, is the bearer token GET /metrics needs;
+	// empty means the metrics are open to whoever reaches the server.
+	MetricsToken string
 }
 
 // NewServer returns the HTTP handler of the subscriber pages and the health

@@ -65,6 +65,20 @@ type Config struct {
 	// connection idle for longer than IdleTimeout is closed instead of
 	// reused.
 	KeepIdle int
+	// Observer, when set, is told of every SMTP reply to a message or a
+	// login and of every wait for the rate limit.
+	Observer Observer
+}
+
+// Observer counts what the SMTP server answers, for the metrics endpoint.
+// Its methods run once per message: they must be cheap and not block.
+// *metrics.Metrics is one.
+type Observer interface {
+	// Reply is one reply: its code and enhanced status code ("" when the
+	// server gave none; a message's 250 is always reported without one).
+	Reply(code int, enhanced string)
+	// Paced is one wait of d for the rate limit.
+	Paced(d time.Duration)
 }
 
 // IdleTimeout is how long a kept connection may wait for its next Send:
@@ -86,6 +100,7 @@ type Sender struct {
 	slots      connSlots   // nil: no connection cap
 	dkim       *dkimSigner // nil: messages are not signed
 	idle       chan *conn  // connections kept between Sends; nil: none
+	obs        Observer    // nil: nothing is counted
 }
 
 // New checks c and returns a Sender; it does not connect.
@@ -99,7 +114,7 @@ func New(c Config) (*Sender, error) {
 	if u.Scheme != "smtp" {
 		return nil, fmt.Errorf("smtp URL %s: scheme must be smtp", safe)
 	}
-	s := &Sender{host: u.Hostname(), timeout: c.Timeout, helo: c.HELO}
+	s := &Sender{host: u.Hostname(), timeout: c.Timeout, helo: c.HELO, obs: c.Observer}
 	if s.host == "" {
 		return nil, fmt.Errorf("smtp URL %s has no host", safe)
 	}
@@ -521,7 +536,15 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 		// Once per message: a resend after a lost connection is the same
 		// message, already paid for.
 		if s.limit != nil && paced != i {
-			if err := s.limit.Wait(ctx); err != nil {
+			var t0 time.Time
+			if s.obs != nil {
+				t0 = time.Now()
+			}
+			err := s.limit.Wait(ctx)
+			if s.obs != nil {
+				s.obs.Paced(time.Since(t0))
+			}
+			if err != nil {
 				if ctx.Err() != nil {
 					continue // reported by the check at the top of the loop
 				}
@@ -554,6 +577,7 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 				if ctx.Err() != nil {
 					continue // reported by the check at the top of the loop
 				}
+				s.observe(err)
 				rest(i, dialError(s.host, s.port, err))
 				return nil
 			}
@@ -571,6 +595,9 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 			continue
 		}
 		res, broken, retry := classify(st, err)
+		if st != stepCheck {
+			s.observe(err)
+		}
 		if !broken {
 			// End the transaction, as go-mail does after every message. If
 			// even that fails, the next message needs a new connection.
@@ -603,6 +630,22 @@ func dialError(host string, port int, err error) *syndicate.SendError {
 		se.Code = te.Code
 	}
 	return se
+}
+
+// observe tells the Observer of the server's reply in err: a 250 when err
+// is nil, nothing when err carries no reply (a broken connection).
+func (s *Sender) observe(err error) {
+	if s.obs == nil {
+		return
+	}
+	if err == nil {
+		s.obs.Reply(250, "")
+		return
+	}
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		s.obs.Reply(te.Code, enhancedCode.FindString(te.Msg))
+	}
 }
 
 // hasReply reports whether err is the server's answer rather than a

@@ -42,6 +42,16 @@ func signature(secret []byte, ts string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(mac(secret, ts, body))
 }
 
+// Sign sets the timestamp and signature headers of a generic request
+// whose body is body, sent at now: the one signing scheme of every
+// generic webhook syndicate sends (posts and alerts alike), which Verify
+// checks.
+func Sign(header http.Header, secret string, now time.Time, body []byte) {
+	ts := strconv.FormatInt(now.Unix(), 10)
+	header.Set(HeaderTimestamp, ts)
+	header.Set(HeaderSignature, signature([]byte(secret), ts, body))
+}
+
 // mac is the HMAC-SHA256 of ts + "." + body.
 func mac(secret []byte, ts string, body []byte) []byte {
 	h := hmac.New(sha256.New, secret)

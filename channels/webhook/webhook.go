@@ -524,11 +524,9 @@ func (c *Client) deliver(ctx context.Context, t *target, p syndicate.Post, artic
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "syndicate-webhook/1")
 	if t.format == FormatGeneric {
-		ts := strconv.FormatInt(c.now().Unix(), 10)
 		req.Header.Set(HeaderEvent, EventArticlePublished)
 		req.Header.Set(HeaderDelivery, deliveryID)
-		req.Header.Set(HeaderTimestamp, ts)
-		req.Header.Set(HeaderSignature, signature(t.secret, ts, body))
+		Sign(req.Header, string(t.secret), c.now(), body)
 	}
 
 	resp, err := c.http.Do(req)

@@ -44,7 +44,7 @@ func TestSignupLimitSharedAcrossProcesses(t *testing.T) {
 		}
 		rc := redis.NewClient(opt)
 		t.Cleanup(func() { rc.Close() })
-		handlers = append(handlers, webHandler(cfg, rc, st, slog.New(slog.DiscardHandler)))
+		handlers = append(handlers, webHandler(cfg, rc, st, slog.New(slog.DiscardHandler), nil))
 	}
 	n := 0
 	post := func(remote string) *httptest.ResponseRecorder {

@@ -23,6 +23,7 @@ import (
 	"syndicate/config"
 	"syndicate/internal/redact"
 	"syndicate/jobs"
+	"syndicate/metrics"
 	"syndicate/store"
 	"syndicate/summary"
 	"syndicate/templates"
@@ -38,7 +39,8 @@ type app struct {
 	configPath string
 	cfgSet     bool
 	logLevel   string
-	urls       []string // the configured URLs, whose secrets are never printed
+	urls       []string         // the configured URLs, whose secrets are never printed
+	metrics    *metrics.Metrics // the process's metrics, once serve has made them; nil: none
 }
 
 // run is the whole program; main only calls it.
@@ -214,6 +216,9 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer, rc re
 		UnsubscribeMailto: cfg.UnsubscribeMailto,
 		ConfirmTTL:        time.Duration(cfg.ConfirmTTL),
 	}
+	if a.metrics != nil {
+		h.Metrics, h.FeedMetrics = a.metrics, a.metrics
+	}
 	if cfg.X.Enabled() {
 		xc, err := x.New(x.Config{
 			API:            cfg.X.API,
@@ -285,6 +290,9 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer, rc re
 			if ec.Pacer, err = email.NewRedisRate(rc, smtpRateKey, cfg.SMTP.Rate, cfg.SMTP.Burst); err != nil {
 				return nil, err
 			}
+		}
+		if a.metrics != nil {
+			ec.Observer = a.metrics
 		}
 		if cfg.SMTP.DKIMKeyFile != "" {
 			ec.DKIM = &email.DKIMConfig{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile}

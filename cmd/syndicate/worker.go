@@ -41,6 +41,7 @@ When it starts it queues again what the ledger waits for and Redis has lost
 			return a.serve([]string{"worker"}, o)
 		},
 	}
+	o.metricsFlags(c)
 	// For `syndicate bench`, which runs workers as child processes.
 	c.Flags().StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the worker to this file")
 	c.Flags().StringVar(&o.statsFile, "stats", "", "at exit, write the worker's database statement count to this file as JSON")
@@ -56,6 +57,15 @@ When it starts it queues again what the ledger waits for and Redis has lost
 type serveOptions struct {
 	cpuProfile string // a CPU profile is written here
 	statsFile  string // workerStats is written here at exit
+
+	metricsAddr   string // where the metrics are served; empty: not on their own listener
+	metricsPublic bool   // metricsAddr may be beyond loopback
+}
+
+// metricsFlags adds --metrics-addr and --metrics-public to c.
+func (o *serveOptions) metricsFlags(c *cobra.Command) {
+	c.Flags().StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics (a loopback address; default off)")
+	c.Flags().BoolVar(&o.metricsPublic, "metrics-public", false, "allow a --metrics-addr beyond loopback (e.g. 0.0.0.0:9100 in a container)")
 }
 
 // workerStats is what a worker process tells `syndicate bench` at exit.
@@ -64,7 +74,10 @@ type workerStats struct {
 }
 
 func (a *app) serveCmd() *cobra.Command {
-	var roles string
+	var (
+		roles string
+		o     serveOptions
+	)
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP API and the worker in one process",
@@ -93,15 +106,21 @@ func (a *app) serveCmd() *cobra.Command {
 			if len(rs) == 0 {
 				return usagef("--roles names no role")
 			}
-			return a.serve(rs, serveOptions{})
+			return a.serve(rs, o)
 		},
 	}
+	o.metricsFlags(c)
 	c.Flags().StringVar(&roles, "roles", "api,worker,scheduler", "comma-separated roles to run: api, worker, scheduler")
 	return c
 }
 
 // serve runs the roles until the context ends.
 func (a *app) serve(roles []string, o serveOptions) error {
+	if o.metricsAddr != "" {
+		if err := checkMetricsAddr(o.metricsAddr, o.metricsPublic); err != nil {
+			return err
+		}
+	}
 	cfg, err := a.config()
 	if err != nil {
 		return err
@@ -141,6 +160,16 @@ func (a *app) serve(roles []string, o serveOptions) error {
 	}()
 	log := a.logger()
 	var stops []func()
+	// One set of metrics per process, whatever roles it runs: the api role
+	// serves them at /metrics, --metrics-addr on a listener of their own.
+	a.metrics = newMetrics(rc, st)
+	if o.metricsAddr != "" {
+		stop, err := serveMetrics(o.metricsAddr, a.metrics, log)
+		if err != nil {
+			return err
+		}
+		stops = append(stops, stop)
+	}
 	if slices.Contains(roles, "worker") {
 		stop, err := a.startWorker(cfg, rc, st)
 		if err != nil {
@@ -156,13 +185,21 @@ func (a *app) serve(roles []string, o serveOptions) error {
 		}
 		stops = append(stops, stop)
 		log.Info("scheduler started", "daily", cfg.Digests.Daily, "weekly", cfg.Digests.Weekly, "timezone", cfg.Digests.Timezone)
+		if n := len(cfg.Alerts.All()); n > 0 {
+			stop, err := startAlerts(cfg, st, log)
+			if err != nil {
+				return err
+			}
+			stops = append(stops, stop)
+			log.Info("alerts started", "targets", n, "interval", time.Duration(cfg.Alerts.Interval))
+		}
 	}
 	if slices.Contains(roles, "api") {
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 		}
-		h := webHandler(cfg, rc, st, log)
+		h := webHandler(cfg, rc, st, log, a.metrics.Handler())
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -214,7 +251,7 @@ func (a *app) serve(roles []string, o serveOptions) error {
 // webHandler is the api role's HTTP handler, wired from cfg: the pages,
 // the publish API and hooks, the sign-up limits in rc, and confirmation
 // emails through the queue in rc.
-func webHandler(cfg config.Config, rc redis.UniversalClient, st *store.Store, log *slog.Logger) http.Handler {
+func webHandler(cfg config.Config, rc redis.UniversalClient, st *store.Store, log *slog.Logger, metrics http.Handler) http.Handler {
 	q := asynq.NewClientFromRedisClient(rc)
 	perClient, total := signupLimiters(rc, cfg.Signup)
 	return web.NewServer(web.Config{
@@ -223,6 +260,7 @@ func webHandler(cfg config.Config, rc redis.UniversalClient, st *store.Store, lo
 		Publisher:       jobs.Publisher{Store: st, Queue: q, MaxRetry: cfg.MaxRetry},
 		Articles:        st,
 		SignupPerClient: perClient, SignupTotal: total, TrustedProxies: cfg.Signup.Proxies(),
+		Metrics: metrics, MetricsToken: cfg.MetricsToken,
 	}, st, queueConfirmer{q: q, maxRetry: cfg.MaxRetry}, ready(rc, st))
 }
 

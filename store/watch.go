@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"syndicate"
+)
+
+// What the metrics and the alerts read of the ledger: counts over every
+// item, asked at scrape time or once a minute, never on the sending path.
+
+// UnfinishedDeliveries counts the rows not yet final (queued, sending,
+// deferred) by channel and status, and returns when the oldest of them was
+// planned (zero when every row is final).
+func (s *Store) UnfinishedDeliveries(ctx context.Context) (map[syndicate.Channel]map[syndicate.DeliveryStatus]int, time.Time, error) {
+	// Two statements, each matching a partial index's condition
+	// (deliveries_pending, deliveries_deferred) with the statuses written
+	// out (SQLite cannot use a partial index for bound values), so neither
+	// reads the whole ledger.
+	out := map[syndicate.Channel]map[syndicate.DeliveryStatus]int{}
+	var oldest int64
+	for _, where := range []string{`status IN ('queued', 'sending')`, `status = 'deferred'`} {
+		if err := s.countUnfinished(ctx, where, out, &oldest); err != nil {
+			return nil, time.Time{}, fmt.Errorf("count unfinished deliveries: %w", err)
+		}
+	}
+	if oldest == 0 {
+		return out, time.Time{}, nil
+	}
+	return out, fromNanos(oldest), nil
+}
+
+// countUnfinished adds the rows matching where to out by channel and
+// status, and lowers *oldest to the earliest created_at among them.
+func (s *Store) countUnfinished(ctx context.Context, where string, out map[syndicate.Channel]map[syndicate.DeliveryStatus]int, oldest *int64) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT channel, status, COUNT(*), MIN(created_at) FROM deliveries
+		WHERE `+where+` GROUP BY channel, status`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			ch, st string
+			n      int
+			first  int64
+		)
+		if err := rows.Scan(&ch, &st, &n, &first); err != nil {
+			return err
+		}
+		c := syndicate.Channel(ch)
+		if out[c] == nil {
+			out[c] = map[syndicate.DeliveryStatus]int{}
+		}
+		out[c][syndicate.DeliveryStatus(st)] = n
+		if *oldest == 0 || first < *oldest {
+			*oldest = first
+		}
+	}
+	return rows.Err()
+}
+
+// ItemProgress is how far one item's send has got: its rows still queued
+// or sending and the last time any of its rows changed.
+type ItemProgress struct {
+	Item       string
+	Unfinished int
+	LastChange time.Time
+}
+
+// UnfinishedItems returns, for every item with rows queued or sending
+// (deferred rows wait for the next day on purpose), how many there are
+// and when any row of the item last changed.
+func (s *Store) UnfinishedItems(ctx context.Context) ([]ItemProgress, error) {
+	// The statuses are written out, not bound: only then can SQLite use
+	// the partial index deliveries_pending for the inner query.
+	rows, err := s.db.QueryContext(ctx, `SELECT d.item,
+			SUM(CASE WHEN d.status IN ('queued', 'sending') THEN 1 ELSE 0 END), MAX(d.updated_at)
+		FROM deliveries d
+		WHERE d.item IN (SELECT item FROM deliveries WHERE status IN ('queued', 'sending'))
+		GROUP BY d.item ORDER BY d.item`)
+	if err != nil {
+		return nil, fmt.Errorf("list unfinished sends: %w", err)
+	}
+	defer rows.Close()
+	var out []ItemProgress
+	for rows.Next() {
+		var (
+			p    ItemProgress
+			last int64
+		)
+		if err := rows.Scan(&p.Item, &p.Unfinished, &last); err != nil {
+			return nil, fmt.Errorf("list unfinished sends: %w", err)
+		}
+		p.LastChange = fromNanos(last)
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list unfinished sends: %w", err)
+	}
+	return out, nil
+}
+
+// EmailRates counts the email deliveries that reached a final status
+// since since: all of them, those bounced, and those to subscribers who
+// have since complained (status "complained"; none until complaint
+// handling records it).
+func (s *Store) EmailRates(ctx context.Context, since time.Time) (total, bounced, complained int, err error) {
+	row := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*),
+			COALESCE(SUM(CASE WHEN d.status = ? THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN sb.status = ? THEN 1 ELSE 0 END), 0)
+		FROM deliveries d LEFT JOIN subscribers sb ON sb.email_key = d.subscriber_key
+		WHERE d.channel = ? AND d.updated_at >= ? AND d.status IN (?, ?)`),
+		string(syndicate.StatusBounced), "complained", string(syndicate.ChannelEmail), since.UnixNano(),
+		string(syndicate.StatusSent), string(syndicate.StatusBounced))
+	if err := row.Scan(&total, &bounced, &complained); err != nil {
+		return 0, 0, 0, fmt.Errorf("count the day's email outcomes: %w", err)
+	}
+	return total, bounced, complained, nil
+}
