@@ -143,6 +143,11 @@ var migrations = [][]string{
 		// that cheap without slowing the writes of final rows.
 		`CREATE INDEX deliveries_pending ON deliveries (updated_at) WHERE status IN ('queued', 'sending')`,
 	},
+	{ // 9: the dashboard's failures page
+		// The dashboard lists the latest failures across all items; a
+		// partial index keeps that from reading the whole ledger.
+		`CREATE INDEX deliveries_failures ON deliveries (updated_at) WHERE status IN ('failed', 'unknown', 'bounced')`,
+	},
 }
 
 // migrate creates the schema or brings it up to date. It runs in one write
