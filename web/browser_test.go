@@ -32,11 +32,11 @@ func chromium() string {
 	return ""
 }
 
-// TestBrowserSubscribeConfirmUnsubscribe drives the pages in headless
-// Chromium as a subscriber would: sign up with the form, open the
-// confirmation link, change the frequency from the unsubscribe page's
-// preferences link, then unsubscribe with the page's button.
-func TestBrowserSubscribeConfirmUnsubscribe(t *testing.T) {
+// newBrowser starts headless Chromium for the test and returns the
+// context that drives its first tab; it skips the test when there is no
+// Chromium or in -short mode.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
 	path := chromium()
 	if path == "" {
 		t.Skip("no Chromium found (set CHROMIUM_PATH, or install Debian's chromium package): skipping the browser test")
@@ -44,19 +44,8 @@ func TestBrowserSubscribeConfirmUnsubscribe(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-
-	st := openStore(t)
-	conf := &fakeConfirmer{}
-	// The listener exists before the handler, so the handler's base URL can
-	// be the server's own address.
-	ts := httptest.NewUnstartedServer(nil)
-	base := "http://" + ts.Listener.Addr().String()
-	ts.Config.Handler = web.NewServer(web.Config{Name: testName, BaseURL: base, Secret: testSecret, Log: slog.New(slog.DiscardHandler)}, st, conf, nil)
-	ts.Start()
-	defer ts.Close()
-
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -70,9 +59,27 @@ func TestBrowserSubscribeConfirmUnsubscribe(t *testing.T) {
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.UserDataDir(t.TempDir()),
 	)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
+	t.Cleanup(cancelBrowser)
+	return bctx
+}
+
+// TestBrowserSubscribeConfirmUnsubscribe drives the pages in headless
+// Chromium as a subscriber would: sign up with the form, open the
+// confirmation link, change the frequency from the unsubscribe page's
+// preferences link, then unsubscribe with the page's button.
+func TestBrowserSubscribeConfirmUnsubscribe(t *testing.T) {
+	bctx := newBrowser(t)
+	st := openStore(t)
+	conf := &fakeConfirmer{}
+	// The listener exists before the handler, so the handler's base URL can
+	// be the server's own address.
+	ts := httptest.NewUnstartedServer(nil)
+	base := "http://" + ts.Listener.Addr().String()
+	ts.Config.Handler = web.NewServer(web.Config{Name: testName, BaseURL: base, Secret: testSecret, Log: slog.New(slog.DiscardHandler)}, st, conf, nil)
+	ts.Start()
+	defer ts.Close()
 
 	const email = "reader@example.com"
 	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {

@@ -130,6 +130,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client; empty means the client is the connection's peer.
 	TrustedProxies []netip.Prefix
+
+	// Admin is the editor's dashboard at /admin; its zero value is off.
+	Admin Admin
 }
 
 // NewServer returns the HTTP handler of the subscriber pages and the health

@@ -223,6 +223,7 @@ func webHandler(cfg config.Config, rc redis.UniversalClient, st *store.Store, lo
 		Publisher:       jobs.Publisher{Store: st, Queue: q, MaxRetry: cfg.MaxRetry},
 		Articles:        st,
 		SignupPerClient: perClient, SignupTotal: total, TrustedProxies: cfg.Signup.Proxies(),
+		Admin: adminSettings(cfg, rc, st),
 	}, st, queueConfirmer{q: q, maxRetry: cfg.MaxRetry}, ready(rc, st))
 }
 
