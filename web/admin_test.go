@@ -94,8 +94,8 @@ func newAdminKit(t *testing.T) *adminKit {
 		st  syndicate.DeliveryStatus
 		msg string
 	}{
-		syndicate.ChannelOutbox: {syndicate.StatusFailed, "temporary: <script>alert(1)</script> disk full"},
-		syndicate.ChannelX:      {syndicate.StatusUnknown, "unknown: timeout after sending"},
+		syndicate.ChannelOutbox: {syndicate.StatusFailed, "temporary <script>alert(1)</script> disk full"},
+		syndicate.ChannelX:      {syndicate.StatusUnknown, "unknown timeout after sending"},
 	} {
 		key := syndicate.DeliveryKey{Item: k.art.ID, Channel: ch}
 		if _, err := k.st.BeginDelivery(ctx, key); err != nil {
