@@ -16,22 +16,9 @@ import (
 // under the dashboard's Content-Security-Policy) turn it to sent once a
 // real worker has posted it through the real retry path.
 func TestBrowserAdminRetry(t *testing.T) {
-	bctx := newBrowser(t)
+	b := newBrowser(t)
 	k := newAdminKit(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return s
-	}
+	do, text := b.do, b.text
 
 	do("log in",
 		chromedp.Navigate(k.base+"/admin"),

@@ -32,10 +32,33 @@ func chromium() string {
 	return ""
 }
 
-// newBrowser starts headless Chromium for the test and returns the
-// context that drives its first tab; it skips the test when there is no
-// Chromium or in -short mode.
-func newBrowser(t *testing.T) context.Context {
+// browser is headless Chromium driven by a test through its first tab.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// do runs steps, failing the test with what was being done.
+func (b browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// text is the text of the element sel selects.
+func (b browser) text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("read %s: %v", sel, err)
+	}
+	return s
+}
+
+// newBrowser starts headless Chromium for the test; it skips the test
+// when there is no Chromium or in -short mode.
+func newBrowser(t *testing.T) browser {
 	t.Helper()
 	path := chromium()
 	if path == "" {
@@ -62,7 +85,7 @@ func newBrowser(t *testing.T) context.Context {
 	t.Cleanup(cancelAlloc)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	t.Cleanup(cancelBrowser)
-	return bctx
+	return browser{t: t, ctx: bctx}
 }
 
 // TestBrowserSubscribeConfirmUnsubscribe drives the pages in headless
@@ -70,7 +93,8 @@ func newBrowser(t *testing.T) context.Context {
 // confirmation link, change the frequency from the unsubscribe page's
 // preferences link, then unsubscribe with the page's button.
 func TestBrowserSubscribeConfirmUnsubscribe(t *testing.T) {
-	bctx := newBrowser(t)
+	b := newBrowser(t)
+	bctx := b.ctx
 	st := openStore(t)
 	conf := &fakeConfirmer{}
 	// The listener exists before the handler, so the handler's base URL can
@@ -82,20 +106,7 @@ func TestBrowserSubscribeConfirmUnsubscribe(t *testing.T) {
 	defer ts.Close()
 
 	const email = "reader@example.com"
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return s
-	}
+	do, text := b.do, b.text
 	subscriber := func() syndicate.Subscriber {
 		t.Helper()
 		s, err := st.Subscriber(context.Background(), email)

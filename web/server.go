@@ -9,6 +9,11 @@
 // package signed, bound to a subscriber's opaque handle, one purpose and
 // the subscriber's token version; the token is the only authority, so
 // these pages need no login and no session.
+//
+// The editor's dashboard under /admin (admin.go) is the exception: it sits
+// behind a login with a signed session cookie and CSRF tokens
+// (admin_auth.go), and its article page loads one script for the live
+// progress of a send.
 package web
 
 import (
