@@ -139,3 +139,32 @@ func (s *Store) SubscriberCounts(ctx context.Context) (map[syndicate.Frequency]m
 	}
 	return out, nil
 }
+
+// DeliveriesToReview returns up to limit rows of item, those an editor
+// may have to act on first (failed, unknown, bounced), then those not yet
+// final, then the rest, each group by channel and address; so a page of a
+// send to many subscribers need not read them all.
+func (s *Store) DeliveriesToReview(ctx context.Context, item string, limit int) ([]syndicate.Delivery, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(`SELECT `+deliveryColumns+` FROM deliveries WHERE item = ?
+		ORDER BY CASE WHEN status IN ('failed', 'unknown', 'bounced') THEN 0 WHEN status IN ('queued', 'sending', 'deferred') THEN 1 ELSE 2 END,
+		channel, subscriber_key LIMIT ?`), item, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries of %s to review: %w", item, err)
+	}
+	defer rows.Close()
+	var out []syndicate.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list deliveries of %s to review: %w", item, err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list deliveries of %s to review: %w", item, err)
+	}
+	return out, nil
+}

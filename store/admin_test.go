@@ -57,6 +57,14 @@ func TestDashboardReads(t *testing.T) {
 		t.Errorf("ItemCounts = %v", counts)
 	}
 
+	review, err := s.DeliveriesToReview(ctx, ids[0], 2)
+	if err != nil || len(review) != 2 || review[0].Subscriber != "b@example.com" || review[1].Channel != syndicate.ChannelX {
+		t.Errorf("DeliveriesToReview(2) = %v, %v; want the bounced email, then the failed X post", review, err)
+	}
+	if all, err := s.DeliveriesToReview(ctx, ids[0], 10); err != nil || len(all) != 3 || all[2].Status != syndicate.StatusSent {
+		t.Errorf("DeliveriesToReview(10) = %v, %v; want the sent one last", all, err)
+	}
+
 	fails, err := s.Failures(ctx, 10)
 	if err != nil {
 		t.Fatal(err)

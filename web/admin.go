@@ -41,8 +41,9 @@ type AdminArticles interface {
 type AdminLedger interface {
 	// ItemCounts counts the rows of each item by channel and status.
 	ItemCounts(ctx context.Context, items []string) (map[string]map[syndicate.Channel]map[syndicate.DeliveryStatus]int, error)
-	// Deliveries lists the rows of one item.
-	Deliveries(ctx context.Context, item string) ([]syndicate.Delivery, error)
+	// DeliveriesToReview returns up to limit rows of one item, those that
+	// failed, bounced or are unknown first, then those not yet final.
+	DeliveriesToReview(ctx context.Context, item string, limit int) ([]syndicate.Delivery, error)
 	// Failures returns up to limit rows of every item that failed, bounced
 	// or whose outcome is unknown, the latest first.
 	Failures(ctx context.Context, limit int) ([]syndicate.Delivery, error)
@@ -353,7 +354,8 @@ func (a *admin) handleArticles() http.Handler {
 	})
 }
 
-// loadItem reads an article or digest and its ledger.
+// loadItem reads an article or digest, its counts and the first rows of
+// its ledger to show.
 func (a *admin) loadItem(ctx context.Context, id string) (itemView, []syndicate.Delivery, error) {
 	v := itemView{ID: id}
 	if syndicate.IsDigestID(id) {
@@ -370,45 +372,39 @@ func (a *admin) loadItem(ctx context.Context, id string) (itemView, []syndicate.
 		}
 		v.Title, v.URL = art.Title, art.URL
 	}
-	ds, err := a.Store.Deliveries(ctx, id)
+	all, err := a.Store.ItemCounts(ctx, []string{id})
 	if err != nil {
 		return v, nil, err
 	}
-	counts := map[syndicate.Channel]map[syndicate.DeliveryStatus]int{}
-	failed := map[syndicate.Channel]int{}
-	unknown := map[syndicate.Channel]bool{}
-	for _, d := range ds {
-		if counts[d.Channel] == nil {
-			counts[d.Channel] = map[syndicate.DeliveryStatus]int{}
-		}
-		counts[d.Channel][d.Status]++
-		v.Total++
-		if d.Status.Final() {
-			v.Final++
-		}
-		switch d.Status {
-		case syndicate.StatusFailed:
-			failed[d.Channel]++
-		case syndicate.StatusUnknown:
-			unknown[d.Channel] = true
-		case syndicate.StatusQueued, syndicate.StatusDeferred:
-			v.Cancellable = !v.Digest
+	counts := all[id]
+	for ch, byStatus := range counts {
+		for st, n := range byStatus {
+			v.Total += n
+			if st.Final() {
+				v.Final += n
+			}
+			switch st {
+			case syndicate.StatusFailed:
+				v.Retryable = append(v.Retryable, retryButton{Channel: string(ch), Failed: n})
+			case syndicate.StatusUnknown:
+				v.Unknown = append(v.Unknown, string(ch))
+			case syndicate.StatusQueued, syndicate.StatusDeferred:
+				v.Cancellable = !v.Digest
+			}
 		}
 	}
 	// An article with no rows yet is scheduled or not fanned out: cancel
 	// withdraws its publish.
-	if len(ds) == 0 && !v.Digest {
+	if v.Total == 0 && !v.Digest {
 		v.Cancellable = true
 	}
 	v.Channels = summarize(counts)
-	for ch, n := range failed {
-		v.Retryable = append(v.Retryable, retryButton{Channel: string(ch), Failed: n})
-	}
 	sort.Slice(v.Retryable, func(i, j int) bool { return v.Retryable[i].Channel < v.Retryable[j].Channel })
-	for ch := range unknown {
-		v.Unknown = append(v.Unknown, string(ch))
-	}
 	slices.Sort(v.Unknown)
+	ds, err := a.Store.DeliveriesToReview(ctx, id, adminDeliveries)
+	if err != nil {
+		return v, nil, err
+	}
 	return v, ds, nil
 }
 
@@ -423,26 +419,11 @@ func (a *admin) handleArticle() http.Handler {
 		}
 		d := s.data()
 		d.Item = v
-		// What needs an editor first: failures and unknowns, then the rest.
-		sort.SliceStable(ds, func(i, j int) bool { return rank(ds[i].Status) < rank(ds[j].Status) })
-		if len(ds) > adminDeliveries {
-			d.More = len(ds) - adminDeliveries
-			ds = ds[:adminDeliveries]
-		}
 		d.Deliveries = ds
+		d.More = max(v.Total-len(ds), 0)
 		d.Flash = flash(r.URL.Query())
 		a.render(w, http.StatusOK, "article", d)
 	})
-}
-
-func rank(st syndicate.DeliveryStatus) int {
-	switch st {
-	case syndicate.StatusFailed, syndicate.StatusUnknown, syndicate.StatusBounced:
-		return 0
-	case syndicate.StatusQueued, syndicate.StatusSending, syndicate.StatusDeferred:
-		return 1
-	}
-	return 2
 }
 
 // progressJSON is GET /admin/articles/{id}/progress, which the article
@@ -457,22 +438,22 @@ type progressJSON struct {
 // handleProgress answers the counts of one item's deliveries as JSON.
 func (a *admin) handleProgress() http.Handler {
 	return a.api(func(w http.ResponseWriter, r *http.Request, _ *session) {
-		ds, err := a.Store.Deliveries(r.Context(), r.PathValue("id"))
+		id := r.PathValue("id")
+		all, err := a.Store.ItemCounts(r.Context(), []string{id})
 		if err != nil {
 			a.log.Error("admin: read progress", "error", err)
 			writeJSONError(w, http.StatusInternalServerError, "could not read the ledger")
 			return
 		}
 		p := progressJSON{Counts: map[string]map[string]int{}}
-		for _, d := range ds {
-			ch := string(d.Channel)
-			if p.Counts[ch] == nil {
-				p.Counts[ch] = map[string]int{}
-			}
-			p.Counts[ch][string(d.Status)]++
-			p.Total++
-			if d.Status.Final() {
-				p.Final++
+		for ch, byStatus := range all[id] {
+			p.Counts[string(ch)] = map[string]int{}
+			for st, n := range byStatus {
+				p.Counts[string(ch)][string(st)] = n
+				p.Total += n
+				if st.Final() {
+					p.Final += n
+				}
 			}
 		}
 		p.Done = p.Final == p.Total

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -594,6 +595,23 @@ func TestAdminPages(t *testing.T) {
 		t.Errorf("an instant digest: %s, want 400", resp.Status)
 	}
 
+	// A send to many shows the first rows, what needs an editor first.
+	var many []syndicate.DeliveryKey
+	for i := range 501 {
+		many = append(many, syndicate.DeliveryKey{Item: k.art.ID, Channel: syndicate.ChannelEmail, Subscriber: fmt.Sprintf("r%03d@example.com", i)})
+	}
+	if err := k.st.EnsureDeliveries(ctx, many); err != nil {
+		t.Fatal(err)
+	}
+	_, body = ann.do("GET", "/admin/articles/"+k.art.ID, nil, nil)
+	if n := strings.Count(body, "<tr data-channel=\"email\""); n != 1+498 || !strings.Contains(body, "3 more not shown") ||
+		strings.Index(body, `data-status="failed"`) > strings.Index(body, `data-status="queued"`) {
+		t.Errorf("an article with 503 deliveries shows %d email rows (counts and deliveries), failures first?\n%s", n, body)
+	}
+	if resp, body := ann.do("GET", "/admin/articles/"+k.art.ID+"/progress", nil, nil); resp.StatusCode != http.StatusOK || !strings.Contains(body, `"total":503,"final":2,"done":false`) {
+		t.Errorf("progress of a running send: %s", body)
+	}
+
 	// Cancel marks what has not gone and withdraws nothing that went.
 	key := syndicate.DeliveryKey{Item: k.art.ID, Channel: syndicate.ChannelMastodon}
 	if err := k.st.EnsureDeliveries(ctx, []syndicate.DeliveryKey{key}); err != nil {
@@ -601,7 +619,7 @@ func TestAdminPages(t *testing.T) {
 	}
 	tok = ann.csrf("/admin/articles/" + k.art.ID)
 	resp, body = ann.do("POST", "/admin/articles/"+k.art.ID+"/cancel", url.Values{"csrf": {tok}}, nil)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "1 deliveries cancelled") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "502 deliveries cancelled") {
 		t.Errorf("cancel: %s\n%s", resp.Status, body)
 	}
 	if l := k.ledger(); l[syndicate.ChannelMastodon].Status != syndicate.StatusCancelled || l[syndicate.ChannelOutbox].Status != syndicate.StatusFailed {
