@@ -47,6 +47,9 @@ type Editor struct {
 	MaxRetry int
 	// BatchSize is the number of emails per retried batch; zero means 200.
 	BatchSize int
+	// EmailOff says email is not configured, so SendDigest refuses: a
+	// digest would be built and then not sent.
+	EmailOff bool
 	// Now is the clock of digest slots and retry rounds; nil means time.Now.
 	Now func() time.Time
 }
@@ -224,6 +227,9 @@ func (e Editor) Cancel(ctx context.Context, articleID string) (fanOut string, ca
 func (e Editor) SendDigest(ctx context.Context, freq syndicate.Frequency) (taskID string, err error) {
 	if freq != syndicate.Daily && freq != syndicate.Weekly {
 		return "", syndicate.Errorf(syndicate.EINVALID, "a digest is daily or weekly, not %q", freq)
+	}
+	if e.EmailOff {
+		return "", syndicate.Errorf(syndicate.EINVALID, "email is not configured: set SYNDICATE_SMTP_URL to send digests")
 	}
 	for {
 		t, opts := NewDigestTask(freq, e.now(), e.MaxRetry)

@@ -186,4 +186,8 @@ func TestEditorSendDigest(t *testing.T) {
 	if _, err := ed.SendDigest(ctx, syndicate.Instant); syndicate.ErrorCode(err) != syndicate.EINVALID {
 		t.Errorf("an instant digest: %v, want EINVALID", err)
 	}
+	ed.EmailOff = true
+	if _, err := ed.SendDigest(ctx, syndicate.Weekly); syndicate.ErrorCode(err) != syndicate.EINVALID || len(pending(t, insp)) != 1 {
+		t.Errorf("a digest with email off: %v, want EINVALID and nothing queued", err)
+	}
 }

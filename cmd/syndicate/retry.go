@@ -101,5 +101,6 @@ func editor(cfg config.Config, st *store.Store, rc redis.UniversalClient) jobs.E
 		Inspector: asynq.NewInspectorFromRedisClient(rc),
 		MaxRetry:  cfg.MaxRetry,
 		BatchSize: cfg.BatchSize,
+		EmailOff:  cfg.SMTPURL == "",
 	}
 }
