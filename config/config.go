@@ -17,8 +17,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/robfig/cron/v3"
+	"golang.org/x/crypto/bcrypt"
 	"gopkg.in/yaml.v3"
 
 	"syndicate/internal/redact"
@@ -88,6 +90,8 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token GET /metrics on the api
 	// role needs; empty: the metrics are open to whoever reaches it.
 	MetricsToken string `yaml:"metrics_token" env:"SYNDICATE_METRICS_TOKEN" secret:"true"`
+	// Admin is the editor's dashboard at /admin on the api role.
+	Admin Admin `yaml:"admin"`
 }
 
 // Alerts says where incidents are told and when a state is one. With no
@@ -125,6 +129,25 @@ func (a Alerts) All() []WebhookTarget {
 		all = append(all, WebhookTarget{URL: a.URL, Format: a.Format, Secret: a.Secret})
 	}
 	return all
+}
+
+// Admin is the editor's dashboard. It is off until a user is configured.
+type Admin struct {
+	// Users may log in to /admin; empty: the dashboard is off and its
+	// pages answer 404. Needs secret, which signs the session cookies.
+	Users []AdminUser `yaml:"users"`
+	// SessionTTL is how long a login lasts; default 12h.
+	SessionTTL Duration `yaml:"session_ttl" env:"SYNDICATE_ADMIN_SESSION_TTL"`
+	// LoginsPerHour bounds login attempts per client address and, apart,
+	// per user name, across every API process (kept in Redis); default 20.
+	LoginsPerHour int `yaml:"logins_per_hour" env:"SYNDICATE_ADMIN_LOGINS_PER_HOUR"`
+}
+
+// AdminUser is one editor: a name and the bcrypt hash of the password
+// (made by `syndicate admin hash-password`).
+type AdminUser struct {
+	Name         string `yaml:"name"`
+	PasswordHash string `yaml:"password_hash"`
 }
 
 // Signup bounds the public sign-up form (POST /subscribe). The counts live
@@ -507,6 +530,12 @@ func (c *Config) fillDefaults() {
 	if c.Alerts.MinEmails == 0 {
 		c.Alerts.MinEmails = 100
 	}
+	if c.Admin.SessionTTL == 0 {
+		c.Admin.SessionTTL = Duration(12 * time.Hour)
+	}
+	if c.Admin.LoginsPerHour == 0 {
+		c.Admin.LoginsPerHour = 20
+	}
 }
 
 // check returns every problem, each naming the setting.
@@ -669,6 +698,7 @@ func (c *Config) check() []string {
 	if c.Alerts.MinEmails < 1 {
 		add("alerts.min_emails %d is not 1 or more", c.Alerts.MinEmails)
 	}
+	p = append(p, c.Admin.check(c.Secret)...)
 	sort.Strings(p) // stable report: map iteration above is random
 	return p
 }
@@ -700,6 +730,11 @@ func (c Config) Redacted() string {
 	redactFields(v)
 	c.Webhook.Targets = redactTargets(c.Webhook.Targets)
 	c.Alerts.Targets = redactTargets(c.Alerts.Targets)
+	users := make([]AdminUser, len(c.Admin.Users))
+	for i, u := range c.Admin.Users {
+		users[i] = AdminUser{Name: u.Name, PasswordHash: "[redacted]"}
+	}
+	c.Admin.Users = users
 	b, err := yaml.Marshal(c)
 	if err != nil {
 		return fmt.Sprintf("cannot print configuration: %v", err)
@@ -759,3 +794,32 @@ func redactPath(raw string) string {
 
 // MarshalYAML prints a duration the way it is written.
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// check returns the problems of the dashboard's settings; secret is the
+// key that signs its sessions.
+func (a Admin) check(secret string) []string {
+	var p []string
+	seen := map[string]bool{}
+	for i, u := range a.Users {
+		switch {
+		case u.Name == "" || len(u.Name) > 64 || strings.ContainsAny(u.Name, " \t\r\n") || !utf8.ValidString(u.Name):
+			p = append(p, fmt.Sprintf("admin.users[%d].name must be 1 to 64 bytes without spaces", i))
+		case seen[u.Name]:
+			p = append(p, fmt.Sprintf("admin.users names %q twice", u.Name))
+		}
+		seen[u.Name] = true
+		if _, err := bcrypt.Cost([]byte(u.PasswordHash)); err != nil {
+			p = append(p, fmt.Sprintf("admin.users[%d].password_hash is not a bcrypt hash (make one with `syndicate admin hash-password`)", i))
+		}
+	}
+	if len(a.Users) > 0 && secret == "" {
+		p = append(p, "admin.users needs secret (SYNDICATE_SECRET), which signs the dashboard's sessions")
+	}
+	if time.Duration(a.SessionTTL) < time.Minute || time.Duration(a.SessionTTL) > 30*24*time.Hour {
+		p = append(p, fmt.Sprintf("admin.session_ttl %s is not between 1m and 720h", time.Duration(a.SessionTTL)))
+	}
+	if a.LoginsPerHour < 0 {
+		p = append(p, "admin.logins_per_hour must not be negative")
+	}
+	return p
+}

@@ -310,3 +310,48 @@ func TestMetricsToken(t *testing.T) {
 		t.Errorf("default metrics_token = %q, %v; want empty (open)", c.MetricsToken, err)
 	}
 }
+
+func TestAdminSettings(t *testing.T) {
+	c, err := Load("", false, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Admin.Users) != 0 || time.Duration(c.Admin.SessionTTL) != 12*time.Hour || c.Admin.LoginsPerHour != 20 {
+		t.Errorf("defaults: %+v", c.Admin)
+	}
+	// The hash of "correct horse", cost 4.
+	const hash = "$2a$04$0Tjeb6BpmSWKGLIoUPOkgegz18Qu4wumPSvsV4j8QUsvrhQFyLVMa"
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	yaml := "secret: 0123456789abcdef-s3cret\nadmin:\n  session_ttl: 2h\n  users:\n    - name: ann\n      password_hash: \"" + hash + "\"\n"
+	if err := os.WriteFile(p, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Load(p, true, env(map[string]string{"SYNDICATE_ADMIN_LOGINS_PER_HOUR": "5"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Admin.Users) != 1 || c.Admin.Users[0].Name != "ann" || c.Admin.Users[0].PasswordHash != hash ||
+		time.Duration(c.Admin.SessionTTL) != 2*time.Hour || c.Admin.LoginsPerHour != 5 {
+		t.Errorf("got %+v", c.Admin)
+	}
+	if r := c.Redacted(); strings.Contains(r, hash) || !strings.Contains(r, "ann") {
+		t.Errorf("Redacted shows the password hash or hides the user:\n%s", r)
+	}
+	if c.Admin.Users[0].PasswordHash != hash {
+		t.Error("Redacted changed the configuration it printed")
+	}
+
+	bad := "admin:\n  session_ttl: 1s\n  logins_per_hour: -1\n  users:\n    - name: ann\n      password_hash: hunter2\n    - name: ann\n      password_hash: \"" + hash + "\"\n    - name: \"\"\n      password_hash: \"" + hash + "\"\n"
+	if err := os.WriteFile(p, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(p, true, env(nil))
+	for _, want := range []string{"admin.users[0].password_hash is not a bcrypt hash", `admin.users names "ann" twice`, "admin.users[2].name", "admin.users needs secret", "admin.session_ttl 1s", "admin.logins_per_hour"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q: %v", want, err)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("the error shows a password hash: %v", err)
+	}
+}

@@ -143,7 +143,7 @@ var migrations = [][]string{
 		// that cheap without slowing the writes of final rows.
 		`CREATE INDEX deliveries_pending ON deliveries (updated_at) WHERE status IN ('queued', 'sending')`,
 	},
-	{ // 12: alert incidents, and the lease of the one alerts check running
+	{ // 7: alert incidents, and the lease of the one alerts check running
 		`CREATE TABLE alert_incidents (
 			incident   TEXT PRIMARY KEY,
 			kind       TEXT NOT NULL,
@@ -161,6 +161,11 @@ var migrations = [][]string{
 		// The metrics count deferred rows at every scrape; like
 		// deliveries_pending, the index holds only the rows it finds.
 		`CREATE INDEX deliveries_deferred ON deliveries (created_at) WHERE status = 'deferred'`,
+	},
+	{ // 8: the dashboard's failures page
+		// The dashboard lists the latest failures across all items; a
+		// partial index keeps that from reading the whole ledger.
+		`CREATE INDEX deliveries_failures ON deliveries (updated_at) WHERE status IN ('failed', 'unknown', 'bounced')`,
 	},
 }
 

@@ -32,11 +32,34 @@ func chromium() string {
 	return ""
 }
 
-// TestBrowserSubscribeConfirmUnsubscribe drives the pages in headless
-// Chromium as a subscriber would: sign up with the form, open the
-// confirmation link, change the frequency from the unsubscribe page's
-// preferences link, then unsubscribe with the page's button.
-func TestBrowserSubscribeConfirmUnsubscribe(t *testing.T) {
+// browser is headless Chromium driven by a test through its first tab.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// do runs steps, failing the test with what was being done.
+func (b browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// text is the text of the element sel selects.
+func (b browser) text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("read %s: %v", sel, err)
+	}
+	return s
+}
+
+// newBrowser starts headless Chromium for the test; it skips the test
+// when there is no Chromium or in -short mode.
+func newBrowser(t *testing.T) browser {
+	t.Helper()
 	path := chromium()
 	if path == "" {
 		t.Skip("no Chromium found (set CHROMIUM_PATH, or install Debian's chromium package): skipping the browser test")
@@ -44,19 +67,8 @@ func TestBrowserSubscribeConfirmUnsubscribe(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-
-	st := openStore(t)
-	conf := &fakeConfirmer{}
-	// The listener exists before the handler, so the handler's base URL can
-	// be the server's own address.
-	ts := httptest.NewUnstartedServer(nil)
-	base := "http://" + ts.Listener.Addr().String()
-	ts.Config.Handler = web.NewServer(web.Config{Name: testName, BaseURL: base, Secret: testSecret, Log: slog.New(slog.DiscardHandler)}, st, conf, nil)
-	ts.Start()
-	defer ts.Close()
-
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -70,25 +82,31 @@ func TestBrowserSubscribeConfirmUnsubscribe(t *testing.T) {
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.UserDataDir(t.TempDir()),
 	)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
+	t.Cleanup(cancelBrowser)
+	return browser{t: t, ctx: bctx}
+}
+
+// TestBrowserSubscribeConfirmUnsubscribe drives the pages in headless
+// Chromium as a subscriber would: sign up with the form, open the
+// confirmation link, change the frequency from the unsubscribe page's
+// preferences link, then unsubscribe with the page's button.
+func TestBrowserSubscribeConfirmUnsubscribe(t *testing.T) {
+	b := newBrowser(t)
+	bctx := b.ctx
+	st := openStore(t)
+	conf := &fakeConfirmer{}
+	// The listener exists before the handler, so the handler's base URL can
+	// be the server's own address.
+	ts := httptest.NewUnstartedServer(nil)
+	base := "http://" + ts.Listener.Addr().String()
+	ts.Config.Handler = web.NewServer(web.Config{Name: testName, BaseURL: base, Secret: testSecret, Log: slog.New(slog.DiscardHandler)}, st, conf, nil)
+	ts.Start()
+	defer ts.Close()
 
 	const email = "reader@example.com"
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return s
-	}
+	do, text := b.do, b.text
 	subscriber := func() syndicate.Subscriber {
 		t.Helper()
 		s, err := st.Subscriber(context.Background(), email)

@@ -37,6 +37,24 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, p *pages, st Store, conf Co
 	mux.Handle("GET /v1/articles/{id}", handleArticle(log, c))
 	mux.Handle("POST /v1/hooks/ghost", handleGhostHook(log, c))
 	mux.Handle("POST /v1/hooks/wordpress", handleWordPressHook(log, c))
+	// The editor's dashboard (admin.go, admin_auth.go), when editors are
+	// configured: every page needs a session, every POST its CSRF token.
+	if a := newAdmin(c, log, p.name); a != nil {
+		mux.Handle("GET /admin", a.handleArticles())
+		mux.Handle("GET /admin/{$}", http.RedirectHandler("/admin", http.StatusMovedPermanently))
+		mux.Handle("GET /admin/login", a.handleLoginPage())
+		mux.Handle("POST /admin/login", a.handleLogin())
+		mux.Handle("POST /admin/logout", a.handleLogout())
+		mux.Handle("GET /admin/articles/{id}", a.handleArticle())
+		mux.Handle("GET /admin/articles/{id}/progress", a.handleProgress())
+		mux.Handle("POST /admin/articles/{id}/retry", a.handleRetry())
+		mux.Handle("POST /admin/articles/{id}/cancel", a.handleCancel())
+		mux.Handle("GET /admin/failures", a.handleFailures())
+		mux.Handle("GET /admin/subscribers", a.handleSubscribers())
+		mux.Handle("POST /admin/digest", a.handleDigest())
+		mux.Handle("GET /admin/progress.js", handleScript())
+	}
+
 	// Any other /v1 path (or method) gets a JSON error, not the HTML page.
 	mux.Handle("/v1/", handleAPINotFound(log))
 

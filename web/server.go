@@ -9,6 +9,11 @@
 // package signed, bound to a subscriber's opaque handle, one purpose and
 // the subscriber's token version; the token is the only authority, so
 // these pages need no login and no session.
+//
+// The editor's dashboard under /admin (admin.go) is the exception: it sits
+// behind a login with a signed session cookie and CSRF tokens
+// (admin_auth.go), and its article page loads one script for the live
+// progress of a send.
 package web
 
 import (
@@ -137,6 +142,8 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token GET /metrics needs;
 	// empty means the metrics are open to whoever reaches the server.
 	MetricsToken string
+	// Admin is the editor's dashboard at /admin; its zero value is off.
+	Admin Admin
 }
 
 // NewServer returns the HTTP handler of the subscriber pages and the health

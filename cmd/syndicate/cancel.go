@@ -1,14 +1,9 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
-	"github.com/hibiken/asynq"
 	"github.com/spf13/cobra"
-
-	"syndicate"
-	"syndicate/jobs"
 )
 
 func (a *app) cancelCmd() *cobra.Command {
@@ -40,38 +35,9 @@ cannot be stopped and is reported.`,
 				return err
 			}
 			defer rc.Close()
-			insp := asynq.NewInspectorFromRedisClient(rc)
-			// The fan-out first: once it is gone, nothing new is planned.
-			fanOut := "the fan-out had already run"
-			switch err := insp.DeleteTask(jobs.QueueDefault, jobs.PublishTaskID(art.ID)); {
-			case err == nil:
-				fanOut = "the scheduled publish was withdrawn"
-			case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
-			default:
-				// A running fan-out cannot be deleted; the rows it has planned
-				// so far are cancelled below, so say what to do.
-				fanOut = fmt.Sprintf("the fan-out could not be withdrawn (%v): cancel again when it has finished", err)
-			}
-			// So that the reconciler does not queue the fan-out again.
-			if err := st.CancelFanOut(a.ctx, art.ID); err != nil {
-				return err
-			}
-			ds, err := st.Deliveries(a.ctx, art.ID)
+			fanOut, cancelled, inFlight, err := editor(cfg, st, rc).Cancel(a.ctx, art.ID)
 			if err != nil {
 				return err
-			}
-			var cancelled, inFlight int
-			for _, d := range ds {
-				switch d.Status {
-				case syndicate.StatusQueued, syndicate.StatusDeferred:
-					if err := st.FinishDelivery(a.ctx, d.Key(), syndicate.StatusCancelled, "", "cancelled by an editor"); err != nil {
-						return err
-					}
-					// A task still queued for it finds the row final and does nothing.
-					cancelled++
-				case syndicate.StatusSending:
-					inFlight++
-				}
 			}
 			fmt.Fprintf(a.stdout, "%s %q: %s; %d deliveries cancelled", art.ID, art.Title, fanOut, cancelled)
 			if inFlight > 0 {

@@ -1,18 +1,16 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"syndicate"
+	"syndicate/config"
 	"syndicate/jobs"
 	"syndicate/store"
 )
@@ -56,79 +54,23 @@ exist) is sent again only with --force, after an editor has checked.`,
 			if err != nil {
 				return err
 			}
-			ds, err := st.Deliveries(a.ctx, it.id)
-			if err != nil {
-				return err
-			}
-			var (
-				posts  []syndicate.Channel
-				emails []string
-				unsure []string
-			)
-			for _, d := range ds {
-				if only != "" && d.Channel != only {
-					continue
-				}
-				switch {
-				case d.Status == syndicate.StatusFailed && d.Channel == syndicate.ChannelEmail && !temporary(d.Error):
-					continue // refused for good: resending would be refused again
-				case d.Status == syndicate.StatusFailed:
-				case d.Status == syndicate.StatusUnknown && force:
-				case d.Status == syndicate.StatusUnknown:
-					unsure = append(unsure, d.String())
-					continue
-				default:
-					continue
-				}
-				if d.Channel == syndicate.ChannelEmail {
-					emails = append(emails, d.Subscriber)
-				} else {
-					posts = append(posts, d.Channel)
-				}
-			}
-			if len(unsure) > 0 && len(posts)+len(emails) == 0 {
-				return fmt.Errorf("the %s may have gone out already (outcome unknown); check, then retry with --force", unsure[0])
-			}
-			if len(posts)+len(emails) == 0 {
-				fmt.Fprintln(a.stdout, "nothing to retry")
-				return nil
-			}
 			rc, err := a.openRedis(cfg)
 			if err != nil {
 				return err
 			}
 			defer rc.Close()
-			statuses := []syndicate.DeliveryStatus{syndicate.StatusFailed}
-			if force {
-				statuses = append(statuses, syndicate.StatusUnknown)
+			posts, emails, err := editor(cfg, st, rc).Retry(a.ctx, it.id, only, force)
+			if err != nil {
+				return err
 			}
-			// A fresh TaskID per retry: the first task's ID is kept for a week
-			// to refuse duplicates, and would refuse this one too.
-			round := "retry" + strconv.FormatInt(time.Now().UnixNano(), 36)
-			q := asynq.NewClientFromRedisClient(rc)
+			if len(posts)+len(emails) == 0 {
+				fmt.Fprintln(a.stdout, "nothing to retry")
+				return nil
+			}
 			for _, ch := range posts {
-				if _, err := st.ResetDeliveries(a.ctx, it.id, ch, statuses); err != nil {
-					return err
-				}
-				t, opts := jobs.NewPostTask(it.id, ch, cfg.MaxRetry)
-				opts = append(opts, asynq.TaskID("post:"+string(ch)+":"+it.id+":"+round))
-				if _, err := q.EnqueueContext(a.ctx, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-					return fmt.Errorf("queue %s post of %s: %w", ch, it.id, err)
-				}
 				fmt.Fprintf(a.stdout, "queued the %s post again\n", ch)
 			}
 			if len(emails) > 0 {
-				if err := resetEmails(a.ctx, st, it.id, emails); err != nil {
-					return err
-				}
-				for i := 0; i < len(emails); i += cfg.BatchSize {
-					chunk := emails[i:min(i+cfg.BatchSize, len(emails))]
-					t, opts := jobs.NewEmailBatchTask(it.id, it.freq, it.articles, int64(i), chunk, cfg.MaxRetry)
-					opts = append(opts, asynq.TaskID("email:"+it.id+":"+round+":"+strconv.Itoa(i)))
-					if _, err := q.EnqueueContext(a.ctx, t, opts...); err != nil {
-						return fmt.Errorf("queue emails of %s: %w", it.id, err)
-					}
-				}
 				fmt.Fprintf(a.stdout, "queued %d emails again\n", len(emails))
 			}
 			if !wait {
@@ -150,19 +92,15 @@ exist) is sent again only with --force, after an editor has checked.`,
 	return c
 }
 
-// temporary reports whether a recorded error was a temporary one (the
-// ledger keeps the adapter's message, which starts with its outcome).
-func temporary(msg string) bool {
-	return strings.HasPrefix(msg, syndicate.Temporary.String()+" ") || strings.HasPrefix(msg, syndicate.Unknown.String()+" ")
-}
-
-// resetEmails puts the chosen email deliveries of item back to queued.
-func resetEmails(ctx context.Context, st *store.Store, item string, emails []string) error {
-	for _, e := range emails {
-		key := syndicate.DeliveryKey{Item: item, Channel: syndicate.ChannelEmail, Subscriber: e}
-		if err := st.FinishDelivery(ctx, key, syndicate.StatusQueued, "", "queued again by retry"); err != nil {
-			return err
-		}
+// editor is the editor's actions on cfg's store and queue, shared with
+// the dashboard.
+func editor(cfg config.Config, st *store.Store, rc redis.UniversalClient) jobs.Editor {
+	return jobs.Editor{
+		Store:     st,
+		Queue:     asynq.NewClientFromRedisClient(rc),
+		Inspector: asynq.NewInspectorFromRedisClient(rc),
+		MaxRetry:  cfg.MaxRetry,
+		BatchSize: cfg.BatchSize,
+		EmailOff:  cfg.SMTPURL == "",
 	}
-	return nil
 }

@@ -86,6 +86,7 @@ SYNDICATE_* environment variables; see the README.`,
 		a.configCmd(),
 		a.benchCmd(),
 		a.benchBaselineCmd(),
+		a.adminCmd(),
 	)
 	if err := root.Execute(); err != nil {
 		return &secretError{err: err, urls: a.urls}

@@ -69,49 +69,15 @@ func (a *app) sendDigest(f syndicate.Frequency, wait bool, timeout time.Duration
 		return err
 	}
 	defer st.Close()
-	q := asynq.NewClientFromRedisClient(rc)
-	insp := asynq.NewInspectorFromRedisClient(rc)
-	var (
-		info   *asynq.TaskInfo
-		taskID string
-	)
-	for {
-		t, opts := jobs.NewDigestTask(f, time.Now(), cfg.MaxRetry)
-		info, err = q.EnqueueContext(a.ctx, t, opts...)
-		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-			return fmt.Errorf("queue the %s digest: %w", f, err)
-		}
-		for _, o := range opts {
-			if o.Type() == asynq.TaskIDOpt {
-				taskID = o.Value().(string)
-			}
-		}
-		if err == nil {
-			break
-		}
-		// This second's digest exists. Still queued or running, it is this
-		// trigger's too; finished, it was an earlier request, and this one
-		// asks for what came since: the next second's slot.
-		prev, ierr := insp.GetTaskInfo(jobs.QueueDefault, taskID)
-		if ierr != nil && !errors.Is(ierr, asynq.ErrTaskNotFound) {
-			return fmt.Errorf("read the queue: %w", ierr)
-		}
-		if ierr == nil && prev.State != asynq.TaskStateCompleted && prev.State != asynq.TaskStateArchived {
-			break
-		}
-		select {
-		case <-a.ctx.Done():
-			return a.ctx.Err()
-		case <-time.After(time.Until(time.Now().Truncate(time.Second).Add(time.Second))):
-		}
-	}
-	if info != nil {
-		taskID = info.ID
+	taskID, err := editor(cfg, st, rc).SendDigest(a.ctx, f)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(a.stdout, "queued the %s digest\n", f)
 	if !wait {
 		return nil
 	}
+	insp := asynq.NewInspectorFromRedisClient(rc)
 	ctx, cancel := context.WithTimeout(a.ctx, timeout)
 	defer cancel()
 	for {

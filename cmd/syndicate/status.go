@@ -11,6 +11,7 @@ import (
 
 	"syndicate"
 	"syndicate/config"
+	"syndicate/jobs"
 	"syndicate/store"
 )
 
@@ -148,28 +149,15 @@ type item struct {
 
 // resolveItem finds an article by ID or URL, or a digest by ID.
 func resolveItem(ctx context.Context, st *store.Store, ref string) (item, error) {
-	if syndicate.IsDigestID(ref) {
-		d, err := st.Digest(ctx, ref)
-		if err != nil {
-			return item{}, err
-		}
-		return item{
-			id:       d.ID,
-			heading:  fmt.Sprintf("%s digest %s, %d articles", d.Frequency, d.ID, len(d.ArticleIDs)),
-			freq:     d.Frequency,
-			articles: d.ArticleIDs,
-		}, nil
-	}
-	art, err := st.FindArticle(ctx, ref)
+	it, err := jobs.Editor{Store: st}.Resolve(ctx, ref)
 	if err != nil {
 		return item{}, err
 	}
-	return item{
-		id:       art.ID,
-		heading:  fmt.Sprintf("%s %q\n%s", art.ID, art.Title, art.URL),
-		freq:     syndicate.Instant,
-		articles: []string{art.ID},
-	}, nil
+	heading := it.Title
+	if !syndicate.IsDigestID(it.ID) {
+		heading = fmt.Sprintf("%s %q\n%s", it.ID, it.Title, it.URL)
+	}
+	return item{id: it.ID, heading: heading, freq: it.Frequency, articles: it.Articles}, nil
 }
 
 // stalls says which deliveries of item are stalled: queued or sending with

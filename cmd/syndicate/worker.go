@@ -261,6 +261,7 @@ func webHandler(cfg config.Config, rc redis.UniversalClient, st *store.Store, lo
 		Articles:        st,
 		SignupPerClient: perClient, SignupTotal: total, TrustedProxies: cfg.Signup.Proxies(),
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,
+		Admin: adminSettings(cfg, rc, st),
 	}, st, queueConfirmer{q: q, maxRetry: cfg.MaxRetry}, ready(rc, st))
 }
 
