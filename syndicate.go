@@ -514,3 +514,15 @@ type Message struct {
 	// and needs no UnsubscribeURL.
 	Transactional bool
 }
+
+// ArchivedEmail is the public copy of one sent email, a digest or an
+// instant email, as the archive shows it: rendered with no subscriber in
+// it, so it carries no unsubscribe token or other personal link.
+type ArchivedEmail struct {
+	ID        string    `json:"id"` // the digest's ID, or the article's for an instant email
+	Frequency Frequency `json:"frequency"`
+	Subject   string    `json:"subject"`
+	Summary   string    `json:"summary"`        // the inbox preview line: the lead story's lede
+	HTML      string    `json:"html,omitempty"` // the hosted copy; empty in lists
+	SentAt    time.Time `json:"sent_at"`
+}

@@ -143,6 +143,22 @@ var migrations = [][]string{
 		// that cheap without slowing the writes of final rows.
 		`CREATE INDEX deliveries_pending ON deliveries (updated_at) WHERE status IN ('queued', 'sending')`,
 	},
+	{ // 7: article language; the public archive of sent emails
+		// language is the article's BCP 47 base language ("" if not
+		// known), so emails set lang and dir from it.
+		`ALTER TABLE articles ADD COLUMN language TEXT NOT NULL DEFAULT ''`,
+		// One row per sent digest or instant email: its hosted copy,
+		// rendered once at fan-out with no subscriber in it.
+		`CREATE TABLE archive (
+			id        TEXT PRIMARY KEY,
+			frequency TEXT NOT NULL,
+			subject   TEXT NOT NULL,
+			summary   TEXT NOT NULL,
+			html      TEXT NOT NULL,
+			sent_at   BIGINT NOT NULL
+		)`,
+		`CREATE INDEX archive_sent_at ON archive (sent_at)`,
+	},
 }
 
 // migrate creates the schema or brings it up to date. It runs in one write
