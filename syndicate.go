@@ -509,6 +509,9 @@ type Message struct {
 	ListID            string // RFC 2919 List-Id value, e.g. "Weekly News <news.example.com>"
 	UnsubscribeURL    string // https URL for List-Unsubscribe and its one-click POST
 	UnsubscribeMailto string // optional mailto: URL, also in List-Unsubscribe
+	// FeedbackID is the Feedback-ID header of a bulk message (Gmail's
+	// feedback loop, "campaign:type:list:SenderId"); empty means none.
+	FeedbackID string
 	// Transactional marks a message one person asked for (the double
 	// opt-in email): it carries no List-Unsubscribe and no bulk headers,
 	// and needs no UnsubscribeURL.

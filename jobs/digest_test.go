@@ -57,8 +57,11 @@ func TestDigestThroughQueue(t *testing.T) {
 		t.Error("the weekly subscriber got the daily digest")
 	}
 	m := mailer.sent[0]
-	if !strings.Contains(m.Subject, "daily digest: Second Story and 1 more") {
+	if m.Subject != "News: Second Story, and 1 more" {
 		t.Errorf("digest subject %q", m.Subject)
+	}
+	if m.FeedbackID != id+":daily:newsletter:news.example.com" {
+		t.Errorf("digest Feedback-ID %q", m.FeedbackID)
 	}
 	if strings.Index(m.Text, "Second Story") > strings.Index(m.Text, f.art.Title) {
 		t.Errorf("digest is not newest first:\n%s", m.Text)
