@@ -34,7 +34,7 @@ func TestDigestThroughQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	mailer := &fakeMailer{}
-	f.h.Mailer = mailer
+	f.h.Mailer, f.h.Archive = mailer, true
 	q := f.runQueue(t)
 
 	slot := time.Now()
@@ -62,6 +62,10 @@ func TestDigestThroughQueue(t *testing.T) {
 	}
 	if m.FeedbackID != id+":daily:newsletter:news.example.com" {
 		t.Errorf("digest Feedback-ID %q", m.FeedbackID)
+	}
+	if a, err := f.st.ArchivedEmail(ctx, id); err != nil || a.Subject != m.Subject || a.Frequency != syndicate.Daily ||
+		strings.Contains(a.HTML, "d1@example.com") || !strings.Contains(a.HTML, "Second Story") || !strings.Contains(m.HTML, "/archive/"+id) {
+		t.Errorf("digest archive copy %+v, %v", a.Subject, err)
 	}
 	if strings.Index(m.Text, "Second Story") > strings.Index(m.Text, f.art.Title) {
 		t.Errorf("digest is not newest first:\n%s", m.Text)
