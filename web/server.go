@@ -130,6 +130,10 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client; empty means the client is the connection's peer.
 	TrustedProxies []netip.Prefix
+	// Archive serves the public archive of sent emails (GET /archive, one
+	// email at /archive/{id}, RSS at /archive/feed.xml); nil means the
+	// archive is off and those paths answer 404.
+	Archive Archive
 }
 
 // NewServer returns the HTTP handler of the subscriber pages and the health
