@@ -35,7 +35,7 @@ func TestFluidLayout(t *testing.T) {
 	for name, e := range renderAll(t) {
 		h := e.HTML
 		for _, want := range []string{
-			`style="width:100%;max-width:600px;"`,
+			`class="container" width="100%" cellpadding="0" cellspacing="0" border="0" style="width:100%;max-width:600px;"`,
 			`<!--[if mso]><table role="presentation" align="center" width="600"`,
 			`<!--[if mso]></td></tr></table><![endif]-->`,
 			`<meta name="viewport" content="width=device-width, initial-scale=1">`,

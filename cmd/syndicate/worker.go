@@ -217,12 +217,17 @@ func (a *app) serve(roles []string, o serveOptions) error {
 func webHandler(cfg config.Config, rc redis.UniversalClient, st *store.Store, log *slog.Logger) http.Handler {
 	q := asynq.NewClientFromRedisClient(rc)
 	perClient, total := signupLimiters(rc, cfg.Signup)
+	var archive web.Archive
+	if cfg.Archive.On() {
+		archive = st
+	}
 	return web.NewServer(web.Config{
 		Name: cfg.Brand.Name, BaseURL: cfg.BaseURL, Secret: cfg.Secret, Log: log,
 		APIToken: cfg.APIToken, GhostSecret: cfg.GhostSecret, WordPressSecret: cfg.WordPressSecret,
 		Publisher:       jobs.Publisher{Store: st, Queue: q, MaxRetry: cfg.MaxRetry},
 		Articles:        st,
 		SignupPerClient: perClient, SignupTotal: total, TrustedProxies: cfg.Signup.Proxies(),
+		Archive: archive,
 	}, st, queueConfirmer{q: q, maxRetry: cfg.MaxRetry}, ready(rc, st))
 }
 
