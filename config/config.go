@@ -263,8 +263,8 @@ func (c Config) URLs() []string {
 
 // Brand is what the emails say about the newsletter.
 type Brand struct {
-	Name    string `yaml:"name" env:"SYNDICATE_BRAND_NAME"`       // default: the From name
-	Address string `yaml:"address" env:"SYNDICATE_BRAND_ADDRESS"` // postal address in the footer
+	Name    string `yaml:"name" env:"SYNDICATE_BRAND_NAME"`         // default: the From name
+	Address string `yaml:"address" env:"SYNDICATE_BRAND_ADDRESS"`   // postal address in the footer
 	LogoURL string `yaml:"logo_url" env:"SYNDICATE_BRAND_LOGO_URL"` // https URL of a logo shown instead of the name; empty: the name
 	Color   string `yaml:"color" env:"SYNDICATE_BRAND_COLOR"`       // default #1a73e8
 	// SiteURL is the newsroom's own site, which the emails' masthead links

@@ -154,4 +154,3 @@ func TestArchiveOff(t *testing.T) {
 		}
 	}
 }
-
