@@ -263,10 +263,12 @@ func (c Config) URLs() []string {
 
 // Brand is what the emails say about the newsletter.
 type Brand struct {
-	Name    string `yaml:"name" env:"SYNDICATE_BRAND_NAME"`         // default: the From name
-	Address string `yaml:"address" env:"SYNDICATE_BRAND_ADDRESS"`   // postal address in the footer
-	LogoURL string `yaml:"logo_url" env:"SYNDICATE_BRAND_LOGO_URL"` // https URL of a logo shown instead of the name; empty: the name
-	Color   string `yaml:"color" env:"SYNDICATE_BRAND_COLOR"`       // default #1a73e8
+	Name    string `yaml:"name" env:"SYNDICATE_BRAND_NAME"`       // default: the From name
+	Address string `yaml:"address" env:"SYNDICATE_BRAND_ADDRESS"` // postal address in the footer
+	// LogoURL is an http(s) URL of a logo shown instead of the name in
+	// the masthead; empty: the name.
+	LogoURL string `yaml:"logo_url" env:"SYNDICATE_BRAND_LOGO_URL"`
+	Color   string `yaml:"color" env:"SYNDICATE_BRAND_COLOR"` // default #1a73e8
 	// SiteURL is the newsroom's own site, which the emails' masthead links
 	// to; empty: the masthead is not a link.
 	SiteURL string `yaml:"site_url" env:"SYNDICATE_BRAND_SITE_URL"`
