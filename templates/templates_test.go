@@ -126,6 +126,11 @@ func TestGolden(t *testing.T) {
 			d.ViewURL = "https://news.example.com/newsletter/archive/a_1"
 			return d
 		}()},
+		{"instant-ar", func() EmailData {
+			d := instantData()
+			d.Articles = worldData().Articles[:1]
+			return d
+		}()},
 		{"daily", dailyData()},
 		{"world", worldData()},
 		{"archive", archiveData()},
@@ -363,7 +368,7 @@ func TestLanguageAndDirection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`<html lang="ar" dir="rtl">`, `class="card" lang="ar" dir="rtl"`} {
+	for _, want := range []string{`<html lang="ar" dir="rtl">`, `class="card" lang="ar" dir="rtl"`, `<td class="muted" lang="en" dir="ltr" style="padding:16px 16px 0 16px;`} {
 		if !strings.Contains(e.HTML, want) {
 			t.Errorf("instant email lacks %s", want)
 		}
