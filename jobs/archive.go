@@ -23,7 +23,7 @@ type Archiver interface {
 // off or a store that keeps no archive.
 func (h *Handler) archive(ctx context.Context, item string, freq syndicate.Frequency, arts []syndicate.Article) error {
 	ar, ok := h.Store.(Archiver)
-	if !h.Archive || !ok || len(arts) == 0 {
+	if !ok || !h.archiving() || len(arts) == 0 {
 		return nil
 	}
 	now := h.now()
@@ -46,12 +46,16 @@ func (h *Handler) archive(ctx context.Context, item string, freq syndicate.Frequ
 	return nil
 }
 
-// viewURL is the hosted copy of item's email, or "" with the archive off.
+// archiving reports whether sent emails get a public copy: the archive
+// is on, the store keeps one, and there is a public URL to show it at.
+func (h *Handler) archiving() bool {
+	_, ok := h.Store.(Archiver)
+	return h.Archive && ok && h.Brand.BaseURL != ""
+}
+
+// viewURL is the hosted copy of item's email, or "" when not archiving.
 func (h *Handler) viewURL(item string) string {
-	if !h.Archive || h.Brand.BaseURL == "" {
-		return ""
-	}
-	if _, ok := h.Store.(Archiver); !ok {
+	if !h.archiving() {
 		return ""
 	}
 	return ArchiveURL(h.Brand.BaseURL, item)
