@@ -4,10 +4,14 @@
 // default templates and built by the email channel exactly as a worker
 // would. scripts/mailpit-check sends them into Mailpit to score their HTML.
 //
-//	go run ./internal/mailsamples DIR
+//	go run ./internal/mailsamples [-templates FOLDER] DIR
+//
+// -templates renders with the override templates in FOLDER, as
+// templates_dir would, so a newsroom can score its own.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,11 +24,13 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: mailsamples DIR")
+	dir := flag.String("templates", "", "folder of override templates (as templates_dir)")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: mailsamples [-templates FOLDER] DIR")
 		os.Exit(2)
 	}
-	if err := write(os.Args[1]); err != nil {
+	if err := write(flag.Arg(0), *dir); err != nil {
 		fmt.Fprintln(os.Stderr, "mailsamples:", err)
 		os.Exit(1)
 	}
@@ -84,11 +90,11 @@ func articles() []syndicate.Article {
 	}
 }
 
-func write(dir string) error {
+func write(dir, overrides string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tpl, err := templates.New("")
+	tpl, err := templates.New(overrides)
 	if err != nil {
 		return err
 	}
