@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"syndicate"
 )
@@ -251,4 +252,25 @@ func TestArchiveCopy(t *testing.T) {
 			t.Error("archive copy has no subscribe link")
 		}
 	}
+}
+
+// FuzzShorten: a shortened line is valid UTF-8, at most max characters,
+// and what it keeps is the start of the original.
+func FuzzShorten(f *testing.F) {
+	for _, s := range []string{"Library opens late", "東京都議会、新しい予算案を可決", "Einbürgerungserleichterungsgesetz", "a\u0301b\u0301c\u0301d\u0301", "\xff\xfe bad"} {
+		f.Add(s, 8)
+	}
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		if max < 2 || max > 500 || !utf8.ValidString(s) {
+			return
+		}
+		s = oneLine(s)
+		got := shorten(s, max)
+		if !utf8.ValidString(got) || utf8.RuneCountInString(got) > max {
+			t.Fatalf("shorten(%q, %d) = %q", s, max, got)
+		}
+		if kept := strings.TrimSuffix(got, "…"); !strings.HasPrefix(s, kept) {
+			t.Fatalf("shorten(%q, %d) = %q, not a prefix", s, max, got)
+		}
+	})
 }
