@@ -29,7 +29,7 @@ func TestDigestThroughQueue(t *testing.T) {
 	if _, _, err := f.st.UpsertSubscriber(ctx, syndicate.Subscriber{Email: "w@example.com", Frequency: syndicate.Weekly}); err != nil {
 		t.Fatal(err)
 	}
-	second := syndicate.Article{Title: "Second Story", URL: "https://news.example.com/second", PublishedAt: f.art.PublishedAt.Add(time.Hour)}
+	second := syndicate.Article{Title: "Second Story", URL: "https://news.example.com/second", PublishedAt: f.art.PublishedAt.Add(time.Hour), Language: "ja"}
 	if _, err := f.st.SaveArticle(ctx, second); err != nil {
 		t.Fatal(err)
 	}
@@ -59,6 +59,10 @@ func TestDigestThroughQueue(t *testing.T) {
 	m := mailer.sent[0]
 	if m.Subject != "News: Second Story, and 1 more" {
 		t.Errorf("digest subject %q", m.Subject)
+	}
+	// Each card carries its article's language, read back from the store.
+	if !strings.Contains(m.HTML, `class="card" lang="ja" dir="ltr"`) || !strings.Contains(m.HTML, `<html lang="en" dir="ltr">`) {
+		t.Errorf("digest cards do not carry their languages:\n%s", m.HTML)
 	}
 	if m.FeedbackID != id+":daily:newsletter:news.example.com" {
 		t.Errorf("digest Feedback-ID %q", m.FeedbackID)
