@@ -4,11 +4,12 @@
 // by putting a file of the same name in an override folder.
 //
 // Templates receive a View: the EmailData given to RenderEmail (its fields
-// are reachable directly, as .Brand, .Articles, .Subscriber…) plus a few
-// values worked out once in Go so that every template agrees on them
-// (.Digest, .Accent, .Preheader, .More, .Lang, .Dir). Besides the standard
-// functions they may call date, longdate, wrap, underline, lines, oneline
-// and add1; see funcs.
+// are reachable directly, as .Brand, .Articles, .Subscriber, .ViewURL…)
+// plus a few values worked out once in Go so that every template agrees on
+// them (.Digest, .Accent, .LinkDark, .Preheader, .Headline, .More, .Lang,
+// .Dir, .Archive). Besides the standard functions they may call date,
+// longdate, wrap, underline, lines, oneline, add1, paragraphs, outlookOpen
+// and outlookClose; see funcs.
 package templates
 
 import (
@@ -44,7 +45,7 @@ const (
 	ConfirmHTML    = "confirm.html.tmpl"    // and HTML part
 
 	// Shell is the HTML document both HTML parts sit in (html/template,
-	// defining "shell"): the emails share one responsive layout.
+	// defining "shell"): the emails share one fluid layout.
 	Shell = "shell.html.tmpl"
 )
 
