@@ -241,8 +241,11 @@ type Email struct{ Subject, Text, HTML string }
 // View is what the templates are executed with.
 type View struct {
 	EmailData
-	Digest    bool   // a daily or weekly digest rather than one instant article
-	Accent    string // Brand.Color if it is a plain CSS colour, a default otherwise
+	Digest bool // a daily or weekly digest rather than one instant article
+	// Accent is Brand.Color (#rrggbb), darkened if need be to read at
+	// 4.5:1 on white and under white button text; a default when Brand.Color
+	// is not #rgb, #rrggbb or a basic colour name.
+	Accent    string
 	Preheader string // the inbox preview line: the lead article's lede, shortened
 	More      int    // how many articles follow the first
 	// Headline is the lead article's title on one line, shortened for a
