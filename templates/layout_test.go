@@ -14,7 +14,9 @@ func renderAll(t *testing.T) map[string]Email {
 	t.Helper()
 	s := mustNew(t, "")
 	out := map[string]Email{}
-	for name, d := range map[string]EmailData{"instant": instantData(), "daily": dailyData(), "world": worldData(), "archive": archiveData()} {
+	logo := dailyData()
+	logo.Brand.LogoURL = "https://news.example.com/logo.png"
+	for name, d := range map[string]EmailData{"instant": instantData(), "daily": dailyData(), "world": worldData(), "archive": archiveData(), "logo": logo} {
 		e, err := s.RenderEmail(d)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -84,7 +86,7 @@ func TestMasthead(t *testing.T) {
 	if e, err = mustNew(t, "").RenderEmail(d); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(e.HTML, `<img src="https://news.example.com/logo.png" alt="Harbour Town Gazette" height="40" style="height:40px;border:0;font-family:Arial,Helvetica,sans-serif;font-size:20px;color:#111827;">`) {
+	if !strings.Contains(e.HTML, `<img class="fg" src="https://news.example.com/logo.png" alt="Harbour Town Gazette" height="40" style="height:40px;border:0;font-family:Arial,Helvetica,sans-serif;font-size:20px;color:#111827;">`) {
 		t.Errorf("logo without styled alt text:\n%s", e.HTML)
 	}
 	if strings.Contains(e.HTML, `<a href="https://news.example.com/" class="fg"`) {
@@ -126,6 +128,13 @@ func TestContrast(t *testing.T) {
 				if c := contrastOf(t, m[2], bg); c < minContrast {
 					t.Errorf("%s: dark .%s %s on %s is %.2f:1", name, m[1], m[2], bg, c)
 				}
+			}
+		}
+		// Every element that sets a text colour (a logo's alt text too) has
+		// a dark-mode class, but white button text on the accent.
+		for _, el := range regexp.MustCompile(`<[a-z0-9]+ [^>]*style="[^"]*[;"]color:#[0-9a-f]{6}[^>]*>`).FindAllString(e.HTML, -1) {
+			if !regexp.MustCompile(`class="(fg|muted|link)"`).MatchString(el) && !strings.Contains(el, "color:#ffffff") {
+				t.Errorf("%s: %s sets a colour dark mode does not change", name, el)
 			}
 		}
 		// Links carry their own colour and class, so clients that recolour
