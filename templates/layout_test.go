@@ -132,7 +132,7 @@ func TestContrast(t *testing.T) {
 		}
 		// Every element that sets a text colour (a logo's alt text too) has
 		// a dark-mode class, but white button text on the accent.
-		for _, el := range regexp.MustCompile(`<[a-z0-9]+ [^>]*style="[^"]*[;"]color:#[0-9a-f]{6}[^>]*>`).FindAllString(e.HTML, -1) {
+		for _, el := range regexp.MustCompile(`<[a-z0-9]+ [^>]*style="([^"]*;)?color:#[0-9a-f]{6}[^>]*>`).FindAllString(e.HTML, -1) {
 			if !regexp.MustCompile(`class="(fg|muted|link)"`).MatchString(el) && !strings.Contains(el, "color:#ffffff") {
 				t.Errorf("%s: %s sets a colour dark mode does not change", name, el)
 			}
