@@ -509,8 +509,23 @@ type Message struct {
 	ListID            string // RFC 2919 List-Id value, e.g. "Weekly News <news.example.com>"
 	UnsubscribeURL    string // https URL for List-Unsubscribe and its one-click POST
 	UnsubscribeMailto string // optional mailto: URL, also in List-Unsubscribe
+	// FeedbackID is the Feedback-ID header of a bulk message (Gmail's
+	// feedback loop, "campaign:type:list:SenderId"); empty means none.
+	FeedbackID string
 	// Transactional marks a message one person asked for (the double
 	// opt-in email): it carries no List-Unsubscribe and no bulk headers,
 	// and needs no UnsubscribeURL.
 	Transactional bool
+}
+
+// ArchivedEmail is the public copy of one sent email, a digest or an
+// instant email, as the archive shows it: rendered with no subscriber in
+// it, so it carries no unsubscribe token or other personal link.
+type ArchivedEmail struct {
+	ID        string    `json:"id"` // the digest's ID, or the article's for an instant email
+	Frequency Frequency `json:"frequency"`
+	Subject   string    `json:"subject"`
+	Summary   string    `json:"summary"`        // the inbox preview line: the lead story's lede
+	HTML      string    `json:"html,omitempty"` // the hosted copy; empty in lists
+	SentAt    time.Time `json:"sent_at"`
 }

@@ -85,6 +85,8 @@ type Config struct {
 	// ReconcileInterval is how often the scheduler role runs the
 	// reconciler; default 1m.
 	ReconcileInterval Duration `yaml:"reconcile_interval" env:"SYNDICATE_RECONCILE_INTERVAL"`
+	Email             Email    `yaml:"email"`
+	Archive           Archive  `yaml:"archive"`
 	// Alerts are the incidents the scheduler role tells alerts.targets of.
 	Alerts Alerts `yaml:"alerts"`
 	// MetricsToken, when set, is the bearer token GET /metrics on the api
@@ -328,9 +330,31 @@ func (c Config) URLs() []string {
 type Brand struct {
 	Name    string `yaml:"name" env:"SYNDICATE_BRAND_NAME"`       // default: the From name
 	Address string `yaml:"address" env:"SYNDICATE_BRAND_ADDRESS"` // postal address in the footer
+	// LogoURL is an http(s) URL of a logo shown instead of the name in
+	// the masthead; empty: the name.
 	LogoURL string `yaml:"logo_url" env:"SYNDICATE_BRAND_LOGO_URL"`
 	Color   string `yaml:"color" env:"SYNDICATE_BRAND_COLOR"` // default #1a73e8
+	// SiteURL is the newsroom's own site, which the emails' masthead links
+	// to; empty: the masthead is not a link.
+	SiteURL string `yaml:"site_url" env:"SYNDICATE_BRAND_SITE_URL"`
 }
+
+// Email shapes what the emails carry.
+type Email struct {
+	// FullContent puts the whole article in instant emails instead of its
+	// summary and a link; default false.
+	FullContent bool `yaml:"full_content" env:"SYNDICATE_EMAIL_FULL_CONTENT"`
+}
+
+// Archive is the public archive of sent emails at /archive.
+type Archive struct {
+	// Enabled serves the archive and links every email to its copy there
+	// ("view in browser"); nil (unset) means on, the default.
+	Enabled *bool `yaml:"enabled" env:"SYNDICATE_ARCHIVE_ENABLED"`
+}
+
+// On reports whether the archive is on: unless set to false.
+func (a Archive) On() bool { return a.Enabled == nil || *a.Enabled }
 
 // Duration is a time.Duration written as a Go duration string.
 type Duration time.Duration
@@ -436,6 +460,13 @@ func applyEnv(v reflect.Value, getenv func(string) string) []string {
 				continue
 			}
 			fv.SetBool(b)
+		case *bool: // a switch whose default is on
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s=%q is not true or false", name, s))
+				continue
+			}
+			fv.Set(reflect.ValueOf(&b))
 		case float64:
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil {
@@ -536,6 +567,10 @@ func (c *Config) fillDefaults() {
 	if c.Admin.LoginsPerHour == 0 {
 		c.Admin.LoginsPerHour = 20
 	}
+	if c.Archive.Enabled == nil {
+		on := true
+		c.Archive.Enabled = &on
+	}
 }
 
 // check returns every problem, each naming the setting.
@@ -573,6 +608,11 @@ func (c *Config) check() []string {
 	if c.BaseURL != "" {
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			add("base_url %q is not an http(s) URL", redact.URL(c.BaseURL))
+		}
+	}
+	for name, v := range map[string]string{"brand.site_url": c.Brand.SiteURL, "brand.logo_url": c.Brand.LogoURL} {
+		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+			add("%s %q is not an http(s) URL", name, v)
 		}
 	}
 	if c.Secret != "" && len(c.Secret) < 16 {

@@ -355,3 +355,43 @@ func TestAdminSettings(t *testing.T) {
 		t.Errorf("the error shows a password hash: %v", err)
 	}
 }
+
+// TestEmailArchiveAndBrand: the archive is on unless switched off, full
+// content is off unless switched on, and brand.site_url is read from the
+// file and the environment and must be an http(s) URL.
+func TestEmailArchiveAndBrand(t *testing.T) {
+	c, err := Load("", false, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Archive.On() || c.Email.FullContent || c.Brand.SiteURL != "" {
+		t.Errorf("defaults: archive %v, full content %v, site %q", c.Archive.On(), c.Email.FullContent, c.Brand.SiteURL)
+	}
+	if !strings.Contains(c.Redacted(), "archive:\n    enabled: true") {
+		t.Errorf("Redacted does not show the archive on:\n%s", c.Redacted())
+	}
+
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	if err := os.WriteFile(p, []byte("archive:\n  enabled: false\nemail:\n  full_content: true\nbrand:\n  site_url: https://news.example.com/\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = Load(p, true, env(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if c.Archive.On() || !c.Email.FullContent || c.Brand.SiteURL != "https://news.example.com/" {
+		t.Errorf("from the file: archive %v, full content %v, site %q", c.Archive.On(), c.Email.FullContent, c.Brand.SiteURL)
+	}
+	if c, err = Load(p, true, env(map[string]string{"SYNDICATE_ARCHIVE_ENABLED": "true", "SYNDICATE_EMAIL_FULL_CONTENT": "false", "SYNDICATE_BRAND_SITE_URL": "https://example.org/"})); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Archive.On() || c.Email.FullContent || c.Brand.SiteURL != "https://example.org/" {
+		t.Errorf("from the environment: archive %v, full content %v, site %q", c.Archive.On(), c.Email.FullContent, c.Brand.SiteURL)
+	}
+
+	_, err = Load("", false, env(map[string]string{"SYNDICATE_ARCHIVE_ENABLED": "sometimes", "SYNDICATE_BRAND_SITE_URL": "news.example.com", "SYNDICATE_BRAND_LOGO_URL": "javascript:alert(1)"}))
+	for _, want := range []string{`SYNDICATE_ARCHIVE_ENABLED="sometimes" is not true or false`, `brand.site_url "news.example.com" is not an http(s) URL`, `brand.logo_url "javascript:alert(1)" is not an http(s) URL`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %s", err, want)
+		}
+	}
+}

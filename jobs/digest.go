@@ -90,6 +90,19 @@ func (h *Handler) handleDigest(ctx context.Context, t *asynq.Task) error {
 		h.log().Info("no new articles: digest skipped", "frequency", p.Frequency)
 		return writeResult(t, "")
 	}
+	if h.archiving() {
+		arts := make([]syndicate.Article, 0, len(d.ArticleIDs))
+		for _, id := range d.ArticleIDs {
+			a, err := h.Store.Article(ctx, id)
+			if err != nil {
+				return fmt.Errorf("send digest %s: load article %s: %w", d.ID, id, err)
+			}
+			arts = append(arts, a)
+		}
+		if err := h.archive(ctx, d.ID, d.Frequency, arts); err != nil {
+			return fmt.Errorf("send digest %s: %w", d.ID, err)
+		}
+	}
 	n, err := h.fanOutEmail(ctx, d.ID, d.Frequency, d.ArticleIDs)
 	if err != nil {
 		return fmt.Errorf("send digest %s: %w", d.ID, err)

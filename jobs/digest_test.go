@@ -29,12 +29,12 @@ func TestDigestThroughQueue(t *testing.T) {
 	if _, _, err := f.st.UpsertSubscriber(ctx, syndicate.Subscriber{Email: "w@example.com", Frequency: syndicate.Weekly}); err != nil {
 		t.Fatal(err)
 	}
-	second := syndicate.Article{Title: "Second Story", URL: "https://news.example.com/second", PublishedAt: f.art.PublishedAt.Add(time.Hour)}
+	second := syndicate.Article{Title: "Second Story", URL: "https://news.example.com/second", PublishedAt: f.art.PublishedAt.Add(time.Hour), Language: "ja"}
 	if _, err := f.st.SaveArticle(ctx, second); err != nil {
 		t.Fatal(err)
 	}
 	mailer := &fakeMailer{}
-	f.h.Mailer = mailer
+	f.h.Mailer, f.h.Archive = mailer, true
 	q := f.runQueue(t)
 
 	slot := time.Now()
@@ -57,8 +57,19 @@ func TestDigestThroughQueue(t *testing.T) {
 		t.Error("the weekly subscriber got the daily digest")
 	}
 	m := mailer.sent[0]
-	if !strings.Contains(m.Subject, "daily digest: Second Story and 1 more") {
+	if m.Subject != "News: Second Story, and 1 more" {
 		t.Errorf("digest subject %q", m.Subject)
+	}
+	// Each card carries its article's language, read back from the store.
+	if !strings.Contains(m.HTML, `class="card" lang="ja" dir="ltr"`) || !strings.Contains(m.HTML, `<html lang="en" dir="ltr">`) {
+		t.Errorf("digest cards do not carry their languages:\n%s", m.HTML)
+	}
+	if m.FeedbackID != id+":daily:newsletter:news.example.com" {
+		t.Errorf("digest Feedback-ID %q", m.FeedbackID)
+	}
+	if a, err := f.st.ArchivedEmail(ctx, id); err != nil || a.Subject != m.Subject || a.Frequency != syndicate.Daily ||
+		strings.Contains(a.HTML, "d1@example.com") || !strings.Contains(a.HTML, "Second Story") || !strings.Contains(m.HTML, "/archive/"+id) {
+		t.Errorf("digest archive copy %+v, %v", a.Subject, err)
 	}
 	if strings.Index(m.Text, "Second Story") > strings.Index(m.Text, f.art.Title) {
 		t.Errorf("digest is not newest first:\n%s", m.Text)

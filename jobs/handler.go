@@ -81,6 +81,13 @@ type Handler struct {
 	// (List-Unsubscribe carries it as a mailto: after the https URL).
 	UnsubscribeMailto string
 	MaxRetry          int // retries of each task
+	// FullContent puts an instant email's whole article in the email, not
+	// only its summary (email.full_content).
+	FullContent bool
+	// Archive keeps a public copy of every digest and instant email at
+	// fan-out and links each email to it ("view in browser"); the store
+	// must be an Archiver. Off: no copy, no link.
+	Archive bool
 	// ConfirmTTL is how long a double opt-in link works; zero means
 	// DefaultConfirmTTL.
 	ConfirmTTL time.Duration
@@ -174,6 +181,9 @@ func (h *Handler) handlePublish(ctx context.Context, t *asynq.Task) error {
 	}
 	if h.Mailer == nil {
 		return h.fannedOut(ctx, a.ID)
+	}
+	if err := h.archive(ctx, syndicate.InstantDigestID(a.ID), syndicate.Instant, []syndicate.Article{a}); err != nil {
+		return fmt.Errorf("publish article %s: %w", a.ID, err)
 	}
 	n, err := h.fanOutEmail(ctx, syndicate.InstantDigestID(a.ID), syndicate.Instant, []string{a.ID})
 	if err != nil {
@@ -651,6 +661,8 @@ func (h *Handler) message(p batchPayload, articles []syndicate.Article, sub synd
 		UnsubscribeURL: unsub,
 		PreferencesURL: prefs,
 		Date:           h.now(),
+		ViewURL:        h.viewURL(p.Item),
+		FullContent:    h.FullContent,
 	})
 	if err != nil {
 		return syndicate.Message{}, fmt.Errorf("render email %s for %s: %w", p.Item, sub.Email, err)
@@ -672,7 +684,30 @@ func (h *Handler) message(p batchPayload, articles []syndicate.Article, sub synd
 		Date:              h.now(),
 		ListID:            ListID(h.Brand.Name, domain),
 		UnsubscribeURL:    unsub,
+		FeedbackID:        FeedbackID(p.Item, p.Frequency, domain),
 	}, nil
+}
+
+// FeedbackID is the Feedback-ID header of one item's emails, in Gmail's
+// "a:b:c:SenderId" form: the campaign (the digest or article), its kind
+// (instant, daily, weekly), the list, and the sender (the From domain),
+// so Gmail's Postmaster Tools report complaints per digest and per kind.
+// Characters outside [A-Za-z0-9._-] are dropped: ":" separates fields.
+func FeedbackID(item string, freq syndicate.Frequency, domain string) string {
+	clean := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			switch {
+			case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+				return r
+			}
+			return -1
+		}, s)
+	}
+	f := clean(string(freq))
+	if f == "" {
+		f = string(syndicate.Instant)
+	}
+	return clean(item) + ":" + f + ":newsletter:" + clean(domain)
 }
 
 // MessageID is the Message-ID (without angle brackets) of one item to one

@@ -143,7 +143,23 @@ var migrations = [][]string{
 		// that cheap without slowing the writes of final rows.
 		`CREATE INDEX deliveries_pending ON deliveries (updated_at) WHERE status IN ('queued', 'sending')`,
 	},
-	{ // 7: alert incidents, and the lease of the one alerts check running
+	{ // 7: article language; the public archive of sent emails
+		// language is the article's BCP 47 base language ("" if not
+		// known), so emails set lang and dir from it.
+		`ALTER TABLE articles ADD COLUMN language TEXT NOT NULL DEFAULT ''`,
+		// One row per sent digest or instant email: its hosted copy,
+		// rendered once at fan-out with no subscriber in it.
+		`CREATE TABLE archive (
+			id        TEXT PRIMARY KEY,
+			frequency TEXT NOT NULL,
+			subject   TEXT NOT NULL,
+			summary   TEXT NOT NULL,
+			html      TEXT NOT NULL,
+			sent_at   BIGINT NOT NULL
+		)`,
+		`CREATE INDEX archive_sent_at ON archive (sent_at)`,
+	},
+	{ // 8: alert incidents, and the lease of the one alerts check running
 		`CREATE TABLE alert_incidents (
 			incident   TEXT PRIMARY KEY,
 			kind       TEXT NOT NULL,
@@ -162,7 +178,7 @@ var migrations = [][]string{
 		// deliveries_pending, the index holds only the rows it finds.
 		`CREATE INDEX deliveries_deferred ON deliveries (created_at) WHERE status = 'deferred'`,
 	},
-	{ // 8: the dashboard's failures page
+	{ // 9: the dashboard's failures page
 		// The dashboard lists the latest failures across all items; a
 		// partial index keeps that from reading the whole ledger.
 		`CREATE INDEX deliveries_failures ON deliveries (updated_at) WHERE status IN ('failed', 'unknown', 'bounced')`,

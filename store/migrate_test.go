@@ -58,16 +58,8 @@ func TestMigrationGivesHandles(t *testing.T) {
 	}
 }
 
-// undoVersion6 takes the schema from version 6 back to 5, undoing the
-// later versions first.
-var undoVersion6 = []string{
-	// The later versions first. 8: the failures index.
-	`DROP INDEX deliveries_failures`,
-	// 7: alert incidents.
-	`DROP INDEX deliveries_deferred`,
-	`DROP TABLE alert_lease`,
-	`DROP TABLE alert_incidents`,
-	`DELETE FROM schema_version WHERE version > 6`,
+// undoVersion6 takes the schema from the latest version back to 5.
+var undoVersion6 = append(undoVersion7, []string{
 	`DROP INDEX articles_seq`,
 	`DROP INDEX articles_fanout`,
 	`DROP INDEX digests_fanout`,
@@ -78,6 +70,22 @@ var undoVersion6 = []string{
 	`ALTER TABLE digests DROP COLUMN until_seq`,
 	`ALTER TABLE digests DROP COLUMN fanout`,
 	`DELETE FROM schema_version WHERE version = 6`,
+}...)
+
+// undoVersion7 takes the schema from the latest version back to 6,
+// undoing the later versions first.
+var undoVersion7 = []string{
+	// 9: the failures index.
+	`DROP INDEX deliveries_failures`,
+	// 8: alert incidents.
+	`DROP INDEX deliveries_deferred`,
+	`DROP TABLE alert_lease`,
+	`DROP TABLE alert_incidents`,
+	`DELETE FROM schema_version WHERE version > 7`,
+	// 7: article language and the archive.
+	`DROP TABLE archive`,
+	`ALTER TABLE articles DROP COLUMN language`,
+	`DELETE FROM schema_version WHERE version = 7`,
 }
 
 // TestMigrationNumbersArticles: articles stored before version 6 are
@@ -127,5 +135,43 @@ func TestMigrationNumbersArticles(t *testing.T) {
 	var max int64
 	if err := s.db.QueryRowContext(ctx, `SELECT MAX(seq) FROM articles`).Scan(&max); err != nil || max != 4 {
 		t.Errorf("seq of a new article = %d, %v; want 4", max, err)
+	}
+}
+
+// TestMigrationAddsLanguage: articles stored before version 7 read as of
+// no known language, and new ones keep theirs.
+func TestMigrationAddsLanguage(t *testing.T) {
+	ctx := t.Context()
+	url := testdb.URL(t)
+	s, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := syndicate.Article{Title: "Old", URL: "https://news.example.com/old", Summary: "s"}
+	if _, err := s.SaveArticle(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range undoVersion7 {
+		if _, err := s.db.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = Open(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a, err := s.FindArticle(ctx, old.URL)
+	if err != nil || a.Language != "" {
+		t.Fatalf("old article after the migration = %+v, %v", a, err)
+	}
+	ja := syndicate.Article{Title: "図書館", URL: "https://news.example.com/ja", Summary: "s", Language: "ja"}
+	if _, err := s.SaveArticle(ctx, ja); err != nil {
+		t.Fatal(err)
+	}
+	if a, err = s.FindArticle(ctx, ja.URL); err != nil || a.Language != "ja" {
+		t.Errorf("new article = %+v, %v", a, err)
 	}
 }

@@ -4,11 +4,12 @@
 // by putting a file of the same name in an override folder.
 //
 // Templates receive a View: the EmailData given to RenderEmail (its fields
-// are reachable directly, as .Brand, .Articles, .Subscriber…) plus a few
-// values worked out once in Go so that every template agrees on them
-// (.Digest, .Accent, .Preheader, .More, .Lang, .Dir). Besides the standard
-// functions they may call date, longdate, wrap, underline, lines, oneline
-// and add1; see funcs.
+// are reachable directly, as .Brand, .Articles, .Subscriber, .ViewURL…)
+// plus a few values worked out once in Go so that every template agrees on
+// them (.Digest, .Accent, .LinkDark, .Preheader, .Headline, .More, .Lang,
+// .Dir, .Archive). Besides the standard functions they may call date,
+// longdate, wrap, underline, lines, oneline, add1, paragraphs, outlookOpen
+// and outlookClose; see funcs.
 package templates
 
 import (
@@ -44,7 +45,7 @@ const (
 	ConfirmHTML    = "confirm.html.tmpl"    // and HTML part
 
 	// Shell is the HTML document both HTML parts sit in (html/template,
-	// defining "shell"): the emails share one responsive layout.
+	// defining "shell"): the emails share one fluid layout.
 	Shell = "shell.html.tmpl"
 )
 
@@ -165,16 +166,16 @@ type ConfirmData struct {
 type ConfirmView struct {
 	ConfirmData
 	Accent    string
+	LinkDark  string // as View.LinkDark
 	Preheader string // the inbox preview line
+	ViewURL   string // always empty: a confirmation has no hosted copy
 	Lang, Dir string // the language of the default templates' own words
 }
 
 // RenderConfirm renders the email that asks a new subscriber to confirm.
 func (s *Set) RenderConfirm(d ConfirmData) (Email, error) {
-	v := ConfirmView{ConfirmData: d, Accent: defaultAccent, Preheader: "Confirm your subscription to " + d.Brand.Name, Lang: "en", Dir: "ltr"}
-	if cssColor.MatchString(d.Brand.Color) {
-		v.Accent = d.Brand.Color
-	}
+	v := ConfirmView{ConfirmData: d, Preheader: "Confirm your subscription to " + d.Brand.Name, Lang: "en", Dir: "ltr"}
+	v.Accent, v.LinkDark = accents(d.Brand.Color)
 	return s.confirm.render(v)
 }
 
@@ -206,9 +207,12 @@ func load(dir, name string) (src, file string, err error) {
 type Brand struct {
 	Name    string // the newsletter's name
 	Address string // postal address, required in bulk email by CAN-SPAM and friends; may span lines
-	LogoURL string // optional https URL of a logo image
+	LogoURL string // optional https URL of a logo image, shown instead of the name
 	Color   string // optional accent colour: "#rgb", "#rrggbb" or a CSS colour name
-	BaseURL string // optional link for the newsletter's name and logo
+	BaseURL string // the public URL of syndicate's own pages (signed links, the archive)
+	// SiteURL is the newsroom's own site, which the masthead links to;
+	// empty means the masthead is not a link (BaseURL has no home page).
+	SiteURL string
 }
 
 // EmailData is everything an email is rendered from.
@@ -220,6 +224,15 @@ type EmailData struct {
 	UnsubscribeURL string
 	PreferencesURL string // may be empty
 	Date           time.Time
+	// ViewURL is the hosted copy of this email (the public archive); empty
+	// means the email has no "view in browser" link.
+	ViewURL string
+	// FullContent puts an instant email's whole article body in the email
+	// instead of its summary alone (email.full_content).
+	FullContent bool
+	// SubscribeURL is where a reader of the hosted copy can sign up; it is
+	// shown only when there is no UnsubscribeURL (the archive's copy).
+	SubscribeURL string
 }
 
 // Email is a rendered email.
@@ -228,10 +241,22 @@ type Email struct{ Subject, Text, HTML string }
 // View is what the templates are executed with.
 type View struct {
 	EmailData
-	Digest    bool   // a daily or weekly digest rather than one instant article
-	Accent    string // Brand.Color if it is a plain CSS colour, a default otherwise
-	Preheader string // the inbox preview line: the first article's summary
+	Digest bool // a daily or weekly digest rather than one instant article
+	// Accent is Brand.Color (#rrggbb), darkened if need be to read at
+	// 4.5:1 on white and under white button text; a default when Brand.Color
+	// is not #rgb, #rrggbb or a basic colour name.
+	Accent    string
+	Preheader string // the inbox preview line: the lead article's lede, shortened
 	More      int    // how many articles follow the first
+	// Headline is the lead article's title on one line, shortened for a
+	// subject and isolated (Unicode FSI…PDI) when it is written right to
+	// left, so "Brand: headline, and 4 more" reads right in any script.
+	Headline string
+	// LinkDark is the colour of links on the dark-mode card: the accent
+	// lightened until it reads at 4.5:1 there.
+	LinkDark string
+	// Archive is true for the hosted copy: no subscriber, no personal links.
+	Archive bool
 	// Lang and Dir are the email's language and writing direction: the
 	// articles' language when they share one, else "en", that of the
 	// default templates' own words. Each article's card carries its own
@@ -244,16 +269,16 @@ func (s *Set) RenderEmail(d EmailData) (Email, error) {
 	if len(d.Articles) == 0 {
 		return Email{}, syndicate.Errorf(syndicate.EINVALID, "email has no articles")
 	}
+	lead := d.Articles[0]
 	v := View{
 		EmailData: d,
 		Digest:    d.Frequency == syndicate.Daily || d.Frequency == syndicate.Weekly,
-		Accent:    defaultAccent,
-		Preheader: strings.Join(strings.Fields(d.Articles[0].Summary), " "),
+		Preheader: lede(lead),
 		More:      len(d.Articles) - 1,
+		Headline:  headline(lead),
+		Archive:   d.UnsubscribeURL == "",
 	}
-	if cssColor.MatchString(d.Brand.Color) {
-		v.Accent = d.Brand.Color
-	}
+	v.Accent, v.LinkDark = accents(d.Brand.Color)
 	v.Lang, v.Dir = emailLanguage(d.Articles)
 	return s.email.render(v)
 }
@@ -317,6 +342,17 @@ var funcs = map[string]any{
 	// oneline collapses all whitespace, newlines included, to single spaces.
 	"oneline": func(s string) string { return strings.Join(strings.Fields(s), " ") },
 	"add1":    func(i int) int { return i + 1 },
+	// paragraphs splits an article body (plain text, blank-line separated)
+	// into its paragraphs, each on one line.
+	"paragraphs": paragraphs,
+	// outlookOpen and outlookClose wrap the fluid column in a fixed 600px
+	// table that only Outlook for Windows sees (it ignores max-width).
+	// html/template drops comments, so the conditional comments come from
+	// here, as fixed text.
+	"outlookOpen": func() htmltemplate.HTML {
+		return `<!--[if mso]><table role="presentation" align="center" width="600" cellpadding="0" cellspacing="0" border="0"><tr><td><![endif]-->`
+	},
+	"outlookClose": func() htmltemplate.HTML { return `<!--[if mso]></td></tr></table><![endif]-->` },
 }
 
 // wrap fills s into lines of at most width runes, each prefixed by indent

@@ -19,7 +19,8 @@ var (
 		Name:    "Harbour Town Gazette",
 		Address: "Harbour Town Gazette\n12 Quay Street\nHarbour Town HT1 2AB",
 		Color:   "#0b6e4f",
-		BaseURL: "https://news.example.com/",
+		BaseURL: "https://news.example.com/newsletter",
+		SiteURL: "https://news.example.com/",
 	}
 	subscriber = syndicate.Subscriber{ID: 7, Email: "ada@example.org", Name: "Ada", Frequency: syndicate.Daily, Status: syndicate.SubscriberActive}
 	articles   = []syndicate.Article{
@@ -31,6 +32,7 @@ var (
 			PublishedAt: time.Date(2026, time.March, 1, 18, 30, 0, 0, time.UTC),
 			Summary:     "The £4m sea defence will be built in two phases, starting this autumn, after councillors voted 9–2 in favour on Sunday night. Residents of the old town say it is long overdue.",
 			Image:       "https://news.example.com/img/harbour-wall.jpg",
+			Body:        "The £4m sea defence will be built in two phases.\n\nCouncillors voted 9–2 in favour on Sunday night <after> a decade of debate & delay.\n\n- Phase one: the north quay\n- Phase two: the old town",
 		},
 		{
 			ID:          "a_2",
@@ -70,6 +72,29 @@ func instantData() EmailData {
 	}
 }
 
+// world is a digest led by an Arabic story, with a Japanese one after it.
+func worldData() EmailData {
+	d := dailyData()
+	d.Articles = []syndicate.Article{
+		{ID: "a_ar", Title: "المجلس يوافق على بناء سور الميناء الجديد", URL: "https://news.example.com/ar/harbour-wall", Author: "ليلى حسن",
+			PublishedAt: time.Date(2026, time.March, 1, 18, 0, 0, 0, time.UTC), Summary: "سيُبنى السور على مرحلتين ابتداءً من الخريف.", Language: "ar"},
+		{ID: "a_ja", Title: "港の新しい防波堤、議会が承認", URL: "https://news.example.com/ja/harbour-wall",
+			PublishedAt: time.Date(2026, time.March, 1, 17, 0, 0, 0, time.UTC), Summary: "防波堤は秋から二期に分けて建設される。", Language: "ja"},
+		articles[1],
+	}
+	d.ViewURL = "https://news.example.com/newsletter/archive/dg_daily_20260302T070000Z"
+	return d
+}
+
+// archiveData is the hosted copy of the instant email: no subscriber.
+func archiveData() EmailData {
+	d := instantData()
+	d.Subscriber, d.UnsubscribeURL, d.PreferencesURL = syndicate.Subscriber{}, "", ""
+	d.SubscribeURL = "https://news.example.com/newsletter/subscribe"
+	d.FullContent = true
+	return d
+}
+
 func dailyData() EmailData {
 	return EmailData{
 		Brand:          brand,
@@ -95,29 +120,58 @@ func TestGolden(t *testing.T) {
 		data EmailData
 	}{
 		{"instant", instantData()},
+		{"instant-full", func() EmailData {
+			d := instantData()
+			d.FullContent = true
+			d.ViewURL = "https://news.example.com/newsletter/archive/a_1"
+			return d
+		}()},
+		{"instant-ar", func() EmailData {
+			d := instantData()
+			d.Articles = worldData().Articles[:1]
+			return d
+		}()},
 		{"daily", dailyData()},
+		{"world", worldData()},
+		{"archive", archiveData()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, err := s.RenderEmail(tc.data)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := golden(e)
-			file := filepath.Join("testdata", tc.name+".golden")
-			if *update {
-				if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatalf("%v (run go test ./templates -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs from %s (run go test ./templates -update if the change is intended)\ngot:\n%s", tc.name, file, got)
-			}
+			checkGolden(t, tc.name, golden(e))
 		})
+	}
+}
+
+// TestGoldenConfirm: the confirmation email, in the same shell.
+func TestGoldenConfirm(t *testing.T) {
+	e, err := mustNew(t, "").RenderConfirm(ConfirmData{Brand: brand, Email: "ada@example.org",
+		ConfirmURL: "https://news.example.com/newsletter/confirm?token=abc", Expires: fixedDate.Add(48 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "confirm", golden(e))
+}
+
+// checkGolden compares got with testdata/name.golden, or rewrites the file
+// with -update.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	file := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test ./templates -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from %s (run go test ./templates -update if the change is intended)\ngot:\n%s", name, file, got)
 	}
 }
 
@@ -130,7 +184,7 @@ func TestSubjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "Harbour Town Gazette weekly digest: Council approves new harbour wall after decade of debate"; e.Subject != want {
+	if want := "Harbour Town Gazette: Council approves new harbour wall after decade of debate"; e.Subject != want {
 		t.Errorf("subject of a one-article digest = %q, want %q", e.Subject, want)
 	}
 
@@ -276,7 +330,7 @@ func TestConfirmSharesShell(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`@media only screen and (max-width: 620px)`, `prefers-color-scheme: dark`, `class="container" width="600"`, `Confirm your subscription to Riverside&#8199;`, `Wednesday, 4 March 2026, 09:30 UTC`} {
+	for _, want := range []string{`prefers-color-scheme: dark`, `style="width:100%;max-width:600px;"`, `<!--[if mso]><table role="presentation" align="center" width="600"`, `Confirm your subscription to Riverside&#8199;`, `Wednesday, 4 March 2026, 09:30 UTC`} {
 		if !strings.Contains(c.HTML, want) {
 			t.Errorf("confirmation HTML lacks %q:\n%s", want, c.HTML)
 		}
@@ -314,7 +368,7 @@ func TestLanguageAndDirection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`<html lang="ar" dir="rtl">`, `class="card" lang="ar" dir="rtl"`} {
+	for _, want := range []string{`<html lang="ar" dir="rtl">`, `class="card" lang="ar" dir="rtl"`, `<td class="muted" lang="en" dir="ltr" style="padding:16px 16px 0 16px;`} {
 		if !strings.Contains(e.HTML, want) {
 			t.Errorf("instant email lacks %s", want)
 		}

@@ -19,7 +19,7 @@ var templateFS embed.FS
 
 // pageNames are the page templates; each defines "title" and "content" for
 // templates/layout.html.
-var pageNames = []string{"subscribe", "sent", "confirm", "subscribed", "unsubscribe", "unsubscribed", "preferences", "message", "limited"}
+var pageNames = []string{"subscribe", "sent", "confirm", "subscribed", "unsubscribe", "unsubscribed", "preferences", "message", "limited", "archive"}
 
 // pageTemplates holds one parsed template per page. The files are embedded,
 // so a parse error is a bug found by the first test, not a runtime event.
@@ -74,6 +74,10 @@ type pageData struct {
 
 	Title   string // the message page's heading
 	Message string // the message page's text
+
+	Archive  []archiveItem // the archive page's list, newest first
+	OlderURL string        // the archive's next page; "" on the last
+	FeedURL  string        // the archive's RSS feed, linked from the page's head
 }
 
 // choice is one frequency a subscriber can pick.

@@ -33,6 +33,12 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, p *pages, st Store, conf Co
 	mux.Handle("GET /preferences", handlePreferencesPage(p, st))
 	mux.Handle("POST /preferences", handlePreferences(log, p, st))
 
+	if c.Archive != nil {
+		mux.Handle("GET /archive", handleArchiveList(p, c.Archive, c.BaseURL))
+		mux.Handle("GET /archive/feed.xml", handleArchiveFeed(p, log, c.Archive, c.BaseURL))
+		mux.Handle("GET /archive/{id}", handleArchiveEmail(p, log, c.Archive))
+	}
+
 	mux.Handle("POST /v1/articles", handlePublish(log, c))
 	mux.Handle("GET /v1/articles/{id}", handleArticle(log, c))
 	mux.Handle("POST /v1/hooks/ghost", handleGhostHook(log, c))

@@ -2,7 +2,8 @@
 // client: sign-up with double opt-in, the confirmation link, one-click
 // unsubscribe (RFC 8058) and preferences, plus the health checks. It also
 // serves the JSON API under /v1: the publish API for editors' tools
-// (api.go) and the webhooks a CMS calls when a post goes live (hooks.go).
+// (api.go) and the webhooks a CMS calls when a post goes live (hooks.go),
+// and the public archive of sent emails with its RSS feed (archive.go).
 //
 // The pages are plain server-rendered HTML with no JavaScript and no
 // cookies. Every link that acts on a subscriber carries a token made by
@@ -144,6 +145,10 @@ type Config struct {
 	MetricsToken string
 	// Admin is the editor's dashboard at /admin; its zero value is off.
 	Admin Admin
+	// Archive serves the public archive of sent emails (GET /archive, one
+	// email at /archive/{id}, RSS at /archive/feed.xml); nil means the
+	// archive is off and those paths answer 404.
+	Archive Archive
 }
 
 // NewServer returns the HTTP handler of the subscriber pages and the health

@@ -29,6 +29,10 @@ var messageIDPattern = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(\.[A-
 // <list-label.domain> identifier.
 var listIDPattern = regexp.MustCompile(`^([^<>]*\s)?<[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+>$`)
 
+// feedbackIDPattern is Gmail's Feedback-ID: two to four colon-separated
+// identifiers, the last the sender's.
+var feedbackIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+){1,3}$`)
+
 // Build returns the go-mail message for m: multipart/alternative with the
 // text part first, and the headers a bulk sender must carry, or for a
 // Transactional message only From, To, Subject, Date and Message-ID. It validates
@@ -99,7 +103,7 @@ func Build(m syndicate.Message) (*mail.Msg, error) {
 		// One email one person asked for (the double opt-in): no list to
 		// leave, so no List-* headers, and not bulk, so that receivers and
 		// auto-responders treat it as the reply it is.
-		if m.UnsubscribeURL != "" || m.UnsubscribeMailto != "" || m.ListID != "" {
+		if m.UnsubscribeURL != "" || m.UnsubscribeMailto != "" || m.ListID != "" || m.FeedbackID != "" {
 			return nil, invalid("transactional message %s has list headers", m.MessageID)
 		}
 		msg.SetGenHeader("Auto-Submitted", "auto-generated") // still no auto-replies
@@ -143,6 +147,15 @@ func Build(m syndicate.Message) (*mail.Msg, error) {
 			return nil, invalid("List-Id %q is not of the form Name <label.domain>", m.ListID)
 		}
 		msg.SetGenHeader("List-Id", m.ListID)
+	}
+	if m.FeedbackID != "" {
+		// Gmail's feedback loop: "a:b:c:SenderId", colon-separated
+		// identifiers, the sender's last. Refused rather than repaired: it
+		// is built by the program, so a bad one is a bug.
+		if !feedbackIDPattern.MatchString(m.FeedbackID) || len(m.FeedbackID) > 200 {
+			return nil, invalid("Feedback-ID %q is not of the form campaign:type:list:sender", m.FeedbackID)
+		}
+		msg.SetGenHeader("Feedback-ID", m.FeedbackID)
 	}
 	msg.SetBulk() // Precedence: bulk, X-Auto-Response-Suppress: All
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")

@@ -43,6 +43,8 @@ var signedHeaders = []string{
 	"MIME-Version", "Content-Type", "Content-Transfer-Encoding",
 	"List-Id", "List-Unsubscribe", "List-Unsubscribe-Post",
 	"Precedence", "Auto-Submitted",
+	// Gmail counts a Feedback-ID only when the signature covers it.
+	"Feedback-ID",
 	// Listed twice (oversigned) so that a second instance added in transit,
 	// which many clients would show instead of ours, breaks the signature.
 	"From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post",

@@ -133,6 +133,9 @@ func TestDKIMSignedMessagesVerify(t *testing.T) {
 				t.Fatal(err)
 			}
 			msgs := messages(2)
+			for i := range msgs {
+				msgs[i].FeedbackID = "a_1:instant:newsletter:news.example.com"
+			}
 			errs, err := send(t, context.Background(), s, msgs)
 			if err != nil {
 				t.Fatal(err)
@@ -160,7 +163,7 @@ func TestDKIMSignedMessagesVerify(t *testing.T) {
 				for _, k := range v.HeaderKeys {
 					signed = append(signed, strings.ToLower(k))
 				}
-				for _, want := range []string{"from", "to", "subject", "date", "message-id", "list-id", "list-unsubscribe", "list-unsubscribe-post", "mime-version", "content-type"} {
+				for _, want := range []string{"from", "to", "subject", "date", "message-id", "list-id", "list-unsubscribe", "list-unsubscribe-post", "mime-version", "content-type", "feedback-id"} {
 					if !slices.Contains(signed, want) {
 						t.Errorf("message %d: h=%s does not cover %s", i, strings.Join(v.HeaderKeys, ":"), want)
 					}

@@ -30,7 +30,7 @@ func TestTransactionalOverSMTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Precedence", "X-Auto-Response-Suppress"} {
+	for _, k := range []string{"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Precedence", "X-Auto-Response-Suppress", "Feedback-Id"} {
 		if v, ok := msg.Header[k]; ok {
 			t.Errorf("transactional message has %s: %q", k, v)
 		}
@@ -56,6 +56,7 @@ func TestBuildTransactionalRejects(t *testing.T) {
 		"bad recipient":    func(m *syndicate.Message) { m.To = "a@b.com\r\nRCPT TO:<c@d.com>" },
 		"unsubscribe URL":  func(m *syndicate.Message) { m.UnsubscribeURL = "https://news.example.com/u" },
 		"list id":          func(m *syndicate.Message) { m.ListID = "News <news.example.com>" },
+		"feedback id":      func(m *syndicate.Message) { m.FeedbackID = "a_1:instant:newsletter:news.example.com" },
 		"bulk without URL": func(m *syndicate.Message) { m.Transactional = false },
 	} {
 		m := message(1)

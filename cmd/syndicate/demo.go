@@ -101,7 +101,7 @@ func (a *app) demo(dir, file string) error {
 		Concurrency: 4,
 		MaxRetry:    3,
 		RetryBase:   config.Duration(time.Second),
-		Brand:       config.Brand{Name: "Riverside Daily", Address: "1 Market Square, Riverside", Color: "#1a73e8"},
+		Brand:       config.Brand{Name: "Riverside Daily", Address: "1 Market Square, Riverside", Color: "#1a73e8", SiteURL: "https://news.example.com/"},
 	}
 	st, err := a.openStore(cfg)
 	if err != nil {

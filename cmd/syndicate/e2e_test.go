@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"syndicate"
 	"syndicate/channels/x/xfake"
 	"syndicate/internal/testdb"
 	"syndicate/internal/testredis"
@@ -457,6 +459,35 @@ func TestEndToEndServe(t *testing.T) {
 	e.run("publish", e.write("a.md", articleMD("Served Story", "https://news.example.com/served")), "--wait")
 	if n := len(e.received("Served Story")); n != 3 {
 		t.Errorf("%d subscribers got the email, want 3", n)
+	}
+	// Each email links to its hosted copy, which the api role serves with
+	// nothing of any subscriber in it, and names its campaign to Gmail.
+	id := syndicate.ArticleID("https://news.example.com/served")
+	for _, m := range e.sink.Messages() {
+		msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := msg.Header.Get("Feedback-Id"), id+":instant:newsletter:news.example.com"; got != want {
+			t.Errorf("Feedback-ID %q, want %q", got, want)
+		}
+		if _, text, _ := textPart(t, m.Data); !strings.Contains(text, "View in your browser: https://news.example.com/archive/"+id) {
+			t.Errorf("email to %v has no view-in-browser link", m.To)
+		}
+	}
+	for path, want := range map[string]string{"/archive/" + id: "Served Story", "/archive": "Served Story", "/archive/feed.xml": "https://news.example.com/archive/" + id} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(want)) || bytes.Contains(body, []byte("@example.com")) || bytes.Contains(body, []byte("token=")) {
+			t.Errorf("GET %s = %d, want 200 with %q and no subscriber:\n%s", path, resp.StatusCode, want, body)
+		}
 	}
 	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

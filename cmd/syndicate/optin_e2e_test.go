@@ -101,7 +101,7 @@ func TestEndToEndDoubleOptIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Precedence", "X-Auto-Response-Suppress"} {
+	for _, k := range []string{"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Precedence", "X-Auto-Response-Suppress", "Feedback-Id"} {
 		if v, ok := msg.Header[k]; ok {
 			t.Errorf("confirmation email has %s: %q", k, v)
 		}

@@ -388,7 +388,12 @@ func sampleMessage(cfg config.Config, art syndicate.Article) (syndicate.Message,
 		return syndicate.Message{}, err
 	}
 	now := time.Now()
-	e, err := tpl.RenderEmail(templates.EmailData{Brand: b, Frequency: syndicate.Instant, Articles: []syndicate.Article{art}, Subscriber: sub, UnsubscribeURL: unsub, PreferencesURL: prefs, Date: now})
+	var view string
+	if cfg.Archive.On() {
+		view = jobs.ArchiveURL(b.BaseURL, art.ID)
+	}
+	e, err := tpl.RenderEmail(templates.EmailData{Brand: b, Frequency: syndicate.Instant, Articles: []syndicate.Article{art}, Subscriber: sub, UnsubscribeURL: unsub, PreferencesURL: prefs, Date: now,
+		ViewURL: view, FullContent: cfg.Email.FullContent})
 	if err != nil {
 		return syndicate.Message{}, err
 	}
@@ -400,6 +405,7 @@ func sampleMessage(cfg config.Config, art syndicate.Article) (syndicate.Message,
 		From: from, To: sub.Email, ToName: sub.Name, Subject: e.Subject, Text: e.Text, HTML: e.HTML,
 		MessageID: jobs.MessageID(art.ID, sub.Email, domain), Date: now,
 		ListID: jobs.ListID(b.Name, domain), UnsubscribeURL: unsub,
+		FeedbackID: jobs.FeedbackID(art.ID, syndicate.Instant, domain),
 	}, nil
 }
 

@@ -216,6 +216,8 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer, rc re
 
 		UnsubscribeMailto: cfg.UnsubscribeMailto,
 		ConfirmTTL:        time.Duration(cfg.ConfirmTTL),
+		FullContent:       cfg.Email.FullContent,
+		Archive:           cfg.Archive.On(),
 	}
 	if a.metrics != nil {
 		h.Metrics, h.FeedMetrics = a.metrics, a.metrics
@@ -318,6 +320,7 @@ func brand(cfg config.Config) templates.Brand {
 		LogoURL: cfg.Brand.LogoURL,
 		Color:   cfg.Brand.Color,
 		BaseURL: cfg.BaseURL,
+		SiteURL: cfg.Brand.SiteURL,
 	}
 }
 

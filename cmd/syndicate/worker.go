@@ -254,6 +254,10 @@ func (a *app) serve(roles []string, o serveOptions) error {
 func webHandler(cfg config.Config, rc redis.UniversalClient, st *store.Store, log *slog.Logger, metrics http.Handler) http.Handler {
 	q := asynq.NewClientFromRedisClient(rc)
 	perClient, total := signupLimiters(rc, cfg.Signup)
+	var archive web.Archive
+	if cfg.Archive.On() {
+		archive = st
+	}
 	return web.NewServer(web.Config{
 		Name: cfg.Brand.Name, BaseURL: cfg.BaseURL, Secret: cfg.Secret, Log: log,
 		APIToken: cfg.APIToken, GhostSecret: cfg.GhostSecret, WordPressSecret: cfg.WordPressSecret,
@@ -261,7 +265,8 @@ func webHandler(cfg config.Config, rc redis.UniversalClient, st *store.Store, lo
 		Articles:        st,
 		SignupPerClient: perClient, SignupTotal: total, TrustedProxies: cfg.Signup.Proxies(),
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,
-		Admin: adminSettings(cfg, rc, st),
+		Admin:   adminSettings(cfg, rc, st),
+		Archive: archive,
 	}, st, queueConfirmer{q: q, maxRetry: cfg.MaxRetry}, ready(rc, st))
 }
 
