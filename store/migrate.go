@@ -143,6 +143,23 @@ var migrations = [][]string{
 		// that cheap without slowing the writes of final rows.
 		`CREATE INDEX deliveries_pending ON deliveries (updated_at) WHERE status IN ('queued', 'sending')`,
 	},
+	{ // 11: the batch split of each fan-out, and the retry rounds
+		// batch_size is the one an item's email fan-out used, so repair
+		// and retry after a change of batch_size still rebuild the same
+		// buckets; retry_rounds names the tasks `syndicate retry` queued,
+		// so the reconciler can ask the queue for them.
+		`CREATE TABLE batch_splits (
+			item       TEXT NOT NULL PRIMARY KEY,
+			batch_size BIGINT NOT NULL
+		)`,
+		`CREATE TABLE retry_rounds (
+			item       TEXT NOT NULL,
+			channel    TEXT NOT NULL,
+			round      TEXT NOT NULL,
+			created_at BIGINT NOT NULL,
+			PRIMARY KEY (item, channel, round)
+		)`,
+	},
 }
 
 // migrate creates the schema or brings it up to date. It runs in one write

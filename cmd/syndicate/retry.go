@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -102,29 +102,39 @@ exist) is sent again only with --force, after an editor has checked.`,
 			if force {
 				statuses = append(statuses, syndicate.StatusUnknown)
 			}
-			// A fresh TaskID per retry: the first task's ID is kept for a week
-			// to refuse duplicates, and would refuse this one too.
-			round := "retry" + strconv.FormatInt(time.Now().UnixNano(), 36)
+			// The round is recorded before the rows go back to queued, so
+			// the reconciler can find these tasks, or queue them if they
+			// are lost.
+			round := jobs.NewRetryRound(time.Now())
 			q := asynq.NewClientFromRedisClient(rc)
 			for _, ch := range posts {
+				if err := st.AddRetryRound(a.ctx, it.id, ch, round); err != nil {
+					return err
+				}
 				if _, err := st.ResetDeliveries(a.ctx, it.id, ch, statuses); err != nil {
 					return err
 				}
 				t, opts := jobs.NewPostTask(it.id, ch, cfg.MaxRetry)
-				opts = append(opts, asynq.TaskID("post:"+string(ch)+":"+it.id+":"+round))
+				opts = append(opts, asynq.TaskID(jobs.RetryPostTaskID(it.id, ch, round)))
 				if _, err := q.EnqueueContext(a.ctx, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 					return fmt.Errorf("queue %s post of %s: %w", ch, it.id, err)
 				}
 				fmt.Fprintf(a.stdout, "queued the %s post again\n", ch)
 			}
 			if len(emails) > 0 {
+				buckets, err := retryBuckets(a.ctx, st, it.id, emails, int64(cfg.BatchSize))
+				if err != nil {
+					return err
+				}
+				if err := st.AddRetryRound(a.ctx, it.id, syndicate.ChannelEmail, round); err != nil {
+					return err
+				}
 				if err := resetEmails(a.ctx, st, it.id, emails); err != nil {
 					return err
 				}
-				for i := 0; i < len(emails); i += cfg.BatchSize {
-					chunk := emails[i:min(i+cfg.BatchSize, len(emails))]
-					t, opts := jobs.NewEmailBatchTask(it.id, it.freq, it.articles, int64(i), chunk, cfg.MaxRetry)
-					opts = append(opts, asynq.TaskID("email:"+it.id+":"+round+":"+strconv.Itoa(i)))
+				for _, b := range slices.Sorted(maps.Keys(buckets)) {
+					t, opts := jobs.NewEmailBatchTask(it.id, it.freq, it.articles, b, buckets[b], cfg.MaxRetry)
+					opts = append(opts, asynq.TaskID(jobs.RetryEmailTaskID(it.id, round, b)))
 					if _, err := q.EnqueueContext(a.ctx, t, opts...); err != nil {
 						return fmt.Errorf("queue emails of %s: %w", it.id, err)
 					}
@@ -154,6 +164,33 @@ exist) is sent again only with --force, after an editor has checked.`,
 // ledger keeps the adapter's message, which starts with its outcome).
 func temporary(msg string) bool {
 	return strings.HasPrefix(msg, syndicate.Temporary.String()+" ") || strings.HasPrefix(msg, syndicate.Unknown.String()+" ")
+}
+
+// retryBuckets groups the addresses to retry by the buckets of item's
+// fan-out (subscriber ID / its recorded batch size; size when it recorded
+// none), so that each retry task's ID names the rows it carries and the
+// reconciler finds it. Addresses no longer subscribed go in bucket -1: the
+// batch marks them skipped.
+func retryBuckets(ctx context.Context, st *store.Store, item string, emails []string, size int64) (map[int64][]string, error) {
+	if n, ok, err := st.BatchSize(ctx, item); err != nil {
+		return nil, err
+	} else if ok && n > 0 {
+		size = n
+	}
+	size = max(size, 1)
+	ids, err := st.SubscriberIDs(ctx, emails)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64][]string{}
+	for _, e := range emails {
+		b := int64(-1)
+		if id, ok := ids[e]; ok {
+			b = id / size
+		}
+		out[b] = append(out[b], e)
+	}
+	return out, nil
 }
 
 // resetEmails puts the chosen email deliveries of item back to queued.
