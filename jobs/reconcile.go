@@ -307,6 +307,7 @@ func (r *Reconciler) find(ctx context.Context, item string, skip bool) ([]Lost, 
 	}
 	var lost []Lost
 	missingItems := map[string]map[string]bool{}
+	rounds := map[string][]string{} // retry rounds by item and channel, read once a run
 	for _, id := range order {
 		g := groups[id]
 		var (
@@ -316,7 +317,7 @@ func (r *Reconciler) find(ctx context.Context, item string, skip bool) ([]Lost, 
 		if g.lost.Kind == "confirm" {
 			ok, err = r.exists(id)
 		} else {
-			ok, err = r.covered(ctx, g)
+			ok, err = r.covered(ctx, g, rounds)
 		}
 		if err != nil {
 			return nil, skipped, err
@@ -436,10 +437,15 @@ func (r *Reconciler) build(g *group, digests map[string]syndicate.Digest) {
 // is, it sets g's TaskID to the first of them the queue does not hold (the
 // heal task's, named after the oldest stalled row, when it holds them all,
 // so that reconcilers running at once pick the same).
-func (r *Reconciler) covered(ctx context.Context, g *group) (bool, error) {
-	rounds, err := r.Store.RetryRounds(ctx, g.lost.Item, g.ch)
-	if err != nil {
-		return false, err
+func (r *Reconciler) covered(ctx context.Context, g *group, cache map[string][]string) (bool, error) {
+	key := g.lost.Item + "\x00" + string(g.ch)
+	rounds, ok := cache[key]
+	if !ok {
+		var err error
+		if rounds, err = r.Store.RetryRounds(ctx, g.lost.Item, g.ch); err != nil {
+			return false, err
+		}
+		cache[key] = rounds
 	}
 	ids := []string{g.base}
 	for _, rd := range rounds {
