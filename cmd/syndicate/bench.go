@@ -91,9 +91,9 @@ have their email, and measures the recovery:
 
 It reports how many emails went again with the same Message-ID (allowed:
 a mail client shows them once), how many went with another one and how
-many subscribers got nothing (both must be 0, else exit 1), and the time
-from the fault until every ledger row was final, and how many tasks the
-reconciler queued again. The chaos runs use reconcile_grace --grace (10s)
+many subscribers got nothing (both must be 0, else exit 1), how many
+tasks the reconciler queued again, and the time from the fault until every
+ledger row was final. The chaos runs use reconcile_grace --grace (10s)
 and reconcile_interval half of it, not the defaults of minutes.`,
 		Args: args(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {

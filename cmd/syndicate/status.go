@@ -173,7 +173,7 @@ func allDone(ctx context.Context, st *store.Store, item string, ds []syndicate.D
 	if err != nil {
 		return false, err
 	}
-	return len(ds) > 0 && state != store.FanOutPending, nil
+	return state != store.FanOutPending, nil // done with no rows: nothing to send (no subscribers, no channels)
 }
 
 func printStatus(w io.Writer, it item, ds []syndicate.Delivery) {
