@@ -182,11 +182,7 @@ func (a *app) checkConnections(cfg config.Config, ok func(name, reply string), f
 			}
 		}
 	}
-	if targets := cfg.Webhook.All(); len(targets) > 0 {
-		ts := make([]webhook.Target, len(targets))
-		for i, t := range targets {
-			ts[i] = webhook.Target{URL: t.URL, Format: t.Format, Secret: t.Secret}
-		}
+	if ts := webhookTargets(cfg); len(ts) > 0 {
 		wc, err := webhook.New(webhook.Config{Targets: ts, AllowPrivate: cfg.Webhook.AllowPrivate, Timeout: checkTimeout})
 		if err != nil {
 			fail("webhook", err)
@@ -238,6 +234,17 @@ func (a *app) checkConnections(cfg config.Config, ok func(name, reply string), f
 			return bc.Check(ctx)
 		})
 	}
+}
+
+// webhookTargets are the configured webhook targets, the one from the
+// environment last.
+func webhookTargets(cfg config.Config) []webhook.Target {
+	targets := cfg.Webhook.All()
+	ts := make([]webhook.Target, len(targets))
+	for i, t := range targets {
+		ts[i] = webhook.Target{URL: t.URL, Format: t.Format, Secret: t.Secret}
+	}
+	return ts
 }
 
 // dkimConfig is the DKIM signing configuration; on when all three

@@ -9,7 +9,6 @@ import (
 
 	"github.com/emersion/go-smtp"
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"syndicate/jobs"
 )
@@ -87,17 +86,7 @@ func TestEndToEndRetryRoundHealed(t *testing.T) {
 // IDs.
 func (e *e2e) dropTasks(match func(id string) bool) []string {
 	e.t.Helper()
-	var url string
-	for _, kv := range e.env {
-		if v, ok := strings.CutPrefix(kv, "SYNDICATE_REDIS_URL="); ok {
-			url = v
-		}
-	}
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	c := redis.NewClient(opt)
+	c := e.redis()
 	defer c.Close()
 	insp := asynq.NewInspectorFromRedisClient(c)
 	tasks, err := insp.ListPendingTasks(jobs.QueueDefault, asynq.PageSize(1000))
