@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,13 @@ type EditorStore interface {
 	FinishDelivery(ctx context.Context, key syndicate.DeliveryKey, status syndicate.DeliveryStatus, remoteID, errMsg string) error
 	// CancelFanOut records that an article's fan-out was withdrawn.
 	CancelFanOut(ctx context.Context, item string) error
+	// AddRetryRound records a retry round of item's channel, so the
+	// reconciler can ask the queue for its tasks.
+	AddRetryRound(ctx context.Context, item string, ch syndicate.Channel, round string) error
+	// BatchSize returns the batch size item's email fan-out recorded.
+	BatchSize(ctx context.Context, item string) (int64, bool, error)
+	// SubscriberIDs returns the IDs of the subscribers with the addresses.
+	SubscriberIDs(ctx context.Context, emails []string) (map[string]int64, error)
 }
 
 // TaskInspector reads and withdraws tasks; *asynq.Inspector satisfies it.
@@ -69,6 +77,36 @@ type Item struct {
 	Articles  []string
 	Title     string // the article's title, or a digest's description
 	URL       string // the article's URL; "" for a digest
+}
+
+// retryBuckets groups the addresses to retry by the buckets of item's
+// fan-out (subscriber ID / its recorded batch size; e.BatchSize when it
+// recorded none), so that each retry task's ID names the rows it carries
+// and the reconciler finds it. Addresses no longer subscribed go in bucket
+// -1: the batch marks them skipped.
+func (e Editor) retryBuckets(ctx context.Context, item string, emails []string) (map[int64][]string, error) {
+	size := int64(e.BatchSize)
+	if size <= 0 {
+		size = 200
+	}
+	if n, ok, err := e.Store.BatchSize(ctx, item); err != nil {
+		return nil, err
+	} else if ok && n > 0 {
+		size = n
+	}
+	ids, err := e.Store.SubscriberIDs(ctx, emails)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64][]string{}
+	for _, addr := range emails {
+		b := int64(-1)
+		if id, ok := ids[addr]; ok {
+			b = id / size
+		}
+		out[b] = append(out[b], addr)
+	}
+	return out, nil
 }
 
 // Resolve returns the item ref names: a digest ID (dg_…), or an article's
@@ -144,34 +182,41 @@ func (e Editor) Retry(ctx context.Context, ref string, only syndicate.Channel, f
 	if force {
 		statuses = append(statuses, syndicate.StatusUnknown)
 	}
-	// A fresh TaskID per retry: the first task's ID is kept for a week
-	// to refuse duplicates, and would refuse this one too.
-	round := "retry" + strconv.FormatInt(e.now().UnixNano(), 36)
+	// The round is recorded before the rows go back to queued, so the
+	// reconciler can find these tasks, or queue them if they are lost. A
+	// fresh round per retry: the first task's ID is kept for a week to
+	// refuse duplicates, and would refuse this one too.
+	round := NewRetryRound(e.now())
 	for _, ch := range posts {
+		if err := e.Store.AddRetryRound(ctx, it.ID, ch, round); err != nil {
+			return nil, nil, err
+		}
 		if _, err := e.Store.ResetDeliveries(ctx, it.ID, ch, statuses); err != nil {
 			return nil, nil, err
 		}
 		t, opts := NewPostTask(it.ID, ch, e.MaxRetry)
-		opts = append(opts, asynq.TaskID("post:"+string(ch)+":"+it.ID+":"+round))
+		opts = append(opts, asynq.TaskID(RetryPostTaskID(it.ID, ch, round)))
 		if _, err := e.Queue.EnqueueContext(ctx, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 			return nil, nil, fmt.Errorf("queue %s post of %s: %w", ch, it.ID, err)
 		}
 	}
 	if len(emails) > 0 {
+		buckets, err := e.retryBuckets(ctx, it.ID, emails)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := e.Store.AddRetryRound(ctx, it.ID, syndicate.ChannelEmail, round); err != nil {
+			return nil, nil, err
+		}
 		for _, addr := range emails {
 			key := syndicate.DeliveryKey{Item: it.ID, Channel: syndicate.ChannelEmail, Subscriber: addr}
 			if err := e.Store.FinishDelivery(ctx, key, syndicate.StatusQueued, "", "queued again by retry"); err != nil {
 				return nil, nil, err
 			}
 		}
-		size := e.BatchSize
-		if size <= 0 {
-			size = 200
-		}
-		for i := 0; i < len(emails); i += size {
-			chunk := emails[i:min(i+size, len(emails))]
-			t, opts := NewEmailBatchTask(it.ID, it.Frequency, it.Articles, int64(i), chunk, e.MaxRetry)
-			opts = append(opts, asynq.TaskID("email:"+it.ID+":"+round+":"+strconv.Itoa(i)))
+		for _, b := range slices.Sorted(maps.Keys(buckets)) {
+			t, opts := NewEmailBatchTask(it.ID, it.Frequency, it.Articles, b, buckets[b], e.MaxRetry)
+			opts = append(opts, asynq.TaskID(RetryEmailTaskID(it.ID, round, b)))
 			if _, err := e.Queue.EnqueueContext(ctx, t, opts...); err != nil {
 				return nil, nil, fmt.Errorf("queue emails of %s: %w", it.ID, err)
 			}

@@ -204,7 +204,10 @@ const maxFanOutPage = 64
 // a page's complete buckets in one transaction before their tasks. It returns how
 // many subscribers were planned.
 func (h *Handler) fanOutEmail(ctx context.Context, item string, freq syndicate.Frequency, articles []string) (int, error) {
-	size := h.batchSize()
+	size, err := h.fanOutBatchSize(ctx, item)
+	if err != nil {
+		return 0, err
+	}
 	type bucketEmails struct {
 		bucket int64
 		emails []string

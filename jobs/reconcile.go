@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -51,6 +52,12 @@ type ReconcileStore interface {
 	PendingDigests(ctx context.Context, before time.Time) ([]syndicate.Digest, error)
 	Digest(ctx context.Context, id string) (syndicate.Digest, error)
 	FinishDelivery(ctx context.Context, key syndicate.DeliveryKey, status syndicate.DeliveryStatus, remoteID, errMsg string) error
+	// BatchSize returns the emails per batch item's fan-out used (see
+	// BatchSplitter); false when none was recorded.
+	BatchSize(ctx context.Context, item string) (int64, bool, error)
+	// RetryRounds returns the rounds `syndicate retry` queued tasks of
+	// item's channel under, newest first (see RetryEmailTaskID).
+	RetryRounds(ctx context.Context, item string, ch syndicate.Channel) ([]string, error)
 }
 
 // Inspector says whether a task exists in the queue; *asynq.Inspector is
@@ -70,13 +77,18 @@ type Inspector interface {
 // and a row left sending is settled by its channel (the same Message-ID,
 // the same idempotency key, unknown for X).
 //
-// Email batches are rebuilt by bucket (subscriber ID / BatchSize), so
-// BatchSize must be the one the fan-out used.
+// Email batches are rebuilt by bucket (subscriber ID / the batch size the
+// item's fan-out recorded; BatchSize only for fan-outs that recorded
+// none). A row may also belong to a task of a retry round (RetryEmailTaskID,
+// RetryPostTaskID): it is covered while any task that can carry it is
+// waiting or running. A completed or archived task no longer covers rows
+// still not final (they were put back to queued after it ended); those are
+// queued again under the first of these TaskIDs the queue does not hold.
 type Reconciler struct {
 	Store     ReconcileStore
 	Inspector Inspector
 	Queue     Enqueuer
-	BatchSize int           // zero means 200, as Handler
+	BatchSize int           // for fan-outs that recorded none; zero means 200, as Handler
 	MaxRetry  int           // retries of the tasks it enqueues
 	Grace     time.Duration // zero means DefaultGrace
 	Log       *slog.Logger
@@ -165,11 +177,22 @@ func (r *Reconciler) Stalled(ctx context.Context, item string) ([]Lost, error) {
 // group is the rows one task carries.
 type group struct {
 	lost   Lost
+	base   string // the fan-out's TaskID for these rows
 	ch     syndicate.Channel
 	freq   syndicate.Frequency
 	bucket int64
 	emails []string
+	oldest time.Time // of the stalled rows: names the heal task
 }
+
+// taskState is what the queue says of one TaskID.
+type taskState int
+
+const (
+	taskMissing taskState = iota // not held: the ID is free
+	taskLive                     // waiting, scheduled, running or retrying
+	taskDone                     // completed or archived, kept for retention
+)
 
 // find lists the lost tasks (of item; "" for all). With skip, rows of
 // subscribers that no longer exist are marked skipped, as the batch
@@ -177,6 +200,21 @@ type group struct {
 func (r *Reconciler) find(ctx context.Context, item string, skip bool) ([]Lost, int, error) {
 	now := r.now()
 	before := now.Add(-r.grace())
+	sizes := map[string]int64{}
+	sizeOf := func(item string) (int64, error) {
+		if n, ok := sizes[item]; ok {
+			return n, nil
+		}
+		n, ok, err := r.Store.BatchSize(ctx, item)
+		if err != nil {
+			return 0, err
+		}
+		if !ok || n < 1 {
+			n = r.batchSize()
+		}
+		sizes[item] = n
+		return n, nil
+	}
 	groups := map[string]*group{}
 	var order []string
 	digests := map[string]syndicate.Digest{}
@@ -223,17 +261,25 @@ func (r *Reconciler) find(ctx context.Context, item string, skip bool) ([]Lost, 
 					}
 					g.freq = dg.Frequency
 				}
-				g.bucket = id / r.batchSize()
+				size, err := sizeOf(d.Item)
+				if err != nil {
+					return err
+				}
+				g.bucket = id / size
 				g.lost.Kind, g.lost.TaskID = "email", emailTaskID(d.Item, g.bucket)
 			}
+			g.base = g.lost.TaskID
 			if keep != nil && !keep[g.lost.TaskID] {
 				continue
 			}
-			cur := groups[g.lost.TaskID]
+			cur := groups[g.base]
 			if cur == nil {
 				cur = &g
-				groups[g.lost.TaskID] = cur
-				order = append(order, g.lost.TaskID)
+				groups[g.base] = cur
+				order = append(order, g.base)
+			}
+			if keep == nil && (cur.oldest.IsZero() || d.UpdatedAt.Before(cur.oldest)) {
+				cur.oldest = d.UpdatedAt
 			}
 			if slices.Contains(cur.emails, d.Subscriber) && d.Subscriber != "" {
 				continue
@@ -261,13 +307,22 @@ func (r *Reconciler) find(ctx context.Context, item string, skip bool) ([]Lost, 
 	}
 	var lost []Lost
 	missingItems := map[string]map[string]bool{}
+	rounds := map[string][]string{} // retry rounds by item and channel, read once a run
 	for _, id := range order {
-		ok, err := r.exists(id)
+		g := groups[id]
+		var (
+			ok  bool
+			err error
+		)
+		if g.lost.Kind == "confirm" {
+			ok, err = r.exists(id)
+		} else {
+			ok, err = r.covered(ctx, g, rounds)
+		}
 		if err != nil {
 			return nil, skipped, err
 		}
 		if !ok {
-			g := groups[id]
 			if g.lost.Kind == "email" {
 				if missingItems[g.lost.Item] == nil {
 					missingItems[g.lost.Item] = map[string]bool{}
@@ -364,6 +419,7 @@ func (r *Reconciler) build(g *group, digests map[string]syndicate.Digest) {
 	switch g.lost.Kind {
 	case "post":
 		g.lost.task, g.lost.opts = NewPostTask(g.lost.Item, g.ch, r.MaxRetry)
+		g.lost.opts = append(g.lost.opts, asynq.TaskID(g.lost.TaskID))
 	case "confirm":
 		g.lost.task, g.lost.opts = newConfirmTaskFor(g.lost.Item, g.emails[0], r.MaxRetry)
 	case "email":
@@ -372,7 +428,66 @@ func (r *Reconciler) build(g *group, digests map[string]syndicate.Digest) {
 			articles = d.ArticleIDs
 		}
 		g.lost.task, g.lost.opts = NewEmailBatchTask(g.lost.Item, g.freq, articles, g.bucket, g.emails, r.MaxRetry)
+		g.lost.opts = append(g.lost.opts, asynq.TaskID(g.lost.TaskID))
 	}
+}
+
+// covered reports whether a task that can carry g's rows is waiting or
+// running: the fan-out's, a retry round's or an earlier heal's. When none
+// is, it sets g's TaskID to the first of them the queue does not hold (the
+// heal task's, named after the oldest stalled row, when it holds them all,
+// so that reconcilers running at once pick the same).
+func (r *Reconciler) covered(ctx context.Context, g *group, cache map[string][]string) (bool, error) {
+	key := g.lost.Item + "\x00" + string(g.ch)
+	rounds, ok := cache[key]
+	if !ok {
+		var err error
+		if rounds, err = r.Store.RetryRounds(ctx, g.lost.Item, g.ch); err != nil {
+			return false, err
+		}
+		cache[key] = rounds
+	}
+	ids := []string{g.base}
+	for _, rd := range rounds {
+		if g.lost.Kind == "email" {
+			ids = append(ids, RetryEmailTaskID(g.lost.Item, rd, g.bucket))
+		} else {
+			ids = append(ids, RetryPostTaskID(g.lost.Item, g.ch, rd))
+		}
+	}
+	ids = append(ids, g.base+":heal"+strconv.FormatInt(g.oldest.UnixNano(), 36))
+	free := ""
+	for _, id := range ids {
+		st, err := r.state(id)
+		if err != nil {
+			return false, err
+		}
+		if st == taskLive {
+			return true, nil
+		}
+		if st == taskMissing && free == "" {
+			free = id
+		}
+	}
+	if free == "" {
+		free = ids[len(ids)-1] // held and done: enqueueing it again is refused, and it is reported
+	}
+	g.lost.TaskID = free
+	return false, nil
+}
+
+// state asks the queue about one TaskID.
+func (r *Reconciler) state(id string) (taskState, error) {
+	info, err := r.Inspector.GetTaskInfo(QueueDefault, id)
+	switch {
+	case err == nil && (info.State == asynq.TaskStateCompleted || info.State == asynq.TaskStateArchived):
+		return taskDone, nil
+	case err == nil:
+		return taskLive, nil
+	case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
+		return taskMissing, nil
+	}
+	return 0, fmt.Errorf("look up task %s: %w", id, err)
 }
 
 // exists reports whether the queue has a task by that ID, in any state
@@ -438,6 +553,44 @@ func postTaskID(articleID string, ch syndicate.Channel) string {
 
 func emailTaskID(item string, bucket int64) string {
 	return fmt.Sprintf("email:%s:%d", item, bucket)
+}
+
+// NewRetryRound names the tasks of one `syndicate retry`: a fresh name
+// each time, because the first tasks' IDs are kept for a week to refuse
+// duplicates and would refuse these too.
+func NewRetryRound(now time.Time) string { return "retry" + strconv.FormatInt(now.UnixNano(), 36) }
+
+// RetryPostTaskID is the TaskID of a retry round's post of an article.
+func RetryPostTaskID(articleID string, ch syndicate.Channel, round string) string {
+	return postTaskID(articleID, ch) + ":" + round
+}
+
+// RetryEmailTaskID is the TaskID of a retry round's batch of one bucket of
+// subscribers (subscriber ID / the item's batch size, as the fan-out).
+func RetryEmailTaskID(item, round string, bucket int64) string {
+	return "email:" + item + ":" + round + ":" + strconv.FormatInt(bucket, 10)
+}
+
+// BatchSplitter records the batch size of an item's email fan-out the
+// first time, and returns the recorded one ever after, so a fan-out run
+// again, a repair and a retry split the subscribers into the same buckets
+// even when batch_size has changed meanwhile.
+type BatchSplitter interface {
+	FixBatchSize(ctx context.Context, item string, size int64) (int64, error)
+}
+
+// fanOutBatchSize is the batch size of item's fan-out: the recorded one
+// when the store keeps it, else the Handler's.
+func (h *Handler) fanOutBatchSize(ctx context.Context, item string) (int64, error) {
+	bs, ok := h.Store.(BatchSplitter)
+	if !ok {
+		return h.batchSize(), nil
+	}
+	n, err := bs.FixBatchSize(ctx, item, h.batchSize())
+	if err != nil {
+		return 0, fmt.Errorf("fix the batch size of %s: %w", item, err)
+	}
+	return n, nil
 }
 
 func confirmTaskID(item, email string) string {

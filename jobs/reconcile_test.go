@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ type fakeQueue struct {
 	tasks map[string]*asynq.Task
 	opts  map[string][]asynq.Option
 	order []string
+	done  map[string]bool // completed: kept for retention, refusing its TaskID
 }
 
 func (q *fakeQueue) EnqueueContext(_ context.Context, t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error) {
@@ -49,7 +51,22 @@ func (q *fakeQueue) GetTaskInfo(_, id string) (*asynq.TaskInfo, error) {
 	if _, ok := q.tasks[id]; !ok {
 		return nil, asynq.ErrTaskNotFound
 	}
-	return &asynq.TaskInfo{ID: id}, nil
+	if q.done[id] {
+		return &asynq.TaskInfo{ID: id, State: asynq.TaskStateCompleted}, nil
+	}
+	return &asynq.TaskInfo{ID: id, State: asynq.TaskStatePending}, nil
+}
+
+// complete marks the tasks by those IDs completed, as a worker would.
+func (q *fakeQueue) complete(ids ...string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.done == nil {
+		q.done = map[string]bool{}
+	}
+	for _, id := range ids {
+		q.done[id] = true
+	}
 }
 
 // forget drops the tasks by those IDs, as a Redis that lost them would.
@@ -254,4 +271,155 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// runAll handles every task the queue holds that is not done, and marks
+// it completed.
+func runAll(t *testing.T, h *jobs.Handler, q *fakeQueue) {
+	t.Helper()
+	for _, id := range q.ids() {
+		if q.done[id] {
+			continue
+		}
+		if err := handle(h, q.tasks[id]); err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		q.complete(id)
+	}
+}
+
+// TestReconcilerSeesRetryRounds: rows `retry` put back to queued belong to
+// the retry round's tasks, not to the fan-out's (completed, kept for a
+// week). While the round's task waits, nothing is lost; when the queue
+// loses it, it is queued again under the round's TaskID; when it ended
+// with rows still not final, under a heal TaskID, once.
+func TestReconcilerSeesRetryRounds(t *testing.T) {
+	f := newFixture(t, 6) // buckets of 4 by ID: 0 (1-3), 1 (4-6)
+	ctx := context.Background()
+	q := &fakeQueue{}
+	f.h.Queue = q
+	f.h.Posters[syndicate.ChannelX] = &fakePoster{}
+	f.h.Mailer = &fakeMailer{}
+	pub, _ := jobs.NewPublishTask(f.art.ID, 3)
+	if err := handle(f.h, pub); err != nil {
+		t.Fatal(err)
+	}
+	q.complete(jobs.PublishTaskID(f.art.ID))
+	runAll(t, f.h, q)
+	f.waitFinal(t, f.art.ID, 1+6)
+
+	// A retry of two emails of bucket 1 and of the X post, as
+	// `syndicate retry` does it: round recorded, rows queued, tasks queued.
+	const round = "retry1"
+	for _, ch := range []syndicate.Channel{syndicate.ChannelEmail, syndicate.ChannelX} {
+		if err := f.st.AddRetryRound(ctx, f.art.ID, ch, round); err != nil {
+			t.Fatal(err)
+		}
+	}
+	retried := []string{"r04@example.com", "r06@example.com"}
+	for _, e := range retried {
+		if err := f.st.FinishDelivery(ctx, syndicate.DeliveryKey{Item: f.art.ID, Channel: syndicate.ChannelEmail, Subscriber: e}, syndicate.StatusQueued, "", "queued again by retry"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.st.ResetDeliveries(ctx, f.art.ID, syndicate.ChannelX, []syndicate.DeliveryStatus{syndicate.StatusSent}); err != nil {
+		t.Fatal(err)
+	}
+	emailID, postID := jobs.RetryEmailTaskID(f.art.ID, round, 1), jobs.RetryPostTaskID(f.art.ID, syndicate.ChannelX, round)
+	bt, bopts := jobs.NewEmailBatchTask(f.art.ID, syndicate.Instant, []string{f.art.ID}, 1, retried, 3)
+	pt, popts := jobs.NewPostTask(f.art.ID, syndicate.ChannelX, 3)
+	for _, e := range []struct {
+		t    *asynq.Task
+		opts []asynq.Option
+	}{{bt, append(bopts, asynq.TaskID(emailID))}, {pt, append(popts, asynq.TaskID(postID))}} {
+		if _, err := q.EnqueueContext(ctx, e.t, e.opts...); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	clock := time.Now().Add(time.Hour)
+	r := &jobs.Reconciler{Store: f.st, Inspector: q, Queue: q, BatchSize: 4, MaxRetry: 3, Now: func() time.Time { return clock }}
+	if rep, err := r.Run(ctx, false); err != nil || len(rep.Lost) != 0 {
+		t.Fatalf("with the round's tasks waiting: %v, %v; want nothing", lostIDs(rep.Lost), err)
+	}
+
+	// Redis loses the round's tasks; the fan-out's stay, completed.
+	q.forget(emailID, postID)
+	rep, err := r.Run(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lostIDs(rep.Lost); !sameSet(got, []string{emailID, postID}) || rep.Requeued != 2 {
+		t.Fatalf("after the loss: %v (requeued %d); want %s and %s queued again", got, rep.Requeued, emailID, postID)
+	}
+	var batch batchView
+	if err := json.Unmarshal(q.tasks[emailID].Payload(), &batch); err != nil {
+		t.Fatal(err)
+	}
+	if !sameSet(batch.Emails, retried) {
+		t.Errorf("the round's batch came back with %v, want %v", batch.Emails, retried)
+	}
+
+	// The batch queued again ends (a worker's bug, a drop) with its rows
+	// still queued: they are queued once more under a heal TaskID, which
+	// then covers them.
+	q.complete(emailID)
+	rep, err = r.Run(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Lost) != 1 || !strings.HasPrefix(rep.Lost[0].TaskID, "email:"+f.art.ID+":1:heal") || rep.Requeued != 1 {
+		t.Fatalf("after the round's batch ended: %v (requeued %d); want one heal task", lostIDs(rep.Lost), rep.Requeued)
+	}
+	if rep, err := r.Run(ctx, false); err != nil || len(rep.Lost) != 0 {
+		t.Errorf("with the heal task waiting: %v, %v; want nothing", lostIDs(rep.Lost), err)
+	}
+	runAll(t, f.h, q)
+	for _, d := range f.waitFinal(t, f.art.ID, 1+6) {
+		if d.Status != syndicate.StatusSent {
+			t.Errorf("%s: %s, want sent", d, d.Status)
+		}
+	}
+}
+
+// TestReconcilerKeepsTheBatchSplit: batch_size changed between the
+// fan-out and the repair (and a second run of the fan-out): the buckets
+// are those the fan-out recorded, so the tasks found lost are the ones it
+// queued, with the same rows.
+func TestReconcilerKeepsTheBatchSplit(t *testing.T) {
+	f := newFixture(t, 10) // buckets of 4 by ID: 0 (1-3), 1 (4-7), 2 (8-10)
+	ctx := context.Background()
+	q := &fakeQueue{}
+	f.h.Queue, f.h.Mailer = q, &fakeMailer{}
+	pub, _ := jobs.NewPublishTask(f.art.ID, 3)
+	if err := handle(f.h, pub); err != nil {
+		t.Fatal(err)
+	}
+	first := q.ids()
+	// The fan-out runs again (its task retried) after batch_size became 3.
+	f.h.BatchSize = 3
+	q.forget(jobs.PublishTaskID(f.art.ID))
+	if err := handle(f.h, pub); err != nil {
+		t.Fatal(err)
+	}
+	if got := q.ids(); !slices.Equal(got, first) {
+		t.Errorf("the second fan-out queued %v, want only the first's %v", got, first)
+	}
+	bucket1 := "email:" + f.art.ID + ":1"
+	q.forget(bucket1)
+	r := &jobs.Reconciler{Store: f.st, Inspector: q, Queue: q, BatchSize: 3, MaxRetry: 3, Now: func() time.Time { return time.Now().Add(time.Hour) }}
+	rep, err := r.Run(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lostIDs(rep.Lost); !slices.Equal(got, []string{bucket1}) {
+		t.Fatalf("lost %v, want [%s]", got, bucket1)
+	}
+	var batch batchView
+	if err := json.Unmarshal(q.tasks[bucket1].Payload(), &batch); err != nil {
+		t.Fatal(err)
+	}
+	if !sameSet(batch.Emails, []string{"r04@example.com", "r05@example.com", "r06@example.com", "r07@example.com"}) {
+		t.Errorf("bucket 1 queued again with %v", batch.Emails)
+	}
 }

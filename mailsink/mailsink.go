@@ -4,8 +4,15 @@ package mailsink
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -46,7 +54,21 @@ type Sink struct {
 
 // Start listens on 127.0.0.1 at a free port. When dir is not empty, every
 // message is also written there as an .eml file.
-func Start(dir string) (*Sink, error) {
+func Start(dir string) (*Sink, error) { return StartWith(Options{Dir: dir}) }
+
+// Options are the settings of StartWith.
+type Options struct {
+	Dir string // as Start's
+	// TLS, when set, is offered with STARTTLS (use SelfSigned for tests).
+	TLS *tls.Config
+	// User and Password, when User is set, are the only login AUTH PLAIN
+	// accepts; a sink without them offers no AUTH.
+	User, Password string
+}
+
+// StartWith starts a sink as Start does, with STARTTLS and AUTH as o says.
+func StartWith(o Options) (*Sink, error) {
+	dir := o.Dir
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("create mail folder: %w", err)
@@ -61,8 +83,12 @@ func Start(dir string) (*Sink, error) {
 		s.mu.Lock()
 		s.sess++
 		s.mu.Unlock()
+		if o.User != "" {
+			return &authSession{session: &session{sink: s}, user: o.User, pass: o.Password}, nil
+		}
 		return &session{sink: s}, nil
 	}))
+	s.srv.TLSConfig = o.TLS
 	s.srv.Domain = "localhost"
 	s.srv.MaxMessageBytes = 10 << 20
 	s.srv.ReadTimeout = time.Minute
@@ -150,4 +176,47 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	s.msgs = append(s.msgs, m)
 	return nil
+}
+
+// authSession offers AUTH PLAIN for one login; a session that does not
+// implement smtp.AuthSession offers no AUTH at all.
+type authSession struct {
+	*session
+	user, pass string
+}
+
+func (s *authSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (s *authSession) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if user != s.user || pass != s.pass {
+			return smtp.ErrAuthFailed
+		}
+		return nil
+	}), nil
+}
+
+// SelfSigned returns a TLS configuration with a fresh self-signed
+// certificate for 127.0.0.1 and localhost (clients must skip verifying
+// it: skip_verify=1).
+func SelfSigned() (*tls.Config, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate a key: %w", err)
+	}
+	tpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "mailsink"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, fmt.Errorf("make a certificate: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}, nil
 }

@@ -183,6 +183,23 @@ var migrations = [][]string{
 		// partial index keeps that from reading the whole ledger.
 		`CREATE INDEX deliveries_failures ON deliveries (updated_at) WHERE status IN ('failed', 'unknown', 'bounced')`,
 	},
+	{ // 10: the batch split of each fan-out, and the retry rounds
+		// batch_size is the one an item's email fan-out used, so repair
+		// and retry after a change of batch_size still rebuild the same
+		// buckets; retry_rounds names the tasks `syndicate retry` queued,
+		// so the reconciler can ask the queue for them.
+		`CREATE TABLE batch_splits (
+			item       TEXT NOT NULL PRIMARY KEY,
+			batch_size BIGINT NOT NULL
+		)`,
+		`CREATE TABLE retry_rounds (
+			item       TEXT NOT NULL,
+			channel    TEXT NOT NULL,
+			round      TEXT NOT NULL,
+			created_at BIGINT NOT NULL,
+			PRIMARY KEY (item, channel, round)
+		)`,
+	},
 }
 
 // migrate creates the schema or brings it up to date. It runs in one write

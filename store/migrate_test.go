@@ -75,6 +75,9 @@ var undoVersion6 = append(undoVersion7, []string{
 // undoVersion7 takes the schema from the latest version back to 6,
 // undoing the later versions first.
 var undoVersion7 = []string{
+	// 10: the batch splits and retry rounds.
+	`DROP TABLE retry_rounds`,
+	`DROP TABLE batch_splits`,
 	// 9: the failures index.
 	`DROP INDEX deliveries_failures`,
 	// 8: alert incidents.

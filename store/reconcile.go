@@ -190,3 +190,70 @@ func (s *Store) setFanOut(ctx context.Context, item, state string) error {
 	}
 	return nil
 }
+
+// FixBatchSize records size as the emails per batch of item's fan-out,
+// unless one is recorded already, and returns the recorded one: a fan-out
+// run again after batch_size changed splits as the first run did.
+func (s *Store) FixBatchSize(ctx context.Context, item string, size int64) (int64, error) {
+	if size < 1 {
+		return 0, fmt.Errorf("record the batch size of %s: %d is not positive", item, size)
+	}
+	if _, err := s.execRetrying(ctx, s.dialect.rebind(`INSERT INTO batch_splits (item, batch_size) VALUES (?, ?)
+		ON CONFLICT (item) DO NOTHING`), item, size); err != nil {
+		return 0, fmt.Errorf("record the batch size of %s: %w", item, err)
+	}
+	got, ok, err := s.BatchSize(ctx, item)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, fmt.Errorf("record the batch size of %s: it was not kept", item)
+	}
+	return got, nil
+}
+
+// BatchSize returns the emails per batch item's fan-out used; false when
+// none is recorded (a fan-out from before the record was kept).
+func (s *Store) BatchSize(ctx context.Context, item string) (int64, bool, error) {
+	var size int64
+	err := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT batch_size FROM batch_splits WHERE item = ?`), item).Scan(&size)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, false, nil
+	case err != nil:
+		return 0, false, fmt.Errorf("read the batch size of %s: %w", item, err)
+	}
+	return size, true, nil
+}
+
+// AddRetryRound records that a retry queued tasks of item's channel under
+// round (see jobs.RetryEmailTaskID), before it queues them.
+func (s *Store) AddRetryRound(ctx context.Context, item string, ch syndicate.Channel, round string) error {
+	if _, err := s.execRetrying(ctx, s.dialect.rebind(`INSERT INTO retry_rounds (item, channel, round, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (item, channel, round) DO NOTHING`), item, string(ch), round, s.now().UnixNano()); err != nil {
+		return fmt.Errorf("record retry %s of %s %s: %w", round, item, ch, err)
+	}
+	return nil
+}
+
+// RetryRounds returns the retry rounds of item's channel, newest first.
+func (s *Store) RetryRounds(ctx context.Context, item string, ch syndicate.Channel) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(`SELECT round FROM retry_rounds
+		WHERE item = ? AND channel = ? ORDER BY created_at DESC, round DESC`), item, string(ch))
+	if err != nil {
+		return nil, fmt.Errorf("list the retries of %s %s: %w", item, ch, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, fmt.Errorf("list the retries of %s %s: %w", item, ch, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list the retries of %s %s: %w", item, ch, err)
+	}
+	return out, nil
+}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -41,6 +42,11 @@ type benchFlags struct {
 	json        bool
 	cpuProfile  string
 	timeout     time.Duration
+	chaos       string        // a fault to inject mid-send (bench.ChaosModes); "" for none
+	chaosAt     float64       // the share of subscribers mailed when the fault comes
+	smtpDelay   time.Duration // the discarding server's wait per message
+	grace       time.Duration // reconcile_grace of a chaos run
+	batchSize   int           // emails per batch task; 0: the default
 }
 
 func (a *app) benchCmd() *cobra.Command {
@@ -70,17 +76,54 @@ Redis is embedded unless --redis names a server (the figure that counts).
 Both should be scratch: bench adds subscribers and articles and leaves them.
 With --smtp the mail goes to that relay and the baseline is skipped. The
 configuration file and SYNDICATE_* variables are not read: the run is the
-same everywhere.`,
+same everywhere.
+
+With --chaos the run breaks something once --chaos-at of the subscribers
+have their email, and measures the recovery:
+
+  kill        SIGKILL a worker process and start another in its place;
+  redis-loss  kill the redis-server (one the bench starts, without
+              persistence) and start it again empty: the reconciler
+              (a scheduler process the bench starts too) queues again
+              from the ledger what Redis forgot;
+  failover    a master, a replica and redis-sentinel (started by the
+              bench); SENTINEL FAILOVER promotes the replica mid-send.
+
+It reports how many emails went again with the same Message-ID (allowed:
+a mail client shows them once), how many went with another one and how
+many subscribers got nothing (both must be 0, else exit 1), how many
+tasks the reconciler queued again, and the time from the fault until every
+ledger row was final. The chaos runs use reconcile_grace --grace (10s)
+and reconcile_interval half of it, not the defaults of minutes.`,
 		Args: args(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.subscribers < 1 {
 				return usagef("--subscribers %d is not a positive number", f.subscribers)
+			}
+			if f.batchSize < 0 {
+				return usagef("--batch-size %d is negative", f.batchSize)
 			}
 			if f.connections < 1 {
 				return usagef("--connections %d is not a positive number", f.connections)
 			}
 			if f.workers < 0 {
 				return usagef("--workers %d is negative", f.workers)
+			}
+			if f.chaos != "" {
+				switch {
+				case !slices.Contains(bench.ChaosModes, f.chaos):
+					return usagef("unknown --chaos %q: the modes are %s", f.chaos, strings.Join(bench.ChaosModes, ", "))
+				case f.workers == 0:
+					return usagef("--chaos runs workers as processes, to break them or their Redis under them: it needs --workers 1 or more")
+				case f.chaos != bench.ChaosKill && f.redisURL != "":
+					return usagef("--chaos %s starts and breaks its own Redis: leave out --redis", f.chaos)
+				case f.smtpURL != "":
+					return usagef("--chaos counts what each subscriber got at its own SMTP server: leave out --smtp")
+				case f.chaosAt <= 0 || f.chaosAt >= 1:
+					return usagef("--chaos-at %g is not between 0 and 1", f.chaosAt)
+				case f.grace < time.Second:
+					return usagef("--grace %s is shorter than 1s", f.grace)
+				}
 			}
 			return a.bench(f)
 		},
@@ -95,6 +138,14 @@ same everywhere.`,
 	c.Flags().BoolVar(&f.json, "json", false, "print the result as JSON")
 	c.Flags().StringVar(&f.cpuProfile, "cpuprofile", "", "write the worker's CPU profile here (FILE.N for worker N when there are several)")
 	c.Flags().DurationVar(&f.timeout, "timeout", 30*time.Minute, "give up after this long")
+	c.Flags().IntVar(&f.batchSize, "batch-size", 0, "emails per batch task (default: batch_size's default, 200)")
+	c.Flags().StringVar(&f.chaos, "chaos", "", "inject a fault mid-send: kill, redis-loss or failover")
+	c.Flags().DurationVar(&f.grace, "grace", 10*time.Second, "with --chaos, the reconcile_grace of the run (the interval is half of it, at least 1s)")
+	c.Flags().Float64Var(&f.chaosAt, "chaos-at", 1.0/3, "with --chaos, the share of subscribers mailed when the fault comes")
+	c.Flags().DurationVar(&f.smtpDelay, "smtp-delay", 0, "the discarding SMTP server waits this long per message (for small --chaos runs)")
+	if err := c.Flags().MarkHidden("smtp-delay"); err != nil {
+		panic(err) // the flag was just defined
+	}
 	return c
 }
 
@@ -113,7 +164,33 @@ type benchResult struct {
 	Baseline *baselineResult `json:"baseline,omitempty"`
 	Ratio    float64         `json:"ratio,omitempty"`
 
+	Chaos *chaosResult `json:"chaos,omitempty"`
+
 	Correct correctness `json:"correct"`
+}
+
+// chaosResult is what a --chaos run saw of the fault and the recovery.
+type chaosResult struct {
+	Mode string `json:"mode"`
+	// FaultAfter is how many subscribers had their email when the fault
+	// came.
+	FaultAfter int `json:"fault_after"`
+	// Resent counts emails that went to a subscriber again with the
+	// Message-ID it already had; OtherIDs those with a different one, and
+	// Missing the subscribers that got nothing (both must be 0).
+	Resent   int `json:"resent"`
+	OtherIDs int `json:"other_ids"`
+	Missing  int `json:"missing"`
+	// FinalAfterFaultMS is the time from the fault until every ledger row
+	// was final; RecoveryMS how long the fault itself took (a restart, a
+	// failover).
+	FinalAfterFaultMS float64 `json:"final_after_fault_ms"`
+	RecoveryMS        float64 `json:"recovery_ms"`
+	// Requeued is how many tasks the reconciler queued again (from the
+	// workers' logs).
+	Requeued int    `json:"requeued"`
+	Grace    string `json:"reconcile_grace"`
+	Interval string `json:"reconcile_interval"`
 }
 
 type fullResult struct {
@@ -162,6 +239,9 @@ type benchRun struct {
 	sink   *bench.Discard // nil with --smtp
 	res    benchResult
 	stderr io.Writer
+
+	redis    *bench.RedisProc   // started for --chaos redis-loss
+	sentinel *bench.SentinelSet // started for --chaos failover
 }
 
 func (a *app) bench(f benchFlags) (err error) {
@@ -191,6 +271,22 @@ func (a *app) bench(f benchFlags) (err error) {
 		r.res.Database = "postgres"
 	}
 	redisURL := f.redisURL
+	switch f.chaos {
+	case bench.ChaosRedisLoss:
+		if r.redis, err = bench.StartRedisServer(ctx, dir, "redis"); err != nil {
+			return fmt.Errorf("start redis-server: %w", err)
+		}
+		defer r.redis.Stop()
+		redisURL = "redis://" + r.redis.Addr() + "/0"
+		r.res.Redis = "server (started by the bench, without persistence)"
+	case bench.ChaosFailover:
+		if r.sentinel, err = bench.StartSentinelSet(ctx, dir); err != nil {
+			return fmt.Errorf("start redis with a replica and sentinel: %w", err)
+		}
+		defer r.sentinel.Close()
+		redisURL = r.sentinel.URL(0)
+		r.res.Redis = "master, replica and sentinel (started by the bench)"
+	}
 	if redisURL == "" {
 		mr, err := miniredis.Run()
 		if err != nil {
@@ -198,7 +294,7 @@ func (a *app) bench(f benchFlags) (err error) {
 		}
 		defer mr.Close()
 		redisURL = "redis://" + mr.Addr() + "/0"
-	} else {
+	} else if f.chaos == "" || f.chaos == bench.ChaosKill {
 		r.res.Redis = "server"
 	}
 	smtpURL := f.smtpURL
@@ -207,6 +303,7 @@ func (a *app) bench(f benchFlags) (err error) {
 			return fmt.Errorf("start the discarding smtp server: %w", err)
 		}
 		defer r.sink.Close()
+		r.sink.SetDelay(f.smtpDelay)
 		smtpURL = r.sink.URL()
 	}
 	perWorker := f.connections
@@ -223,6 +320,17 @@ func (a *app) bench(f benchFlags) (err error) {
 		"SYNDICATE_CONCURRENCY":   strconv.Itoa(perWorker),
 		"SYNDICATE_DIGEST_DAILY":  "off",
 		"SYNDICATE_DIGEST_WEEKLY": "off",
+	}
+	if f.batchSize > 0 {
+		r.env["SYNDICATE_BATCH_SIZE"] = strconv.Itoa(f.batchSize)
+	}
+	if f.chaos != "" {
+		// Short, so that the recovery is measured in seconds and not
+		// dominated by the default 2m.
+		interval := max(f.grace/2, time.Second)
+		r.env["SYNDICATE_RECONCILE_GRACE"] = f.grace.String()
+		r.env["SYNDICATE_RECONCILE_INTERVAL"] = interval.String()
+		r.res.Chaos = &chaosResult{Mode: f.chaos, Grace: f.grace.String(), Interval: interval.String()}
 	}
 	cfg, err := config.Load("", false, func(k string) string { return r.env[k] })
 	if err != nil {
@@ -243,7 +351,7 @@ func (a *app) bench(f benchFlags) (err error) {
 	if err := r.fullPath(ctx, a, cfg); err != nil {
 		return err
 	}
-	if f.smtpURL == "" {
+	if f.smtpURL == "" && f.chaos == "" {
 		if err := r.baseline(ctx); err != nil {
 			return err
 		}
@@ -287,9 +395,10 @@ func benchArticle(run string, n int) (syndicate.Article, error) {
 
 // workerProc is one worker child process.
 type workerProc struct {
-	cmd   *exec.Cmd
-	stats string
-	log   *os.File
+	cmd    *exec.Cmd
+	stats  string // "" for the scheduler, which writes none
+	log    *os.File
+	killed bool // by --chaos kill: it wrote no stats
 }
 
 // fullPath starts the workers, publishes and waits until every delivery is
@@ -298,8 +407,10 @@ func (r *benchRun) fullPath(ctx context.Context, a *app, cfg config.Config) erro
 	runID := strconv.FormatInt(time.Now().UnixNano(), 36)
 	var (
 		procs     []*workerProc
+		sched     []*workerProc // the scheduler of a chaos run
 		stopLocal func()
 		cpuBefore time.Duration
+		startProc func(name string, argv ...string) (*workerProc, error)
 	)
 	stopWorkers := func() error {
 		if stopLocal != nil {
@@ -310,7 +421,7 @@ func (r *benchRun) fullPath(ctx context.Context, a *app, cfg config.Config) erro
 			}
 		}
 		var errs []error
-		for _, p := range procs {
+		for _, p := range append(procs, sched...) {
 			if p.cmd.ProcessState == nil {
 				if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 					errs = append(errs, fmt.Errorf("stop worker %d: %w", p.cmd.Process.Pid, err))
@@ -364,12 +475,24 @@ func (r *benchRun) fullPath(ctx context.Context, a *app, cfg config.Config) erro
 		for k, v := range r.env {
 			env = append(env, k+"="+v)
 		}
-		for i := range r.f.workers {
-			p := &workerProc{stats: filepath.Join(r.dir, fmt.Sprintf("worker-%d.json", i))}
-			if p.log, err = os.Create(filepath.Join(r.dir, fmt.Sprintf("worker-%d.log", i))); err != nil {
-				return fmt.Errorf("create worker log: %w", err)
+		startProc = func(name string, argv ...string) (*workerProc, error) {
+			p := &workerProc{}
+			var err error
+			if p.log, err = os.Create(filepath.Join(r.dir, name+".log")); err != nil {
+				return nil, fmt.Errorf("create %s log: %w", name, err)
 			}
-			argv := []string{"--config=", "--log-level=warn", "worker", "--stats", p.stats}
+			p.cmd = exec.Command(exe, append([]string{"--config=", "--log-level=warn"}, argv...)...)
+			p.cmd.Env = env
+			p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+			if err := p.cmd.Start(); err != nil {
+				p.log.Close()
+				return nil, fmt.Errorf("start %s: %w", name, err)
+			}
+			return p, nil
+		}
+		for i := range r.f.workers {
+			stats := filepath.Join(r.dir, fmt.Sprintf("worker-%d.json", i))
+			argv := []string{"worker", "--stats", stats}
 			if r.f.cpuProfile != "" {
 				name := r.f.cpuProfile
 				if r.f.workers > 1 {
@@ -377,15 +500,21 @@ func (r *benchRun) fullPath(ctx context.Context, a *app, cfg config.Config) erro
 				}
 				argv = append(argv, "--cpuprofile", name)
 			}
-			p.cmd = exec.Command(exe, argv...)
-			p.cmd.Env = env
-			p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-			if err := p.cmd.Start(); err != nil {
-				p.log.Close()
-				return fmt.Errorf("start worker %d: %w", i, err)
+			p, err := startProc(fmt.Sprintf("worker-%d", i), argv...)
+			if err != nil {
+				return err
 			}
+			p.stats = stats
 			procs = append(procs, p)
 		}
+	}
+	if r.f.chaos != "" {
+		// The reconciler runs on the scheduler's period, as in production.
+		p, err := startProc("scheduler", "serve", "--roles", "scheduler")
+		if err != nil {
+			return err
+		}
+		sched = append(sched, p)
 	}
 	insp := asynq.NewInspectorFromRedisClient(r.rc)
 	want := max(r.f.workers, 1)
@@ -472,14 +601,35 @@ func (r *benchRun) fullPath(ctx context.Context, a *app, cfg config.Config) erro
 	if item == "" {
 		return errors.New("the digest found no articles to send")
 	}
-	var counts map[syndicate.Channel]map[syndicate.DeliveryStatus]int
+	var (
+		counts    map[syndicate.Channel]map[syndicate.DeliveryStatus]int
+		faultAt   time.Time
+		lastCheck time.Time
+	)
+	threshold := max(1, int(float64(r.f.subscribers)*r.f.chaosAt))
 	for {
-		if r.sink == nil || r.sink.Stats().Messages >= r.f.subscribers {
+		check := r.sink == nil || r.sink.Stats().Messages >= r.f.subscribers
+		if r.f.chaos != "" {
+			if faultAt.IsZero() && r.sink.Stats().Recipients >= threshold {
+				var err error
+				if faultAt, err = r.inject(ctx, &procs, startProc); err != nil {
+					return err
+				}
+			}
+			// After the fault the ledger is what says the run is over:
+			// resends make the message count no guide.
+			check = !faultAt.IsZero() && (r.sink.Stats().Recipients >= r.f.subscribers || time.Since(lastCheck) >= time.Second)
+		}
+		if check {
+			lastCheck = time.Now()
 			var err error
 			if counts, err = r.st.DeliveryCounts(ctx, item); err != nil {
 				return err
 			}
 			if allFinal(counts[syndicate.ChannelEmail]) {
+				if r.f.chaos != "" {
+					r.res.Chaos.FinalAfterFaultMS = ms(time.Since(faultAt))
+				}
 				break
 			}
 		}
@@ -523,6 +673,12 @@ func (r *benchRun) fullPath(ctx context.Context, a *app, cfg config.Config) erro
 			}
 			cpu += bench.RusageCPU(ru)
 			fr.PeakRSSBytes = max(fr.PeakRSSBytes, ru.Maxrss<<10) // Linux reports KiB
+			if r.res.Chaos != nil {
+				r.res.Chaos.Requeued += countLines(p.log.Name(), requeuedLog)
+			}
+			if p.killed {
+				continue // killed before it could write its statement count
+			}
 			b, err := os.ReadFile(p.stats)
 			if err != nil {
 				return fmt.Errorf("read worker stats: %w", err)
@@ -557,6 +713,9 @@ func (r *benchRun) fullPath(ctx context.Context, a *app, cfg config.Config) erro
 		first, last = s.First, s.Last
 		r.res.MessageBytes = len(r.sink.Sample())
 		r.res.Correct.Recipients, r.res.Correct.Duplicates = s.Recipients, s.Duplicates
+		if ch := r.res.Chaos; ch != nil {
+			ch.Resent, ch.OtherIDs, ch.Missing = s.Resent, s.OtherIDs, r.f.subscribers-s.Recipients
+		}
 	}
 	if fr.Sent > 0 {
 		fr.CPUPerMsgUS /= float64(fr.Sent)
@@ -573,7 +732,9 @@ func (r *benchRun) fullPath(ctx context.Context, a *app, cfg config.Config) erro
 	switch {
 	case fr.Sent != r.f.subscribers:
 		c.Problem = fmt.Sprintf("%d of %d subscribers were sent the email (ledger: %v)", fr.Sent, r.f.subscribers, counts[syndicate.ChannelEmail])
-	case r.sink != nil && c.Duplicates > 0:
+	case r.res.Chaos != nil && r.res.Chaos.OtherIDs > 0:
+		c.Problem = fmt.Sprintf("%d emails went to a subscriber a second time with a different Message-ID", r.res.Chaos.OtherIDs)
+	case r.res.Chaos == nil && r.sink != nil && c.Duplicates > 0:
 		c.Problem = fmt.Sprintf("%d emails went to a subscriber a second time", c.Duplicates)
 	case r.sink != nil && c.Recipients != r.f.subscribers:
 		c.Problem = fmt.Sprintf("%d of %d subscribers got an email", c.Recipients, r.f.subscribers)
@@ -581,6 +742,61 @@ func (r *benchRun) fullPath(ctx context.Context, a *app, cfg config.Config) erro
 		c.OK = true
 	}
 	return nil
+}
+
+// inject breaks what --chaos names, and returns when it did; with kill,
+// the killed worker stays in procs (for its CPU time) and its replacement
+// is added.
+func (r *benchRun) inject(ctx context.Context, procs *[]*workerProc, startProc func(string, ...string) (*workerProc, error)) (time.Time, error) {
+	ch := r.res.Chaos
+	ch.FaultAfter = r.sink.Stats().Recipients
+	at := time.Now()
+	switch r.f.chaos {
+	case bench.ChaosKill:
+		var victim *workerProc
+		for _, p := range *procs {
+			if !p.killed {
+				victim = p
+				break
+			}
+		}
+		if victim == nil {
+			return at, errors.New("no worker left to kill")
+		}
+		if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			return at, fmt.Errorf("kill worker %d: %w", victim.cmd.Process.Pid, err)
+		}
+		victim.killed = true
+		// Its exit status is the SIGKILL just sent.
+		if err := victim.cmd.Wait(); err == nil {
+			return at, fmt.Errorf("worker %d outlived SIGKILL", victim.cmd.Process.Pid)
+		}
+		n := len(*procs)
+		stats := filepath.Join(r.dir, fmt.Sprintf("worker-%d.json", n))
+		p, err := startProc(fmt.Sprintf("worker-%d", n), "worker", "--stats", stats)
+		if err != nil {
+			return at, err
+		}
+		p.stats = stats
+		*procs = append(*procs, p)
+	case bench.ChaosRedisLoss:
+		if err := r.redis.Kill(); err != nil {
+			return at, err
+		}
+		if err := r.redis.Restart(); err != nil {
+			return at, err
+		}
+		if err := bench.WaitRedis(ctx, r.redis.Addr()); err != nil {
+			return at, err
+		}
+	case bench.ChaosFailover:
+		if err := r.sentinel.Failover(ctx); err != nil {
+			return at, err
+		}
+	}
+	ch.RecoveryMS = ms(time.Since(at))
+	fmt.Fprintf(r.stderr, "syndicate: bench: %s after %d of %d emails (took %.0f ms)\n", r.f.chaos, ch.FaultAfter, r.f.subscribers, ch.RecoveryMS)
+	return at, nil
 }
 
 func (r *benchRun) sinkCount() int {
@@ -758,9 +974,17 @@ func (r *benchRun) print(w io.Writer) error {
 	fmt.Fprintf(w, "database statements per message: %.2f\n", fr.StatementsPerMsg)
 	fmt.Fprintf(w, "redis bytes per queued task: %.0f (%.0f emails per task; %s)\n", fr.RedisBytesPerTask, fr.EmailsPerTask, fr.RedisBytesScope)
 	fmt.Fprintf(w, "peak RSS is of %s; CPU is of %s\n", fr.PeakRSSScope, fr.CPUScope)
+	if ch := res.Chaos; ch != nil {
+		fmt.Fprintf(w, "chaos %s after %d of %d emails (the fault took %.1f s; reconcile grace %s, interval %s)\n",
+			ch.Mode, ch.FaultAfter, res.Subscribers, ch.RecoveryMS/1e3, ch.Grace, ch.Interval)
+		fmt.Fprintf(w, "  resent with the same Message-ID: %d; with another Message-ID: %d; missing: %d\n", ch.Resent, ch.OtherIDs, ch.Missing)
+		fmt.Fprintf(w, "  ledger all final %.1f s after the fault; the reconciler queued %d tasks again\n", ch.FinalAfterFaultMS/1e3, ch.Requeued)
+	}
 	switch {
 	case res.Correct.OK && r.sink == nil:
 		fmt.Fprintln(w, "correct: every subscriber's ledger row is sent (what the relay received is not counted)")
+	case res.Correct.OK && res.Chaos != nil:
+		fmt.Fprintln(w, "correct: each subscriber got the email, resends only with the same Message-ID; every ledger row is final")
 	case res.Correct.OK:
 		fmt.Fprintln(w, "correct: each subscriber got one email; every ledger row is final")
 	}
@@ -791,6 +1015,19 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// requeuedLog is what the reconciler logs for each task it queues again
+// (jobs.Reconciler.Run).
+const requeuedLog = "queued again a task the queue had lost"
+
+// countLines counts the lines of a log file that contain s.
+func countLines(path, s string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	return strings.Count(string(b), s)
 }
 
 // tail is the end of a log file, for an error message.

@@ -162,7 +162,8 @@ func (a *app) publish(cfg config.Config, art syndicate.Article, at time.Time, wa
 }
 
 // waitFor polls until the fan-out has run and every delivery of item (of
-// those only keeps, when given) is final, printing progress when it changes.
+// those only keeps, when given) is final, showing progress: a bar with
+// counts, rate and time left on a terminal, else a line when it changes.
 // Every few seconds it also asks the reconciler whether deliveries are
 // stalled (queued or sending with no task in Redis and no progress for
 // the grace period), says so, and names the stall when it gives up.
@@ -171,7 +172,9 @@ func (a *app) waitFor(cfg config.Config, rc redis.UniversalClient, st *store.Sto
 	defer cancel()
 	insp := asynq.NewInspectorFromRedisClient(rc)
 	rec := newReconciler(cfg, rc, st, nil)
-	last, stall := "", ""
+	view := newWaitView(a.stdout)
+	defer view.done()
+	stall := ""
 	var checked time.Time
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
@@ -196,11 +199,8 @@ func (a *app) waitFor(cfg config.Config, rc redis.UniversalClient, st *store.Sto
 		for _, keep := range only {
 			ds = slices.DeleteFunc(ds, func(d syndicate.Delivery) bool { return !keep(d) })
 		}
-		line, done, failed := progress(ds)
-		if line != last {
-			fmt.Fprintln(a.stdout, line)
-			last = line
-		}
+		_, done, failed := progress(ds)
+		view.show(ds)
 		if ferr != nil {
 			if ctx.Err() != nil {
 				return gaveUp()
@@ -221,7 +221,7 @@ func (a *app) waitFor(cfg config.Config, rc redis.UniversalClient, st *store.Sto
 			}
 			if s := stallMessage(lost, rec.Grace); s != stall && err == nil {
 				if s != "" {
-					fmt.Fprintln(a.stdout, s)
+					view.say(s)
 				}
 				stall = s
 			}

@@ -15,6 +15,17 @@ import (
 // the other packages' tests use other databases.
 func (e *e2e) flushRedis() {
 	e.t.Helper()
+	c := e.redis()
+	defer c.Close()
+	if err := c.FlushDB(context.Background()).Err(); err != nil {
+		e.t.Fatalf("flush redis: %v", err)
+	}
+}
+
+// redis is a client of the test's Redis database (the last
+// SYNDICATE_REDIS_URL of its environment).
+func (e *e2e) redis() *redis.Client {
+	e.t.Helper()
 	var url string
 	for _, kv := range e.env {
 		if v, ok := strings.CutPrefix(kv, "SYNDICATE_REDIS_URL="); ok {
@@ -25,11 +36,7 @@ func (e *e2e) flushRedis() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	c := redis.NewClient(opt)
-	defer c.Close()
-	if err := c.FlushDB(context.Background()).Err(); err != nil {
-		e.t.Fatalf("flush redis: %v", err)
-	}
+	return redis.NewClient(opt)
 }
 
 // TestEndToEndRedisLoss: Redis forgets every task a third of the way into

@@ -257,11 +257,7 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer, rc re
 		var _ jobs.Poster = bc
 		h.Posters[syndicate.ChannelBluesky] = bc
 	}
-	if targets := cfg.Webhook.All(); len(targets) > 0 {
-		ts := make([]webhook.Target, len(targets))
-		for i, t := range targets {
-			ts[i] = webhook.Target{URL: t.URL, Format: t.Format, Secret: t.Secret}
-		}
+	if ts := webhookTargets(cfg); len(ts) > 0 {
 		wc, err := webhook.New(webhook.Config{Targets: ts, AllowPrivate: cfg.Webhook.AllowPrivate, Receipts: st})
 		if err != nil {
 			return nil, err

@@ -2,50 +2,13 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"syndicate/internal/bench"
 )
-
-// redisProc starts one redis-server (or Sentinel) with args on loopback
-// and stops it when the test ends.
-func redisProc(t *testing.T, dir, name string, args ...string) {
-	t.Helper()
-	bin := "redis-server"
-	if name == "sentinel" {
-		if p, err := exec.LookPath("redis-sentinel"); err == nil {
-			bin = p // Debian's package; redis-server --sentinel is the same program
-		} else {
-			args = append(args, "--sentinel")
-		}
-	}
-	logf, err := os.Create(filepath.Join(dir, name+".log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := exec.Command(bin, args...)
-	c.Dir, c.Stdout, c.Stderr = dir, logf, logf
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Process.Signal(syscall.SIGTERM)
-		c.Wait()
-		logf.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(logf.Name())
-			t.Logf("%s log:\n%s", name, b)
-		}
-	})
-}
 
 func portOf(t *testing.T, addr string) string {
 	_, p, err := net.SplitHostPort(addr)
@@ -67,30 +30,21 @@ func TestEndToEndSentinelFailover(t *testing.T) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("redis-server is not installed")
 	}
-	dir := t.TempDir()
-	master, replica, sentinel := portOf(t, freeAddr(t)), portOf(t, freeAddr(t)), portOf(t, freeAddr(t))
-	common := []string{"--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}
-	redisProc(t, dir, "master", append([]string{"--port", master}, common...)...)
-	redisProc(t, dir, "replica", append([]string{"--port", replica, "--replicaof", "127.0.0.1", master}, common...)...)
-	conf := filepath.Join(dir, "sentinel.conf")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf(`port %s
-bind 127.0.0.1
-sentinel monitor mymaster 127.0.0.1 %s 1
-sentinel down-after-milliseconds mymaster 1000
-sentinel failover-timeout mymaster 10000
-`, sentinel, master)), 0o644); err != nil {
+	ctx := context.Background()
+	sctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	set, err := bench.StartSentinelSet(sctx, t.TempDir())
+	if err != nil {
 		t.Fatal(err)
 	}
-	redisProc(t, dir, "sentinel", conf)
-	sc := redis.NewSentinelClient(&redis.Options{Addr: "127.0.0.1:" + sentinel})
-	defer sc.Close()
-	ctx := context.Background()
-	waitFor(t, "the Sentinel to see the replica", func() bool {
-		rs, err := sc.Replicas(ctx, "mymaster").Result()
-		return err == nil && len(rs) == 1 && rs[0]["master-link-status"] == "ok" && !strings.Contains(rs[0]["flags"], "down")
+	t.Cleanup(func() {
+		set.Close()
+		if t.Failed() {
+			t.Logf("sentinel log:\n%s", set.Sentinel.Log())
+		}
 	})
 
-	e := newE2E(t, "SYNDICATE_REDIS_URL=redis+sentinel://127.0.0.1:"+sentinel+"/mymaster?db=0",
+	e := newE2E(t, "SYNDICATE_REDIS_URL="+set.URL(0),
 		"SYNDICATE_CONCURRENCY=1", "SYNDICATE_BATCH_SIZE=5",
 		"SYNDICATE_RECONCILE_GRACE=1s", "SYNDICATE_RECONCILE_INTERVAL=1s",
 		"SYNDICATE_DIGEST_DAILY=off", "SYNDICATE_DIGEST_WEEKLY=off")
@@ -104,13 +58,9 @@ sentinel failover-timeout mymaster 10000
 	path := e.write("article.md", articleMD(title, "https://news.example.com/lights"))
 	e.run("publish", path)
 	waitFor(t, "a fifth of the emails", func() bool { return len(e.sink.Messages()) >= n/5 })
-	if err := sc.Failover(ctx, "mymaster").Err(); err != nil {
-		t.Fatalf("SENTINEL FAILOVER: %v", err)
+	if err := set.Failover(sctx); err != nil {
+		t.Fatal(err)
 	}
-	waitFor(t, "the replica to be master", func() bool {
-		addr, err := sc.GetMasterAddrByName(ctx, "mymaster").Result()
-		return err == nil && len(addr) == 2 && addr[1] == replica
-	})
 	if sent := len(e.sink.Messages()); sent >= n {
 		t.Fatalf("the send finished (%d messages) before the failover", sent)
 	}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,16 +31,25 @@ type deliveryJSON struct {
 }
 
 func (a *app) statusCmd() *cobra.Command {
-	var asJSON bool
+	var (
+		asJSON bool
+		watch  bool
+	)
 	c := &cobra.Command{
 		Use:   "status ARTICLE|DIGEST",
 		Short: "Show who got what for one article or digest",
 		Long: `status shows the delivery ledger of one article (its ID or URL) or digest
 (its ID, dg_…): counts per channel and status (sent, failed, bounced,
 unknown, …), then every delivery that did not succeed with its reason (for
-email, the SMTP server's reply). --json prints the list of deliveries.`,
+email, the SMTP server's reply). --json prints the list of deliveries.
+--watch shows it again every second until every delivery is final (on a
+terminal it redraws the screen; elsewhere it prints it again when it
+changes).`,
 		Args: args(1, "one article ID or URL, or a digest ID"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
+			if watch && asJSON {
+				return usagef("--watch redraws the table: it does not go with --json")
+			}
 			cfg, err := a.config()
 			if err != nil {
 				return err
@@ -50,6 +62,9 @@ email, the SMTP server's reply). --json prints the list of deliveries.`,
 			it, err := resolveItem(a.ctx, st, argv[0])
 			if err != nil {
 				return err
+			}
+			if watch {
+				return a.watchStatus(cfg, st, it)
 			}
 			ds, err := st.Deliveries(a.ctx, it.id)
 			if err != nil {
@@ -73,30 +88,99 @@ email, the SMTP server's reply). --json prints the list of deliveries.`,
 				}
 				return writeJSON(a.stdout, out)
 			}
-			a.printStatus(it, ds)
-			if stall != "" {
-				fmt.Fprintf(a.stdout, "\n%s\n", stall)
-			}
-			states, err := st.ChannelStates(a.ctx)
-			if err != nil {
-				return err
-			}
-			for _, cs := range states {
-				if cs.State == syndicate.ChannelNeedsCredentials {
-					fmt.Fprintf(a.stdout, "\n%s needs new credentials (since %s): %s\n", cs.Channel, cs.UpdatedAt.UTC().Format("2006-01-02 15:04 MST"), termSafe(cs.Reason))
-				}
-			}
-			return nil
+			return a.printFullStatus(a.stdout, st, it, ds, stall)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the deliveries as a JSON list")
+	c.Flags().BoolVar(&watch, "watch", false, "show the status again every second until every delivery is final")
 	return c
 }
 
-func (a *app) printStatus(it item, ds []syndicate.Delivery) {
-	fmt.Fprintf(a.stdout, "%s\n\n", it.heading)
+// printFullStatus writes the table, the stall and the channels that need
+// new credentials.
+func (a *app) printFullStatus(w io.Writer, st *store.Store, it item, ds []syndicate.Delivery, stall string) error {
+	printStatus(w, it, ds)
+	if stall != "" {
+		fmt.Fprintf(w, "\n%s\n", stall)
+	}
+	states, err := st.ChannelStates(a.ctx)
+	if err != nil {
+		return err
+	}
+	for _, cs := range states {
+		if cs.State == syndicate.ChannelNeedsCredentials {
+			fmt.Fprintf(w, "\n%s needs new credentials (since %s): %s\n", cs.Channel, cs.UpdatedAt.UTC().Format("2006-01-02 15:04 MST"), termSafe(cs.Reason))
+		}
+	}
+	return nil
+}
+
+// watchStatus shows the status every second until the fan-out has run and
+// every delivery is final: on a terminal by redrawing the screen, else by
+// printing it again whenever it changed.
+func (a *app) watchStatus(cfg config.Config, st *store.Store, it item) error {
+	tty := isTerminal(a.stdout)
+	last := ""
+	for {
+		ds, err := st.Deliveries(a.ctx, it.id)
+		if err != nil {
+			return err
+		}
+		stall, serr := a.stalls(cfg, st, it.id)
+		if serr != nil && a.ctx.Err() == nil {
+			stall = fmt.Sprintf("could not check the queue for stalled deliveries: %v", serr)
+		}
+		var b bytes.Buffer
+		if err := a.printFullStatus(&b, st, it, ds, stall); err != nil {
+			return err
+		}
+		final, err := allDone(a.ctx, st, it.id, ds)
+		if err != nil {
+			return err
+		}
+		if tty {
+			fmt.Fprint(a.stdout, "\x1b[H\x1b[2J") // home, clear the screen
+			fmt.Fprint(a.stdout, b.String())
+			if !final {
+				fmt.Fprintf(a.stdout, "\nwatching; every delivery final ends it (Ctrl-C stops) · %s\n", time.Now().Format("15:04:05"))
+			}
+		} else if b.String() != last {
+			if last != "" {
+				fmt.Fprintln(a.stdout)
+			}
+			fmt.Fprint(a.stdout, b.String())
+			last = b.String()
+		}
+		if final {
+			return nil
+		}
+		select {
+		case <-a.ctx.Done():
+			return a.ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// allDone reports whether item's fan-out has run and each of its
+// deliveries is final.
+func allDone(ctx context.Context, st *store.Store, item string, ds []syndicate.Delivery) (bool, error) {
+	for _, d := range ds {
+		if !d.Status.Final() {
+			return false, nil
+		}
+	}
+	state, err := st.FanOutState(ctx, item)
+	if err != nil {
+		return false, err
+	}
+	return state != store.FanOutPending, nil // done with no rows: nothing to send (no subscribers, no channels)
+}
+
+func printStatus(w io.Writer, it item, ds []syndicate.Delivery) {
+	fmt.Fprintf(w, "%s\n\n", it.heading)
 	if len(ds) == 0 {
-		fmt.Fprintln(a.stdout, "no deliveries yet")
+		fmt.Fprintln(w, "no deliveries yet")
 		return
 	}
 	counts := map[syndicate.Channel]map[syndicate.DeliveryStatus]int{}
@@ -108,7 +192,7 @@ func (a *app) printStatus(it item, ds []syndicate.Delivery) {
 		}
 		counts[d.Channel][d.Status]++
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHANNEL\tSTATUS")
 	for _, ch := range chs {
 		var parts []string
@@ -128,13 +212,13 @@ func (a *app) printStatus(it item, ds []syndicate.Delivery) {
 	if len(bad) == 0 {
 		return
 	}
-	fmt.Fprintln(a.stdout, "\nnot delivered:")
+	fmt.Fprintln(w, "\nnot delivered:")
 	for _, d := range bad {
 		who := string(d.Channel)
 		if d.Subscriber != "" {
 			who += " " + termSafe(d.Subscriber)
 		}
-		fmt.Fprintf(a.stdout, "  %s: %s (%d attempts): %s\n", who, d.Status, d.Attempts, termSafe(d.Error))
+		fmt.Fprintf(w, "  %s: %s (%d attempts): %s\n", who, d.Status, d.Attempts, termSafe(d.Error))
 	}
 }
 

@@ -4,9 +4,13 @@
 package bench
 
 import (
+	"bufio"
 	"bytes"
 	"io"
+	"log"
 	"net"
+	"net/textproto"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,8 +19,9 @@ import (
 )
 
 // Discard is a loopback SMTP server that reads every message and throws it
-// away, keeping only counts: how many messages each recipient got, when
-// the first and the last arrived, and one sample message.
+// away, keeping only counts: how many messages each recipient got and
+// with which Message-IDs, when the first and the last arrived, and one
+// sample message.
 type Discard struct {
 	srv *smtp.Server
 	ln  net.Listener
@@ -25,9 +30,18 @@ type Discard struct {
 	n           int
 	bytes       int64
 	first, last time.Time
-	perRcpt     map[string]int
+	perRcpt     map[string]*seen
 	sample      []byte
 	sessions    int
+	delay       time.Duration
+}
+
+// SetDelay makes the server wait d before it accepts each message, so a
+// small run lasts long enough for a fault to land in the middle of it.
+func (d *Discard) SetDelay(delay time.Duration) {
+	d.mu.Lock()
+	d.delay = delay
+	d.mu.Unlock()
 }
 
 // StartDiscard listens on 127.0.0.1 at a free port. With count set it
@@ -39,7 +53,7 @@ func StartDiscard(count bool) (*Discard, error) {
 	}
 	d := &Discard{ln: ln}
 	if count {
-		d.perRcpt = map[string]int{}
+		d.perRcpt = map[string]*seen{}
 	}
 	d.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		d.mu.Lock()
@@ -48,6 +62,8 @@ func StartDiscard(count bool) (*Discard, error) {
 		return &discardSession{d: d}, nil
 	}))
 	d.srv.Domain = "localhost"
+	// A client killed mid-session (bench --chaos kill) is expected here.
+	d.srv.ErrorLog = log.New(io.Discard, "", 0)
 	d.srv.MaxMessageBytes = 10 << 20
 	d.srv.ReadTimeout = time.Minute
 	d.srv.WriteTimeout = time.Minute
@@ -73,6 +89,17 @@ type Stats struct {
 	// Recipients is how many distinct recipients got mail, Duplicates how
 	// many messages went to a recipient a second time (counting only).
 	Recipients, Duplicates int
+	// Of the Duplicates, Resent carried a Message-ID the recipient had
+	// already got (the same email sent again, which a mail client shows
+	// once), OtherIDs one it had not (a second, different email).
+	Resent, OtherIDs int
+}
+
+// seen is what one recipient got: how many messages, and their distinct
+// Message-IDs.
+type seen struct {
+	n   int
+	ids []string
 }
 
 // Stats returns the counts so far.
@@ -80,9 +107,11 @@ func (d *Discard) Stats() Stats {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s := Stats{Messages: d.n, Bytes: d.bytes, First: d.first, Last: d.last, Sessions: d.sessions, Recipients: len(d.perRcpt)}
-	for _, n := range d.perRcpt {
-		s.Duplicates += n - 1
+	for _, r := range d.perRcpt {
+		s.Duplicates += r.n - 1
+		s.OtherIDs += len(r.ids) - 1
 	}
+	s.Resent = s.Duplicates - s.OtherIDs
 	return s
 }
 
@@ -108,22 +137,35 @@ func (s *discardSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 
 func (s *discardSession) Data(r io.Reader) error {
 	d := s.d
-	var (
-		n   int64
-		err error
-		buf []byte
-	)
 	d.mu.Lock()
 	keep := d.sample == nil
 	d.mu.Unlock()
+	cr := &countingReader{r: r}
+	var (
+		buf bytes.Buffer
+		src io.Reader = cr
+	)
 	if keep {
-		buf, err = io.ReadAll(r)
-		n = int64(len(buf))
-	} else {
-		n, err = io.Copy(io.Discard, r)
+		src = io.TeeReader(cr, &buf)
 	}
-	if err != nil {
+	var id string
+	br := bufio.NewReader(src)
+	if d.perRcpt != nil {
+		// Only the header is read for its Message-ID; the body is counted.
+		hdr, err := textproto.NewReader(br).ReadMIMEHeader()
+		if err != nil && err != io.EOF {
+			return err
+		}
+		id = hdr.Get("Message-Id")
+	}
+	if _, err := io.Copy(io.Discard, br); err != nil {
 		return err
+	}
+	d.mu.Lock()
+	delay := d.delay
+	d.mu.Unlock()
+	if delay > 0 {
+		time.Sleep(delay)
 	}
 	now := time.Now()
 	d.mu.Lock()
@@ -132,15 +174,36 @@ func (s *discardSession) Data(r io.Reader) error {
 		d.first = now
 	}
 	d.n++
-	d.bytes += n
+	d.bytes += cr.n
 	d.last = now
 	if keep && d.sample == nil {
-		d.sample = buf
+		d.sample = buf.Bytes()
 	}
 	if d.perRcpt != nil {
 		for _, to := range s.to {
-			d.perRcpt[strings.ToLower(to)]++
+			to = strings.ToLower(to)
+			r := d.perRcpt[to]
+			if r == nil {
+				r = &seen{}
+				d.perRcpt[to] = r
+			}
+			r.n++
+			if !slices.Contains(r.ids, id) {
+				r.ids = append(r.ids, id)
+			}
 		}
 	}
 	return nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
