@@ -76,14 +76,27 @@ func TestEditorRetry(t *testing.T) {
 		t.Fatalf("a refused retry queued %d tasks", n)
 	}
 	for _, a := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+		if _, _, err := f.st.UpsertSubscriber(ctx, syndicate.Subscriber{Email: a, Frequency: syndicate.Instant}); err != nil {
+			t.Fatal(err)
+		}
 		finish(t, f.st, email(a), syndicate.StatusFailed, "temporary 451 4.3.0 try later")
+	}
+	// A retry queues one task per bucket of the fan-out (subscriber ID /
+	// batch size), so the reconciler can find each one.
+	ids, err := f.st.SubscriberIDs(ctx, []string{"a@example.com", "b@example.com", "c@example.com"})
+	if err != nil || len(ids) != 3 {
+		t.Fatalf("subscriber IDs = %v, %v", ids, err)
+	}
+	buckets := map[int64]bool{}
+	for _, id := range ids {
+		buckets[id/2] = true
 	}
 	posts, emails, err := ed.Retry(ctx, f.art.URL, "", false) // by URL, as the CLI may
 	if err != nil || len(posts) != 0 || len(emails) != 3 {
 		t.Fatalf("retry = %v, %v, %v; want the 3 temporary emails", posts, emails, err)
 	}
-	if ts := pending(t, insp); len(ts) != 2 {
-		t.Errorf("%d tasks queued for 3 emails in batches of 2, want 2", len(ts))
+	if ts := pending(t, insp); len(ts) != len(buckets) {
+		t.Errorf("%d tasks queued for 3 emails in batches of 2, want one per bucket (%d)", len(ts), len(buckets))
 	}
 	ds, err := f.st.Deliveries(ctx, id)
 	if err != nil {
