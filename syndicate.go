@@ -189,6 +189,37 @@ func (st SubscriberStatus) Suppressed() bool {
 	return st != SubscriberActive && st != SubscriberPending
 }
 
+// SuppressionReason says why an address is on the suppression list.
+type SuppressionReason string
+
+// The reasons an address is suppressed.
+const (
+	SuppressedUnsubscribed SuppressionReason = "unsubscribed"
+	SuppressedBounced      SuppressionReason = "bounced"
+	SuppressedComplained   SuppressionReason = "complained"
+	SuppressedManual       SuppressionReason = "manual"
+)
+
+// ParseSuppressionReason returns the reason named s; empty means manual.
+func ParseSuppressionReason(s string) (SuppressionReason, error) {
+	switch r := SuppressionReason(strings.ToLower(strings.TrimSpace(s))); r {
+	case "":
+		return SuppressedManual, nil
+	case SuppressedUnsubscribed, SuppressedBounced, SuppressedComplained, SuppressedManual:
+		return r, nil
+	}
+	return "", Errorf(EINVALID, "suppression reason %q is not one of unsubscribed, bounced, complained, manual", s)
+}
+
+// Suppression is one address on the suppression list: never mailed,
+// whoever adds it again, until an editor removes it from the list.
+type Suppression struct {
+	Email     string            `json:"email"`
+	Reason    SuppressionReason `json:"reason"`
+	Detail    string            `json:"detail,omitempty"` // what caused it: a bounce's diagnostic, a provider
+	CreatedAt time.Time         `json:"created_at"`
+}
+
 // Subscriber is one person on the list.
 type Subscriber struct {
 	ID        int64            `json:"id"`
@@ -425,13 +456,20 @@ const (
 	StatusBounced   DeliveryStatus = "bounced"   // the address does not exist; the subscriber is suppressed
 	StatusDeferred  DeliveryStatus = "deferred"  // held back by the channel's daily cap until the next day
 	StatusCancelled DeliveryStatus = "cancelled" // withdrawn by an editor before it went
+	// The outcomes learnt after a delivery was sent: a soft bounce (the
+	// mailbox was full or the server busy), and a spam complaint (the
+	// subscriber is unsubscribed and suppressed). A later hard bounce sets
+	// StatusBounced.
+	StatusSoftBounced DeliveryStatus = "soft_bounced"
+	StatusComplained  DeliveryStatus = "complained"
 )
 
 // Final reports whether nothing more will happen to a delivery in this
 // status without an editor.
 func (s DeliveryStatus) Final() bool {
 	switch s {
-	case StatusSent, StatusFailed, StatusUnknown, StatusDuplicate, StatusSkipped, StatusBounced, StatusCancelled:
+	case StatusSent, StatusFailed, StatusUnknown, StatusDuplicate, StatusSkipped, StatusBounced, StatusCancelled,
+		StatusSoftBounced, StatusComplained:
 		return true
 	}
 	return false

@@ -19,7 +19,7 @@ func TestMigrationGivesHandles(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Take the schema back to version 4, with rows written the old way.
-	for _, stmt := range append(undoVersion6, []string{
+	for _, stmt := range append(append(undoAfter6, undoVersion6...), []string{
 		`DROP INDEX subscribers_handle`,
 		`ALTER TABLE subscribers DROP COLUMN handle`,
 		`ALTER TABLE subscribers DROP COLUMN token_version`,
@@ -58,6 +58,14 @@ func TestMigrationGivesHandles(t *testing.T) {
 	}
 }
 
+// undoAfter6 takes the schema back to version 6 from the later versions.
+var undoAfter6 = []string{
+	`DROP INDEX deliveries_remote_id`,
+	`DROP TABLE bounce_events`,
+	`DROP TABLE suppressions`,
+	`DELETE FROM schema_version WHERE version > 6`,
+}
+
 // undoVersion6 takes the schema from version 6 back to 5.
 var undoVersion6 = []string{
 	`DROP INDEX articles_seq`,
@@ -82,7 +90,7 @@ func TestMigrationNumbersArticles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, stmt := range append(undoVersion6,
+	for _, stmt := range append(append(undoAfter6, undoVersion6...),
 		`INSERT INTO articles (id, url, title, author, published_at, tags, summary, image, body, created_at) VALUES
 			('a2', 'https://example.com/2', 'Two', '', 2, '[]', '', '', '', 200),
 			('a1', 'https://example.com/1', 'One', '', 1, '[]', '', '', '', 100),
