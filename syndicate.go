@@ -220,6 +220,19 @@ type Suppression struct {
 	CreatedAt time.Time         `json:"created_at"`
 }
 
+// Bounce is one bounce or complaint as the store keeps it; package
+// bounce makes them from the events it reads.
+type Bounce struct {
+	// Key identifies the event: the same report read twice has the same key.
+	Key        string
+	Email      string
+	Kind       string // hard, soft or complaint
+	Provider   string
+	DeliveryID int64 // the ledger row it is about; 0 if none is known
+	Diagnostic string
+	At         time.Time // when the provider saw it
+}
+
 // Subscriber is one person on the list.
 type Subscriber struct {
 	ID        int64            `json:"id"`

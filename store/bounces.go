@@ -11,23 +11,10 @@ import (
 	"syndicate"
 )
 
-// BounceRecord is one bounce or complaint as the store keeps it (package
-// bounce makes them from its events).
-type BounceRecord struct {
-	// Key identifies the event: the same report read twice has the same key.
-	Key        string
-	Email      string
-	Kind       string // hard, soft or complaint
-	Provider   string
-	DeliveryID int64 // the ledger row it is about; 0 if none is known
-	Diagnostic string
-	At         time.Time // when the provider saw it
-}
-
 // RecordBounce stores r unless an event with its key is stored already,
 // and reports whether the stored event's outcome has been carried out
 // (MarkBounceApplied): true means there is nothing left to do.
-func (s *Store) RecordBounce(ctx context.Context, r BounceRecord) (applied bool, err error) {
+func (s *Store) RecordBounce(ctx context.Context, r syndicate.Bounce) (applied bool, err error) {
 	if r.Key == "" || r.Kind == "" {
 		return false, syndicate.Errorf(syndicate.EINVALID, "a bounce needs a key and a kind")
 	}
