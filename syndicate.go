@@ -560,6 +560,10 @@ type Message struct {
 	ListID            string // RFC 2919 List-Id value, e.g. "Weekly News <news.example.com>"
 	UnsubscribeURL    string // https URL for List-Unsubscribe and its one-click POST
 	UnsubscribeMailto string // optional mailto: URL, also in List-Unsubscribe
+	// ReturnPath, when set, is the envelope sender (SMTP MAIL FROM, which
+	// the receiver records as Return-Path) where bounces go: a VERP
+	// address that names this delivery. Empty means the From address.
+	ReturnPath string
 	// Transactional marks a message one person asked for (the double
 	// opt-in email): it carries no List-Unsubscribe and no bulk headers,
 	// and needs no UnsubscribeURL.
