@@ -185,7 +185,9 @@ type authError struct{ msg string }
 
 func (e *authError) Error() string { return e.msg }
 
-func authErrorf(format string, args ...any) error { return &authError{msg: fmt.Sprintf(format, args...)} }
+func authErrorf(format string, args ...any) error {
+	return &authError{msg: fmt.Sprintf(format, args...)}
+}
 
 // fresh checks a signed time against now.
 func fresh(what string, at, now time.Time, tolerance time.Duration) error {
