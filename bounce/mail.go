@@ -3,6 +3,7 @@ package bounce
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"io"
 	"net/mail"
 	"strings"
@@ -343,4 +344,23 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// ProcessMessage parses one report (see ParseMessage) and processes its
+// events. It stops at the first event the store fails on, returning the
+// results so far; applying the message again is safe.
+func (p *Processor) ProcessMessage(ctx context.Context, r io.Reader) ([]Result, error) {
+	events, err := ParseMessage(r)
+	if err != nil {
+		return nil, err
+	}
+	var out []Result
+	for _, e := range events {
+		res, err := p.Process(ctx, e)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, res)
+	}
+	return out, nil
 }
