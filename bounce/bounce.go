@@ -128,7 +128,7 @@ type Result struct {
 
 // ErrUnmatched is returned (wrapped in an EINVALID error) for an event
 // that names no address, or an unverified one that matches no delivery.
-var ErrUnmatched = errors.New("the report matches no email we sent")
+var ErrUnmatched = errors.New("it matches no email we sent (by VERP return path or Message-ID)")
 
 func (p *Processor) now() time.Time {
 	if p.Now != nil {
@@ -308,5 +308,12 @@ func diagnostic(e Event) string {
 
 // describe names e for errors.
 func describe(e Event) string {
-	return fmt.Sprintf("%s %s report", e.Provider, e.Kind)
+	what := string(e.Kind) + " bounce"
+	if e.Kind == Complaint {
+		what = "complaint"
+	}
+	if e.Address != "" {
+		what += " of " + e.Address
+	}
+	return fmt.Sprintf("the %s %s", e.Provider, what)
 }

@@ -58,6 +58,7 @@ Redis and the database answer and that the X credentials are accepted.
 			st, err := a.openStore(cfg)
 			say("database", err)
 			if err == nil {
+				a.checkComplaintRate(st, say)
 				states, err := st.ChannelStates(a.ctx)
 				st.Close()
 				if err != nil {

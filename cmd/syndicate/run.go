@@ -84,6 +84,8 @@ SYNDICATE_* environment variables; see the README.`,
 		a.configCmd(),
 		a.benchCmd(),
 		a.benchBaselineCmd(),
+		a.bouncesCmd(),
+		a.suppressionsCmd(),
 	)
 	if err := root.Execute(); err != nil {
 		return &secretError{err: err, urls: a.urls}
@@ -213,6 +215,7 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer, rc re
 
 		UnsubscribeMailto: cfg.UnsubscribeMailto,
 		ConfirmTTL:        time.Duration(cfg.ConfirmTTL),
+		VERPDomain:        cfg.Bounces.VERPDomain,
 	}
 	if cfg.X.Enabled() {
 		xc, err := x.New(x.Config{

@@ -156,6 +156,10 @@ func (a *app) serve(roles []string, o serveOptions) error {
 		}
 		stops = append(stops, stop)
 		log.Info("scheduler started", "daily", cfg.Digests.Daily, "weekly", cfg.Digests.Weekly, "timezone", cfg.Digests.Timezone)
+		if bp := bouncePoller(cfg, st, log); bp != nil {
+			stops = append(stops, runBackground(a.ctx, func(ctx context.Context) { bp.Run(ctx, time.Duration(cfg.Bounces.IMAP.Interval)) }))
+			log.Info("bounce mailbox poller started", "interval", time.Duration(cfg.Bounces.IMAP.Interval))
+		}
 	}
 	if slices.Contains(roles, "api") {
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -223,6 +227,7 @@ func webHandler(cfg config.Config, rc redis.UniversalClient, st *store.Store, lo
 		Publisher:       jobs.Publisher{Store: st, Queue: q, MaxRetry: cfg.MaxRetry},
 		Articles:        st,
 		SignupPerClient: perClient, SignupTotal: total, TrustedProxies: cfg.Signup.Proxies(),
+		Bounces: bounceProcessor(cfg, st, log), BounceHooks: bounceHooks(cfg),
 	}, st, queueConfirmer{q: q, maxRetry: cfg.MaxRetry}, ready(rc, st))
 }
 
