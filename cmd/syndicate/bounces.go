@@ -408,3 +408,14 @@ func (a *app) checkComplaintRate(st *store.Store, say func(string, error)) {
 		}
 	}
 }
+
+// warnSuppressed tells the editor who added email that it is on the
+// suppression list, and so will not be mailed.
+func warnSuppressed(a *app, st *store.Store, email string) {
+	sup, err := st.Suppression(a.ctx, email)
+	if err != nil {
+		return // not suppressed, or the store cannot say: the send path checks again
+	}
+	fmt.Fprintf(a.stderr, "note: %s is on the suppression list (%s since %s) and will not be mailed; `syndicate suppressions remove` lifts that\n",
+		termSafe(sup.Email), sup.Reason, sup.CreatedAt.Format(time.DateOnly))
+}

@@ -161,3 +161,17 @@ func mustConfig(t *testing.T, env map[string]string) config.Config {
 func bounceEvent(email, messageID string) bounce.Event {
 	return bounce.Event{Kind: bounce.Complaint, Address: email, MessageID: messageID, Provider: "test", ID: "c1", Verified: true}
 }
+
+// TestSubscriberAddOfSuppressedAddress: adding a suppressed address says
+// it will not be mailed.
+func TestSubscriberAddOfSuppressedAddress(t *testing.T) {
+	k := bouncetest.New(t)
+	env := map[string]string{"SYNDICATE_DATABASE_URL": k.URL}
+	if _, _, code := runWith(t, env, "", "suppressions", "add", "ann@example.com", "--reason", "bounced"); code != 0 {
+		t.Fatal("suppressions add failed")
+	}
+	out, errOut, code := runWith(t, env, "", "subscribers", "add", "ann@example.com")
+	if code != 0 || !strings.Contains(out, "added ann@example.com") || !strings.Contains(errOut, "on the suppression list (bounced") {
+		t.Errorf("add of a suppressed address: %d\n%s%s", code, out, errOut)
+	}
+}

@@ -81,6 +81,7 @@ that is logged.`,
 					a.logger().Info("resubscribed a suppressed address", "email", termSafe(s.Email), "was", string(saved.Was))
 				}
 				fmt.Fprintf(a.stdout, "%s %s (%s)\n", saved.Outcome, termSafe(s.Email), s.Frequency)
+				warnSuppressed(a, st, s.Email)
 				return nil
 			})
 		},
