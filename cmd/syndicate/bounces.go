@@ -111,8 +111,8 @@ func (a *app) suppressionsCmd() *cobra.Command {
 		Use:   "suppressions",
 		Short: "List, add, remove, import and export suppressed addresses",
 		Long: `The suppression list holds addresses that are never mailed, whatever their
-subscriber row says and whoever adds them again (an import, the sign-up
-form, the API), until they are removed from it. Bounces and complaints add
+subscriber row says and whoever adds them again (an import, a
+re-subscribe, the sign-up form), until they are removed from it. Bounces and complaints add
 to it by themselves; each entry has a reason (unsubscribed, bounced,
 complained or manual) and a date.`,
 		Args: args(0, "a subcommand: list, add, remove, import or export"),
