@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -277,68 +275,25 @@ func csvSafe(s string) string {
 	return s
 }
 
-// parseSuppressionCSV reads a suppression file; every bad row is reported
-// on stderr and refuses the whole file.
+// parseSuppressionCSV reads a suppression file (see readCSV); every bad
+// row is reported on stderr and refuses the whole file.
 func parseSuppressionCSV(a *app, name string, b []byte) ([]syndicate.Suppression, error) {
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-	headLine, rest, _ := bytes.Cut(b, []byte("\n"))
-	head, err := parseCSVLine(bytes.TrimRight(headLine, "\r"))
-	if err != nil || len(headLine) > maxImportLine {
-		return nil, syndicate.Errorf(syndicate.EINVALID, "the first line of suppression file %s is not a CSV header", name)
-	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
-	}
-	if _, ok := col["email"]; !ok {
-		return nil, syndicate.Errorf(syndicate.EINVALID, "suppression file %s has no email column in its header", name)
-	}
-	field := func(rec []string, name string) string {
-		if i, ok := col[name]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
+	f, err := readCSV("suppression", name, b)
+	if err != nil {
+		return nil, err
 	}
 	var (
 		out     []syndicate.Suppression
 		refused int
 	)
-	for line := 1; len(rest) > 0; {
-		var raw []byte
-		raw, rest, _ = bytes.Cut(rest, []byte("\n"))
-		line++
-		raw = bytes.TrimRight(raw, "\r")
-		if len(bytes.TrimSpace(raw)) == 0 {
-			continue
-		}
-		if len(out)+refused >= maxImportRows {
-			return nil, syndicate.Errorf(syndicate.EINVALID, "suppression file %s has more than %d rows", name, maxImportRows)
-		}
-		problem := ""
+	for l := range f.lines() {
+		problem := l.Problem
 		var sup syndicate.Suppression
-		switch rec, err := parseCSVLine(raw); {
-		case len(raw) > maxImportLine:
-			problem = fmt.Sprintf("line is longer than %d bytes", maxImportLine)
-		case !utf8.Valid(raw):
-			problem = "line is not valid UTF-8"
-		case err != nil:
-			problem = err.Error()
-		default:
-			sup.Detail = strings.TrimPrefix(field(rec, "detail"), "'")
-			if sup.Email, err = syndicate.NormalizeEmail(field(rec, "email")); err != nil {
-				problem = syndicate.ErrorMessage(err)
-			} else if sup.Reason, err = syndicate.ParseSuppressionReason(field(rec, "reason")); err != nil {
-				problem = syndicate.ErrorMessage(err)
-			} else if d := field(rec, "date"); d != "" {
-				if sup.CreatedAt, err = time.Parse(time.RFC3339, d); err != nil {
-					if sup.CreatedAt, err = time.Parse(time.DateOnly, d); err != nil {
-						problem = fmt.Sprintf("date %q is not RFC 3339 or YYYY-MM-DD", d)
-					}
-				}
-			}
+		if problem == "" {
+			problem = suppressionRow(f, l.Rec, &sup)
 		}
 		if problem != "" {
-			fmt.Fprintf(a.stderr, "%s:%d: %s\n", termSafe(name), line, termSafe(problem))
+			fmt.Fprintf(a.stderr, "%s:%d: %s\n", termSafe(name), l.Line, termSafe(problem))
 			refused++
 			continue
 		}
@@ -348,6 +303,27 @@ func parseSuppressionCSV(a *app, name string, b []byte) ([]syndicate.Suppression
 		return nil, &exitError{code: 1, msg: fmt.Sprintf("%d rows of %s were refused (see above); nothing was imported", refused, termSafe(name))}
 	}
 	return out, nil
+}
+
+// suppressionRow reads one line of a suppression file into sup and
+// returns what is wrong with it, or "".
+func suppressionRow(f *csvFile, rec []string, sup *syndicate.Suppression) string {
+	var err error
+	sup.Detail = strings.TrimPrefix(f.field(rec, "detail"), "'") // see csvSafe
+	if sup.Email, err = syndicate.NormalizeEmail(f.field(rec, "email")); err != nil {
+		return syndicate.ErrorMessage(err)
+	}
+	if sup.Reason, err = syndicate.ParseSuppressionReason(f.field(rec, "reason")); err != nil {
+		return syndicate.ErrorMessage(err)
+	}
+	if d := f.field(rec, "date"); d != "" {
+		if sup.CreatedAt, err = time.Parse(time.RFC3339, d); err != nil {
+			if sup.CreatedAt, err = time.Parse(time.DateOnly, d); err != nil {
+				return fmt.Sprintf("date %q is not RFC 3339 or YYYY-MM-DD", d)
+			}
+		}
+	}
+	return ""
 }
 
 // runBackground runs fn until ctx ends or the returned stop is called,
