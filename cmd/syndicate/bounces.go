@@ -76,7 +76,9 @@ delivery status notification's failed recipients are hard or soft bounces,
 a feedback report's abuse complaint unsubscribes. The report must match an
 email we sent, by the VERP return path it came back to or by the original
 Message-ID. Reading the same report again changes nothing. It exits 1 with
-one sentence when the message is no such report or matches nothing.`,
+one sentence when the message is no such report or matches nothing, and
+75 (EX_TEMPFAIL, so a mail server's pipe defers the message and tries
+again) when the database could not take it.`,
 		Args: args(0, "no arguments (the message comes on standard input)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.config()
@@ -85,12 +87,15 @@ one sentence when the message is no such report or matches nothing.`,
 			}
 			st, err := a.openStore(cfg)
 			if err != nil {
-				return err
+				return tempFail(err)
 			}
 			defer st.Close()
 			results, err := bounceProcessor(cfg, st, a.logger()).ProcessMessage(a.ctx, a.stdin)
 			for _, r := range results {
 				fmt.Fprintf(a.stdout, "%s: %s\n", termSafe(r.Address), r.Outcome)
+			}
+			if err != nil && syndicate.ErrorCode(err) != syndicate.EINVALID {
+				return tempFail(err)
 			}
 			if err != nil {
 				return err
@@ -324,6 +329,15 @@ func suppressionRow(f *csvFile, rec []string, sup *syndicate.Suppression) string
 		}
 	}
 	return ""
+}
+
+// exTempFail is sysexits' EX_TEMPFAIL: a mail server that pipes a
+// message to a command keeps it and tries again later on this code.
+const exTempFail = 75
+
+// tempFail is err as a failure to try again later.
+func tempFail(err error) error {
+	return &exitError{code: exTempFail, msg: syndicate.ErrorMessage(err) + "; try again later"}
 }
 
 // runBackground runs fn until ctx ends or the returned stop is called,

@@ -59,6 +59,16 @@ func TestBouncesIngest(t *testing.T) {
 	}
 }
 
+// TestBouncesIngestTempFail: a database that cannot be reached makes
+// ingest exit 75, so the mail server keeps the message and tries again.
+func TestBouncesIngestTempFail(t *testing.T) {
+	env := map[string]string{"SYNDICATE_DATABASE_URL": "postgres://nobody@127.0.0.1:1/none?connect_timeout=2", "SYNDICATE_SECRET": bouncetest.Secret}
+	_, errOut, code := runWith(t, env, "From: a@example.com\n\nhi\n", "bounces", "ingest")
+	if code != exTempFail || !strings.Contains(errOut, "try again later") {
+		t.Errorf("exit %d, stderr %q; want 75 and a sentence", code, errOut)
+	}
+}
+
 func TestSuppressionsCommands(t *testing.T) {
 	k := bouncetest.New(t)
 	env := map[string]string{"SYNDICATE_DATABASE_URL": k.URL}
