@@ -1,80 +1,15 @@
 package bounce_test
 
 import (
-	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
-	"net"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
 	"syndicate"
 	"syndicate/bounce"
 	"syndicate/internal/bouncetest"
 )
-
-// imapServer starts an in-memory IMAP server over TLS on 127.0.0.1 with a
-// user whose INBOX holds msgs, and returns the user, the server's URL and
-// a client TLS configuration that trusts it.
-func imapServer(t *testing.T, msgs ...string) (*imapmemserver.User, string, *tls.Config) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:   time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(cert)
-
-	mem := imapmemserver.New()
-	user := imapmemserver.NewUser("bounces", "imap-pass")
-	for _, box := range []string{"INBOX", "Processed"} {
-		if err := user.Create(box, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, m := range msgs {
-		if _, err := user.Append("INBOX", bytes.NewReader([]byte(m)), &imap.AppendOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mem.AddUser(user)
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps: imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-	})
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln) // returns when Close closes the listener
-	t.Cleanup(func() { srv.Close() })
-	return user, "imaps://" + ln.Addr().String(), &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"}
-}
 
 // count returns how many messages of box carry flag (or all, flag "").
 func count(t *testing.T, u *imapmemserver.User, box string, flag imap.Flag) uint32 {
@@ -93,13 +28,13 @@ func TestPollerReadsTheBounceMailbox(t *testing.T) {
 	p, k, _ := processor(t)
 	gmail := k.Sent(t, "a_1", "no.such.user@gmail.com", "5c1f0d8e2b7a4e6f9a3c1d2e4f5a6b7c@example.org")
 	k.Sent(t, "a_1", "gone.away@contoso.com", "0aa1b2c3d4e5f60718293a4b5c6d7e8f@example.org")
-	user, url, tc := imapServer(t,
+	user, url, tc, _ := bouncetest.IMAPServer(t,
 		sample(t, "dsn-gmail.eml", bouncetest.Token(gmail)),
 		sample(t, "autoreply.eml", "x"),
 		sample(t, "dsn-exchange.eml", ""),
 	)
 	poller := &bounce.Poller{
-		Mailbox:   bounce.Mailbox{URL: url, Username: "bounces", Password: "imap-pass", Processed: "Processed", TLS: tc},
+		Mailbox:   bounce.Mailbox{URL: url, Username: bouncetest.IMAPUser, Password: bouncetest.IMAPPassword, Processed: "Processed", TLS: tc},
 		Processor: p,
 	}
 	res, err := poller.Poll(t.Context())
@@ -137,8 +72,8 @@ func TestPollerReadsTheBounceMailbox(t *testing.T) {
 func TestPollerMarksSeenWithoutProcessedMailbox(t *testing.T) {
 	p, k, _ := processor(t)
 	d := k.Sent(t, "a_1", "left.long.ago@example.net", "8e7d6c5b4a39281706f5e4d3c2b1a09f@example.org")
-	user, url, tc := imapServer(t, sample(t, "dsn-postfix-failed.eml", bouncetest.Token(d)))
-	poller := &bounce.Poller{Mailbox: bounce.Mailbox{URL: url, Username: "bounces", Password: "imap-pass", TLS: tc}, Processor: p}
+	user, url, tc, _ := bouncetest.IMAPServer(t, sample(t, "dsn-postfix-failed.eml", bouncetest.Token(d)))
+	poller := &bounce.Poller{Mailbox: bounce.Mailbox{URL: url, Username: bouncetest.IMAPUser, Password: bouncetest.IMAPPassword, TLS: tc}, Processor: p}
 	if res, err := poller.Poll(t.Context()); err != nil || res.Applied != 1 {
 		t.Fatalf("poll = %+v, %v", res, err)
 	}

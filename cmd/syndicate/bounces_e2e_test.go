@@ -2,11 +2,20 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"net"
+	"net/http"
 	"net/mail"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/emersion/go-imap/v2"
+
+	"syndicate/internal/bouncetest"
 	"syndicate/signed"
 )
 
@@ -90,5 +99,97 @@ func TestEndToEndBounceLoop(t *testing.T) {
 	check, _ := e.fail("config", "check")
 	if !strings.Contains(check, "✗ complaint rate") {
 		t.Errorf("config check does not flag 1 complaint in a handful of emails:\n%s", check)
+	}
+}
+
+// envelopes returns the MAIL FROM of the email to each recipient whose
+// subject holds title.
+func (e *e2e) envelopes(title string) map[string]string {
+	out := map[string]string{}
+	for _, m := range e.sink.Messages() {
+		msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if strings.Contains(msg.Header.Get("Subject"), title) {
+			out[m.To[0]] = m.From
+		}
+	}
+	return out
+}
+
+// TestEndToEndBounceMailboxAndWebhook: the scheduler role reads a DSN from
+// the bounce mailbox over IMAP and files it, and the api role takes a
+// signed Mailgun complaint.
+func TestEndToEndBounceMailboxAndWebhook(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	user, imapURL, _, ca := bouncetest.IMAPServer(t)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, ca, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const mgKey = "key-e2e-mailgun-signing"
+	e := newE2E(t, "SYNDICATE_HTTP_ADDR="+addr,
+		"SYNDICATE_BOUNCES_VERP_DOMAIN=bounces.news.example.com",
+		"SYNDICATE_BOUNCES_IMAP_URL="+imapURL,
+		"SYNDICATE_BOUNCES_IMAP_USERNAME="+bouncetest.IMAPUser,
+		"SYNDICATE_BOUNCES_IMAP_PASSWORD="+bouncetest.IMAPPassword,
+		"SYNDICATE_BOUNCES_IMAP_PROCESSED_MAILBOX=Processed",
+		"SYNDICATE_BOUNCES_MAILGUN_SIGNING_KEY="+mgKey,
+		"SSL_CERT_FILE="+caFile, // the binary trusts the test's IMAP server
+	)
+	emails := e.addSubscribers(3)
+	e.start("serve", "--roles", "api,worker")
+	e.run("publish", e.write("a.md", articleMD("Ferry Timetable Changes", "https://news.example.com/ferry")), "--wait")
+	env := e.envelopes("Ferry Timetable Changes")
+
+	dsn, err := os.ReadFile("../../bounce/testdata/dsn-gmail.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := strings.NewReplacer("VERPTOKEN", signed.VERPTokenOf(env[emails[0]]), "no.such.user@gmail.com", emails[0]).Replace(string(dsn))
+	if _, err := user.Append("INBOX", bytes.NewReader([]byte(report)), &imap.AppendOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e.start("serve", "--roles", "scheduler") // reads the mailbox at once, then every interval
+
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	token := "e2e0123456789abcdef0123456789abcdef0123456789abcd"
+	body := fmt.Sprintf(`{"signature":{"timestamp":%q,"token":%q,"signature":%q},"event-data":{"event":"complained","id":"ncV2XwymRUKbPek_MIM-Gw","timestamp":%s.0,"recipient":%q,"message":{"headers":{"message-id":""}}}}`,
+		ts, token, signed.MailgunSignature(mgKey, ts, token), ts, emails[1])
+	waitFor(t, "the api role", func() bool {
+		resp, err := http.Post("http://"+addr+"/v1/hooks/bounces/mailgun", "application/json", strings.NewReader(body))
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("mailgun webhook answered %d", resp.StatusCode)
+		}
+		return true
+	})
+	waitFor(t, "the DSN applied from the mailbox", func() bool {
+		for _, r := range e.status("https://news.example.com/ferry") {
+			if r.Subscriber == emails[0] {
+				return r.Status == "bounced"
+			}
+		}
+		return false
+	})
+	st, err := user.Status("Processed", &imap.StatusOptions{NumMessages: true})
+	if err != nil || *st.NumMessages != 1 {
+		t.Errorf("Processed mailbox: %+v, %v; want the DSN moved there", st, err)
+	}
+	out := e.run("suppressions", "list")
+	if !strings.Contains(out, emails[0]) || !strings.Contains(out, emails[1]) {
+		t.Errorf("suppressions list:\n%s", out)
+	}
+	if s := e.run("subscribers", "list"); !strings.Contains(strings.Join(strings.Fields(s), " "), emails[1]+" Reader 2 instant unsubscribed") {
+		t.Errorf("the complaint did not unsubscribe %s:\n%s", emails[1], s)
 	}
 }
