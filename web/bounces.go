@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -589,8 +590,8 @@ func sendGridKey(s string) (*ecdsa.PublicKey, error) {
 	}
 	k, err := x509.ParsePKIXPublicKey(der)
 	pub, ok := k.(*ecdsa.PublicKey)
-	if err != nil || !ok {
-		return nil, errors.New("the configured SendGrid verification key is not an ECDSA public key")
+	if err != nil || !ok || pub.Curve != elliptic.P256() {
+		return nil, errors.New("the configured SendGrid verification key is not an ECDSA P-256 public key")
 	}
 	return pub, nil
 }
