@@ -5,6 +5,11 @@ package config
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -702,10 +707,28 @@ func (b Bounces) check(secret string) []string {
 	if (b.PostmarkUsername == "") != (b.PostmarkPassword == "") {
 		add("bounces.postmark_username and bounces.postmark_password go together")
 	}
+	if k := b.SendGridPublicKey; k != "" && !isECDSAKey(k) {
+		add("bounces.sendgrid_public_key is not an ECDSA P-256 public key in base64 (as SendGrid's Event Webhook settings show it)")
+	}
 	if b.PostmarkSecret != "" && len(b.PostmarkSecret) < 16 {
 		add("bounces.postmark_secret is shorter than 16 characters")
 	}
 	return p
+}
+
+// isECDSAKey reports whether s is an ECDSA P-256 public key, in base64
+// of its DER form or in PEM.
+func isECDSAKey(s string) bool {
+	der, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if b, _ := pem.Decode([]byte(s)); b != nil {
+		der, err = b.Bytes, nil
+	}
+	if err != nil {
+		return false
+	}
+	k, err := x509.ParsePKIXPublicKey(der)
+	pub, ok := k.(*ecdsa.PublicKey)
+	return err == nil && ok && pub.Curve == elliptic.P256()
 }
 
 // Redacted returns the configuration as YAML with every secret replaced by

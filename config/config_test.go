@@ -1,6 +1,11 @@
 package config
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -264,6 +269,7 @@ func TestBouncesConfig(t *testing.T) {
 		"SYNDICATE_BOUNCES_IMAP_PASSWORD":       "imap-password-1",
 		"SYNDICATE_BOUNCES_SES_TOPIC_ARNS":      "arn:aws:sns:eu-west-1:123456789012:bounces",
 		"SYNDICATE_BOUNCES_MAILGUN_SIGNING_KEY": "key-mailgun-secret",
+		"SYNDICATE_BOUNCES_SENDGRID_PUBLIC_KEY": sendGridKey(t),
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -278,14 +284,28 @@ func TestBouncesConfig(t *testing.T) {
 		}
 	}
 	_, err = Load("", false, env(map[string]string{
-		"SYNDICATE_BOUNCES_VERP_DOMAIN":    "not a domain",
-		"SYNDICATE_BOUNCES_SOFT_WINDOW":    "1m",
-		"SYNDICATE_BOUNCES_IMAP_URL":       "pop3://mail.example.com",
-		"SYNDICATE_BOUNCES_SES_TOPIC_ARNS": "my-topic",
+		"SYNDICATE_BOUNCES_VERP_DOMAIN":         "not a domain",
+		"SYNDICATE_BOUNCES_SOFT_WINDOW":         "1m",
+		"SYNDICATE_BOUNCES_IMAP_URL":            "pop3://mail.example.com",
+		"SYNDICATE_BOUNCES_SES_TOPIC_ARNS":      "my-topic",
+		"SYNDICATE_BOUNCES_SENDGRID_PUBLIC_KEY": "bm90IGEga2V5",
 	}))
-	for _, want := range []string{"bounces.verp_domain", "needs secret", "bounces.soft_window", "bounces.imap.url is not", "bounces.imap.url needs", "bounces.ses_topic_arns"} {
+	for _, want := range []string{"bounces.verp_domain", "needs secret", "bounces.soft_window", "bounces.imap.url is not", "bounces.imap.url needs", "bounces.ses_topic_arns", "bounces.sendgrid_public_key"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %q: %v", want, err)
 		}
 	}
+}
+
+// sendGridKey is a P-256 public key in base64 DER, the form SendGrid shows.
+func sendGridKey(t *testing.T) string {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(der)
 }
