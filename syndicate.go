@@ -189,6 +189,50 @@ func (st SubscriberStatus) Suppressed() bool {
 	return st != SubscriberActive && st != SubscriberPending
 }
 
+// SuppressionReason says why an address is on the suppression list.
+type SuppressionReason string
+
+// The reasons an address is suppressed.
+const (
+	SuppressedUnsubscribed SuppressionReason = "unsubscribed"
+	SuppressedBounced      SuppressionReason = "bounced"
+	SuppressedComplained   SuppressionReason = "complained"
+	SuppressedManual       SuppressionReason = "manual"
+)
+
+// ParseSuppressionReason returns the reason named s; empty means manual.
+func ParseSuppressionReason(s string) (SuppressionReason, error) {
+	switch r := SuppressionReason(strings.ToLower(strings.TrimSpace(s))); r {
+	case "":
+		return SuppressedManual, nil
+	case SuppressedUnsubscribed, SuppressedBounced, SuppressedComplained, SuppressedManual:
+		return r, nil
+	}
+	return "", Errorf(EINVALID, "suppression reason %q is not one of unsubscribed, bounced, complained, manual", s)
+}
+
+// Suppression is one address on the suppression list: never mailed,
+// whoever adds it again, until an editor removes it from the list.
+type Suppression struct {
+	Email     string            `json:"email"`
+	Reason    SuppressionReason `json:"reason"`
+	Detail    string            `json:"detail,omitempty"` // what caused it: a bounce's diagnostic, a provider
+	CreatedAt time.Time         `json:"created_at"`
+}
+
+// Bounce is one bounce or complaint as the store keeps it; package
+// bounce makes them from the events it reads.
+type Bounce struct {
+	// Key identifies the event: the same report read twice has the same key.
+	Key        string
+	Email      string
+	Kind       string // hard, soft or complaint
+	Provider   string
+	DeliveryID int64 // the ledger row it is about; 0 if none is known
+	Diagnostic string
+	At         time.Time // when the provider saw it
+}
+
 // Subscriber is one person on the list.
 type Subscriber struct {
 	ID        int64            `json:"id"`
@@ -425,13 +469,20 @@ const (
 	StatusBounced   DeliveryStatus = "bounced"   // the address does not exist; the subscriber is suppressed
 	StatusDeferred  DeliveryStatus = "deferred"  // held back by the channel's daily cap until the next day
 	StatusCancelled DeliveryStatus = "cancelled" // withdrawn by an editor before it went
+	// The outcomes learnt after a delivery was sent: a soft bounce (the
+	// mailbox was full or the server busy), and a spam complaint (the
+	// subscriber is unsubscribed and suppressed). A later hard bounce sets
+	// StatusBounced.
+	StatusSoftBounced DeliveryStatus = "soft_bounced"
+	StatusComplained  DeliveryStatus = "complained"
 )
 
 // Final reports whether nothing more will happen to a delivery in this
 // status without an editor.
 func (s DeliveryStatus) Final() bool {
 	switch s {
-	case StatusSent, StatusFailed, StatusUnknown, StatusDuplicate, StatusSkipped, StatusBounced, StatusCancelled:
+	case StatusSent, StatusFailed, StatusUnknown, StatusDuplicate, StatusSkipped, StatusBounced, StatusCancelled,
+		StatusSoftBounced, StatusComplained:
 		return true
 	}
 	return false
@@ -512,6 +563,10 @@ type Message struct {
 	// FeedbackID is the Feedback-ID header of a bulk message (Gmail's
 	// feedback loop, "campaign:type:list:SenderId"); empty means none.
 	FeedbackID string
+	// ReturnPath, when set, is the envelope sender (SMTP MAIL FROM, which
+	// the receiver records as Return-Path) where bounces go: a VERP
+	// address that names this delivery. Empty means the From address.
+	ReturnPath string
 	// Transactional marks a message one person asked for (the double
 	// opt-in email): it carries no List-Unsubscribe and no bulk headers,
 	// and needs no UnsubscribeURL.

@@ -5,6 +5,11 @@ package config
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -94,6 +99,8 @@ type Config struct {
 	MetricsToken string `yaml:"metrics_token" env:"SYNDICATE_METRICS_TOKEN" secret:"true"`
 	// Admin is the editor's dashboard at /admin on the api role.
 	Admin Admin `yaml:"admin"`
+	// Bounces says how bounces and complaints come in and what they do.
+	Bounces Bounces `yaml:"bounces"`
 }
 
 // Alerts says where incidents are told and when a state is one. With no
@@ -150,6 +157,49 @@ type Admin struct {
 type AdminUser struct {
 	Name         string `yaml:"name"`
 	PasswordHash string `yaml:"password_hash"`
+}
+
+// Bounces configures the bounce and complaint sources: the webhooks of
+// each mail provider (on when their key is set), the bounce mailbox read
+// over IMAP, and the rule for soft bounces.
+type Bounces struct {
+	// VERPDomain, when set, makes each email's envelope sender
+	// bounces+TOKEN@VERPDomain, the token naming the delivery; mail to
+	// that domain must reach the bounce mailbox. Empty: the From address.
+	VERPDomain string `yaml:"verp_domain" env:"SYNDICATE_BOUNCES_VERP_DOMAIN"`
+	// SoftLimit soft bounces within SoftWindow suppress an address;
+	// defaults 3 and 168h (7 days).
+	SoftLimit  int      `yaml:"soft_limit" env:"SYNDICATE_BOUNCES_SOFT_LIMIT"`
+	SoftWindow Duration `yaml:"soft_window" env:"SYNDICATE_BOUNCES_SOFT_WINDOW"`
+	IMAP       IMAP     `yaml:"imap"`
+	// SESTopicARNs are the SNS topics whose SES notifications
+	// POST /v1/hooks/bounces/ses takes; empty: that hook is off.
+	SESTopicARNs []string `yaml:"ses_topic_arns" env:"SYNDICATE_BOUNCES_SES_TOPIC_ARNS"` // comma-separated in the environment
+	// Postmark's webhook: basic-auth user and password, or a secret path
+	// segment (/v1/hooks/bounces/postmark/SECRET); all empty: off.
+	PostmarkUsername string `yaml:"postmark_username" env:"SYNDICATE_BOUNCES_POSTMARK_USERNAME"`
+	PostmarkPassword string `yaml:"postmark_password" env:"SYNDICATE_BOUNCES_POSTMARK_PASSWORD" secret:"true"`
+	PostmarkSecret   string `yaml:"postmark_secret" env:"SYNDICATE_BOUNCES_POSTMARK_SECRET" secret:"true"`
+	// SendGridPublicKey is the verification key of SendGrid's signed
+	// Event Webhook (base64, as its settings show it); empty: off.
+	SendGridPublicKey string `yaml:"sendgrid_public_key" env:"SYNDICATE_BOUNCES_SENDGRID_PUBLIC_KEY"`
+	// MailgunSigningKey is Mailgun's HTTP webhook signing key; empty: off.
+	MailgunSigningKey string `yaml:"mailgun_signing_key" env:"SYNDICATE_BOUNCES_MAILGUN_SIGNING_KEY" secret:"true"`
+}
+
+// IMAP is the bounce mailbox the scheduler role reads; on when URL is set.
+type IMAP struct {
+	// URL is imaps://host[:993] (TLS) or imap://host[:143] (STARTTLS).
+	URL      string `yaml:"url" env:"SYNDICATE_BOUNCES_IMAP_URL" secret:"url"`
+	Username string `yaml:"username" env:"SYNDICATE_BOUNCES_IMAP_USERNAME"`
+	Password string `yaml:"password" env:"SYNDICATE_BOUNCES_IMAP_PASSWORD" secret:"true"`
+	// Mailbox is read for unseen messages; default INBOX.
+	Mailbox string `yaml:"mailbox" env:"SYNDICATE_BOUNCES_IMAP_MAILBOX"`
+	// Processed, when set, is the mailbox each handled message is moved
+	// to; empty: messages are only marked seen.
+	Processed string `yaml:"processed_mailbox" env:"SYNDICATE_BOUNCES_IMAP_PROCESSED_MAILBOX"`
+	// Interval is how often the mailbox is read; default 5m.
+	Interval Duration `yaml:"interval" env:"SYNDICATE_BOUNCES_IMAP_INTERVAL"`
 }
 
 // Signup bounds the public sign-up form (POST /subscribe). The counts live
@@ -315,7 +365,7 @@ func (w Webhook) All() []WebhookTarget {
 // wherever an error or a log line might quote one (see package redact).
 func (c Config) URLs() []string {
 	var out []string
-	for _, u := range append([]string{c.RedisURL, c.DatabaseURL, c.SMTPURL, c.BaseURL, c.X.APIURL, c.Mastodon.URL, c.Bluesky.URL}, c.Feeds...) {
+	for _, u := range append([]string{c.RedisURL, c.DatabaseURL, c.SMTPURL, c.BaseURL, c.X.APIURL, c.Mastodon.URL, c.Bluesky.URL, c.Bounces.IMAP.URL}, c.Feeds...) {
 		if u != "" {
 			out = append(out, u)
 		}
@@ -571,6 +621,16 @@ func (c *Config) fillDefaults() {
 		on := true
 		c.Archive.Enabled = &on
 	}
+	if c.Bounces.SoftLimit == 0 {
+		c.Bounces.SoftLimit = 3
+	}
+	if c.Bounces.SoftWindow == 0 {
+		c.Bounces.SoftWindow = Duration(7 * 24 * time.Hour)
+	}
+	def(&c.Bounces.IMAP.Mailbox, "INBOX")
+	if c.Bounces.IMAP.Interval == 0 {
+		c.Bounces.IMAP.Interval = Duration(5 * time.Minute)
+	}
 }
 
 // check returns every problem, each naming the setting.
@@ -739,6 +799,7 @@ func (c *Config) check() []string {
 		add("alerts.min_emails %d is not 1 or more", c.Alerts.MinEmails)
 	}
 	p = append(p, c.Admin.check(c.Secret)...)
+	p = append(p, c.Bounces.check(c.Secret)...)
 	sort.Strings(p) // stable report: map iteration above is random
 	return p
 }
@@ -760,6 +821,68 @@ func checkTargets(what string, ts []WebhookTarget, add func(string, ...any)) {
 			add("%s target %d format %q is not slack, discord or generic", what, i+1, t.Format)
 		}
 	}
+}
+
+// check returns the problems of the bounce settings; secret is the key of
+// signed links, which also signs VERP tokens.
+func (b Bounces) check(secret string) []string {
+	var p []string
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	if b.VERPDomain != "" {
+		if u, err := url.Parse("http://" + b.VERPDomain); err != nil || u.Host != b.VERPDomain || u.Port() != "" || !strings.Contains(b.VERPDomain, ".") {
+			add("bounces.verp_domain %q is not a domain like bounces.example.com", b.VERPDomain)
+		}
+		if secret == "" {
+			add("bounces.verp_domain needs secret: it signs the return paths")
+		}
+	}
+	if b.SoftLimit < 1 || b.SoftLimit > 100 {
+		add("bounces.soft_limit %d is not between 1 and 100", b.SoftLimit)
+	}
+	if d := time.Duration(b.SoftWindow); d < time.Hour || d > 365*24*time.Hour {
+		add("bounces.soft_window %s is not between 1h and 8760h", d)
+	}
+	if m := b.IMAP; m.URL != "" {
+		if u, err := url.Parse(m.URL); err != nil || (u.Scheme != "imap" && u.Scheme != "imaps") || u.Hostname() == "" {
+			add("bounces.imap.url is not an imaps://host:993 or imap://host:143 URL")
+		}
+		if m.Username == "" || m.Password == "" {
+			add("bounces.imap.url needs bounces.imap.username and bounces.imap.password")
+		}
+		if time.Duration(m.Interval) < 10*time.Second {
+			add("bounces.imap.interval %s is shorter than 10s", time.Duration(m.Interval))
+		}
+	}
+	for _, arn := range b.SESTopicARNs {
+		if !strings.HasPrefix(arn, "arn:aws:sns:") || strings.Count(arn, ":") != 5 {
+			add("bounces.ses_topic_arns entry %q is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", arn)
+		}
+	}
+	if (b.PostmarkUsername == "") != (b.PostmarkPassword == "") {
+		add("bounces.postmark_username and bounces.postmark_password go together")
+	}
+	if k := b.SendGridPublicKey; k != "" && !isECDSAKey(k) {
+		add("bounces.sendgrid_public_key is not an ECDSA P-256 public key in base64 (as SendGrid's Event Webhook settings show it)")
+	}
+	if b.PostmarkSecret != "" && len(b.PostmarkSecret) < 16 {
+		add("bounces.postmark_secret is shorter than 16 characters")
+	}
+	return p
+}
+
+// isECDSAKey reports whether s is an ECDSA P-256 public key, in base64
+// of its DER form or in PEM.
+func isECDSAKey(s string) bool {
+	der, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if b, _ := pem.Decode([]byte(s)); b != nil {
+		der, err = b.Bytes, nil
+	}
+	if err != nil {
+		return false
+	}
+	k, err := x509.ParsePKIXPublicKey(der)
+	pub, ok := k.(*ecdsa.PublicKey)
+	return err == nil && ok && pub.Curve == elliptic.P256()
 }
 
 // Redacted returns the configuration as YAML with every secret replaced by

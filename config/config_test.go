@@ -1,6 +1,11 @@
 package config
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -394,4 +399,63 @@ func TestEmailArchiveAndBrand(t *testing.T) {
 			t.Errorf("error %v lacks %s", err, want)
 		}
 	}
+}
+
+func TestBouncesConfig(t *testing.T) {
+	c, err := Load("", false, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Bounces.SoftLimit != 3 || time.Duration(c.Bounces.SoftWindow) != 7*24*time.Hour || c.Bounces.IMAP.Mailbox != "INBOX" || time.Duration(c.Bounces.IMAP.Interval) != 5*time.Minute {
+		t.Errorf("bounce defaults: %+v", c.Bounces)
+	}
+	c, err = Load("", false, env(map[string]string{
+		"SYNDICATE_SECRET":                      "0123456789abcdef-secret",
+		"SYNDICATE_BOUNCES_VERP_DOMAIN":         "bounces.example.com",
+		"SYNDICATE_BOUNCES_SOFT_LIMIT":          "5",
+		"SYNDICATE_BOUNCES_SOFT_WINDOW":         "72h",
+		"SYNDICATE_BOUNCES_IMAP_URL":            "imaps://bounce:imappass@imap.example.com",
+		"SYNDICATE_BOUNCES_IMAP_USERNAME":       "bounce",
+		"SYNDICATE_BOUNCES_IMAP_PASSWORD":       "imap-password-1",
+		"SYNDICATE_BOUNCES_SES_TOPIC_ARNS":      "arn:aws:sns:eu-west-1:123456789012:bounces",
+		"SYNDICATE_BOUNCES_MAILGUN_SIGNING_KEY": "key-mailgun-secret",
+		"SYNDICATE_BOUNCES_SENDGRID_PUBLIC_KEY": sendGridKey(t),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Bounces.SoftLimit != 5 || time.Duration(c.Bounces.SoftWindow) != 72*time.Hour || len(c.Bounces.SESTopicARNs) != 1 {
+		t.Errorf("bounces from the environment: %+v", c.Bounces)
+	}
+	out := c.Redacted()
+	for _, secret := range []string{"imap-password-1", "imappass", "key-mailgun-secret"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("Redacted shows %q", secret)
+		}
+	}
+	_, err = Load("", false, env(map[string]string{
+		"SYNDICATE_BOUNCES_VERP_DOMAIN":         "not a domain",
+		"SYNDICATE_BOUNCES_SOFT_WINDOW":         "1m",
+		"SYNDICATE_BOUNCES_IMAP_URL":            "pop3://mail.example.com",
+		"SYNDICATE_BOUNCES_SES_TOPIC_ARNS":      "my-topic",
+		"SYNDICATE_BOUNCES_SENDGRID_PUBLIC_KEY": "bm90IGEga2V5",
+	}))
+	for _, want := range []string{"bounces.verp_domain", "needs secret", "bounces.soft_window", "bounces.imap.url is not", "bounces.imap.url needs", "bounces.ses_topic_arns", "bounces.sendgrid_public_key"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q: %v", want, err)
+		}
+	}
+}
+
+// sendGridKey is a P-256 public key in base64 DER, the form SendGrid shows.
+func sendGridKey(t *testing.T) string {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(der)
 }

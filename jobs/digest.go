@@ -180,6 +180,15 @@ func (h *Handler) handleConfirm(ctx context.Context, t *asynq.Task) error {
 	if before.Status.Final() {
 		return nil
 	}
+	if sup, err := h.suppressed(ctx, []string{sub.Email}); err != nil {
+		return fmt.Errorf("confirm %s: %w", p.Email, err)
+	} else if s, ok := sup[syndicate.EmailKey(sub.Email)]; ok {
+		err := h.Store.FinishDelivery(context.WithoutCancel(ctx), key, syndicate.StatusSkipped, "", "the address is on the suppression list ("+string(s.Reason)+")")
+		if err != nil {
+			return fmt.Errorf("confirm %s: record: %w", p.Email, err)
+		}
+		return nil
+	}
 	ttl := h.ConfirmTTL
 	if ttl <= 0 {
 		ttl = DefaultConfirmTTL
@@ -201,6 +210,7 @@ func (h *Handler) handleConfirm(ctx context.Context, t *asynq.Task) error {
 	m := syndicate.Message{
 		From: h.From, To: sub.Email, ToName: sub.Name, Subject: e.Subject, Text: e.Text, HTML: e.HTML,
 		MessageID: MessageID(item, sub.Email, domain), Date: now, Transactional: true,
+		ReturnPath: h.returnPath(before.ID),
 	}
 	var result error
 	if err := h.Mailer.Send(ctx, []syndicate.Message{m}, func(_ int, err error) { result = err }); err != nil {

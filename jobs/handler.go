@@ -44,6 +44,39 @@ type SubscriberStatusSetter interface {
 	SetSubscriberStatus(ctx context.Context, email string, status syndicate.SubscriberStatus) error
 }
 
+// Suppressions reads the suppression list. With a store that has it, an
+// address on the list is never mailed, whatever its subscriber row says.
+type Suppressions interface {
+	// SuppressedAmong returns the suppressions of those of emails on the
+	// list, keyed by syndicate.EmailKey.
+	SuppressedAmong(ctx context.Context, emails []string) (map[string]syndicate.Suppression, error)
+}
+
+// SuppressionAdder puts an address on the suppression list; with a store
+// that has it, an address refused during the send is put there too.
+type SuppressionAdder interface {
+	AddSuppression(ctx context.Context, s syndicate.Suppression) (bool, error)
+}
+
+// suppressed returns the suppressions among emails; none if the store
+// keeps no list.
+func (h *Handler) suppressed(ctx context.Context, emails []string) (map[string]syndicate.Suppression, error) {
+	sl, ok := h.Store.(Suppressions)
+	if !ok {
+		return nil, nil
+	}
+	return sl.SuppressedAmong(ctx, emails)
+}
+
+// returnPath is the VERP envelope sender of the ledger row id, or "" (the
+// From address) when no VERP domain is set.
+func (h *Handler) returnPath(id int64) string {
+	if h.VERPDomain == "" || id == 0 {
+		return ""
+	}
+	return signed.VERPAddress(h.Secret, id, h.VERPDomain)
+}
+
 // ChannelStater records a channel whose credentials were refused, for
 // `status` and `config check`.
 type ChannelStater interface {
@@ -80,7 +113,11 @@ type Handler struct {
 	// UnsubscribeMailto, when set, is an address that also unsubscribes
 	// (List-Unsubscribe carries it as a mailto: after the https URL).
 	UnsubscribeMailto string
-	MaxRetry          int // retries of each task
+	// VERPDomain, when set, makes each email's envelope sender
+	// bounces+TOKEN@VERPDomain, the token naming its ledger row (see
+	// signed.VERPToken), so a bounce names the delivery it is about.
+	VERPDomain string
+	MaxRetry   int // retries of each task
 	// FullContent puts an instant email's whole article in the email, not
 	// only its summary (email.full_content).
 	FullContent bool
@@ -474,6 +511,10 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return fmt.Errorf("mail %s: %w", p.Item, err)
 	}
+	suppressed, err := h.suppressed(ctx, p.Emails)
+	if err != nil {
+		return fmt.Errorf("mail %s: %w", p.Item, err)
+	}
 	rec := &recorder{h: h, ctx: context.WithoutCancel(ctx), last: time.Now()}
 	last := lastAttempt(ctx)
 	met := h.metrics()
@@ -505,12 +546,17 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 				met.Delivered(syndicate.ChannelEmail, syndicate.StatusSkipped, befores[i].CreatedAt)
 				continue
 			}
+			if sup, ok := suppressed[syndicate.EmailKey(key.Subscriber)]; ok {
+				rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusSkipped, Error: "the address is on the suppression list (" + string(sup.Reason) + ")"})
+				continue
+			}
 			m, err := h.message(p, articles, sub)
 			if err != nil {
 				rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusFailed, Error: err.Error()})
 				met.Delivered(syndicate.ChannelEmail, syndicate.StatusFailed, befores[i].CreatedAt)
 				continue
 			}
+			m.ReturnPath = h.returnPath(befores[i].ID)
 			msgs = append(msgs, m)
 			msgKeys = append(msgKeys, key)
 			planned = append(planned, befores[i].CreatedAt)
@@ -639,6 +685,12 @@ func (h *Handler) emailResult(ctx context.Context, key syndicate.DeliveryKey, er
 		if s, ok := h.Store.(SubscriberStatusSetter); ok {
 			if serr := s.SetSubscriberStatus(context.WithoutCancel(ctx), key.Subscriber, syndicate.SubscriberBounced); serr != nil {
 				h.log().Error("suppress bounced address", "to", key.Subscriber, "error", serr)
+			}
+		}
+		if s, ok := h.Store.(SuppressionAdder); ok {
+			sup := syndicate.Suppression{Email: key.Subscriber, Reason: syndicate.SuppressedBounced, Detail: "smtp: " + err.Error()}
+			if _, serr := s.AddSuppression(context.WithoutCancel(ctx), sup); serr != nil {
+				h.log().Error("add bounced address to the suppression list", "to", key.Subscriber, "error", serr)
 			}
 		}
 		return syndicate.StatusBounced, err.Error()

@@ -200,6 +200,37 @@ var migrations = [][]string{
 			PRIMARY KEY (item, channel, round)
 		)`,
 	},
+	{ // 11: the suppression list, bounce and complaint events, deliveries by Message-ID
+		// suppressions is keyed like subscribers (syndicate.EmailKey): an
+		// address here is never mailed, whatever its subscriber row says.
+		`CREATE TABLE suppressions (
+			email_key  TEXT PRIMARY KEY,
+			email      TEXT NOT NULL,
+			reason     TEXT NOT NULL,
+			detail     TEXT NOT NULL,
+			created_at BIGINT NOT NULL
+		)`,
+		// bounce_events holds each bounce or complaint once, by a key made
+		// from the provider's event ID (or the event's content), so a
+		// webhook retried or a report read twice counts once; applied says
+		// its outcome has been carried out.
+		`CREATE TABLE bounce_events (
+			event_key   TEXT PRIMARY KEY,
+			email_key   TEXT NOT NULL,
+			kind        TEXT NOT NULL,
+			provider    TEXT NOT NULL,
+			delivery_id BIGINT NOT NULL,
+			diagnostic  TEXT NOT NULL,
+			occurred_at BIGINT NOT NULL,
+			created_at  BIGINT NOT NULL,
+			applied     INTEGER NOT NULL
+		)`,
+		`CREATE INDEX bounce_events_address ON bounce_events (email_key, kind, occurred_at)`,
+		`CREATE INDEX bounce_events_kind ON bounce_events (kind, occurred_at)`,
+		// A DSN or a provider's event names the message by its Message-ID,
+		// which the ledger keeps as the email's remote_id.
+		`CREATE INDEX deliveries_remote_id ON deliveries (remote_id)`,
+	},
 }
 
 // migrate creates the schema or brings it up to date. It runs in one write

@@ -19,7 +19,7 @@ func TestMigrationGivesHandles(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Take the schema back to version 4, with rows written the old way.
-	for _, stmt := range append(undoVersion6, []string{
+	for _, stmt := range append(append([]string(nil), undoVersion6...), []string{
 		`DROP INDEX subscribers_handle`,
 		`ALTER TABLE subscribers DROP COLUMN handle`,
 		`ALTER TABLE subscribers DROP COLUMN token_version`,
@@ -75,6 +75,10 @@ var undoVersion6 = append(undoVersion7, []string{
 // undoVersion7 takes the schema from the latest version back to 6,
 // undoing the later versions first.
 var undoVersion7 = []string{
+	// 11: the suppression list and bounce events.
+	`DROP INDEX deliveries_remote_id`,
+	`DROP TABLE bounce_events`,
+	`DROP TABLE suppressions`,
 	// 10: the batch splits and retry rounds.
 	`DROP TABLE retry_rounds`,
 	`DROP TABLE batch_splits`,
@@ -101,7 +105,7 @@ func TestMigrationNumbersArticles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, stmt := range append(undoVersion6,
+	for _, stmt := range append(append([]string(nil), undoVersion6...),
 		`INSERT INTO articles (id, url, title, author, published_at, tags, summary, image, body, created_at) VALUES
 			('a2', 'https://example.com/2', 'Two', '', 2, '[]', '', '', '', 200),
 			('a1', 'https://example.com/1', 'One', '', 1, '[]', '', '', '', 100),

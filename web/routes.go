@@ -61,6 +61,10 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, p *pages, st Store, conf Co
 		mux.Handle("GET /admin/progress.js", handleScript())
 	}
 
+	// Bounces and complaints from the mail providers (bounces.go).
+	bounces := handleBounceHook(log, c)
+	mux.Handle("POST /v1/hooks/bounces/{provider}", bounces)
+	mux.Handle("POST /v1/hooks/bounces/{provider}/{secret}", bounces)
 	// Any other /v1 path (or method) gets a JSON error, not the HTML page.
 	mux.Handle("/v1/", handleAPINotFound(log))
 

@@ -129,6 +129,13 @@ type Config struct {
 	// means time.Now.
 	Now func() time.Time
 
+	// Bounces applies the events of the bounce webhooks
+	// (POST /v1/hooks/bounces/{provider}, bounces.go); nil means they
+	// answer 503. BounceHooks says which providers are on and how each is
+	// verified.
+	Bounces     BounceProcessor
+	BounceHooks BounceHooks
+
 	// SignupPerClient and SignupTotal bound POST /subscribe per client
 	// address and for everyone; nil means no limit of that kind. Over
 	// either, the form answers 429 with Retry-After.

@@ -57,6 +57,16 @@ func Build(m syndicate.Message) (*mail.Msg, error) {
 		return nil, invalid("sender name %q looks like an RFC 2047 encoded word", from.Name)
 	}
 	msg.FromMailAddress(from)
+	if m.ReturnPath != "" {
+		rp, err := syndicate.NormalizeEmail(m.ReturnPath)
+		if err != nil {
+			return nil, invalid("return path %q is not a valid address", m.ReturnPath)
+		}
+		// The envelope sender only: go-mail writes no header for it.
+		if err := msg.EnvelopeFrom(rp); err != nil {
+			return nil, invalid("return path %q is not a valid address", m.ReturnPath)
+		}
+	}
 
 	to, err := syndicate.NormalizeEmail(m.To)
 	if err != nil {

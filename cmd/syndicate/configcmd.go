@@ -99,7 +99,7 @@ func (a *app) configCheck(offline bool, lookup func(ctx context.Context, name st
 		warn(w[0], w[1])
 	}
 	if !offline {
-		a.checkConnections(cfg, ok, fail)
+		a.checkConnections(cfg, ok, warn, fail)
 		if d, on := dkimConfig(cfg); on {
 			name, value, err := email.DKIMRecord(d)
 			if err != nil {
@@ -142,7 +142,7 @@ func (a *app) configCheck(offline bool, lookup func(ctx context.Context, name st
 
 // checkConnections tests Redis, the database, SMTP, the webhook targets
 // and the social credentials.
-func (a *app) checkConnections(cfg config.Config, ok func(name, reply string), fail func(string, error)) {
+func (a *app) checkConnections(cfg config.Config, ok, warn func(name, reply string), fail func(string, error)) {
 	rc, err := a.openRedis(cfg)
 	if err == nil {
 		rc.Close()
@@ -156,6 +156,7 @@ func (a *app) checkConnections(cfg config.Config, ok func(name, reply string), f
 		fail("database", err)
 	} else {
 		ok("database", "opened, schema up to date")
+		a.checkComplaintRate(st, ok, warn, fail)
 		states, err := st.ChannelStates(a.ctx)
 		st.Close()
 		if err != nil {

@@ -76,3 +76,31 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+// FuzzSuppressionCSV feeds parseSuppressionCSV arbitrary files. It must
+// not panic; it refuses the whole file or accepts every data line, each a
+// normalised address with a known reason.
+func FuzzSuppressionCSV(f *testing.F) {
+	f.Add([]byte("email,reason,date,detail\nann@example.com,bounced,2026-11-01T10:00:00Z,5.1.1\nbob@example.com,,,\n"))
+	f.Add([]byte("email\r\nAnn@EXAMPLE.com\r\n\r\n"))
+	f.Add([]byte("email,reason,date\nann@example.com,bored,2026-13-01\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var errb bytes.Buffer
+		a := &app{stderr: &errb}
+		sups, err := parseSuppressionCSV(a, "f.csv", b)
+		if err != nil {
+			if sups != nil {
+				t.Fatal("a refused file gave suppressions")
+			}
+			return
+		}
+		for _, s := range sups {
+			if norm, err := syndicate.NormalizeEmail(s.Email); err != nil || norm != s.Email {
+				t.Fatalf("accepted address %q normalises to %q, %v", s.Email, norm, err)
+			}
+			if _, err := syndicate.ParseSuppressionReason(string(s.Reason)); err != nil || s.Reason == "" {
+				t.Fatalf("accepted reason %q", s.Reason)
+			}
+		}
+	})
+}

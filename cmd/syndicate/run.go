@@ -87,6 +87,8 @@ SYNDICATE_* environment variables; see the README.`,
 		a.benchCmd(),
 		a.benchBaselineCmd(),
 		a.adminCmd(),
+		a.bouncesCmd(),
+		a.suppressionsCmd(),
 	)
 	if err := root.Execute(); err != nil {
 		return &secretError{err: err, urls: a.urls}
@@ -218,6 +220,7 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer, rc re
 		ConfirmTTL:        time.Duration(cfg.ConfirmTTL),
 		FullContent:       cfg.Email.FullContent,
 		Archive:           cfg.Archive.On(),
+		VERPDomain:        cfg.Bounces.VERPDomain,
 	}
 	if a.metrics != nil {
 		h.Metrics, h.FeedMetrics = a.metrics, a.metrics

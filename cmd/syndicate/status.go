@@ -205,7 +205,7 @@ func printStatus(w io.Writer, it item, ds []syndicate.Delivery) {
 	tw.Flush()
 	var bad []syndicate.Delivery
 	for _, d := range ds {
-		if d.Status == syndicate.StatusFailed || d.Status == syndicate.StatusUnknown || d.Status == syndicate.StatusBounced || (d.Error != "" && !d.Status.Final()) {
+		if d.Status == syndicate.StatusFailed || d.Status == syndicate.StatusUnknown || d.Status == syndicate.StatusBounced || d.Status == syndicate.StatusSoftBounced || (d.Error != "" && !d.Status.Final()) {
 			bad = append(bad, d)
 		}
 	}

@@ -81,6 +81,7 @@ that is logged.`,
 					a.logger().Info("resubscribed a suppressed address", "email", termSafe(s.Email), "was", string(saved.Was))
 				}
 				fmt.Fprintf(a.stdout, "%s %s (%s)\n", saved.Outcome, termSafe(s.Email), s.Frequency)
+				warnSuppressed(a, st, s.Email)
 				return nil
 			})
 		},
@@ -198,37 +199,88 @@ type csvRow struct {
 }
 
 // parseSubscriberCSV checks the header of a subscriber file and returns its
-// data rows. Each line is parsed as CSV on its own, so a stray quote or an
-// unterminated field costs only its own line (a subscriber's fields never
-// hold a line break); lines are bounded by maxImportLine and their number
-// by maxImportRows.
+// data rows (see readCSV).
 func parseSubscriberCSV(name string, b []byte) (iter.Seq[csvRow], error) {
+	f, err := readCSV("subscriber", name, b)
+	if err != nil {
+		return nil, err
+	}
+	return func(yield func(csvRow) bool) {
+		for l := range f.lines() {
+			row := csvRow{Line: l.Line, Problem: l.Problem}
+			if row.Problem == "" {
+				freq, err := syndicate.ParseFrequency(f.field(l.Rec, "frequency"))
+				row.Sub = syndicate.Subscriber{Email: f.field(l.Rec, "email"), Name: f.field(l.Rec, "name"), Frequency: freq, Status: syndicate.SubscriberActive}
+				if err == nil {
+					err = row.Sub.Validate()
+				}
+				if err != nil {
+					row.Sub, row.Problem = syndicate.Subscriber{}, syndicate.ErrorMessage(err)
+				}
+			}
+			if !yield(row) {
+				return
+			}
+		}
+	}, nil
+}
+
+// csvFile is a CSV file of the CLI (subscribers, suppressions): its
+// header's columns, which must include email, and its data lines.
+type csvFile struct {
+	col  map[string]int
+	rest []byte
+}
+
+// csvLine is one data line: its number and fields, or why it is refused.
+type csvLine struct {
+	Line    int
+	Rec     []string
+	Problem string
+}
+
+// readCSV checks the header of the kind's file name. Each line is then
+// parsed as CSV on its own (see lines), so a stray quote or an
+// unterminated field costs only its own line (no field holds a line
+// break); lines are bounded by maxImportLine and their number by
+// maxImportRows.
+func readCSV(kind, name string, b []byte) (*csvFile, error) {
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 	headLine, rest, _ := bytes.Cut(b, []byte("\n"))
 	if len(bytes.TrimSpace(headLine)) == 0 {
-		return nil, syndicate.Errorf(syndicate.EINVALID, "subscriber file %s is empty or its first line is blank", name)
+		return nil, syndicate.Errorf(syndicate.EINVALID, "%s file %s is empty or its first line is blank", kind, name)
 	}
 	if len(headLine) > maxImportLine {
-		return nil, syndicate.Errorf(syndicate.EINVALID, "the header of subscriber file %s is longer than %d bytes", name, maxImportLine)
+		return nil, syndicate.Errorf(syndicate.EINVALID, "the header of %s file %s is longer than %d bytes", kind, name, maxImportLine)
 	}
 	head, err := parseCSVLine(headLine)
 	if err != nil {
-		return nil, syndicate.Errorf(syndicate.EINVALID, "the header of subscriber file %s is not CSV: %s", name, err)
+		return nil, syndicate.Errorf(syndicate.EINVALID, "the header of %s file %s is not CSV: %s", kind, name, err)
 	}
-	col := map[string]int{}
+	f := &csvFile{col: map[string]int{}, rest: rest}
 	for i, h := range head {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
+		f.col[strings.ToLower(strings.TrimSpace(h))] = i
 	}
-	if _, ok := col["email"]; !ok {
-		return nil, syndicate.Errorf(syndicate.EINVALID, "subscriber file %s has no email column in its header", name)
+	if _, ok := f.col["email"]; !ok {
+		return nil, syndicate.Errorf(syndicate.EINVALID, "%s file %s has no email column in its header", kind, name)
 	}
-	field := func(rec []string, name string) string {
-		if i, ok := col[name]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
+	return f, nil
+}
+
+// field returns the trimmed value of the column name in rec; "" if the
+// header has no such column or the line is short.
+func (f *csvFile) field(rec []string, name string) string {
+	if i, ok := f.col[name]; ok && i < len(rec) {
+		return strings.TrimSpace(rec[i])
 	}
-	return func(yield func(csvRow) bool) {
+	return ""
+}
+
+// lines yields each data line that is not blank; past maxImportRows it
+// yields one line saying so and stops.
+func (f *csvFile) lines() iter.Seq[csvLine] {
+	return func(yield func(csvLine) bool) {
+		rest := f.rest
 		for line, rows := 1, 0; len(rest) > 0; {
 			var raw []byte
 			raw, rest, _ = bytes.Cut(rest, []byte("\n"))
@@ -237,34 +289,27 @@ func parseSubscriberCSV(name string, b []byte) (iter.Seq[csvRow], error) {
 				continue
 			}
 			if rows++; rows > maxImportRows {
-				yield(csvRow{Line: line, Problem: fmt.Sprintf("more than %d rows; this line and the rest were not read", maxImportRows)})
+				yield(csvLine{Line: line, Problem: fmt.Sprintf("more than %d rows; this line and the rest were not read", maxImportRows)})
 				return
 			}
-			row := csvRow{Line: line}
-			rec, err := []string(nil), error(nil)
+			l := csvLine{Line: line}
+			var err error
 			switch {
 			case len(raw) > maxImportLine:
 				err = fmt.Errorf("line is longer than %d bytes", maxImportLine)
 			case !utf8.Valid(raw):
 				err = errors.New("line is not valid UTF-8")
 			default:
-				rec, err = parseCSVLine(raw)
-			}
-			if err == nil {
-				f, ferr := syndicate.ParseFrequency(field(rec, "frequency"))
-				row.Sub = syndicate.Subscriber{Email: field(rec, "email"), Name: field(rec, "name"), Frequency: f, Status: syndicate.SubscriberActive}
-				if err = ferr; err == nil {
-					err = row.Sub.Validate()
-				}
+				l.Rec, err = parseCSVLine(raw)
 			}
 			if err != nil {
-				row.Sub, row.Problem = syndicate.Subscriber{}, syndicate.ErrorMessage(err)
+				l.Rec, l.Problem = nil, err.Error()
 			}
-			if !yield(row) {
+			if !yield(l) {
 				return
 			}
 		}
-	}, nil
+	}
 }
 
 // parseCSVLine parses one line of CSV (without its line feed).

@@ -193,6 +193,10 @@ func (a *app) serve(roles []string, o serveOptions) error {
 			stops = append(stops, stop)
 			log.Info("alerts started", "targets", n, "interval", time.Duration(cfg.Alerts.Interval))
 		}
+		if bp := bouncePoller(cfg, st, log); bp != nil {
+			stops = append(stops, runBackground(a.ctx, func(ctx context.Context) { bp.Run(ctx, time.Duration(cfg.Bounces.IMAP.Interval)) }))
+			log.Info("bounce mailbox poller started", "interval", time.Duration(cfg.Bounces.IMAP.Interval))
+		}
 	}
 	if slices.Contains(roles, "api") {
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -267,6 +271,7 @@ func webHandler(cfg config.Config, rc redis.UniversalClient, st *store.Store, lo
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,
 		Admin:   adminSettings(cfg, rc, st),
 		Archive: archive,
+		Bounces: bounceProcessor(cfg, st, log), BounceHooks: bounceHooks(cfg),
 	}, st, queueConfirmer{q: q, maxRetry: cfg.MaxRetry}, ready(rc, st))
 }
 
