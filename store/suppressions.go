@@ -184,3 +184,27 @@ func scanSuppression(r scanner) (syndicate.Suppression, error) {
 	sup.Reason, sup.CreatedAt = syndicate.SuppressionReason(reason), fromNanos(at)
 	return sup, nil
 }
+
+// SuppressionCounts counts the suppression list by reason.
+func (s *Store) SuppressionCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT reason, COUNT(*) FROM suppressions GROUP BY reason`)
+	if err != nil {
+		return nil, fmt.Errorf("count the suppression list: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var (
+			reason string
+			n      int
+		)
+		if err := rows.Scan(&reason, &n); err != nil {
+			return nil, fmt.Errorf("count the suppression list: %w", err)
+		}
+		out[reason] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count the suppression list: %w", err)
+	}
+	return out, nil
+}

@@ -104,17 +104,18 @@ func (s *Store) UnfinishedItems(ctx context.Context) ([]ItemProgress, error) {
 }
 
 // EmailRates counts the email deliveries that reached a final status
-// since since: all of them, those bounced, and those to subscribers who
-// have since complained (status "complained"; none until complaint
-// handling records it).
+// since since: all of them, those bounced, and those complained of.
 func (s *Store) EmailRates(ctx context.Context, since time.Time) (total, bounced, complained int, err error) {
+	// A bounce or complaint that comes in later moves the email's row
+	// from sent to bounced or complained (package bounce), so the row's
+	// status alone tells each outcome.
 	row := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*),
-			COALESCE(SUM(CASE WHEN d.status = ? THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN sb.status = ? THEN 1 ELSE 0 END), 0)
-		FROM deliveries d LEFT JOIN subscribers sb ON sb.email_key = d.subscriber_key
-		WHERE d.channel = ? AND d.updated_at >= ? AND d.status IN (?, ?)`),
-		string(syndicate.StatusBounced), "complained", string(syndicate.ChannelEmail), since.UnixNano(),
-		string(syndicate.StatusSent), string(syndicate.StatusBounced))
+			COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0)
+		FROM deliveries
+		WHERE channel = ? AND updated_at >= ? AND status IN (?, ?, ?, ?)`),
+		string(syndicate.StatusBounced), string(syndicate.StatusComplained), string(syndicate.ChannelEmail), since.UnixNano(),
+		string(syndicate.StatusSent), string(syndicate.StatusBounced), string(syndicate.StatusSoftBounced), string(syndicate.StatusComplained))
 	if err := row.Scan(&total, &bounced, &complained); err != nil {
 		return 0, 0, 0, fmt.Errorf("count the day's email outcomes: %w", err)
 	}

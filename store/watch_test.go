@@ -79,6 +79,13 @@ func TestWatchQueries(t *testing.T) {
 	if total != 2 || bounced != 1 || complained != 0 {
 		t.Errorf("email outcomes since t0+1m = %d total, %d bounced, %d complained; want 2, 1, 0", total, bounced, complained)
 	}
+	// A complaint about a@'s email moves its row from sent to complained.
+	if err := s.FinishDeliveries(ctx, []syndicate.DeliveryResult{{Key: mail("d1", "a@example.com"), Status: syndicate.StatusComplained}}); err != nil {
+		t.Fatal(err)
+	}
+	if total, bounced, complained, err = s.EmailRates(ctx, t0.Add(time.Minute)); err != nil || total != 2 || bounced != 1 || complained != 1 {
+		t.Errorf("after a complaint: %d total, %d bounced, %d complained (%v); want 2, 1, 1", total, bounced, complained, err)
+	}
 	if total, _, _, err := s.EmailRates(ctx, t0.Add(3*time.Minute)); err != nil || total != 0 {
 		t.Errorf("email outcomes since t0+3m = %d (%v), want 0", total, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -52,6 +53,8 @@ type AdminLedger interface {
 // AdminSubscribers counts the subscribers for the dashboard.
 type AdminSubscribers interface {
 	SubscriberCounts(ctx context.Context) (map[syndicate.Frequency]map[syndicate.SubscriberStatus]int, error)
+	// SuppressionCounts counts the suppression list by reason.
+	SuppressionCounts(ctx context.Context) (map[string]int, error)
 }
 
 // AdminStore is what the dashboard reads; *store.Store satisfies it.
@@ -175,6 +178,8 @@ type adminData struct {
 	Failures    []syndicate.Delivery
 	Subscribers subscriberTable
 	Suppressed  []statusCount
+	// SuppressionList counts the suppression list by reason.
+	SuppressionList []statusCount
 
 	Confirm confirmView
 
@@ -488,8 +493,8 @@ func (a *admin) handleFailures() http.Handler {
 	})
 }
 
-// handleSubscribers counts subscribers by frequency and status, and the
-// suppressed ones by status.
+// handleSubscribers counts subscribers by frequency and status, the
+// suppressed ones by status, and the suppression list by reason.
 func (a *admin) handleSubscribers() http.Handler {
 	return a.page(func(w http.ResponseWriter, r *http.Request, s *session) {
 		counts, err := a.Store.SubscriberCounts(r.Context())
@@ -497,8 +502,16 @@ func (a *admin) handleSubscribers() http.Handler {
 			a.fail(w, s, err, "admin: count subscribers")
 			return
 		}
+		list, err := a.Store.SuppressionCounts(r.Context())
+		if err != nil {
+			a.fail(w, s, err, "admin: count the suppression list")
+			return
+		}
 		d := s.data()
 		d.Subscribers, d.Suppressed = subscriberTables(counts)
+		for _, reason := range slices.Sorted(maps.Keys(list)) {
+			d.SuppressionList = append(d.SuppressionList, statusCount{Status: reason, Count: list[reason]})
+		}
 		a.render(w, http.StatusOK, "subscribers", d)
 	})
 }

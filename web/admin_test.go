@@ -556,6 +556,15 @@ func TestAdminPages(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for _, sup := range []syndicate.Suppression{
+		{Email: "gone@example.com", Reason: syndicate.SuppressedComplained},
+		{Email: "b@example.com", Reason: syndicate.SuppressedBounced},
+		{Email: "x@example.com", Reason: syndicate.SuppressedBounced},
+	} {
+		if _, err := k.st.AddSuppression(ctx, sup); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ann := k.loggedIn()
 	_, body := ann.do("GET", "/admin/failures", nil, nil)
 	if !strings.Contains(body, `data-status="failed"`) || !strings.Contains(body, `data-status="unknown"`) || !strings.Contains(body, "timeout after sending") {
@@ -565,6 +574,10 @@ func TestAdminPages(t *testing.T) {
 	if !regexp.MustCompile(`data-frequency="weekly"><td>weekly</td><td class="num">0</td><td class="num">0</td><td class="num">1</td><td class="num">1</td><td class="num">2</td>`).MatchString(body) ||
 		!strings.Contains(body, `<tr data-status="bounced"><td>bounced</td><td class="num">1</td></tr>`) || !strings.Contains(body, `id="subscribers-total">3<`) {
 		t.Errorf("subscribers page:\n%s", body)
+	}
+	if !strings.Contains(body, `<tr data-reason="bounced"><td>bounced</td><td class="num">2</td></tr>`) ||
+		!strings.Contains(body, `<tr data-reason="complained"><td>complained</td><td class="num">1</td></tr>`) {
+		t.Errorf("subscribers page does not count the suppression list by reason:\n%s", body)
 	}
 	resp, body := ann.do("GET", "/admin/articles/"+k.art.ID+"/progress", nil, nil)
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" ||

@@ -17,9 +17,8 @@ import (
 var (
 	_ alerts.State  = alertState{}
 	_ alerts.Ledger = alertLedger{}
-	// The day's bounce and complaint counts. Complaints are counted from
-	// subscribers with status "complained"; the complaint handling being
-	// built records them (until then the complaint rate stays 0).
+	// The day's bounce and complaint counts, from the email rows that
+	// package bounce marks bounced or complained.
 	_ alerts.Rates = (*store.Store)(nil)
 )
 
