@@ -225,7 +225,14 @@ func densestRun(bs []tblock) (start, end int) {
 	cur, sum, from, best := run{start: -1}, 0, 0, 0
 	for i, b := range bs {
 		if b.cls == clsGood {
-			sum += b.length
+			// A paragraph cut short is a teaser of another story, the
+			// article's own paragraphs end: a list of teasers weighs less
+			// than the article it follows.
+			if strings.HasSuffix(b.text, "...") || strings.HasSuffix(b.text, "…") {
+				sum += b.length / 2
+			} else {
+				sum += b.length
+			}
 		} else {
 			sum -= 20 + b.length/3
 		}
@@ -424,7 +431,10 @@ var (
 	// "Quelle:", "Bild:", "Фото:", "图：", "写真：", "صورة:") or ends
 	// with one ("… (Foto: dpa)", "… Photo: Reuters", "… / AFP", "… 摄").
 	captionHeadRe = regexp.MustCompile(`^(?i:(?:media|image|video|photo) caption\b)|^[(\[▲△▼]?\s*(?i:photos?|foto[sg]?|fotografía|image|images|picture|pictured|illustration|graphic|grafik|video|bild|bilder|credits?|crédits?|crédito|créditos|quelle|source|fuente|fonte|bron|foto's|фото|источник|иллюстрация|图|图片|圖片|摄影|攝影|写真|画像|صورة|المصدر|الصورة)(?:\s+(?:credits?|courtesy|source))?\s*(?:by|von|de|di|door)?\s*[:：]`)
-	captionTailRe = regexp.MustCompile(`(?i:[(\[|/©–—-]\s*(?:photos?|foto|bild|image|picture|credit|crédit|quelle|source|fuente|fonte|фото|图|写真|صورة)\s*[:：]?[^()]{0,60}[)\]]?|[(/|©–—:.-]\s*(?:getty images|shutterstock|imago(?: images)?|picture[- ]alliance|ap photo|afp|ap|reuters|epa(?:-efe)?|efe|dpa|keystone|anp|ansa|pap|tass|xinhua|kyodo|folhapress)(?:/[^()]{0,40})?[)\]]?)\s*$|[\p{Han}]{1,6}\s*(?:摄|攝)[)）]?\s*$|\b(?:REUTERS|AFP|AP|EPA|DPA|ANSA|EFE)/[^/]{2,40}$|^\p{Lu}{2,8}\s*/\s*\p{Lu}[\p{L} .'’-]{1,40}$`)
+	captionTailRe = regexp.MustCompile(`(?i:[(\[|/©–—-]\s*(?:photos?|foto|bild|image|picture|credit|crédit|quelle|source|fuente|fonte|фото|图|写真|صورة)\s*[:：]?[^()]{0,60}[)\]]?|[(/|©–—:.-]\s*(?:getty images|shutterstock|imago(?: images)?|picture[- ]alliance|ap photo|afp|ap|reuters|epa(?:-efe)?|efe|dpa|keystone|anp|ansa|pap|tass|xinhua|kyodo|folhapress)(?:/[^()]{0,40})?[)\]]?)\s*$|[\p{Han}]{1,6}\s*(?:摄|攝)[)）]?\s*$|\b(?:REUTERS|AFP|AP|EPA|DPA|ANSA|EFE)/[^/]{2,40}$|^\p{Lu}{2,8}\s*/\s*\p{Lu}[\p{L} .'’-]{1,40}$` +
+		// "… - Heinrich Aikawa/Instituto Lula": a photographer's name and
+		// the picture's owner after a dash.
+		`|\s[-–—|]\s+\p{Lu}[\p{L}.'’-]+(?:\s+\p{Lu}[\p{L}.'’-]+){0,3}\s*/\s*\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}?[\p{L}.'’-]+){0,4}$`)
 )
 
 // isCaption reports whether l is a photo caption or a credit: it names

@@ -75,7 +75,7 @@ func parseText(text, title, pageURL string) fields {
 		bs[start].cls = clsGood
 	}
 	if titleIdx >= 0 {
-		f.title = lines[titleIdx]
+		f.title = unglueKicker(lines, lines[titleIdx])
 		bare, source = f.read(lines[lastIdx+1:start], lang)
 		// A date just above the headline is the article's; one higher up
 		// is usually today's, printed in the site's header.
@@ -341,6 +341,31 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 		}
 		return n >= 1 && n <= 2, contained && n <= 2
 	}
+	// blockRepeated reports whether line i and a neighbour are printed
+	// together again elsewhere: a widget in the header and the footer,
+	// not a headline printed twice.
+	blockRepeated := func(i int) bool {
+		for _, d := range []int{-1, 1} {
+			if n := i + d; n >= 0 && n < len(lines) && keys[n] != keys[i] && bs[n].repeats >= 2 {
+				for j := range keys {
+					if j != i && keys[j] == keys[i] && j+d >= 0 && j+d < len(keys) && keys[j+d] == keys[n] {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	// headingBetween reports whether a line between j and the article
+	// start reads as a headline: a date above it is that headline's.
+	headingBetween := func(j, start int) bool {
+		for k := j + 1; k < start; k++ {
+			if isTitleLike(lines[k], lang) && !isKicker(lines[k]) && bs[k].repeats < 3 {
+				return true
+			}
+		}
+		return false
+	}
 	win := windowTitle(lines, keys)
 	// inBox reports whether line i is in a box of other stories: its
 	// heading is a few lines above.
@@ -358,7 +383,7 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 		// Menus repeat too, in the header and the footer; but only a
 		// headline ends a breadcrumb or a dateline.
 		// A word or two the page repeats is a section or the site's name.
-		if again, contained := repeated(i); !isKicker(l) && (contained || again && !bs[i].linky) {
+		if again, contained := repeated(i); !isKicker(l) && (contained || again && !bs[i].linky && !blockRepeated(i)) {
 			s += 6
 		}
 		if win != "" && keys[i] == win {
@@ -374,16 +399,38 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 			s -= 6 // a menu or a list of other stories
 		}
 		// A standfirst under its headline is title-like too, and longer.
-		if p := i - 1; p >= 0 && bs[p].repeats == 1 && isTitleLike(lines[p], lang) && !isKicker(lines[p]) && textLen(lines[p]) < textLen(l) {
+		if p := i - 1; p >= 0 && (bs[p].repeats == 1 || bs[i].cls == clsGood && bs[p].repeats == 2) && isTitleLike(lines[p], lang) && !isKicker(lines[p]) && textLen(lines[p]) < textLen(l) {
 			s -= 6
+		}
+		// A short line stacked on a headline no longer than it, which the
+		// article or its standfirst follows, is the kicker over it, even
+		// where the address spells the kicker.
+		if n := i + 1; n+1 < len(lines) && words(l) <= 6 && isTitleLike(lines[n], lang) && !isKicker(lines[n]) &&
+			textLen(lines[n]) <= textLen(l) && bs[n].repeats <= 2 && isLede(lines[n+1]) {
+			s -= 10
+		}
+		// The line just over a standfirst printed above the article is
+		// the headline's place.
+		if n := i + 1; n < start && isLede(lines[n]) && !isBoilerplate(lines[n]) {
+			s += 4
+		}
+		// So is one the article's first paragraph repeats.
+		if echoedBelow(lines, i, start) {
+			s -= 8
 		}
 		// A headline is followed by its byline or date; a picture's title
 		// by its caption.
 		// A standfirst may sit right under the headline, above the byline.
 		for j, titles := i+1, 0; j < min(len(lines), i+7) && titles < 2 && (j == i+1 || !isLede(lines[j])); j++ {
 			// A date the page prints three times or more is a teaser's.
-			if _, ok := parseByline(lines[j]); ok || isBylineWord(lines[j]) || bs[j].repeats < 3 && isDateOnly(lines[j], lang) {
+			if _, ok := parseByline(lines[j]); ok || isBylineWord(lines[j]) {
 				s += 5
+				break
+			}
+			if bs[j].repeats < 3 && isDateOnly(lines[j], lang) {
+				if !headingBetween(j, start) {
+					s += 5
+				}
 				break
 			}
 			if isTitleLike(lines[j], lang) && !isKicker(lines[j]) && keys[j] != keys[i] {
@@ -420,7 +467,7 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 	dist := 0
 	for i := start - 1; i >= 0 && i >= start-40; i-- {
 		l := lines[i]
-		if !isTitleLike(l, lang) || bs[i].repeats >= 3 {
+		if !isTitleLike(l, lang) || bs[i].repeats >= 3 && !slugAgrees(l, slug) {
 			// A line the page repeats three times or more is furniture:
 			// a caption under every picture, a label on every teaser, a
 			// rating widget. It stands between nothing.
@@ -454,7 +501,7 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 // checks, for checks run on every line of a page (classify has found the
 // boilerplate): only English, numeric and relative dates count.
 func isMetaCheap(l string) bool {
-	if _, ok := parseByline(l); ok {
+	if _, ok := parseByline(l); ok || datelineOnlyRe.MatchString(l) {
 		return true
 	}
 	if len(l) <= 120 && words(l) <= 12 && !isProse(l) {
@@ -472,8 +519,12 @@ func isMeta(l, lang string) bool {
 	if _, ok := parseByline(l); ok {
 		return true
 	}
-	return isBylineWord(l) || isCounter(l) || isBoilerplate(l) || isDateOnly(l, lang)
+	return isBylineWord(l) || isCounter(l) || isBoilerplate(l) || isDateOnly(l, lang) || datelineOnlyRe.MatchString(l)
 }
+
+// datelineOnlyRe matches a dispatch's dateline alone on its line, the
+// place and the service in brackets: "Rheine (ots)", "PARIS (AFP) -".
+var datelineOnlyRe = regexp.MustCompile(`^\p{Lu}[\p{L}\p{M}.'’ /-]{1,40}?\s*\((?:\p{Ll}{2,8}|\p{Lu}{2,8})\)\s*[-–—:]?$`)
 
 // isCounter reports whether l is a count with its unit and little else:
 // "Visto 314 veces", "1.234 views", "5655255", "Comments (0)". Headlines
@@ -587,6 +638,51 @@ func slugWords(raw string) map[string]bool {
 	return nil
 }
 
+// echoedBelow reports whether a paragraph of the article's opening,
+// below line i, starts with the same six words or more: line i is a
+// standfirst that repeats the lede, not a headline.
+func echoedBelow(lines []string, i, start int) bool {
+	w := strings.Fields(lines[i])
+	if len(w) < 8 {
+		return false
+	}
+	head := lineKey(strings.Join(w[:6], " "))
+	for j := max(i+1, start); j < min(len(lines), start+3); j++ {
+		if isLede(lines[j]) && strings.HasPrefix(lineKey(lines[j]), head) && lineKey(lines[j]) != lineKey(lines[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// slugAgrees reports whether l has most of the words of a slug of three
+// or more: a headline the page prints three times or more (in its
+// header, its share boxes, a list of stories) is still the headline when
+// its address spells it.
+func slugAgrees(l string, slug map[string]bool) bool {
+	return len(slug) >= 3 && words(l) >= 4 && 3*slugHits(l, slug) >= 2*len(slug)
+}
+
+// unglueKicker returns title without its kicker when the page prints the
+// two both ways: "Linde Gasekonzern muss …" in the article's header, the
+// kicker and the headline being separate elements scraped onto one line,
+// and "Linde: Gasekonzern muss …" in a teaser or the window title.
+func unglueKicker(lines []string, title string) string {
+	k, rest, ok := strings.Cut(title, " ")
+	for ok && words(k) <= 2 && words(rest) >= 3 {
+		for _, l := range lines {
+			if len(l) == len(title)+1 && strings.HasPrefix(l, k+": ") && strings.HasSuffix(l, rest) {
+				return rest
+			}
+		}
+		// A kicker of two words.
+		var more string
+		more, rest, ok = strings.Cut(rest, " ")
+		k += " " + more
+	}
+	return title
+}
+
 // slugHits counts the slug's words that l has.
 func slugHits(l string, slug map[string]bool) int {
 	seen, n := map[string]bool{}, 0
@@ -695,7 +791,7 @@ func isTitleLike(l, lang string) bool {
 	if _, ok := parseByline(l); ok || isBylineWord(l) {
 		return false
 	}
-	if isDateOnly(l, lang) || strings.HasSuffix(l, ":") {
+	if isDateOnly(l, lang) || strings.HasSuffix(l, ":") || datelineOnlyRe.MatchString(l) {
 		return false
 	}
 	if endsSentence(l) && !endsWithAbbrev(l) {

@@ -480,6 +480,44 @@ func TestScrapedTextHeadlines(t *testing.T) {
 			title: "Council Closes the Old Bridge for the Summer",
 		},
 		{
+			name: "a kicker the slug spells, over the headline and its standfirst", url: "https://news.example/Bridge-repairs-in-the-old-town/!123/",
+			in: nav + "Bridge repairs in the old town\nCouncil Closes the Old Bridge\n" +
+				"The city council voted on Tuesday to close the old bridge, and nobody knows what it will cost.\n" + lede + "\n" + lede + "\n",
+			title: "Council Closes the Old Bridge",
+		},
+		{
+			name: "the headline printed four times, as the slug spells it", url: "https://news.example/city/123/council-closes-the-old-bridge-for-the-summer.html",
+			in: nav + "Springfield\nCouncil Closes the Old Bridge for the Summer\nCouncil Closes the Old Bridge for the Summer\n14 June 2024 11:12\n" +
+				lede + "\n" + lede + "\nCouncil Closes the Old Bridge for the Summer\nCouncil Closes the Old Bridge for the Summer\n",
+			title: "Council Closes the Old Bridge for the Summer",
+		},
+		{
+			name: "a standfirst the first paragraph repeats", in: nav + "Council Closes the Old Bridge\nMenu item A\n" +
+				"Council Closes the Old Bridge\nThe city council voted on Tuesday to close the old bridge for repairs, which will take most of the summer\n" +
+				lede + "\n" + lede + "\n",
+			title: "Council Closes the Old Bridge",
+		},
+		{
+			name: "a kicker glued to the headline, printed with a colon elsewhere", in: nav + "Bridges: Council Closes the Old Bridge for the Summer\n" +
+				"Bridges Council Closes the Old Bridge for the Summer\n14 June 2024\n" + lede + "\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer",
+		},
+		{
+			name: "a caption ending with its photographer and owner", in: nav + "Council Closes the Old Bridge for the Summer\n" +
+				"The mayor (centre) hands the keys of the bridge to the engineers on Monday - Jane Roe/City Archive\n" + lede + "\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer",
+		},
+		{
+			name: "a dateline alone between the headline and the release", in: nav + "14.06.2024 – 11:12\nSpringfield Police\nPOL-SP: Springfield, bridge closed\nSpringfield (ots)\n" +
+				lede + "\nMenu item A\n",
+			title: "POL-SP: Springfield, bridge closed",
+		},
+		{
+			name: "a list of teasers after a short article", in: nav + "Council Closes the Old Bridge for the Summer\n" + lede + " " + lede + "\n" +
+				strings.Repeat("More\nAnother Story About Something Else Entirely\n"+lede+" "+lede+" ...\n", 4),
+			title: "Council Closes the Old Bridge for the Summer",
+		},
+		{
 			name: "a Japanese headline under a menu of katakana words", in: "ニュース\nトピックス\nテーマ\nニュース\nトピックス\nテーマ\nテクノロジー\n" +
 				"市議会、老朽化した橋を夏の間閉鎖へ 修理費は当初計画を大幅に上回る見通し\nCNET Japan 3/9(木) 18:45配信\n" +
 				"市議会は火曜日、老朽化した橋を修理のために閉鎖することを決めた。工事は夏の大半に及び、費用は当初の計画を大きく上回る見通しだ。住民からは交通への影響を心配する声が上がっている。\n" +
