@@ -60,7 +60,7 @@ func classify(lines []string, lang string) []tblock {
 	bs := make([]tblock, len(lines))
 	for i, l := range lines {
 		b := tblock{text: l, length: textLen(l), stop: stopDensity(l, lang), repeats: repeats[lineKey(l)], boiler: isBoilerplate(l)}
-		b.heading = b.length < lengthHigh && !endsSentence(l)
+		b.heading = b.length < lengthHigh && (!endsSentence(l) || isCapsSentence(l))
 		switch {
 		case b.boiler, b.repeats >= 3:
 			b.cf = clsBad
@@ -430,8 +430,8 @@ var (
 	// A caption or credit opens with what it is ("Photo:", "Foto:",
 	// "Quelle:", "Bild:", "Фото:", "图：", "写真：", "صورة:") or ends
 	// with one ("… (Foto: dpa)", "… Photo: Reuters", "… / AFP", "… 摄").
-	captionHeadRe = regexp.MustCompile(`^(?i:(?:media|image|video|photo) caption\b)|^[(\[▲△▼]?\s*(?i:photos?|foto[sg]?|fotografía|image|images|picture|pictured|illustration|graphic|grafik|video|bild|bilder|credits?|crédits?|crédito|créditos|quelle|source|fuente|fonte|bron|foto's|фото|источник|иллюстрация|图|图片|圖片|摄影|攝影|写真|画像|صورة|المصدر|الصورة)(?:\s+(?:credits?|courtesy|source))?\s*(?:by|von|de|di|door)?\s*[:：]`)
-	captionTailRe = regexp.MustCompile(`(?i:[(\[|/©–—-]\s*(?:photos?|foto|bild|image|picture|credit|crédit|quelle|source|fuente|fonte|фото|图|写真|صورة)\s*[:：]?[^()]{0,60}[)\]]?|[(/|©–—:.-]\s*(?:getty images|shutterstock|imago(?: images)?|picture[- ]alliance|ap photo|afp|ap|reuters|epa(?:-efe)?|efe|dpa|keystone|anp|ansa|pap|tass|xinhua|kyodo|folhapress)(?:/[^()]{0,40})?[)\]]?)\s*$|[\p{Han}]{1,6}\s*(?:摄|攝)[)）]?\s*$|\b(?:REUTERS|AFP|AP|EPA|DPA|ANSA|EFE)/[^/]{2,40}$|^\p{Lu}{2,8}\s*/\s*\p{Lu}[\p{L} .'’-]{1,40}$` +
+	captionHeadRe = regexp.MustCompile(`^(?i:(?:media|image|video|photo) caption\b)|^[@©]\s*\p{Lu}[^.!?]{2,80}$|^[(\[▲△▼]?\s*(?i:photos?|foto[sg]?|fotografía|image|images|picture|pictured|illustration|graphic|grafik|video|bild|bilder|credits?|crédits?|crédito|créditos|quelle|source|fuente|fonte|bron|foto's|фото|источник|иллюстрация|图|图片|圖片|摄影|攝影|写真|画像|صورة|المصدر|الصورة)(?:\s+(?:credits?|courtesy|source))?\s*(?:by|von|de|di|door)?\s*[:：]`)
+	captionTailRe = regexp.MustCompile(`(?i:[(\[|/©–—.-]\s*(?:photos?|foto|bild|image|picture|credit|crédit|quelle|source|fuente|fonte|фото|图|写真|صورة)\s*[:：]?[^()]{0,60}[)\]]?|[(/|©–—:.-]\s*(?:getty images|shutterstock|imago(?: images)?|picture[- ]alliance|ap photo|afp|ap|reuters|epa(?:-efe)?|efe|dpa|keystone|anp|ansa|pap|tass|xinhua|kyodo|folhapress)(?:/[^()]{0,40})?[)\]]?)\s*$|[\p{Han}]{1,6}\s*(?:摄|攝)[)）]?\s*$|\b(?:REUTERS|AFP|AP|EPA|DPA|ANSA|EFE)/[^/]{2,40}$|^\p{Lu}{2,8}\s*/\s*\p{Lu}[\p{L} .'’-]{1,40}$` +
 		// "… - Heinrich Aikawa/Instituto Lula": a photographer's name and
 		// the picture's owner after a dash.
 		`|\s[-–—|]\s+\p{Lu}[\p{L}.'’-]+(?:\s+\p{Lu}[\p{L}.'’-]+){0,3}\s*/\s*\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}?[\p{L}.'’-]+){0,4}$`)

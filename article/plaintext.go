@@ -74,6 +74,12 @@ func parseText(text, title, pageURL string) fields {
 		start--
 		bs[start].cls = clsGood
 	}
+	// A paragraph over the byline and the date is a caption or a
+	// standfirst: the article starts under them.
+	if k := pastMeta(lines, start, lang); titleIdx >= 0 && k > start && k < len(lines) && isLede(lines[k]) {
+		start = k
+		bs[start].cls = clsGood
+	}
 	if titleIdx >= 0 {
 		f.title = unglueKicker(lines, lines[titleIdx])
 		bare, source = f.read(lines[lastIdx+1:start], lang)
@@ -126,6 +132,15 @@ func parseText(text, title, pageURL string) fields {
 	for _, l := range body {
 		f.body = append(f.body, block{tag: "p", text: l})
 	}
+	// Some pages sign the article at its foot, the label on a line of
+	// its own ("Авторы:", "Text:"), the name under it.
+	for i := end; f.author == "" && i+1 < min(len(lines), end+12); i++ {
+		if isBylineWord(lines[i]) {
+			if name, ok := parseByline(lines[i] + " " + lines[i+1]); ok {
+				f.author = name
+			}
+		}
+	}
 	// The lede is the first paragraph that reads as one; a question of an
 	// interview or a subheading may come before it.
 	for k, l := range body[:min(len(body), 3)] {
@@ -167,6 +182,31 @@ func parseText(text, title, pageURL string) fields {
 		}
 	}
 	return f
+}
+
+// pastMeta returns the index past the byline and date lines right under
+// line i (a name alone counts with a date), or i if none follow it.
+func pastMeta(lines []string, i int, lang string) int {
+	j, dated := i+1, false
+	for ; j < len(lines) && j <= i+3; j++ {
+		l := lines[j]
+		if _, ok := parseByline(l); ok || isBylineWord(l) {
+			dated = true
+			continue
+		}
+		if isDateOnly(l, lang) {
+			dated = true
+			continue
+		}
+		if isNameLike(l) && words(l) <= 4 && !isBoilerplate(l) {
+			continue
+		}
+		break
+	}
+	if !dated {
+		return i
+	}
+	return j
 }
 
 // read takes what the lines between the title and the article say about
@@ -366,6 +406,20 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 		}
 		return false
 	}
+	// twiceInARow reports whether line i of four words or more is
+	// printed again right next to it, once: a headline and its image's
+	// title, not a caption, which the page repeats between other lines,
+	// nor a widget's rows.
+	twiceInARow := func(i int) bool {
+		a, b := i, i
+		for a > 0 && keys[a-1] == keys[i] {
+			a--
+		}
+		for b+1 < len(keys) && keys[b+1] == keys[i] {
+			b++
+		}
+		return words(lines[i]) >= 4 && b-a == 1
+	}
 	win := windowTitle(lines, keys)
 	// inBox reports whether line i is in a box of other stories: its
 	// heading is a few lines above.
@@ -458,8 +512,15 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 	}
 
 	best, bestScore := -1, -1<<30
-	if bs[start].cls == clsGood && start+1 < len(lines) && isHeadlineShaped(lines[start]) {
-		if again, _ := repeated(start); again || !endsSentence(lines[start]) || len(slug) >= 2 && 2*slugHits(lines[start], slug) >= len(slug) {
+	// A blog sets its post's title, stop and all, between the post's date
+	// and its first paragraph.
+	datedSentence := func(i int) bool {
+		l := lines[i]
+		return i > 0 && i+1 < len(lines) && isDateOnly(lines[i-1], lang) && endsSentence(l) && words(l) <= 20 &&
+			lastSentenceEnd(l, len(l)) < 0 && 2*textLen(l) < textLen(lines[i+1])
+	}
+	if bs[start].cls == clsGood && start+1 < len(lines) && (isHeadlineShaped(lines[start]) || datedSentence(start)) {
+		if again, _ := repeated(start); again || datedSentence(start) || !endsSentence(lines[start]) || len(slug) >= 2 && 2*slugHits(lines[start], slug) >= len(slug) {
 			s := score(start, 0)
 			best, bestScore = start, s+1
 		}
@@ -467,7 +528,10 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 	dist := 0
 	for i := start - 1; i >= 0 && i >= start-40; i-- {
 		l := lines[i]
-		if !isTitleLike(l, lang) || bs[i].repeats >= 3 && !slugAgrees(l, slug) {
+		if isNameLike(l) && words(l) <= 4 && i+1 < len(lines) && isDateOnly(lines[i+1], lang) {
+			continue // a name over a date: the byline
+		}
+		if !isTitleLike(l, lang) && !datedSentence(i) || bs[i].repeats >= 3 && !slugAgrees(l, slug) && !twiceInARow(i) {
 			// A line the page repeats three times or more is furniture:
 			// a caption under every picture, a label on every teaser, a
 			// rating widget. It stands between nothing.
@@ -603,7 +667,7 @@ func isHeadlineShaped(l string) bool {
 	if textLen(l) > 300 || words(l) < 3 || strings.HasSuffix(l, ":") || lastSentenceEnd(l, len(l)) > 0 {
 		return false // a lead-in to what follows, or several sentences
 	}
-	return !endsSentence(l) || endsWithAbbrev(l)
+	return !endsSentence(l) || endsWithAbbrev(l) || isCapsSentence(l)
 }
 
 var abbrevEndRe = regexp.MustCompile(`(?:\b(?:\p{Lu}\.){2,}|\b(?:Jr|Sr|Inc|Co|Corp|Ltd|St|Dr|Mr|Mrs|Ms)\.)["'”’]?$`)
@@ -788,6 +852,20 @@ func isTitleLike(l, lang string) bool {
 	if n < 2 || textLen(l) < 4 || textLen(l) > 300 || isBoilerplate(l) || isBreadcrumb(l) || isRelatedHead(l) || isCounter(l) {
 		return false
 	}
+	if r, _ := utf8.DecodeRuneInString(l); unicode.IsSymbol(r) || strings.ContainsRune("•·※", r) {
+		return false // an item of a list, or a link marked "★ …", "▶ …"
+	}
+	if isCapsSentence(l) {
+		return true // a headline in capitals keeps its stop
+	}
+	// Headlines open with a capital where the script has them; a line
+	// whose first word is in lower case ("in talks with …") continues
+	// another, or is a subtitle or a label.
+	if r, _ := utf8.DecodeRuneInString(l); unicode.IsLower(r) {
+		if w, _, _ := strings.Cut(l, " "); strings.ToLower(w) == w {
+			return false
+		}
+	}
 	if _, ok := parseByline(l); ok || isBylineWord(l) {
 		return false
 	}
@@ -802,6 +880,24 @@ func isTitleLike(l, lang string) bool {
 	// Two sentences and more than a headline's length: a standfirst or
 	// a caption.
 	return textLen(l) <= 120 || lastSentenceEnd(l, len(l)) < 0
+}
+
+// isCapsSentence reports whether l is a short line in capitals ended by a
+// stop: a headline so set, not a paragraph, which runs in mixed case.
+func isCapsSentence(l string) bool {
+	if !endsSentence(l) || words(l) < 3 || words(l) > 25 {
+		return false
+	}
+	upper, letters := 0, 0
+	for _, r := range l {
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		}
+	}
+	return letters >= 10 && upper*10 >= letters*9
 }
 
 var urlLineRe = regexp.MustCompile(`^(?i:(?:url|link|source|canonical|permalink)\s*:\s*)?(https?://\S+)$`)
@@ -907,6 +1003,7 @@ var (
 		"back to top": true, "loading...": true, "loading…": true, "like loading...": true,
 		"toggle navigation": true, "open menu": true, "close menu": true,
 		"scroll to top": true, "jump to": true, "table of contents": true,
+		"top of page": true, "bottom of page": true,
 		// The same chrome in the other languages we read.
 		"kommentare": true, "teilen": true, "drucken": true, "anmelden": true, "einloggen": true,
 		"registrieren": true, "abonnieren": true, "anzeige": true, "werbung": true, "startseite": true,
@@ -994,6 +1091,9 @@ func isProse(l string) bool {
 
 // isLede reports whether l can open the article: a sentence of some length.
 func isLede(l string) bool {
+	if isCapsSentence(l) {
+		return false // a headline in capitals
+	}
 	if words(l) >= 8 && endsSentence(l) && !isBoilerplate(l) {
 		return true
 	}

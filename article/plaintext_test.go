@@ -518,6 +518,41 @@ func TestScrapedTextHeadlines(t *testing.T) {
 			title: "Council Closes the Old Bridge for the Summer",
 		},
 		{
+			name: "a headline in capitals ending with a stop", in: "top of page\nMenu\nCOUNCIL CLOSES THE OLD BRIDGE FOR THE SUMMER.\nImage reproduced.\n" + lede + "\n" + lede + "\n",
+			title: "COUNCIL CLOSES THE OLD BRIDGE FOR THE SUMMER.",
+		},
+		{
+			name: "list items and starred links between the headline and the text", in: nav + "Council Closes the Old Bridge for the Summer\n• Place: the council chamber\n• Minutes kept by the clerk\n★ Watch the meeting here\n" + lede + "\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer",
+		},
+		{
+			name: "a credit opening with an at sign", in: nav + "Council Closes the Old Bridge for the Summer\nEngineers say the piers are crumbling\n@ City Archive/Daily Planet\nBy Ann Smith\n" + lede + "\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer", author: "Ann Smith",
+		},
+		{
+			name: "a one-word headline over a subtitle in lower case", in: "Bridges\nin talks with the engineer who will mend the old one\n12 October 2021\n" + lede + "\n" + lede + "\n",
+			title: "Bridges",
+		},
+		{
+			name: "the headline three times, twice in a row", in: "Politics\nCouncil Closes the Old Bridge for the Summer\nThe mayor announced the closure after the meeting\n" +
+				"Council Closes the Old Bridge for the Summer\nCouncil Closes the Old Bridge for the Summer\nThe mayor at the meeting. Photo: Jane Roe\nDonate Follow us\n" + lede + "\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer",
+		},
+		{
+			name: "a blog post's title with its stop under the post's date", in: nav + "Posts labelled bridges. Show all posts\nPosts labelled bridges. Show all posts\nFriday, 12 March 2021\n" +
+				"The council closes the old bridge for the summer.\n" + lede + "\n" + lede + "\n",
+			title: "The council closes the old bridge for the summer.",
+		},
+		{
+			name: "a caption over the byline and the date", in: nav + "Council Closes the Old Bridge for the Summer\n" +
+				"The old bridge at dawn on Monday, when the engineers came to look at the piers, in a picture the council published.\nOur City Staff\n14 June 2024 • 2:15pm\n" + lede + "\n" + lede + "\n",
+			title: "Council Closes the Old Bridge for the Summer", author: "Our City Staff",
+		},
+		{
+			name: "the author signed at the foot", in: "Council Closes the Old Bridge for the Summer\n" + lede + "\n" + lede + "\nSubscribe\nAuthor:\nAnn Smith\nCouncil Bridges Summer\n",
+			title: "Council Closes the Old Bridge for the Summer", author: "Ann Smith",
+		},
+		{
 			name: "a Japanese headline under a menu of katakana words", in: "ニュース\nトピックス\nテーマ\nニュース\nトピックス\nテーマ\nテクノロジー\n" +
 				"市議会、老朽化した橋を夏の間閉鎖へ 修理費は当初計画を大幅に上回る見通し\nCNET Japan 3/9(木) 18:45配信\n" +
 				"市議会は火曜日、老朽化した橋を修理のために閉鎖することを決めた。工事は夏の大半に及び、費用は当初の計画を大きく上回る見通しだ。住民からは交通への影響を心配する声が上がっている。\n" +
