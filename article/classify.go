@@ -317,6 +317,18 @@ func stopDensity(l, lang string) float64 {
 // textLang guesses the language of the page from its script and, for
 // Latin text, from which stoplist its words hit most.
 func textLang(lines []string) string {
+	// The opening of a page tells its language as well as the whole:
+	// a long page is sampled, so the guess costs the same for any size.
+	n := 0
+	for i, l := range lines {
+		if n += len(l); n > langSample {
+			lines = lines[:i+1]
+			if len(l) > langSample {
+				lines = append(lines[:i:i], l[:langSample])
+			}
+			break
+		}
+	}
 	var han, kana, cyr, arabic, greek, latin int
 	for _, l := range lines {
 		for _, r := range l {
@@ -353,14 +365,16 @@ func textLang(lines []string) string {
 	}
 	// The list with the most hits names the language; the first listed
 	// wins a tie.
+	var ws []string
+	for _, l := range lines {
+		ws = append(ws, strings.FieldsFunc(strings.ToLower(l), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' })...)
+	}
 	best, bestHits := "", 0
 	for _, lang := range candidates {
 		set, hits := stopwords.Of(lang), 0
-		for _, l := range lines {
-			for _, w := range strings.FieldsFunc(strings.ToLower(l), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' }) {
-				if set[w] {
-					hits++
-				}
+		for _, w := range ws {
+			if set[w] {
+				hits++
 			}
 		}
 		if hits > bestHits {
@@ -370,9 +384,15 @@ func textLang(lines []string) string {
 	return best
 }
 
+// langSample is how many bytes of a page textLang reads.
+const langSample = 64 << 10
+
 // isCJK reports whether r is a Chinese, Japanese or Korean character,
 // written without spaces between words.
 func isCJK(r rune) bool {
+	if r < 0x1100 {
+		return false // below the first Hangul jamo: Latin, Greek, Cyrillic, Arabic…
+	}
 	// The long-vowel mark and the repetition mark ("ニュース", "人々") are
 	// in no script of their own, but are letters of Japanese words.
 	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) || r == 'ー' || r == '々'
@@ -408,13 +428,83 @@ func lineKey(l string) string {
 // chrome, a breadcrumb, a menu, a caption or credit, a copyright line, a
 // trailer heading, a bare URL or an inline promotion.
 func isBoilerplate(l string) bool {
-	if words(l) <= 6 && shareRe.MatchString(l) || moreLinkRe.MatchString(l) || sourceLineRe.MatchString(l) {
+	if words(l) <= 6 && shareRe.MatchString(l) || moreLinkRe.MatchString(l) || isSourceLine(l) {
 		return true
 	}
 	if isFurniture(l) || isMenu(l) || isCaption(l) || isTrailer(l) || isInlinePromo(l) || looksLikeURL(l) || isCapsName(l) {
 		return true
 	}
-	return textLen(l) < 300 && copyrightRe.MatchString(l)
+	return textLen(l) < 300 && mayHoldCopyright(l) && copyrightRe.MatchString(l)
+}
+
+// The checks below run a line past a cheap test before its regular
+// expression: every line of a page is classified, and a page may have
+// tens of thousands.
+
+// sourceLineEnds are the words a portal's source line ends with.
+var sourceLineEnds = []string{"配信", "発信", "更新", "发布", "發布", "發佈"}
+
+// isSourceLine reports whether l is a portal's source line (sourceLineRe).
+func isSourceLine(l string) bool {
+	for _, e := range sourceLineEnds {
+		if strings.HasSuffix(l, e) {
+			return sourceLineRe.MatchString(l)
+		}
+	}
+	return false
+}
+
+// copyrightMarks are what a line matching copyrightRe holds, lower-cased.
+var copyrightMarks = []string{"©", "(c)", "all rights reserved", "alle rechte vorbehalten", "tous droits réservés",
+	"todos los derechos reservados", "tutti i diritti riservati", "все права защищены", "版权所有", "無断転載", "جميع الحقوق محفوظة"}
+
+func mayHoldCopyright(l string) bool {
+	low := strings.ToLower(l)
+	for _, m := range copyrightMarks {
+		if strings.Contains(low, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// creditWords are what the tail of a line matching captionTailRe holds,
+// lower-cased: a credit's label, an agency's or picture desk's name, or
+// the slash between a photographer and an owner. The short agency names
+// (creditEnds) are only looked for at the very end.
+var (
+	creditWords = []string{"photo", "foto", "bild", "image", "picture", "credit", "crédit", "quelle", "source", "fuente",
+		"fonte", "фото", "图", "写真", "صورة", "getty", "shutterstock", "imago", "alliance", "reuters", "keystone",
+		"ansa", "tass", "xinhua", "kyodo", "folhapress", "dpa", "afp", "摄", "攝", "/"}
+	creditEnds = []string{"ap", "epa", "efe", "anp", "pap"}
+)
+
+// creditTail is how many bytes at the end of a line captionTailRe can
+// match, but for its whole-line form, which fits in shortLine.
+const creditTail, shortLine = 300, 120
+
+// mayEndWithCredit reports whether l could match captionTailRe.
+func mayEndWithCredit(l string) bool {
+	if len(l) <= shortLine {
+		return true
+	}
+	i := len(l) - min(len(l), creditTail)
+	for i < len(l) && !utf8.RuneStart(l[i]) {
+		i++
+	}
+	tail := strings.ToLower(l[i:])
+	for _, w := range creditWords {
+		if strings.Contains(tail, w) {
+			return true
+		}
+	}
+	end := tail[len(tail)-min(len(tail), 16):]
+	for _, w := range creditEnds {
+		if strings.Contains(end, w) {
+			return true
+		}
+	}
+	return false
 }
 
 var (
@@ -444,7 +534,7 @@ func isCaption(l string) bool {
 	if textLen(l) > 400 {
 		return false
 	}
-	return captionHeadRe.MatchString(l) || captionTailRe.MatchString(l)
+	return captionHeadRe.MatchString(l) || mayEndWithCredit(l) && captionTailRe.MatchString(l)
 }
 
 // menuSeps separate the items of a menu or breadcrumb.

@@ -123,7 +123,7 @@ func parseText(text, title, pageURL string) fields {
 				f.date, _ = findDate(l, lang)
 			}
 			continue
-		case classified && bs[i].cls != clsGood, isBoilerplate(l):
+		case classified && bs[i].cls != clsGood, bs[i].boiler: // classify has judged every line's shape
 			continue
 		}
 		body = append(body, l)
