@@ -38,7 +38,7 @@ var corpusThresholds = []struct {
 	target  float64 // issue 9's: enforced here always, on another corpus with SYNDICATE_CORPUS_TARGETS=1
 }{
 	{"title", 0.96, 0.95},    // 137/142 on 2026-12-01 (scraped text 53/56)
-	{"author", 0.90, 0.90},   // 92/102
+	{"author", 0.90, 0.90},   // 93/102
 	{"author-none", 0.94, 0}, // 38/40; pages naming none get none: no target in the issue
 	{"date", 0.95, 0.90},     // 120/125
 	{"lede", 0.93, 0.90},     // 133/142

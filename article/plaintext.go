@@ -56,7 +56,7 @@ func parseText(text, title, pageURL string) fields {
 		pageURL = f.url
 	}
 
-	titleIdx, lastIdx, bare, source := -1, -1, "", ""
+	titleIdx, lastIdx, bare, source, above := -1, -1, "", "", ""
 	if t := plainInline(title); t != "" {
 		titleIdx, lastIdx = findTitleLine(lines[:max(start, 0)], t)
 	}
@@ -93,6 +93,12 @@ func parseText(text, title, pageURL string) fields {
 			if f.date.IsZero() && isDateOnly(lines[i], lang) {
 				f.date, _ = findDate(lines[i], lang)
 			}
+		}
+		// A name between that date and the headline is who issued the
+		// page: "15.12.2020 – 14:49 / Polizei Steinfurt / POL-ST: …".
+		if i := titleIdx - 1; i >= 1 && isDateOnly(lines[i-1], lang) && isNameLike(lines[i]) && words(lines[i]) >= 2 && words(lines[i]) <= 4 &&
+			!isBoilerplate(lines[i]) && !labelRe.MatchString(lines[i]) && bare == "" {
+			above = lines[i]
 		}
 	}
 
@@ -169,6 +175,9 @@ func parseText(text, title, pageURL string) fields {
 	}
 	if f.author == "" {
 		f.author = source
+	}
+	if f.author == "" {
+		f.author = above
 	}
 	if cut := lastSentenceEnd(f.summary, len(f.summary)); strings.HasSuffix(f.summary, ":") && cut > 0 {
 		f.summary = f.summary[:cut] // a lead-in to a list or a ticker: its sentences before
@@ -933,7 +942,9 @@ func articleEnd(lines []string, lede int, f *fields) int {
 		}
 		// An author box: the name twice (a caption under the photo and a
 		// heading), or the name and a bio that starts with it.
-		if isNameLike(l) && i+1 < len(lines) {
+		// A label the page prints again and again ("Popular stories"
+		// over every box) is no author's name.
+		if isNameLike(l) && i+1 < len(lines) && !printedOften(lines, l) {
 			next := lines[i+1]
 			first := strings.Fields(l)[0]
 			if strings.EqualFold(next, l) || isProse(next) && (hasPrefixFold(next, first+" ") || hasPrefixFold(next, l+" ")) && laterIsFurniture(lines[i+2:]) {
@@ -946,6 +957,19 @@ func articleEnd(lines []string, lede int, f *fields) int {
 		}
 	}
 	return end
+}
+
+// printedOften reports whether the page has line l four times or more.
+func printedOften(lines []string, l string) bool {
+	n := 0
+	for _, m := range lines {
+		if m == l {
+			if n++; n >= 4 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // laterIsFurniture reports whether nothing after an author box candidate

@@ -510,7 +510,7 @@ func TestScrapedTextHeadlines(t *testing.T) {
 		{
 			name: "a dateline alone between the headline and the release", in: nav + "14.06.2024 – 11:12\nSpringfield Police\nPOL-SP: Springfield, bridge closed\nSpringfield (ots)\n" +
 				lede + "\nMenu item A\n",
-			title: "POL-SP: Springfield, bridge closed",
+			title: "POL-SP: Springfield, bridge closed", author: "Springfield Police",
 		},
 		{
 			name: "a list of teasers after a short article", in: nav + "Council Closes the Old Bridge for the Summer\n" + lede + " " + lede + "\n" +
@@ -551,6 +551,16 @@ func TestScrapedTextHeadlines(t *testing.T) {
 		{
 			name: "the author signed at the foot", in: "Council Closes the Old Bridge for the Summer\n" + lede + "\n" + lede + "\nSubscribe\nAuthor:\nAnn Smith\nCouncil Bridges Summer\n",
 			title: "Council Closes the Old Bridge for the Summer", author: "Ann Smith",
+		},
+		{
+			name: "the issuer between the date and the headline", in: nav + "14.06.2024 – 11:12\nSpringfield Police\nBridge closed after a crash\n" + lede + "\n" +
+				"Contact:\nSpringfield Police\nPress office\n",
+			title: "Bridge closed after a crash", author: "Springfield Police",
+		},
+		{
+			name: "a label printed over every box is no author box", in: "Council Closes the Old Bridge for the Summer\n" + lede + "\n" + lede + "\n" +
+				strings.Repeat("Beliebte Storys\nBeliebte Storys\nWeather Warning for the Weekend Ahead\n", 2),
+			title: "Council Closes the Old Bridge for the Summer",
 		},
 		{
 			name: "a Japanese headline under a menu of katakana words", in: "ニュース\nトピックス\nテーマ\nニュース\nトピックス\nテーマ\nテクノロジー\n" +
