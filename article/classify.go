@@ -427,11 +427,15 @@ func lineKey(l string) string {
 // isBoilerplate reports whether l is page furniture by its shape alone:
 // chrome, a breadcrumb, a menu, a caption or credit, a copyright line, a
 // trailer heading, a bare URL or an inline promotion.
-func isBoilerplate(l string) bool {
+func isBoilerplate(l string) bool { return boilerplate(l, true) }
+
+// boilerplate is isBoilerplate; names false lets a name alone in capitals
+// (or in a script without capitals) pass.
+func boilerplate(l string, names bool) bool {
 	if words(l) <= 6 && shareRe.MatchString(l) || moreLinkRe.MatchString(l) || isSourceLine(l) {
 		return true
 	}
-	if isFurniture(l) || isMenu(l) || isCaption(l) || isTrailer(l) || isInlinePromo(l) || looksLikeURL(l) || isCapsName(l) {
+	if isFurniture(l) || isMenu(l) || isCaption(l) || isTrailer(l) || isInlinePromo(l) || looksLikeURL(l) || names && isCapsName(l) {
 		return true
 	}
 	return textLen(l) < 300 && mayHoldCopyright(l) && copyrightRe.MatchString(l)

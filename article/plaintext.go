@@ -462,7 +462,10 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 			s -= 6 // a menu or a list of other stories
 		}
 		// A standfirst under its headline is title-like too, and longer.
-		if p := i - 1; p >= 0 && (bs[p].repeats == 1 || bs[i].cls == clsGood && bs[p].repeats == 2) && isTitleLike(lines[p], lang) && !isKicker(lines[p]) && textLen(lines[p]) < textLen(l) {
+		// (A short line ending with "!" over it is a call to action:
+		// "Busque abaixo o que você precisa!")
+		if p := i - 1; p >= 0 && (bs[p].repeats == 1 || bs[i].cls == clsGood && bs[p].repeats == 2) && isTitleLike(lines[p], lang) && !isKicker(lines[p]) &&
+			textLen(lines[p]) < textLen(l) && !strings.HasSuffix(lines[p], "!") {
 			s -= 6
 		}
 		// A short line stacked on a headline no longer than it, which the
@@ -564,6 +567,14 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 	}
 	if best < 0 && isTitleLike(lines[0], lang) {
 		best = 0 // nothing before the article: perhaps the first line
+	}
+	// Nothing title-like: the nearest line above the article that would
+	// be but for reading like a name, rather than no title (a headline of
+	// a few CJK characters reads like one).
+	for i := start - 1; best < 0 && i >= max(0, start-40); i-- {
+		if titleLike(lines[i], lang, false) {
+			best = i
+		}
 	}
 	return best, start
 }
@@ -856,13 +867,23 @@ func repeatsTitle(m, t string) bool {
 // isTitleLike reports whether l could be a headline: not too long, not a
 // sentence of a paragraph (a headline may end with "?" or an
 // abbreviation), and not furniture, a menu, a caption, a byline or a date.
-func isTitleLike(l, lang string) bool {
+func isTitleLike(l, lang string) bool { return titleLike(l, lang, true) }
+
+// titleLike is isTitleLike; names false lets a name alone pass, as a
+// headline of a few CJK characters reads like one.
+func titleLike(l, lang string, names bool) bool {
 	n := utf8.RuneCountInString(l)
-	if n < 2 || textLen(l) < 4 || textLen(l) > 300 || isBoilerplate(l) || isBreadcrumb(l) || isRelatedHead(l) || isCounter(l) {
+	if n < 2 || textLen(l) < 4 || textLen(l) > 300 || boilerplate(l, names) || isBreadcrumb(l) || isRelatedHead(l) || isCounter(l) {
 		return false
 	}
 	if r, _ := utf8.DecodeRuneInString(l); unicode.IsSymbol(r) || strings.ContainsRune("•·※", r) {
 		return false // an item of a list, or a link marked "★ …", "▶ …"
+	}
+	if k, _, ok := strings.Cut(strings.Replace(l, "：", ":", 1), ":"); ok && isBylineWord(k) {
+		return false // a credit's field ("記者:記者クラブ所属記者等", "Text: …"), whatever it names
+	}
+	if sectionNumberRe.MatchString(l) {
+		return false // "1 発表事項": a numbered section of a transcript or report
 	}
 	if isCapsSentence(l) {
 		return true // a headline in capitals keeps its stop
@@ -890,6 +911,12 @@ func isTitleLike(l, lang string) bool {
 	// a caption.
 	return textLen(l) <= 120 || lastSentenceEnd(l, len(l)) < 0
 }
+
+// sectionNumberRe matches the number of a section heading in CJK text:
+// digits and a space or a stop before the heading's first character
+// ("1 発表事項", "２．概要"), not a number the headline starts with
+// ("10月…", "5人死亡").
+var sectionNumberRe = regexp.MustCompile(`^[0-9０-９]{1,2}(?:[.．、)）][ 　]*|[ 　]+)[\p{Han}\p{Hiragana}\p{Katakana}]`)
 
 // isCapsSentence reports whether l is a short line in capitals ended by a
 // stop: a headline so set, not a paragraph, which runs in mixed case.

@@ -563,6 +563,16 @@ func TestScrapedTextHeadlines(t *testing.T) {
 			title: "Council Closes the Old Bridge for the Summer",
 		},
 		{
+			name: "a call to action over the headline is not the headline", in: "Search below for what you need!\n" +
+				"'There was a drafting error', says the mayor of the order that closes the old bridge for four months\n" + lede + "\n" + lede + "\n",
+			title: "'There was a drafting error', says the mayor of the order that closes the old bridge for four months",
+		},
+		{
+			name: "numbered sections and credit fields of a transcript", in: "現在地 トップページ > 知事のページ > 定例記者会見要旨\n定例記者会見要旨\n• 会場 記者会見室\n記者:記者クラブ所属記者等 17人\n1 知事発言\n" +
+				"市議会は火曜日、老朽化した橋を修理のために閉鎖することを決めた。工事は夏の大半に及び、費用は当初の計画を大きく上回る見通しだ。住民からは交通への影響を心配する声が上がっている。\n",
+			title: "定例記者会見要旨",
+		},
+		{
 			name: "a Japanese headline under a menu of katakana words", in: "ニュース\nトピックス\nテーマ\nニュース\nトピックス\nテーマ\nテクノロジー\n" +
 				"市議会、老朽化した橋を夏の間閉鎖へ 修理費は当初計画を大幅に上回る見通し\nCNET Japan 3/9(木) 18:45配信\n" +
 				"市議会は火曜日、老朽化した橋を修理のために閉鎖することを決めた。工事は夏の大半に及び、費用は当初の計画を大きく上回る見通しだ。住民からは交通への影響を心配する声が上がっている。\n" +
