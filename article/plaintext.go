@@ -562,6 +562,26 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 			dist++
 		}
 	}
+	// In a stack of three or more headline-shaped lines (a headline and
+	// the summary points under it), the one the page prints again
+	// elsewhere is the headline.
+	if best >= 0 && best < start {
+		a, b := best, best
+		for a > 0 && isTitleLike(lines[a-1], lang) {
+			a--
+		}
+		for b+1 < start && isTitleLike(lines[b+1], lang) {
+			b++
+		}
+		if again, _ := repeated(best); b-a >= 2 && !again {
+			for j := a; j <= b; j++ {
+				if again, _ := repeated(j); again && j != best && !isKicker(lines[j]) && !bs[j].linky && !blockRepeated(j) {
+					best = j
+					break
+				}
+			}
+		}
+	}
 	if best == start {
 		return best, start + 1
 	}

@@ -573,6 +573,14 @@ func TestScrapedTextHeadlines(t *testing.T) {
 			title: "定例記者会見要旨",
 		},
 		{
+			name: "a headline over its summary points, printed again in a list", in: nav + "In Springfield, at dawn\n" +
+				"Council closes the old bridge for the summer and sends the traffic across the river\n" +
+				"The repairs will take most of the summer and cost far more than planned\nThe engineers found the piers crumbling in the spring\n" +
+				"Residents fear the traffic on the other bank of the river\nAnn Smith | Springfield\n" + lede + "\n" + lede + "\n" +
+				"More from Springfield\nSchools reopen after the long strike in the valley\nCouncil closes the old bridge for the summer and sends the traffic across the river\n",
+			title: "Council closes the old bridge for the summer and sends the traffic across the river", author: "Ann Smith",
+		},
+		{
 			name: "a Japanese headline under a menu of katakana words", in: "ニュース\nトピックス\nテーマ\nニュース\nトピックス\nテーマ\nテクノロジー\n" +
 				"市議会、老朽化した橋を夏の間閉鎖へ 修理費は当初計画を大幅に上回る見通し\nCNET Japan 3/9(木) 18:45配信\n" +
 				"市議会は火曜日、老朽化した橋を修理のために閉鎖することを決めた。工事は夏の大半に及び、費用は当初の計画を大きく上回る見通しだ。住民からは交通への影響を心配する声が上がっている。\n" +
