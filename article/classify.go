@@ -58,8 +58,14 @@ func classify(lines []string, lang string) []tblock {
 		repeats[lineKey(l)]++
 	}
 	bs := make([]tblock, len(lines))
+	boiler := map[string]bool{} // a page repeats its menus and labels: each is judged once
 	for i, l := range lines {
-		b := tblock{text: l, length: textLen(l), stop: stopDensity(l, lang), repeats: repeats[lineKey(l)], boiler: isBoilerplate(l)}
+		bl, ok := boiler[l]
+		if !ok {
+			bl = isBoilerplate(l)
+			boiler[l] = bl
+		}
+		b := tblock{text: l, length: textLen(l), stop: stopDensity(l, lang), repeats: repeats[lineKey(l)], boiler: bl}
 		b.heading = b.length < lengthHigh && (!endsSentence(l) || isCapsSentence(l))
 		switch {
 		case b.boiler, b.repeats >= 3:
@@ -120,12 +126,21 @@ func classify(lines []string, lang string) []tblock {
 // linkRuns marks runs of three or more short headline-shaped lines as bad:
 // menus, lists of other stories and tag clouds, whose lines were links.
 func linkRuns(bs []tblock) {
+	meta := map[string]bool{} // each line the page repeats is judged once
+	isMeta := func(l string) bool {
+		m, ok := meta[l]
+		if !ok {
+			m = isMetaCheap(l)
+			meta[l] = m
+		}
+		return m
+	}
 	for i := 0; i < len(bs); {
 		j, n := i, 0
 		for j < len(bs) && bs[j].heading && bs[j].length < lengthLow {
 			// Bylines and dates sit among headings without being links,
 			// and the items of a list in the article read as sentences.
-			if !bs[j].boiler && !isMetaCheap(bs[j].text) && (bs[j].stop < 0.5 || words(bs[j].text) <= 3) {
+			if !bs[j].boiler && !isMeta(bs[j].text) && (bs[j].stop < 0.5 || words(bs[j].text) <= 3) {
 				n++
 			}
 			j++
@@ -484,14 +499,11 @@ var (
 )
 
 // creditTail is how many bytes at the end of a line captionTailRe can
-// match, but for its whole-line form, which fits in shortLine.
-const creditTail, shortLine = 300, 120
+// match (its whole-line form, "AFP / Jane Roe", has a slash).
+const creditTail = 300
 
 // mayEndWithCredit reports whether l could match captionTailRe.
 func mayEndWithCredit(l string) bool {
-	if len(l) <= shortLine {
-		return true
-	}
 	i := len(l) - min(len(l), creditTail)
 	for i < len(l) && !utf8.RuneStart(l[i]) {
 		i++

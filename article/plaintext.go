@@ -974,6 +974,7 @@ func urlLine(l string) (string, bool) {
 // line found there gives the article's tags.
 func articleEnd(lines []string, lede int, f *fields) int {
 	end := len(lines)
+	var counts map[string]int // for printedOften, counted once
 	for i := lede + 1; i < len(lines); i++ {
 		l := lines[i]
 		if tags, ok := tagsLine(l); ok {
@@ -991,7 +992,7 @@ func articleEnd(lines []string, lede int, f *fields) int {
 		// heading), or the name and a bio that starts with it.
 		// A label the page prints again and again ("Popular stories"
 		// over every box) is no author's name.
-		if isNameLike(l) && i+1 < len(lines) && !printedOften(lines, l) {
+		if isNameLike(l) && i+1 < len(lines) && !printedOften(lines, l, &counts) {
 			next := lines[i+1]
 			first := strings.Fields(l)[0]
 			if strings.EqualFold(next, l) || isProse(next) && (hasPrefixFold(next, first+" ") || hasPrefixFold(next, l+" ")) && laterIsFurniture(lines[i+2:]) {
@@ -1006,17 +1007,16 @@ func articleEnd(lines []string, lede int, f *fields) int {
 	return end
 }
 
-// printedOften reports whether the page has line l four times or more.
-func printedOften(lines []string, l string) bool {
-	n := 0
-	for _, m := range lines {
-		if m == l {
-			if n++; n >= 4 {
-				return true
-			}
+// printedOften reports whether the page has line l four times or more;
+// *counts holds the lines' counts, made on the first call.
+func printedOften(lines []string, l string, counts *map[string]int) bool {
+	if *counts == nil {
+		*counts = make(map[string]int, len(lines))
+		for _, m := range lines {
+			(*counts)[m]++
 		}
 	}
-	return false
+	return (*counts)[l] >= 4
 }
 
 // laterIsFurniture reports whether nothing after an author box candidate
