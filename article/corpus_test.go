@@ -37,7 +37,7 @@ var corpusThresholds = []struct {
 	floor   float64 // enforced on the corpus in testdata/corpus
 	target  float64 // issue 9's: enforced here always, on another corpus with SYNDICATE_CORPUS_TARGETS=1
 }{
-	{"title", 0.96, 0.95},    // 146/150 on 2026-12-01 (scraped text 60/64)
+	{"title", 0.97, 0.95},    // 147/150 on 2026-12-01 (scraped text 61/64)
 	{"author", 0.91, 0.90},   // 93/102
 	{"author-none", 0.95, 0}, // 46/48; pages naming none get none: no target in the issue
 	{"date", 0.94, 0.90},     // 123/130

@@ -558,7 +558,9 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 		// Nor do the items of a box of other stories, or the short items
 		// of a menu (share buttons): they may sit between the headline
 		// and the article.
-		if !isKicker(l) && (!bs[i].linky || words(l) >= 4 && !inBox(i)) {
+		// (CJK counts a word for two characters: its menu items and
+		// buttons run longer in words.)
+		if long := words(l) >= 4 && (!strings.ContainsFunc(l, isCJK) || words(l) >= 7); !isKicker(l) && (!bs[i].linky || long && !inBox(i)) {
 			dist++
 		}
 	}

@@ -581,6 +581,13 @@ func TestScrapedTextHeadlines(t *testing.T) {
 			title: "Council closes the old bridge for the summer and sends the traffic across the river", author: "Ann Smith",
 		},
 		{
+			name: "a Japanese headline over the buttons of a clipping widget", in: "ホーム\nニュース\n国際\n" +
+				"市議会、老朽化した橋を夏の間閉鎖へ…修理費は当初計画を大幅に上回る見通し\n2024/06/14 22:27\n" +
+				"スクラップは会員限定です\nスクラップについて\n会員の方はログイン\nメモ入力\n最大400文字まで\n完了しました\n" +
+				"市議会は火曜日、老朽化した橋を修理のために閉鎖することを決めた。工事は夏の大半に及び、費用は当初の計画を大きく上回る見通しだ。住民からは交通への影響を心配する声が上がっている。\n",
+			title: "市議会、老朽化した橋を夏の間閉鎖へ…修理費は当初計画を大幅に上回る見通し",
+		},
+		{
 			name: "a Japanese headline under a menu of katakana words", in: "ニュース\nトピックス\nテーマ\nニュース\nトピックス\nテーマ\nテクノロジー\n" +
 				"市議会、老朽化した橋を夏の間閉鎖へ 修理費は当初計画を大幅に上回る見通し\nCNET Japan 3/9(木) 18:45配信\n" +
 				"市議会は火曜日、老朽化した橋を修理のために閉鎖することを決めた。工事は夏の大半に及び、費用は当初の計画を大きく上回る見通しだ。住民からは交通への影響を心配する声が上がっている。\n" +
