@@ -19,7 +19,7 @@ var (
 	// languages we read, with what follows it in group 1.
 	bylinePrefixRe = regexp.MustCompile(`^(?i:` +
 		`(?:written|posted|words|story|text|reporting|reported|photos? and text) by|by|` + // en
-		`von|geschrieben von|ein (?:beitrag|kommentar|gastbeitrag) von|` + // de
+		`von|geschrieben von|(?:ein |eine )?(?:beitrag|kommentar|gastbeitrag|kolumne|analyse|essay) von|` + // de
 		`par|propos recueillis par|rédigé par|` + // fr
 		`por|escrito por|redacción|` + // es, pt
 		`di|a cura di|` + // it
@@ -50,6 +50,8 @@ var bylineWords = map[string]bool{
 	"by": true, "von": true, "par": true, "por": true, "di": true, "door": true,
 	"текст": true, "автор": true, "авторы": true, "作者": true, "记者": true, "記者": true, "بقلم": true,
 	"author": true, "autor": true, "auteur": true, "autore": true, "auteurs": true, "authors": true,
+	"kommentar von": true, "ein kommentar von": true, "kolumne von": true, "eine kolumne von": true,
+	"ein beitrag von": true, "ein gastbeitrag von": true, "analyse von": true,
 }
 
 // isBylineWord reports whether l is only a byline's opening word ("By",

@@ -38,7 +38,7 @@ var corpusThresholds = []struct {
 	target  float64 // issue 9's: enforced here always, on another corpus with SYNDICATE_CORPUS_TARGETS=1
 }{
 	{"title", 0.97, 0.95},    // 147/150 on 2026-12-01 (scraped text 61/64)
-	{"author", 0.91, 0.90},   // 93/102
+	{"author", 0.91, 0.90},   // 94/102
 	{"author-none", 0.95, 0}, // 46/48; pages naming none get none: no target in the issue
 	{"date", 0.94, 0.90},     // 123/130
 	{"lede", 0.93, 0.90},     // 140/150

@@ -986,7 +986,7 @@ func articleEnd(lines []string, lede int, f *fields) int {
 			end = i
 			break
 		}
-		if isTrailer(l) {
+		if isTrailer(l) || isRelatedHead(l) {
 			end = i
 			break
 		}

@@ -588,6 +588,11 @@ func TestScrapedTextHeadlines(t *testing.T) {
 			title: "市議会、老朽化した橋を夏の間閉鎖へ…修理費は当初計画を大幅に上回る見通し",
 		},
 		{
+			name: "a commentary signed at its foot, over a box of other stories", in: "Council Closes the Old Bridge for the Summer\n" + lede + "\n" + lede + "\n" +
+				"Kommentar von\nAnn Smith\nMehr zum Thema\nSchools Reopen After the Long Strike\nvon Jo Roe\n",
+			title: "Council Closes the Old Bridge for the Summer", author: "Ann Smith",
+		},
+		{
 			name: "a Japanese headline under a menu of katakana words", in: "ニュース\nトピックス\nテーマ\nニュース\nトピックス\nテーマ\nテクノロジー\n" +
 				"市議会、老朽化した橋を夏の間閉鎖へ 修理費は当初計画を大幅に上回る見通し\nCNET Japan 3/9(木) 18:45配信\n" +
 				"市議会は火曜日、老朽化した橋を修理のために閉鎖することを決めた。工事は夏の大半に及び、費用は当初の計画を大きく上回る見通しだ。住民からは交通への影響を心配する声が上がっている。\n" +
