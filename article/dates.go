@@ -192,8 +192,9 @@ var (
 	// "17.10.2017": the day first, as everywhere dots separate a date.
 	// "13. 1. 2020", as Czech and German print it, too.
 	dmyDotRe = regexp.MustCompile(`(?:^|[^\d.])(\d{1,2})\. ?(\d{1,2})\. ?((?:19|20)\d{2})(?:\D|$)`)
-	// "08/01/2014": the day first everywhere but in American English.
-	dmySlashRe = regexp.MustCompile(`(?:^|[^\d/])(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?:\D|$)`)
+	// "08/01/2014", "15-10-2010": the day first everywhere but in
+	// American English.
+	dmySlashRe = regexp.MustCompile(`(?:^|[^\d/-])(\d{1,2})[/-](\d{1,2})[/-]((?:19|20)\d{2})(?:\D|$)`)
 	// "令和2年5月8日": a year of a Japanese era, which government pages
 	// print (元年 is its first).
 	eraRe = regexp.MustCompile(`(令和|平成|昭和)\s*(元|[0-9０-９]{1,2})\s*年\s*([0-9０-９]{1,2})\s*月\s*([0-9０-９]{1,2})\s*日`)

@@ -33,6 +33,7 @@ func TestFindDateLanguages(t *testing.T) {
 		// Spellings the date parser does not read on its own.
 		{"10. 7. 2017", "de", day},
 		{"10/07/2017", "es", day},        // the day first outside English
+		{"Toegevoegd: 10-07-2017, 15.44 uur", "nl", day},
 		{"7/10/2017", "en", time.Time{}}, // American or British: in doubt
 		{"10.jul.2017 às 12h55", "pt", day.Add(12*time.Hour + 55*time.Minute)},
 		{"الاثنين، 10 تموز/يوليو 2017", "ar", day},
