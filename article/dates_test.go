@@ -32,7 +32,7 @@ func TestFindDateLanguages(t *testing.T) {
 		{"31.02.2017", "de", time.Time{}},
 		// Spellings the date parser does not read on its own.
 		{"10. 7. 2017", "de", day},
-		{"10/07/2017", "es", day},        // the day first outside English
+		{"10/07/2017", "es", day}, // the day first outside English
 		{"Toegevoegd: 10-07-2017, 15.44 uur", "nl", day},
 		{"7/10/2017", "en", time.Time{}}, // American or British: in doubt
 		{"10.jul.2017 às 12h55", "pt", day.Add(12*time.Hour + 55*time.Minute)},
