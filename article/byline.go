@@ -257,11 +257,21 @@ func reporterTag(lede string) (string, bool) {
 
 // agencyDatelineRe is the dateline that opens agency copy and names the
 // agency: "ROMA, 28 LUG (ANSA) -", "(AFP) -", "МОСКВА, 29 июня. /ТАСС/.".
-var agencyDatelineRe = regexp.MustCompile(`^(?:\p{Lu}[\p{L}.' -]{1,30},?[^()/\n]{0,30}?)?[(/]\s*(AFP|AP|ANSA|dpa|DPA|EFE|Reuters|REUTERS|TASS|ТАСС|РИА Новости|Интерфакс|Xinhua|XINHUA|Kyodo|KYODO|ANP|Belga|APA|SDA|KNA|epd|Lusa|PAP|CTK|ČTK|STT|NTB|TT)\s*[)/]`)
+var agencyDatelineRe = regexp.MustCompile(`^(?:\p{Lu}[\p{L}.' -]{1,30},?[^()/\n]{0,30}?)?[(/]\s*(` + datelineAgencies + `)\s*[)/]`)
+
+// datelineAgencies are the agencies a dateline names in brackets.
+const datelineAgencies = `AFP|AP|ANSA|askanews|AGI|Adnkronos|LaPresse|dpa|DPA|EFE|Europa Press|Reuters|REUTERS|TASS|ТАСС|РИА Новости|Интерфакс|Xinhua|XINHUA|Kyodo|KYODO|ANP|Belga|APA|SDA|KNA|epd|Lusa|PAP|CTK|ČTK|STT|NTB|TT`
+
+// agencyGluedRe is that dateline after a headline that scraping glued to
+// the first paragraph: "…almeno 10 mortiRoma, 25 giu. (askanews) – Sono…".
+var agencyGluedRe = regexp.MustCompile(`\p{Ll}\p{Lu}\p{Ll}+(?: \p{Lu}\p{Ll}+)?, \d{1,2} \p{L}{3,5}\.? [(/](` + datelineAgencies + `)[)/] [–—-] `)
 
 // agencyOfDateline returns the agency a lede's dateline credits.
 func agencyOfDateline(lede string) (string, bool) {
 	m := agencyDatelineRe.FindStringSubmatch(lede)
+	if m == nil {
+		m = agencyGluedRe.FindStringSubmatch(lede[:min(len(lede), 300)])
+	}
 	if m == nil {
 		return "", false
 	}

@@ -38,7 +38,7 @@ var corpusThresholds = []struct {
 	target  float64 // issue 9's: enforced here always, on another corpus with SYNDICATE_CORPUS_TARGETS=1
 }{
 	{"title", 0.96, 0.95},    // 151/156 on 2026-12-01 (scraped text 65/70)
-	{"author", 0.91, 0.90},   // 97/106
+	{"author", 0.91, 0.90},   // 98/106
 	{"author-none", 0.95, 0}, // 48/50; pages naming none get none: no target in the issue
 	{"date", 0.94, 0.90},     // 124/131
 	{"lede", 0.93, 0.90},     // 146/156
