@@ -19,7 +19,7 @@ var (
 	// languages we read, with what follows it in group 1.
 	bylinePrefixRe = regexp.MustCompile(`^(?i:` +
 		`(?:written|posted|words|story|text|reporting|reported|photos? and text) by|by|` + // en
-		`von|geschrieben von|ein (?:beitrag|kommentar|gastbeitrag) von|` + // de
+		`von|geschrieben von|(?:ein |eine )?(?:beitrag|kommentar|gastbeitrag|kolumne|analyse|essay) von|` + // de
 		`par|propos recueillis par|rédigé par|` + // fr
 		`por|escrito por|redacción|` + // es, pt
 		`di|a cura di|` + // it
@@ -50,6 +50,8 @@ var bylineWords = map[string]bool{
 	"by": true, "von": true, "par": true, "por": true, "di": true, "door": true,
 	"текст": true, "автор": true, "авторы": true, "作者": true, "记者": true, "記者": true, "بقلم": true,
 	"author": true, "autor": true, "auteur": true, "autore": true, "auteurs": true, "authors": true,
+	"kommentar von": true, "ein kommentar von": true, "kolumne von": true, "eine kolumne von": true,
+	"ein beitrag von": true, "ein gastbeitrag von": true, "analyse von": true,
 }
 
 // isBylineWord reports whether l is only a byline's opening word ("By",
@@ -255,11 +257,21 @@ func reporterTag(lede string) (string, bool) {
 
 // agencyDatelineRe is the dateline that opens agency copy and names the
 // agency: "ROMA, 28 LUG (ANSA) -", "(AFP) -", "МОСКВА, 29 июня. /ТАСС/.".
-var agencyDatelineRe = regexp.MustCompile(`^(?:\p{Lu}[\p{L}.' -]{1,30},?[^()/\n]{0,30}?)?[(/]\s*(AFP|AP|ANSA|dpa|DPA|EFE|Reuters|REUTERS|TASS|ТАСС|РИА Новости|Интерфакс|Xinhua|XINHUA|Kyodo|KYODO|ANP|Belga|APA|SDA|KNA|epd|Lusa|PAP|CTK|ČTK|STT|NTB|TT)\s*[)/]`)
+var agencyDatelineRe = regexp.MustCompile(`^(?:\p{Lu}[\p{L}.' -]{1,30},?[^()/\n]{0,30}?)?[(/]\s*(` + datelineAgencies + `)\s*[)/]`)
+
+// datelineAgencies are the agencies a dateline names in brackets.
+const datelineAgencies = `AFP|AP|ANSA|askanews|AGI|Adnkronos|LaPresse|dpa|DPA|EFE|Europa Press|Reuters|REUTERS|TASS|ТАСС|РИА Новости|Интерфакс|Xinhua|XINHUA|Kyodo|KYODO|ANP|Belga|APA|SDA|KNA|epd|Lusa|PAP|CTK|ČTK|STT|NTB|TT`
+
+// agencyGluedRe is that dateline after a headline that scraping glued to
+// the first paragraph: "…almeno 10 mortiRoma, 25 giu. (askanews) – Sono…".
+var agencyGluedRe = regexp.MustCompile(`\p{Ll}\p{Lu}\p{Ll}+(?: \p{Lu}\p{Ll}+)?, \d{1,2} \p{L}{3,5}\.? [(/](` + datelineAgencies + `)[)/] [–—-] `)
 
 // agencyOfDateline returns the agency a lede's dateline credits.
 func agencyOfDateline(lede string) (string, bool) {
 	m := agencyDatelineRe.FindStringSubmatch(lede)
+	if m == nil {
+		m = agencyGluedRe.FindStringSubmatch(lede[:min(len(lede), 300)])
+	}
 	if m == nil {
 		return "", false
 	}

@@ -82,11 +82,12 @@ func TestReporterTag(t *testing.T) {
 
 func TestAgencyOfDateline(t *testing.T) {
 	for lede, want := range map[string]string{
-		"(ANSA) - ROMA, 28 LUG - Sarà Ghersini l'arbitro di Cagliari-Juventus.":  "ANSA",
-		"МОСКВА, 29 июня. /ТАСС/. Движение от Можайского до Новорижского шоссе.": "ТАСС",
-		"PARIS (AFP) - Un troisième Français est mort.":                          "AFP",
-		"Hörstel (ots) - Unbekannte Täter sind am Samstag eingebrochen.":         "",
-		"The council (which met on Tuesday) voted to close the bridge.":          "",
+		"(ANSA) - ROMA, 28 LUG - Sarà Ghersini l'arbitro di Cagliari-Juventus.":                                                       "ANSA",
+		"In Kenya i manifestanti irrompono in Parlamento: almeno 10 mortiRoma, 25 giu. (askanews) – Sono almeno 10 le persone morte.": "askanews",
+		"МОСКВА, 29 июня. /ТАСС/. Движение от Можайского до Новорижского шоссе.":                                                      "ТАСС",
+		"PARIS (AFP) - Un troisième Français est mort.":                                                                               "AFP",
+		"Hörstel (ots) - Unbekannte Täter sind am Samstag eingebrochen.":                                                              "",
+		"The council (which met on Tuesday) voted to close the bridge.":                                                               "",
 	} {
 		got, _ := agencyOfDateline(lede)
 		if got != want {

@@ -58,9 +58,15 @@ func classify(lines []string, lang string) []tblock {
 		repeats[lineKey(l)]++
 	}
 	bs := make([]tblock, len(lines))
+	boiler := map[string]bool{} // a page repeats its menus and labels: each is judged once
 	for i, l := range lines {
-		b := tblock{text: l, length: textLen(l), stop: stopDensity(l, lang), repeats: repeats[lineKey(l)], boiler: isBoilerplate(l)}
-		b.heading = b.length < lengthHigh && !endsSentence(l)
+		bl, ok := boiler[l]
+		if !ok {
+			bl = isBoilerplate(l)
+			boiler[l] = bl
+		}
+		b := tblock{text: l, length: textLen(l), stop: stopDensity(l, lang), repeats: repeats[lineKey(l)], boiler: bl}
+		b.heading = b.length < lengthHigh && (!endsSentence(l) || isCapsSentence(l))
 		switch {
 		case b.boiler, b.repeats >= 3:
 			b.cf = clsBad
@@ -120,12 +126,21 @@ func classify(lines []string, lang string) []tblock {
 // linkRuns marks runs of three or more short headline-shaped lines as bad:
 // menus, lists of other stories and tag clouds, whose lines were links.
 func linkRuns(bs []tblock) {
+	meta := map[string]bool{} // each line the page repeats is judged once
+	isMeta := func(l string) bool {
+		m, ok := meta[l]
+		if !ok {
+			m = isMetaCheap(l)
+			meta[l] = m
+		}
+		return m
+	}
 	for i := 0; i < len(bs); {
 		j, n := i, 0
 		for j < len(bs) && bs[j].heading && bs[j].length < lengthLow {
 			// Bylines and dates sit among headings without being links,
 			// and the items of a list in the article read as sentences.
-			if !bs[j].boiler && !isMetaCheap(bs[j].text) && (bs[j].stop < 0.5 || words(bs[j].text) <= 3) {
+			if !bs[j].boiler && !isMeta(bs[j].text) && (bs[j].stop < 0.5 || words(bs[j].text) <= 3) {
 				n++
 			}
 			j++
@@ -225,7 +240,14 @@ func densestRun(bs []tblock) (start, end int) {
 	cur, sum, from, best := run{start: -1}, 0, 0, 0
 	for i, b := range bs {
 		if b.cls == clsGood {
-			sum += b.length
+			// A paragraph cut short is a teaser of another story, the
+			// article's own paragraphs end: a list of teasers weighs less
+			// than the article it follows.
+			if strings.HasSuffix(b.text, "...") || strings.HasSuffix(b.text, "…") {
+				sum += b.length / 2
+			} else {
+				sum += b.length
+			}
 		} else {
 			sum -= 20 + b.length/3
 		}
@@ -310,6 +332,18 @@ func stopDensity(l, lang string) float64 {
 // textLang guesses the language of the page from its script and, for
 // Latin text, from which stoplist its words hit most.
 func textLang(lines []string) string {
+	// The opening of a page tells its language as well as the whole:
+	// a long page is sampled, so the guess costs the same for any size.
+	n := 0
+	for i, l := range lines {
+		if n += len(l); n > langSample {
+			lines = lines[:i+1]
+			if len(l) > langSample {
+				lines = append(lines[:i:i], l[:langSample])
+			}
+			break
+		}
+	}
 	var han, kana, cyr, arabic, greek, latin int
 	for _, l := range lines {
 		for _, r := range l {
@@ -346,14 +380,16 @@ func textLang(lines []string) string {
 	}
 	// The list with the most hits names the language; the first listed
 	// wins a tie.
+	var ws []string
+	for _, l := range lines {
+		ws = append(ws, strings.FieldsFunc(strings.ToLower(l), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' })...)
+	}
 	best, bestHits := "", 0
 	for _, lang := range candidates {
 		set, hits := stopwords.Of(lang), 0
-		for _, l := range lines {
-			for _, w := range strings.FieldsFunc(strings.ToLower(l), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' }) {
-				if set[w] {
-					hits++
-				}
+		for _, w := range ws {
+			if set[w] {
+				hits++
 			}
 		}
 		if hits > bestHits {
@@ -363,9 +399,15 @@ func textLang(lines []string) string {
 	return best
 }
 
+// langSample is how many bytes of a page textLang reads.
+const langSample = 64 << 10
+
 // isCJK reports whether r is a Chinese, Japanese or Korean character,
 // written without spaces between words.
 func isCJK(r rune) bool {
+	if r < 0x1100 {
+		return false // below the first Hangul jamo: Latin, Greek, Cyrillic, Arabic…
+	}
 	// The long-vowel mark and the repetition mark ("ニュース", "人々") are
 	// in no script of their own, but are letters of Japanese words.
 	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) || r == 'ー' || r == '々'
@@ -400,14 +442,85 @@ func lineKey(l string) string {
 // isBoilerplate reports whether l is page furniture by its shape alone:
 // chrome, a breadcrumb, a menu, a caption or credit, a copyright line, a
 // trailer heading, a bare URL or an inline promotion.
-func isBoilerplate(l string) bool {
-	if words(l) <= 6 && shareRe.MatchString(l) || moreLinkRe.MatchString(l) || sourceLineRe.MatchString(l) {
+func isBoilerplate(l string) bool { return boilerplate(l, true) }
+
+// boilerplate is isBoilerplate; names false lets a name alone in capitals
+// (or in a script without capitals) pass.
+func boilerplate(l string, names bool) bool {
+	if words(l) <= 6 && shareRe.MatchString(l) || moreLinkRe.MatchString(l) || isSourceLine(l) {
 		return true
 	}
-	if isFurniture(l) || isMenu(l) || isCaption(l) || isTrailer(l) || isInlinePromo(l) || looksLikeURL(l) || isCapsName(l) {
+	if isFurniture(l) || isMenu(l) || isCaption(l) || isTrailer(l) || isInlinePromo(l) || looksLikeURL(l) || names && isCapsName(l) {
 		return true
 	}
-	return textLen(l) < 300 && copyrightRe.MatchString(l)
+	return textLen(l) < 300 && mayHoldCopyright(l) && copyrightRe.MatchString(l)
+}
+
+// The checks below run a line past a cheap test before its regular
+// expression: every line of a page is classified, and a page may have
+// tens of thousands.
+
+// sourceLineEnds are the words a portal's source line ends with.
+var sourceLineEnds = []string{"配信", "発信", "更新", "发布", "發布", "發佈"}
+
+// isSourceLine reports whether l is a portal's source line (sourceLineRe).
+func isSourceLine(l string) bool {
+	for _, e := range sourceLineEnds {
+		if strings.HasSuffix(l, e) {
+			return sourceLineRe.MatchString(l)
+		}
+	}
+	return false
+}
+
+// copyrightMarks are what a line matching copyrightRe holds, lower-cased.
+var copyrightMarks = []string{"©", "(c)", "all rights reserved", "alle rechte vorbehalten", "tous droits réservés",
+	"todos los derechos reservados", "tutti i diritti riservati", "все права защищены", "版权所有", "無断転載", "جميع الحقوق محفوظة"}
+
+func mayHoldCopyright(l string) bool {
+	low := strings.ToLower(l)
+	for _, m := range copyrightMarks {
+		if strings.Contains(low, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// creditWords are what the tail of a line matching captionTailRe holds,
+// lower-cased: a credit's label, an agency's or picture desk's name, or
+// the slash between a photographer and an owner. The short agency names
+// (creditEnds) are only looked for at the very end.
+var (
+	creditWords = []string{"photo", "foto", "bild", "image", "picture", "credit", "crédit", "quelle", "source", "fuente",
+		"fonte", "фото", "图", "写真", "صورة", "getty", "shutterstock", "imago", "alliance", "reuters", "keystone",
+		"ansa", "tass", "xinhua", "kyodo", "folhapress", "dpa", "afp", "摄", "攝", "/"}
+	creditEnds = []string{"ap", "epa", "efe", "anp", "pap"}
+)
+
+// creditTail is how many bytes at the end of a line captionTailRe can
+// match (its whole-line form, "AFP / Jane Roe", has a slash).
+const creditTail = 300
+
+// mayEndWithCredit reports whether l could match captionTailRe.
+func mayEndWithCredit(l string) bool {
+	i := len(l) - min(len(l), creditTail)
+	for i < len(l) && !utf8.RuneStart(l[i]) {
+		i++
+	}
+	tail := strings.ToLower(l[i:])
+	for _, w := range creditWords {
+		if strings.Contains(tail, w) {
+			return true
+		}
+	}
+	end := tail[len(tail)-min(len(tail), 16):]
+	for _, w := range creditEnds {
+		if strings.Contains(end, w) {
+			return true
+		}
+	}
+	return false
 }
 
 var (
@@ -423,8 +536,11 @@ var (
 	// A caption or credit opens with what it is ("Photo:", "Foto:",
 	// "Quelle:", "Bild:", "Фото:", "图：", "写真：", "صورة:") or ends
 	// with one ("… (Foto: dpa)", "… Photo: Reuters", "… / AFP", "… 摄").
-	captionHeadRe = regexp.MustCompile(`^(?i:(?:media|image|video|photo) caption\b)|^[(\[▲△▼]?\s*(?i:photos?|foto[sg]?|fotografía|image|images|picture|pictured|illustration|graphic|grafik|video|bild|bilder|credits?|crédits?|crédito|créditos|quelle|source|fuente|fonte|bron|foto's|фото|источник|иллюстрация|图|图片|圖片|摄影|攝影|写真|画像|صورة|المصدر|الصورة)(?:\s+(?:credits?|courtesy|source))?\s*(?:by|von|de|di|door)?\s*[:：]`)
-	captionTailRe = regexp.MustCompile(`(?i:[(\[|/©–—-]\s*(?:photos?|foto|bild|image|picture|credit|crédit|quelle|source|fuente|fonte|фото|图|写真|صورة)\s*[:：]?[^()]{0,60}[)\]]?|[(/|©–—:.-]\s*(?:getty images|shutterstock|imago(?: images)?|picture[- ]alliance|ap photo|afp|ap|reuters|epa(?:-efe)?|efe|dpa|keystone|anp|ansa|pap|tass|xinhua|kyodo|folhapress)(?:/[^()]{0,40})?[)\]]?)\s*$|[\p{Han}]{1,6}\s*(?:摄|攝)[)）]?\s*$|\b(?:REUTERS|AFP|AP|EPA|DPA|ANSA|EFE)/[^/]{2,40}$|^\p{Lu}{2,8}\s*/\s*\p{Lu}[\p{L} .'’-]{1,40}$`)
+	captionHeadRe = regexp.MustCompile(`^(?i:(?:media|image|video|photo) caption\b)|^[@©]\s*\p{Lu}[^.!?]{2,80}$|^[(\[▲△▼]?\s*(?i:photos?|foto[sg]?|fotografía|image|images|picture|pictured|illustration|graphic|grafik|video|bild|bilder|credits?|crédits?|crédito|créditos|quelle|source|fuente|fonte|bron|foto's|фото|источник|иллюстрация|图|图片|圖片|摄影|攝影|写真|画像|صورة|المصدر|الصورة)(?:\s+(?:credits?|courtesy|source))?\s*(?:by|von|de|di|door)?\s*[:：]`)
+	captionTailRe = regexp.MustCompile(`(?i:[(\[|/©–—.-]\s*(?:photos?|foto|bild|image|picture|credit|crédit|quelle|source|fuente|fonte|фото|图|写真|صورة)\s*[:：]?[^()]{0,60}[)\]]?|[(/|©–—:.-]\s*(?:getty images|shutterstock|imago(?: images)?|picture[- ]alliance|ap photo|afp|ap|reuters|epa(?:-efe)?|efe|dpa|keystone|anp|ansa|pap|tass|xinhua|kyodo|folhapress)(?:/[^()]{0,40})?[)\]]?)\s*$|[\p{Han}]{1,6}\s*(?:摄|攝)[)）]?\s*$|\b(?:REUTERS|AFP|AP|EPA|DPA|ANSA|EFE)/[^/]{2,40}$|^\p{Lu}{2,8}\s*/\s*\p{Lu}[\p{L} .'’-]{1,40}$` +
+		// "… - Heinrich Aikawa/Instituto Lula": a photographer's name and
+		// the picture's owner after a dash.
+		`|\s[-–—|]\s+\p{Lu}[\p{L}.'’-]+(?:\s+\p{Lu}[\p{L}.'’-]+){0,3}\s*/\s*\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}?[\p{L}.'’-]+){0,4}$`)
 )
 
 // isCaption reports whether l is a photo caption or a credit: it names
@@ -434,7 +550,7 @@ func isCaption(l string) bool {
 	if textLen(l) > 400 {
 		return false
 	}
-	return captionHeadRe.MatchString(l) || captionTailRe.MatchString(l)
+	return captionHeadRe.MatchString(l) || mayEndWithCredit(l) && captionTailRe.MatchString(l)
 }
 
 // menuSeps separate the items of a menu or breadcrumb.

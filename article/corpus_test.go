@@ -23,25 +23,26 @@ import (
 // The corpus of real pages (issue 9, point 8) is scored on four measures
 // and on refusals. Issue 9 asks for: title ≥ 95 %, author ≥ 90 % where the
 // page names one, date ≥ 90 % where the page shows one, lede a real
-// sentence of the article ≥ 90 %, and no page refused. Each floor is the
-// issue's target where the extractor meets it, and otherwise what the code
-// achieves now (a ratchet: it fails on a regression, and is raised as the
-// extractor improves). SYNDICATE_CORPUS_TARGETS=1 enforces the issue's
-// targets everywhere; SYNDICATE_CORPUS_DIR scores another corpus folder
-// (with its own manifest.json) the same way, where the floors, measured
-// here, do not apply. go test -v prints the rates and the worst misses;
+// sentence of the article ≥ 90 %, and no page refused. The extractor meets
+// them all, so each is enforced by default on the corpus here, together
+// with a floor a little under what the code achieves now (a ratchet: it
+// fails on a regression, and is raised as the extractor improves).
+// SYNDICATE_CORPUS_DIR scores another corpus folder (with its own
+// manifest.json) the same way, where the floors, measured here, do not
+// apply; SYNDICATE_CORPUS_TARGETS=1 enforces the issue's targets there.
+// go test -v prints the rates and the worst misses;
 // SYNDICATE_CORPUS_REPORT=file also writes every miss there.
 var corpusThresholds = []struct {
 	measure string
 	floor   float64 // enforced on the corpus in testdata/corpus
-	target  float64 // issue 9's, enforced with SYNDICATE_CORPUS_TARGETS=1
+	target  float64 // issue 9's: enforced here always, on another corpus with SYNDICATE_CORPUS_TARGETS=1
 }{
-	{"title", 0.92, 0.95},    // 115/125 on 2026-12-01: below the target (scraped text 31/39)
-	{"author", 0.90, 0.90},   // 87/96
-	{"author-none", 0.93, 0}, // 27/29; pages naming none get none: no target in the issue
-	{"date", 0.90, 0.90},     // 111/116
-	{"lede", 0.90, 0.90},     // 115/125
-	{"parsed", 1.00, 1.00},   // 125/125: no page refused
+	{"title", 0.96, 0.95},    // 151/156 on 2026-12-01 (scraped text 65/70)
+	{"author", 0.91, 0.90},   // 98/106
+	{"author-none", 0.95, 0}, // 48/50; pages naming none get none: no target in the issue
+	{"date", 0.94, 0.90},     // 124/131
+	{"lede", 0.93, 0.90},     // 146/156
+	{"parsed", 1.00, 1.00},   // 156/156: no page refused
 }
 
 // corpusNoDate is the clock given to Parse: an article dated by this
@@ -423,9 +424,12 @@ func TestCorpus(t *testing.T) {
 			continue
 		}
 		min, what := th.floor, "today's floor"
-		if targets {
+		switch {
+		case own && th.target > th.floor:
 			min, what = th.target, "issue 9's target"
-		} else if !own {
+		case !own && targets:
+			min, what = th.target, "issue 9's target"
+		case !own:
 			continue // the floors were measured on this corpus only
 		}
 		if r := rate(*tl); r+1e-9 < min {

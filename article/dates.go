@@ -192,8 +192,12 @@ var (
 	// "17.10.2017": the day first, as everywhere dots separate a date.
 	// "13. 1. 2020", as Czech and German print it, too.
 	dmyDotRe = regexp.MustCompile(`(?:^|[^\d.])(\d{1,2})\. ?(\d{1,2})\. ?((?:19|20)\d{2})(?:\D|$)`)
-	// "08/01/2014": the day first everywhere but in American English.
-	dmySlashRe = regexp.MustCompile(`(?:^|[^\d/])(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?:\D|$)`)
+	// "08/01/2014", "15-10-2010": the day first everywhere but in
+	// American English.
+	dmySlashRe = regexp.MustCompile(`(?:^|[^\d/-])(\d{1,2})[/-](\d{1,2})[/-]((?:19|20)\d{2})(?:\D|$)`)
+	// "令和2年5月8日": a year of a Japanese era, which government pages
+	// print (元年 is its first).
+	eraRe = regexp.MustCompile(`(令和|平成|昭和)\s*(元|[0-9０-９]{1,2})\s*年\s*([0-9０-９]{1,2})\s*月\s*([0-9０-９]{1,2})\s*日`)
 	// "21.dez.2018": a month name glued to its day and year by dots.
 	dotMonthRe = regexp.MustCompile(`(\d)\.(\p{Ll}{3,9})\.(\d)`)
 	// "28 آب/اغسطس 2013": Levantine pages name the month twice, the
@@ -229,10 +233,30 @@ func numericDate(s string) (time.Time, bool) {
 		y, m, d = g[1], g[2], g[3]
 	} else if g := dmyDotRe.FindStringSubmatch(s); g != nil {
 		d, m, y = g[1], g[2], g[3]
+	} else if g := eraRe.FindStringSubmatch(s); g != nil {
+		n := 1
+		if g[2] != "元" {
+			n, _ = strconv.Atoi(asciiDigits(g[2])) // cannot fail: digits
+		}
+		y = strconv.Itoa(eraStart[g[1]] - 1 + n)
+		m, d = asciiDigits(g[3]), asciiDigits(g[4])
 	} else {
 		return time.Time{}, false
 	}
 	return ymd(y, m, d)
+}
+
+// eraStart is the Gregorian year in which each Japanese era began.
+var eraStart = map[string]int{"令和": 2019, "平成": 1989, "昭和": 1926}
+
+// asciiDigits maps full-width digits to ASCII ones.
+func asciiDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '０' && r <= '９' {
+			return '0' + r - '０'
+		}
+		return r
+	}, s)
 }
 
 // ymd returns the date of the digits y, m and d, if there is one.

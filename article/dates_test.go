@@ -32,10 +32,15 @@ func TestFindDateLanguages(t *testing.T) {
 		{"31.02.2017", "de", time.Time{}},
 		// Spellings the date parser does not read on its own.
 		{"10. 7. 2017", "de", day},
-		{"10/07/2017", "es", day},        // the day first outside English
+		{"10/07/2017", "es", day}, // the day first outside English
+		{"Toegevoegd: 10-07-2017, 15.44 uur", "nl", day},
 		{"7/10/2017", "en", time.Time{}}, // American or British: in doubt
 		{"10.jul.2017 às 12h55", "pt", day.Add(12*time.Hour + 55*time.Minute)},
 		{"الاثنين، 10 تموز/يوليو 2017", "ar", day},
+		// A Japanese era's year (平成29年 is 2017), in either width.
+		{"平成29年7月10日(月)11:04~11:46", "ja", day},
+		{"平成２９年７月１０日", "ja", day},
+		{"令和元年5月1日", "ja", time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC)},
 	}
 	for _, tt := range tests {
 		got, ok := findDate(tt.line, tt.lang)

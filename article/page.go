@@ -20,6 +20,7 @@ type page struct {
 	meta      map[string][]string // by lowercased name, property, itemprop or http-equiv
 	title     string              // <title>
 	h1s       []string            // the text of every <h1>, in order
+	kickers   []string            // kickers printed inside a headline element (see headlineKicker)
 	lang      string              // <html lang>
 	canonical string              // <link rel=canonical href>
 	byline    string              // text of the first rel=author or class=author/byline element outside page furniture
@@ -79,7 +80,7 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 		f.body = p.mainBlocks(doc)
 	}
 
-	f.title = p.pickTitle(x, r, site, &f.warns)
+	f.title = dropKicker(p.pickTitle(x, r, site, &f.warns), p.kickers)
 	f.author = p.pickAuthor(x, r, site, f.body, f.url)
 	f.body = dropLeadingMeta(f.body, f.author)
 	f.summary = pickDescription(f.title, site, f.body, inBody(f.body, p.shown(), p.first("og:description"), p.first("twitter:description"), p.first("description"), x.description)...)
@@ -180,9 +181,12 @@ func (p *page) collect(n *html.Node, furniture, related bool) {
 			if p.title == "" {
 				p.title = nodeText(n)
 			}
-		case "h1":
-			if t := headingText(n); t != "" && !furniture && !isHidden(n) {
+		case "h1", "h2":
+			if t := headingText(n); t != "" && !furniture && !isHidden(n) && n.Data == "h1" {
 				p.h1s = append(p.h1s, t)
+			}
+			if k := headlineKicker(n); k != "" && !furniture {
+				p.kickers = append(p.kickers, k)
 			}
 		case "link":
 			if p.canonical == "" && hasWord(attr(n, "rel"), "canonical") {
@@ -1396,6 +1400,51 @@ func firstLetter(s string) rune {
 		}
 	}
 	return 0
+}
+
+// kickerClassRe matches the class names pages give the kicker set in
+// their headline element ("Linde" over "Gasekonzern muss …"): kicker,
+// overline, eyebrow, Dachzeile, Spitzmarke, supertitle, topline, antetítulo,
+// occhiello.
+var kickerClassRe = regexp.MustCompile(`(?i)kicker|overline|eyebrow|dachzeile|spitzmarke|super-?title|topline|roofline|antetitulo|occhiello`)
+
+// headlineKicker returns the text of a kicker element inside heading n,
+// or "".
+func headlineKicker(n *html.Node) string {
+	var found string
+	var walk func(*html.Node)
+	walk = func(c *html.Node) {
+		for ; c != nil && found == ""; c = c.NextSibling {
+			if c.Type == html.ElementNode {
+				if kickerClassRe.MatchString(attr(c, "class")) {
+					found = strings.TrimSpace(headingText(c))
+					return
+				}
+				walk(c.FirstChild)
+			}
+		}
+	}
+	walk(n.FirstChild)
+	if words(found) > 4 {
+		return "" // a subheading, not a kicker
+	}
+	return found
+}
+
+// dropKicker returns title without a kicker the headline element printed
+// apart from it, which og:title and <title> join to it ("Linde:
+// Gasekonzern muss …", "Genetik: Das Geheimnis …").
+func dropKicker(title string, kickers []string) string {
+	for _, k := range kickers {
+		if k == "" || !hasPrefixFold(title, k) {
+			continue
+		}
+		rest := strings.TrimLeft(title[len(k):], " :|–—-")
+		if len(rest) < len(title)-len(k) && words(rest) >= 3 {
+			return rest
+		}
+	}
+	return title
 }
 
 // headingText returns a heading's text as printed: ruby annotations (the

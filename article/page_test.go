@@ -72,6 +72,14 @@ func TestPageTitle(t *testing.T) {
 			`<meta property="og:title" content="アプリ「フリーWi-Fiプロテクション」を公開（CNET Japan） - Yahoo!ニュース"><meta property="og:site_name" content="Yahoo!ニュース">`,
 			``,
 			"アプリ「フリーWi-Fiプロテクション」を公開"},
+		{"the kicker the headline element sets apart",
+			`<meta property="og:title" content="Ferries: Council keeps the late ferry running">`,
+			`<h2 class="headline"><span class="c-overline">Ferries</span> Council keeps the late ferry running</h2>`,
+			"Council keeps the late ferry running"},
+		{"a colon that is the headline's own",
+			`<meta property="og:title" content="Ferries: Council keeps the late ferry running">`,
+			`<h2 class="headline">Ferries: Council keeps the late ferry running</h2>`,
+			"Ferries: Council keeps the late ferry running"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -56,7 +56,7 @@ func parseText(text, title, pageURL string) fields {
 		pageURL = f.url
 	}
 
-	titleIdx, lastIdx, bare, source := -1, -1, "", ""
+	titleIdx, lastIdx, bare, source, above := -1, -1, "", "", ""
 	if t := plainInline(title); t != "" {
 		titleIdx, lastIdx = findTitleLine(lines[:max(start, 0)], t)
 	}
@@ -74,8 +74,14 @@ func parseText(text, title, pageURL string) fields {
 		start--
 		bs[start].cls = clsGood
 	}
+	// A paragraph over the byline and the date is a caption or a
+	// standfirst: the article starts under them.
+	if k := pastMeta(lines, start, lang); titleIdx >= 0 && k > start && k < len(lines) && isLede(lines[k]) {
+		start = k
+		bs[start].cls = clsGood
+	}
 	if titleIdx >= 0 {
-		f.title = lines[titleIdx]
+		f.title = unglueKicker(lines, lines[titleIdx])
 		bare, source = f.read(lines[lastIdx+1:start], lang)
 		// A date just above the headline is the article's; one higher up
 		// is usually today's, printed in the site's header.
@@ -87,6 +93,12 @@ func parseText(text, title, pageURL string) fields {
 			if f.date.IsZero() && isDateOnly(lines[i], lang) {
 				f.date, _ = findDate(lines[i], lang)
 			}
+		}
+		// A name between that date and the headline is who issued the
+		// page: "15.12.2020 – 14:49 / Polizei Steinfurt / POL-ST: …".
+		if i := titleIdx - 1; i >= 1 && isDateOnly(lines[i-1], lang) && isNameLike(lines[i]) && words(lines[i]) >= 2 && words(lines[i]) <= 4 &&
+			!isBoilerplate(lines[i]) && !labelRe.MatchString(lines[i]) && bare == "" {
+			above = lines[i]
 		}
 	}
 
@@ -117,7 +129,7 @@ func parseText(text, title, pageURL string) fields {
 				f.date, _ = findDate(l, lang)
 			}
 			continue
-		case classified && bs[i].cls != clsGood, isBoilerplate(l):
+		case classified && bs[i].cls != clsGood, bs[i].boiler: // classify has judged every line's shape
 			continue
 		}
 		body = append(body, l)
@@ -125,6 +137,15 @@ func parseText(text, title, pageURL string) fields {
 	}
 	for _, l := range body {
 		f.body = append(f.body, block{tag: "p", text: l})
+	}
+	// Some pages sign the article at its foot, the label on a line of
+	// its own ("Авторы:", "Text:"), the name under it.
+	for i := end; f.author == "" && i+1 < min(len(lines), end+12); i++ {
+		if isBylineWord(lines[i]) {
+			if name, ok := parseByline(lines[i] + " " + lines[i+1]); ok {
+				f.author = name
+			}
+		}
 	}
 	// The lede is the first paragraph that reads as one; a question of an
 	// interview or a subheading may come before it.
@@ -155,6 +176,9 @@ func parseText(text, title, pageURL string) fields {
 	if f.author == "" {
 		f.author = source
 	}
+	if f.author == "" {
+		f.author = above
+	}
 	if cut := lastSentenceEnd(f.summary, len(f.summary)); strings.HasSuffix(f.summary, ":") && cut > 0 {
 		f.summary = f.summary[:cut] // a lead-in to a list or a ticker: its sentences before
 	}
@@ -167,6 +191,31 @@ func parseText(text, title, pageURL string) fields {
 		}
 	}
 	return f
+}
+
+// pastMeta returns the index past the byline and date lines right under
+// line i (a name alone counts with a date), or i if none follow it.
+func pastMeta(lines []string, i int, lang string) int {
+	j, dated := i+1, false
+	for ; j < len(lines) && j <= i+3; j++ {
+		l := lines[j]
+		if _, ok := parseByline(l); ok || isBylineWord(l) {
+			dated = true
+			continue
+		}
+		if isDateOnly(l, lang) {
+			dated = true
+			continue
+		}
+		if isNameLike(l) && words(l) <= 4 && !isBoilerplate(l) {
+			continue
+		}
+		break
+	}
+	if !dated {
+		return i
+	}
+	return j
 }
 
 // read takes what the lines between the title and the article say about
@@ -341,6 +390,45 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 		}
 		return n >= 1 && n <= 2, contained && n <= 2
 	}
+	// blockRepeated reports whether line i and a neighbour are printed
+	// together again elsewhere: a widget in the header and the footer,
+	// not a headline printed twice.
+	blockRepeated := func(i int) bool {
+		for _, d := range []int{-1, 1} {
+			if n := i + d; n >= 0 && n < len(lines) && keys[n] != keys[i] && bs[n].repeats >= 2 {
+				for j := range keys {
+					if j != i && keys[j] == keys[i] && j+d >= 0 && j+d < len(keys) && keys[j+d] == keys[n] {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	// headingBetween reports whether a line between j and the article
+	// start reads as a headline: a date above it is that headline's.
+	headingBetween := func(j, start int) bool {
+		for k := j + 1; k < start; k++ {
+			if isTitleLike(lines[k], lang) && !isKicker(lines[k]) && bs[k].repeats < 3 {
+				return true
+			}
+		}
+		return false
+	}
+	// twiceInARow reports whether line i of four words or more is
+	// printed again right next to it, once: a headline and its image's
+	// title, not a caption, which the page repeats between other lines,
+	// nor a widget's rows.
+	twiceInARow := func(i int) bool {
+		a, b := i, i
+		for a > 0 && keys[a-1] == keys[i] {
+			a--
+		}
+		for b+1 < len(keys) && keys[b+1] == keys[i] {
+			b++
+		}
+		return words(lines[i]) >= 4 && b-a == 1
+	}
 	win := windowTitle(lines, keys)
 	// inBox reports whether line i is in a box of other stories: its
 	// heading is a few lines above.
@@ -358,7 +446,7 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 		// Menus repeat too, in the header and the footer; but only a
 		// headline ends a breadcrumb or a dateline.
 		// A word or two the page repeats is a section or the site's name.
-		if again, contained := repeated(i); !isKicker(l) && (contained || again && !bs[i].linky) {
+		if again, contained := repeated(i); !isKicker(l) && (contained || again && !bs[i].linky && !blockRepeated(i)) {
 			s += 6
 		}
 		if win != "" && keys[i] == win {
@@ -374,16 +462,41 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 			s -= 6 // a menu or a list of other stories
 		}
 		// A standfirst under its headline is title-like too, and longer.
-		if p := i - 1; p >= 0 && bs[p].repeats == 1 && isTitleLike(lines[p], lang) && !isKicker(lines[p]) && textLen(lines[p]) < textLen(l) {
+		// (A short line ending with "!" over it is a call to action:
+		// "Busque abaixo o que você precisa!")
+		if p := i - 1; p >= 0 && (bs[p].repeats == 1 || bs[i].cls == clsGood && bs[p].repeats == 2) && isTitleLike(lines[p], lang) && !isKicker(lines[p]) &&
+			textLen(lines[p]) < textLen(l) && !strings.HasSuffix(lines[p], "!") {
 			s -= 6
+		}
+		// A short line stacked on a headline no longer than it, which the
+		// article or its standfirst follows, is the kicker over it, even
+		// where the address spells the kicker.
+		if n := i + 1; n+1 < len(lines) && words(l) <= 6 && isTitleLike(lines[n], lang) && !isKicker(lines[n]) &&
+			textLen(lines[n]) <= textLen(l) && bs[n].repeats <= 2 && isLede(lines[n+1]) {
+			s -= 10
+		}
+		// The line just over a standfirst printed above the article is
+		// the headline's place.
+		if n := i + 1; n < start && isLede(lines[n]) && !isBoilerplate(lines[n]) {
+			s += 4
+		}
+		// So is one the article's first paragraph repeats.
+		if echoedBelow(lines, i, start) {
+			s -= 8
 		}
 		// A headline is followed by its byline or date; a picture's title
 		// by its caption.
 		// A standfirst may sit right under the headline, above the byline.
 		for j, titles := i+1, 0; j < min(len(lines), i+7) && titles < 2 && (j == i+1 || !isLede(lines[j])); j++ {
 			// A date the page prints three times or more is a teaser's.
-			if _, ok := parseByline(lines[j]); ok || isBylineWord(lines[j]) || bs[j].repeats < 3 && isDateOnly(lines[j], lang) {
+			if _, ok := parseByline(lines[j]); ok || isBylineWord(lines[j]) {
 				s += 5
+				break
+			}
+			if bs[j].repeats < 3 && isDateOnly(lines[j], lang) {
+				if !headingBetween(j, start) {
+					s += 5
+				}
 				break
 			}
 			if isTitleLike(lines[j], lang) && !isKicker(lines[j]) && keys[j] != keys[i] {
@@ -411,8 +524,15 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 	}
 
 	best, bestScore := -1, -1<<30
-	if bs[start].cls == clsGood && start+1 < len(lines) && isHeadlineShaped(lines[start]) {
-		if again, _ := repeated(start); again || !endsSentence(lines[start]) || len(slug) >= 2 && 2*slugHits(lines[start], slug) >= len(slug) {
+	// A blog sets its post's title, stop and all, between the post's date
+	// and its first paragraph.
+	datedSentence := func(i int) bool {
+		l := lines[i]
+		return i > 0 && i+1 < len(lines) && isDateOnly(lines[i-1], lang) && endsSentence(l) && words(l) <= 20 &&
+			lastSentenceEnd(l, len(l)) < 0 && 2*textLen(l) < textLen(lines[i+1])
+	}
+	if bs[start].cls == clsGood && start+1 < len(lines) && (isHeadlineShaped(lines[start]) || datedSentence(start)) {
+		if again, _ := repeated(start); again || datedSentence(start) || !endsSentence(lines[start]) || len(slug) >= 2 && 2*slugHits(lines[start], slug) >= len(slug) {
 			s := score(start, 0)
 			best, bestScore = start, s+1
 		}
@@ -420,7 +540,10 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 	dist := 0
 	for i := start - 1; i >= 0 && i >= start-40; i-- {
 		l := lines[i]
-		if !isTitleLike(l, lang) || bs[i].repeats >= 3 {
+		if isNameLike(l) && words(l) <= 4 && i+1 < len(lines) && isDateOnly(lines[i+1], lang) {
+			continue // a name over a date: the byline
+		}
+		if !isTitleLike(l, lang) && !datedSentence(i) || bs[i].repeats >= 3 && !slugAgrees(l, slug) && !twiceInARow(i) {
 			// A line the page repeats three times or more is furniture:
 			// a caption under every picture, a label on every teaser, a
 			// rating widget. It stands between nothing.
@@ -435,8 +558,30 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 		// Nor do the items of a box of other stories, or the short items
 		// of a menu (share buttons): they may sit between the headline
 		// and the article.
-		if !isKicker(l) && (!bs[i].linky || words(l) >= 4 && !inBox(i)) {
+		// (CJK counts a word for two characters: its menu items and
+		// buttons run longer in words.)
+		if long := words(l) >= 4 && (!strings.ContainsFunc(l, isCJK) || words(l) >= 7); !isKicker(l) && (!bs[i].linky || long && !inBox(i)) {
 			dist++
+		}
+	}
+	// In a stack of three or more headline-shaped lines (a headline and
+	// the summary points under it), the one the page prints again
+	// elsewhere is the headline.
+	if best >= 0 && best < start {
+		a, b := best, best
+		for a > 0 && isTitleLike(lines[a-1], lang) {
+			a--
+		}
+		for b+1 < start && isTitleLike(lines[b+1], lang) {
+			b++
+		}
+		if again, _ := repeated(best); b-a >= 2 && !again {
+			for j := a; j <= b; j++ {
+				if again, _ := repeated(j); again && j != best && !isKicker(lines[j]) && !bs[j].linky && !blockRepeated(j) {
+					best = j
+					break
+				}
+			}
 		}
 	}
 	if best == start {
@@ -444,6 +589,14 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 	}
 	if best < 0 && isTitleLike(lines[0], lang) {
 		best = 0 // nothing before the article: perhaps the first line
+	}
+	// Nothing title-like: the nearest line above the article that would
+	// be but for reading like a name, rather than no title (a headline of
+	// a few CJK characters reads like one).
+	for i := start - 1; best < 0 && i >= max(0, start-40); i-- {
+		if titleLike(lines[i], lang, false) {
+			best = i
+		}
 	}
 	return best, start
 }
@@ -454,7 +607,7 @@ func pickTitle(lines []string, bs []tblock, start int, slug map[string]bool, lan
 // checks, for checks run on every line of a page (classify has found the
 // boilerplate): only English, numeric and relative dates count.
 func isMetaCheap(l string) bool {
-	if _, ok := parseByline(l); ok {
+	if _, ok := parseByline(l); ok || datelineOnlyRe.MatchString(l) {
 		return true
 	}
 	if len(l) <= 120 && words(l) <= 12 && !isProse(l) {
@@ -472,8 +625,12 @@ func isMeta(l, lang string) bool {
 	if _, ok := parseByline(l); ok {
 		return true
 	}
-	return isBylineWord(l) || isCounter(l) || isBoilerplate(l) || isDateOnly(l, lang)
+	return isBylineWord(l) || isCounter(l) || isBoilerplate(l) || isDateOnly(l, lang) || datelineOnlyRe.MatchString(l)
 }
+
+// datelineOnlyRe matches a dispatch's dateline alone on its line, the
+// place and the service in brackets: "Rheine (ots)", "PARIS (AFP) -".
+var datelineOnlyRe = regexp.MustCompile(`^\p{Lu}[\p{L}\p{M}.'’ /-]{1,40}?\s*\((?:\p{Ll}{2,8}|\p{Lu}{2,8})\)\s*[-–—:]?$`)
 
 // isCounter reports whether l is a count with its unit and little else:
 // "Visto 314 veces", "1.234 views", "5655255", "Comments (0)". Headlines
@@ -552,7 +709,7 @@ func isHeadlineShaped(l string) bool {
 	if textLen(l) > 300 || words(l) < 3 || strings.HasSuffix(l, ":") || lastSentenceEnd(l, len(l)) > 0 {
 		return false // a lead-in to what follows, or several sentences
 	}
-	return !endsSentence(l) || endsWithAbbrev(l)
+	return !endsSentence(l) || endsWithAbbrev(l) || isCapsSentence(l)
 }
 
 var abbrevEndRe = regexp.MustCompile(`(?:\b(?:\p{Lu}\.){2,}|\b(?:Jr|Sr|Inc|Co|Corp|Ltd|St|Dr|Mr|Mrs|Ms)\.)["'”’]?$`)
@@ -585,6 +742,51 @@ func slugWords(raw string) map[string]bool {
 		}
 	}
 	return nil
+}
+
+// echoedBelow reports whether a paragraph of the article's opening,
+// below line i, starts with the same six words or more: line i is a
+// standfirst that repeats the lede, not a headline.
+func echoedBelow(lines []string, i, start int) bool {
+	w := strings.Fields(lines[i])
+	if len(w) < 8 {
+		return false
+	}
+	head := lineKey(strings.Join(w[:6], " "))
+	for j := max(i+1, start); j < min(len(lines), start+3); j++ {
+		if isLede(lines[j]) && strings.HasPrefix(lineKey(lines[j]), head) && lineKey(lines[j]) != lineKey(lines[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// slugAgrees reports whether l has most of the words of a slug of three
+// or more: a headline the page prints three times or more (in its
+// header, its share boxes, a list of stories) is still the headline when
+// its address spells it.
+func slugAgrees(l string, slug map[string]bool) bool {
+	return len(slug) >= 3 && words(l) >= 4 && 3*slugHits(l, slug) >= 2*len(slug)
+}
+
+// unglueKicker returns title without its kicker when the page prints the
+// two both ways: "Linde Gasekonzern muss …" in the article's header, the
+// kicker and the headline being separate elements scraped onto one line,
+// and "Linde: Gasekonzern muss …" in a teaser or the window title.
+func unglueKicker(lines []string, title string) string {
+	k, rest, ok := strings.Cut(title, " ")
+	for ok && words(k) <= 2 && words(rest) >= 3 {
+		for _, l := range lines {
+			if len(l) == len(title)+1 && strings.HasPrefix(l, k+": ") && strings.HasSuffix(l, rest) {
+				return rest
+			}
+		}
+		// A kicker of two words.
+		var more string
+		more, rest, ok = strings.Cut(rest, " ")
+		k += " " + more
+	}
+	return title
 }
 
 // slugHits counts the slug's words that l has.
@@ -687,15 +889,39 @@ func repeatsTitle(m, t string) bool {
 // isTitleLike reports whether l could be a headline: not too long, not a
 // sentence of a paragraph (a headline may end with "?" or an
 // abbreviation), and not furniture, a menu, a caption, a byline or a date.
-func isTitleLike(l, lang string) bool {
+func isTitleLike(l, lang string) bool { return titleLike(l, lang, true) }
+
+// titleLike is isTitleLike; names false lets a name alone pass, as a
+// headline of a few CJK characters reads like one.
+func titleLike(l, lang string, names bool) bool {
 	n := utf8.RuneCountInString(l)
-	if n < 2 || textLen(l) < 4 || textLen(l) > 300 || isBoilerplate(l) || isBreadcrumb(l) || isRelatedHead(l) || isCounter(l) {
+	if n < 2 || textLen(l) < 4 || textLen(l) > 300 || boilerplate(l, names) || isBreadcrumb(l) || isRelatedHead(l) || isCounter(l) {
 		return false
+	}
+	if r, _ := utf8.DecodeRuneInString(l); unicode.IsSymbol(r) || strings.ContainsRune("•·※", r) {
+		return false // an item of a list, or a link marked "★ …", "▶ …"
+	}
+	if k, _, ok := strings.Cut(strings.Replace(l, "：", ":", 1), ":"); ok && isBylineWord(k) {
+		return false // a credit's field ("記者:記者クラブ所属記者等", "Text: …"), whatever it names
+	}
+	if sectionNumberRe.MatchString(l) {
+		return false // "1 発表事項": a numbered section of a transcript or report
+	}
+	if isCapsSentence(l) {
+		return true // a headline in capitals keeps its stop
+	}
+	// Headlines open with a capital where the script has them; a line
+	// whose first word is in lower case ("in talks with …") continues
+	// another, or is a subtitle or a label.
+	if r, _ := utf8.DecodeRuneInString(l); unicode.IsLower(r) {
+		if w, _, _ := strings.Cut(l, " "); strings.ToLower(w) == w {
+			return false
+		}
 	}
 	if _, ok := parseByline(l); ok || isBylineWord(l) {
 		return false
 	}
-	if isDateOnly(l, lang) || strings.HasSuffix(l, ":") {
+	if isDateOnly(l, lang) || strings.HasSuffix(l, ":") || datelineOnlyRe.MatchString(l) {
 		return false
 	}
 	if endsSentence(l) && !endsWithAbbrev(l) {
@@ -706,6 +932,30 @@ func isTitleLike(l, lang string) bool {
 	// Two sentences and more than a headline's length: a standfirst or
 	// a caption.
 	return textLen(l) <= 120 || lastSentenceEnd(l, len(l)) < 0
+}
+
+// sectionNumberRe matches the number of a section heading in CJK text:
+// digits and a space or a stop before the heading's first character
+// ("1 発表事項", "２．概要"), not a number the headline starts with
+// ("10月…", "5人死亡").
+var sectionNumberRe = regexp.MustCompile(`^[0-9０-９]{1,2}(?:[.．、)）][ 　]*|[ 　]+)[\p{Han}\p{Hiragana}\p{Katakana}]`)
+
+// isCapsSentence reports whether l is a short line in capitals ended by a
+// stop: a headline so set, not a paragraph, which runs in mixed case.
+func isCapsSentence(l string) bool {
+	if !endsSentence(l) || words(l) < 3 || words(l) > 25 {
+		return false
+	}
+	upper, letters := 0, 0
+	for _, r := range l {
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		}
+	}
+	return letters >= 10 && upper*10 >= letters*9
 }
 
 var urlLineRe = regexp.MustCompile(`^(?i:(?:url|link|source|canonical|permalink)\s*:\s*)?(https?://\S+)$`)
@@ -726,6 +976,7 @@ func urlLine(l string) (string, bool) {
 // line found there gives the article's tags.
 func articleEnd(lines []string, lede int, f *fields) int {
 	end := len(lines)
+	var counts map[string]int // for printedOften, counted once
 	for i := lede + 1; i < len(lines); i++ {
 		l := lines[i]
 		if tags, ok := tagsLine(l); ok {
@@ -735,13 +986,15 @@ func articleEnd(lines []string, lede int, f *fields) int {
 			end = i
 			break
 		}
-		if isTrailer(l) {
+		if isTrailer(l) || isRelatedHead(l) {
 			end = i
 			break
 		}
 		// An author box: the name twice (a caption under the photo and a
 		// heading), or the name and a bio that starts with it.
-		if isNameLike(l) && i+1 < len(lines) {
+		// A label the page prints again and again ("Popular stories"
+		// over every box) is no author's name.
+		if isNameLike(l) && i+1 < len(lines) && !printedOften(lines, l, &counts) {
 			next := lines[i+1]
 			first := strings.Fields(l)[0]
 			if strings.EqualFold(next, l) || isProse(next) && (hasPrefixFold(next, first+" ") || hasPrefixFold(next, l+" ")) && laterIsFurniture(lines[i+2:]) {
@@ -754,6 +1007,18 @@ func articleEnd(lines []string, lede int, f *fields) int {
 		}
 	}
 	return end
+}
+
+// printedOften reports whether the page has line l four times or more;
+// *counts holds the lines' counts, made on the first call.
+func printedOften(lines []string, l string, counts *map[string]int) bool {
+	if *counts == nil {
+		*counts = make(map[string]int, len(lines))
+		for _, m := range lines {
+			(*counts)[m]++
+		}
+	}
+	return (*counts)[l] >= 4
 }
 
 // laterIsFurniture reports whether nothing after an author box candidate
@@ -811,6 +1076,7 @@ var (
 		"back to top": true, "loading...": true, "loading…": true, "like loading...": true,
 		"toggle navigation": true, "open menu": true, "close menu": true,
 		"scroll to top": true, "jump to": true, "table of contents": true,
+		"top of page": true, "bottom of page": true,
 		// The same chrome in the other languages we read.
 		"kommentare": true, "teilen": true, "drucken": true, "anmelden": true, "einloggen": true,
 		"registrieren": true, "abonnieren": true, "anzeige": true, "werbung": true, "startseite": true,
@@ -898,6 +1164,9 @@ func isProse(l string) bool {
 
 // isLede reports whether l can open the article: a sentence of some length.
 func isLede(l string) bool {
+	if isCapsSentence(l) {
+		return false // a headline in capitals
+	}
 	if words(l) >= 8 && endsSentence(l) && !isBoilerplate(l) {
 		return true
 	}
