@@ -230,3 +230,14 @@ func codeClass(code int) string {
 	}
 	return strconv.Itoa(code/100) + "xx"
 }
+
+// CountRequeued exports how many tasks the reconciler has enqueued again
+// because the queue had lost them, read from n at each scrape. Only the
+// first call of a process registers; the worker makes one reconciler.
+func (m *Metrics) CountRequeued(n func() int64) {
+	c := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Namespace: namespace, Name: "reconciler_requeued_tasks_total",
+		Help: "Tasks the reconciler enqueued again because the queue no longer had them while the ledger waited.",
+	}, func() float64 { return float64(n()) })
+	_ = m.reg.Register(c) // AlreadyRegistered: a second reconciler in one process is not counted
+}

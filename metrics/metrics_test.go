@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,4 +141,20 @@ func grep(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestCountRequeued: the reconciler's count is read at each scrape.
+func TestCountRequeued(t *testing.T) {
+	m := New()
+	var n atomic.Int64
+	m.CountRequeued(n.Load)
+	m.CountRequeued(n.Load) // a second call neither panics nor doubles
+	n.Store(7)
+	if got, err := testutil.GatherAndCount(m.Registry(), "syndicate_reconciler_requeued_tasks_total"); err != nil || got != 1 {
+		t.Fatalf("series = %d, %v; want 1", got, err)
+	}
+	want := "# HELP syndicate_reconciler_requeued_tasks_total Tasks the reconciler enqueued again because the queue no longer had them while the ledger waited.\n# TYPE syndicate_reconciler_requeued_tasks_total counter\nsyndicate_reconciler_requeued_tasks_total 7\n"
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(want), "syndicate_reconciler_requeued_tasks_total"); err != nil {
+		t.Error(err)
+	}
 }

@@ -290,6 +290,9 @@ func (a *app) startWorker(cfg config.Config, rc redis.UniversalClient, st *store
 	mux.Use(logTasks(h.Log))
 	h.Register(mux)
 	rec := newReconciler(cfg, rc, st, h.Log)
+	if a.metrics != nil {
+		a.metrics.CountRequeued(rec.Requeued)
+	}
 	mux.Handle(jobs.TypeReconcile, rec)
 	srv := server(rc, cfg, h.Log)
 	if err := srv.Start(mux); err != nil {
