@@ -54,8 +54,14 @@ func TestRedisRateIsOneBudget(t *testing.T) {
 	n := float64(started.Load())
 	want := rate*elapsed + 1 // the burst of one goes at once
 	t.Logf("%v messages paced in %.2fs, budget %.1f", n, elapsed, want)
-	if n > want*1.1 || n < want*0.9 {
-		t.Errorf("%v messages went in %.2fs, want %.1f±10%% (one budget for all three)", n, elapsed, want)
+	// Three budgets would let about three times as many go. Only the upper
+	// bound is asserted: on a loaded machine the senders may fall behind
+	// the budget, which is no fault of the limiter.
+	if n > want*1.1 {
+		t.Errorf("%v messages went in %.2fs, want at most %.1f+10%% (one budget for all three)", n, elapsed, want)
+	}
+	if n < 2 {
+		t.Errorf("only %v messages went in %.2fs: the limiter let nothing through after the burst", n, elapsed)
 	}
 }
 
