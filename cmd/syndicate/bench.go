@@ -13,6 +13,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -267,11 +268,28 @@ func (r *benchRun) seed(ctx context.Context) error {
 	if r.f.digest {
 		freq = syndicate.Daily
 	}
-	for i := range r.f.subscribers {
-		sub := syndicate.Subscriber{Email: benchAddress(i), Name: fmt.Sprintf("Subscriber %d", i), Frequency: freq, Status: syndicate.SubscriberActive}
-		if _, _, err := r.st.UpsertSubscriber(ctx, sub); err != nil {
-			return fmt.Errorf("seed subscriber %d: %w", i, err)
-		}
+	// PostgreSQL commits in parallel (each commit waits for its own
+	// flush); SQLite writes one at a time whatever we do.
+	par := 1
+	if r.res.Database == "postgres" {
+		par = 8
+	}
+	errs := make([]error, par)
+	var wg sync.WaitGroup
+	for w := range par {
+		wg.Go(func() {
+			for i := w; i < r.f.subscribers; i += par {
+				sub := syndicate.Subscriber{Email: benchAddress(i), Name: fmt.Sprintf("Subscriber %d", i), Frequency: freq, Status: syndicate.SubscriberActive}
+				if _, _, err := r.st.UpsertSubscriber(ctx, sub); err != nil {
+					errs[w] = fmt.Errorf("seed subscriber %d: %w", i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	r.res.SeedSeconds = time.Since(start).Seconds()
 	return nil
