@@ -447,6 +447,7 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return fmt.Errorf("mail %s: %w", p.Item, err)
 	}
+	mb := h.messages(p, articles)
 	rec := &recorder{h: h, ctx: context.WithoutCancel(ctx), last: time.Now()}
 	last := lastAttempt(ctx)
 	var retry, sendErr error
@@ -475,7 +476,7 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 				rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusSkipped, Error: "the subscriber left before the send"})
 				continue
 			}
-			m, err := h.message(p, articles, sub)
+			m, err := mb.message(sub)
 			if err != nil {
 				rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusFailed, Error: err.Error()})
 				continue
@@ -611,44 +612,56 @@ func (h *Handler) emailResult(ctx context.Context, key syndicate.DeliveryKey, er
 	return syndicate.StatusFailed, err.Error()
 }
 
-// message renders the email of one item for one subscriber.
-func (h *Handler) message(p batchPayload, articles []syndicate.Article, sub syndicate.Subscriber) (syndicate.Message, error) {
+// messageBuilder makes the messages of one batch: what every recipient
+// shares (the rendered articles and layout, the headers) is worked out
+// once, and each message only adds its recipient's links and address.
+type messageBuilder struct {
+	h      *Handler
+	item   string
+	render *templates.Batch
+	domain string
+	listID string
+	mailto string
+	date   time.Time
+}
+
+func (h *Handler) messages(p batchPayload, articles []syndicate.Article) *messageBuilder {
+	date := h.now()
+	domain := fromDomain(h.From)
+	mb := &messageBuilder{h: h, item: p.Item, domain: domain, listID: ListID(h.Brand.Name, domain), date: date}
+	mb.render = h.Templates.Batch(templates.EmailData{Brand: h.Brand, Frequency: p.Frequency, Articles: articles, Date: date})
+	if h.UnsubscribeMailto != "" {
+		mb.mailto = "mailto:" + h.UnsubscribeMailto + "?subject=unsubscribe"
+	}
+	return mb
+}
+
+// message renders the email of the batch's item for one subscriber.
+func (mb *messageBuilder) message(sub syndicate.Subscriber) (syndicate.Message, error) {
+	h := mb.h
 	unsub, err := signed.UnsubscribeURL(h.Brand.BaseURL, h.Secret, sub.Handle, sub.TokenVersion)
 	if err != nil {
-		return syndicate.Message{}, fmt.Errorf("render email %s for %s: unsubscribe link: %w", p.Item, sub.Email, err)
+		return syndicate.Message{}, fmt.Errorf("render email %s for %s: unsubscribe link: %w", mb.item, sub.Email, err)
 	}
 	prefs, err := signed.PreferencesURL(h.Brand.BaseURL, h.Secret, sub.Handle, sub.TokenVersion)
 	if err != nil {
-		return syndicate.Message{}, fmt.Errorf("render email %s for %s: preferences link: %w", p.Item, sub.Email, err)
+		return syndicate.Message{}, fmt.Errorf("render email %s for %s: preferences link: %w", mb.item, sub.Email, err)
 	}
-	e, err := h.Templates.RenderEmail(templates.EmailData{
-		Brand:          h.Brand,
-		Frequency:      p.Frequency,
-		Articles:       articles,
-		Subscriber:     sub,
-		UnsubscribeURL: unsub,
-		PreferencesURL: prefs,
-		Date:           h.now(),
-	})
+	e, err := mb.render.Render(sub, unsub, prefs)
 	if err != nil {
-		return syndicate.Message{}, fmt.Errorf("render email %s for %s: %w", p.Item, sub.Email, err)
-	}
-	domain := fromDomain(h.From)
-	mailto := ""
-	if h.UnsubscribeMailto != "" {
-		mailto = "mailto:" + h.UnsubscribeMailto + "?subject=unsubscribe"
+		return syndicate.Message{}, fmt.Errorf("render email %s for %s: %w", mb.item, sub.Email, err)
 	}
 	return syndicate.Message{
-		UnsubscribeMailto: mailto,
+		UnsubscribeMailto: mb.mailto,
 		From:              h.From,
 		To:                sub.Email,
 		ToName:            sub.Name,
 		Subject:           e.Subject,
 		Text:              e.Text,
 		HTML:              e.HTML,
-		MessageID:         MessageID(p.Item, sub.Email, domain),
-		Date:              h.now(),
-		ListID:            ListID(h.Brand.Name, domain),
+		MessageID:         MessageID(mb.item, sub.Email, mb.domain),
+		Date:              mb.date,
+		ListID:            mb.listID,
 		UnsubscribeURL:    unsub,
 	}, nil
 }

@@ -133,24 +133,31 @@ func parseHTML(dir, name, src string) (*htmltemplate.Template, error) {
 
 // render executes one kind of email with v.
 func (t triple) render(v any) (Email, error) {
-	var e Email
-	var b bytes.Buffer
-	if err := t.subject.Execute(&b, v); err != nil {
-		return Email{}, fmt.Errorf("render %s: %w", t.subject.Name(), err)
+	subject, text, html, err := t.raw(v)
+	if err != nil {
+		return Email{}, err
 	}
 	// The subject goes into a header: one line, no CR/LF, no runs of spaces.
-	e.Subject = strings.Join(strings.Fields(b.String()), " ")
+	return Email{Subject: strings.Join(strings.Fields(subject), " "), Text: tidyText(text), HTML: html}, nil
+}
+
+// raw executes the three templates with v, untidied.
+func (t triple) raw(v any) (subject, text, html string, err error) {
+	var b bytes.Buffer
+	if err := t.subject.Execute(&b, v); err != nil {
+		return "", "", "", fmt.Errorf("render %s: %w", t.subject.Name(), err)
+	}
+	subject = b.String()
 	b.Reset()
 	if err := t.text.Execute(&b, v); err != nil {
-		return Email{}, fmt.Errorf("render %s: %w", t.text.Name(), err)
+		return "", "", "", fmt.Errorf("render %s: %w", t.text.Name(), err)
 	}
-	e.Text = tidyText(b.String())
+	text = b.String()
 	b.Reset()
 	if err := t.html.Execute(&b, v); err != nil {
-		return Email{}, fmt.Errorf("render %s: %w", t.html.Name(), err)
+		return "", "", "", fmt.Errorf("render %s: %w", t.html.Name(), err)
 	}
-	e.HTML = b.String()
-	return e, nil
+	return subject, text, b.String(), nil
 }
 
 // ConfirmData is what the double opt-in email is rendered from.
@@ -244,6 +251,11 @@ func (s *Set) RenderEmail(d EmailData) (Email, error) {
 	if len(d.Articles) == 0 {
 		return Email{}, syndicate.Errorf(syndicate.EINVALID, "email has no articles")
 	}
+	return s.email.render(s.view(d))
+}
+
+// view is what the email templates are executed with for d.
+func (s *Set) view(d EmailData) View {
 	v := View{
 		EmailData: d,
 		Digest:    d.Frequency == syndicate.Daily || d.Frequency == syndicate.Weekly,
@@ -255,7 +267,7 @@ func (s *Set) RenderEmail(d EmailData) (Email, error) {
 		v.Accent = d.Brand.Color
 	}
 	v.Lang, v.Dir = emailLanguage(d.Articles)
-	return s.email.render(v)
+	return v
 }
 
 // emailLanguage returns the language and direction of an email of these
