@@ -145,6 +145,7 @@ type piece struct {
 	text  string
 	field int
 	esc   *[len(alphabet)]string
+	same  *[len(alphabet)]bool // esc[i] is the character itself
 }
 
 // split returns the split of shape sh, making it on first use; nil when
@@ -252,9 +253,12 @@ func (b *Batch) cut(out string, sp *split) ([]piece, bool) {
 		if len(parts) != len(alphabet) {
 			return nil, false
 		}
-		esc := new([len(alphabet)]string)
+		esc, same := new([len(alphabet)]string), new([len(alphabet)]bool)
 		copy(esc[:], parts)
-		pieces = append(pieces, piece{text: out[:at], field: f, esc: esc})
+		for i := range esc {
+			same[i] = esc[i] == alphabet[i:i+1]
+		}
+		pieces = append(pieces, piece{text: out[:at], field: f, esc: esc, same: same})
 		sp.used[f] = true
 		out = rest[stop+len(end):]
 	}
@@ -312,10 +316,18 @@ func join(pieces []piece, v values) string {
 		if p.field < 0 {
 			continue
 		}
+		// Runs of characters that come out as they are go in one write.
 		val := v[p.field]
+		from := 0
 		for i := 0; i < len(val); i++ {
+			if p.same[val[i]-' '] {
+				continue
+			}
+			s.WriteString(val[from:i])
 			s.WriteString(p.esc[val[i]-' '])
+			from = i + 1
 		}
+		s.WriteString(val[from:])
 	}
 	return s.String()
 }

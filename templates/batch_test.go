@@ -3,6 +3,8 @@ package templates
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"syndicate"
@@ -130,6 +132,31 @@ func FuzzBatch(f *testing.F) {
 		want, werr := s.RenderEmail(full)
 		if (gerr != nil) != (werr != nil) || got != want {
 			t.Errorf("batch %q (%v), RenderEmail %q (%v)", golden(got), gerr, golden(want), werr)
+		}
+	})
+}
+
+// tidyTextReference is tidyText as first written, plainly: the one-pass
+// tidyText must do exactly what it did.
+func tidyTextReference(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if l != "-- " {
+			lines[i] = strings.TrimRight(l, " \t")
+		}
+	}
+	s = regexp.MustCompile(`\n{3,}`).ReplaceAllString(strings.Join(lines, "\n"), "\n\n")
+	return strings.Trim(s, "\n") + "\n"
+}
+
+func FuzzTidyText(f *testing.F) {
+	for _, s := range []string{"", "\n", "a", " a \n\n\n\nb \t\n-- \nc\r\n\r\n\r\n", "\n\n  \n x", "-- ", "a\r\rb\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := tidyText(s), tidyTextReference(s); got != want {
+			t.Errorf("tidyText(%q) = %q, want %q", s, got, want)
 		}
 	})
 }

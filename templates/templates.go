@@ -288,21 +288,40 @@ func emailLanguage(arts []syndicate.Article) (lang, dir string) {
 // cssColor accepts colours that are safe and meaningful in an inline style.
 var cssColor = regexp.MustCompile(`^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|[a-zA-Z]{3,20})$`)
 
-var blankLines = regexp.MustCompile(`\n{3,}`)
-
 // tidyText lets the text template be written for readability: trailing
 // spaces go (except the "-- " signature separator), runs of blank lines
-// become one, and the text ends with one newline.
+// become one, and the text ends with one newline. One pass: it runs for
+// every message.
 func tidyText(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		if l != "-- " {
-			lines[i] = strings.TrimRight(l, " \t")
+	var b strings.Builder
+	b.Grow(len(s) + 1)
+	newlines := 0 // seen since the last line with text
+	started := false
+	for {
+		i := strings.IndexByte(s, '\n')
+		line := s
+		if i >= 0 {
+			line = s[:i]
 		}
+		if line != "-- " {
+			line = strings.TrimRight(line, " \t")
+		}
+		if line != "" {
+			if started {
+				b.WriteString("\n\n"[:min(newlines, 2)])
+			}
+			b.WriteString(line)
+			started, newlines = true, 0
+		}
+		if i < 0 {
+			break
+		}
+		newlines++
+		s = s[i+1:]
 	}
-	s = blankLines.ReplaceAllString(strings.Join(lines, "\n"), "\n\n")
-	return strings.Trim(s, "\n") + "\n"
+	b.WriteByte('\n')
+	return b.String()
 }
 
 // funcs are the functions the templates may call besides the standard ones.
