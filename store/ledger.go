@@ -80,13 +80,14 @@ func (s *Store) EnsureDeliveries(ctx context.Context, keys []syndicate.DeliveryK
 type keyed struct {
 	syndicate.DeliveryKey
 	sub string
+	i   int // index in the keys given
 }
 
 // sortKeys returns keys with their address keys, in key order.
 func sortKeys(keys []syndicate.DeliveryKey) []keyed {
 	out := make([]keyed, len(keys))
 	for i, k := range keys {
-		out[i] = keyed{k, emailKey(k.Subscriber)}
+		out[i] = keyed{k, emailKey(k.Subscriber), i}
 	}
 	slices.SortFunc(out, func(a, b keyed) int {
 		return cmp.Or(cmp.Compare(a.Item, b.Item), cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.sub, b.sub))
@@ -344,36 +345,59 @@ func (s *Store) BeginDeliveries(ctx context.Context, keys []syndicate.DeliveryKe
 	// Key order, as in EnsureDeliveries, so concurrent batches on
 	// PostgreSQL take their row locks in one order.
 	sorted := sortKeys(keys)
-	byKey := make(map[string]syndicate.Delivery, len(keys))
+	var byKey map[string]syndicate.Delivery
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		now := s.now().UnixNano()
-		if err := s.insertQueuedRows(ctx, tx, sorted, now); err != nil {
-			return fmt.Errorf("insert missing rows: %w", err)
-		}
-		var sending []any
-		for chunk := range slices.Chunk(sorted, batchChunk) {
-			s.stmts.Add(1)
-			rows, err := s.lockRows(ctx, tx, item, ch, chunk)
-			if err != nil {
-				return fmt.Errorf("read rows: %w", err)
-			}
-			for rows.Next() {
-				var sk string
-				d, err := scanDeliveryAnd(rows, &sk)
+		byKey = make(map[string]syndicate.Delivery, len(keys)) // afresh if the transaction is run again
+		read := func(keys []keyed) error {
+			for chunk := range slices.Chunk(keys, batchChunk) {
+				s.stmts.Add(1)
+				rows, err := s.lockRows(ctx, tx, item, ch, chunk)
 				if err != nil {
-					rows.Close()
 					return fmt.Errorf("read rows: %w", err)
 				}
-				byKey[sk] = d
-				if !d.Status.Final() {
-					sending = append(sending, d.ID)
+				for rows.Next() {
+					var sk string
+					d, err := scanDeliveryAnd(rows, &sk)
+					if err != nil {
+						rows.Close()
+						return fmt.Errorf("read rows: %w", err)
+					}
+					byKey[sk] = d
+				}
+				if err := rows.Close(); err != nil {
+					return fmt.Errorf("read rows: %w", err)
+				}
+				if err := rows.Err(); err != nil {
+					return fmt.Errorf("read rows: %w", err)
 				}
 			}
-			if err := rows.Close(); err != nil {
-				return fmt.Errorf("read rows: %w", err)
+			return nil
+		}
+		// The fan-out has planned the rows, so they are read (and locked)
+		// first, and only the few missing (a batch the reconciler rebuilt,
+		// a subscriber the fan-out did not plan) inserted and read after.
+		if err := read(sorted); err != nil {
+			return err
+		}
+		var missing []keyed
+		for _, k := range sorted {
+			if _, ok := byKey[k.sub]; !ok {
+				missing = append(missing, k)
 			}
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("read rows: %w", err)
+		}
+		if len(missing) > 0 {
+			if err := s.insertQueuedRows(ctx, tx, missing, now); err != nil {
+				return fmt.Errorf("insert missing rows: %w", err)
+			}
+			if err := read(missing); err != nil {
+				return err
+			}
+		}
+		var sending []any
+		for _, d := range byKey {
+			if !d.Status.Final() {
+				sending = append(sending, d.ID)
 			}
 		}
 		for chunk := range slices.Chunk(sending, batchChunk) {
@@ -390,12 +414,12 @@ func (s *Store) BeginDeliveries(ctx context.Context, keys []syndicate.DeliveryKe
 		return nil, fmt.Errorf("begin %d %s deliveries of %s: %w", len(keys), ch, item, err)
 	}
 	out := make([]syndicate.Delivery, len(keys))
-	for i, k := range keys {
-		d, ok := byKey[emailKey(k.Subscriber)]
+	for _, k := range sorted {
+		d, ok := byKey[k.sub]
 		if !ok {
-			return nil, fmt.Errorf("begin %s: the row is missing after its insert", keyString(keys[i]))
+			return nil, fmt.Errorf("begin %s: the row is missing after its insert", keyString(k.DeliveryKey))
 		}
-		out[i] = d
+		out[k.i] = d
 	}
 	return out, nil
 }
