@@ -534,6 +534,9 @@ func (s *Sender) prepare(m syndicate.Message) outgoing {
 		return outgoing{err: &syndicate.SendError{Outcome: syndicate.Permanent, Message: fmt.Sprintf("invalid message: want one recipient, have %d", len(rcpts)), Err: err}}
 	}
 	var b bytes.Buffer
+	// Room for both parts and the headers, so the buffer is not regrown
+	// as the message is written (quoted-printable adds a little).
+	b.Grow(len(m.Text) + len(m.HTML) + len(m.HTML)/16 + 2048)
 	if _, err := msg.WriteTo(&b); err != nil {
 		return outgoing{err: &syndicate.SendError{Outcome: syndicate.Permanent, Message: "render message: " + err.Error(), Err: err}}
 	}
