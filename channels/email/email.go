@@ -31,8 +31,8 @@ import (
 // Rate and MaxConns bound one Sender, that is one process: every Send of
 // the Sender (the batches a worker runs at once) shares them, but N worker
 // processes each have their own, so together they may send N times as
-// fast over N times as many connections. Divide the relay's limits by the
-// number of workers.
+// fast over N times as many connections. Pacer and Conns, kept in Redis,
+// are the budgets all the workers share instead.
 type Config struct {
 	// URL is smtp://user:pass@host:port?tls=starttls|tls|none. The port
 	// defaults to 587 for starttls (the default), 465 for tls and 25 for
