@@ -89,6 +89,64 @@ type Handler struct {
 	Caps     map[syndicate.Channel]int
 	Location *time.Location
 	Now      func() time.Time
+
+	planning planGate
+}
+
+// planGate holds batches back while a fan-out of this process plans its
+// ledger rows: one batch sends at a time beside it (the first email is not
+// delayed), the others wait for it to end, so that it is not starved of
+// the CPU and the database by the batches it has already queued. A
+// fan-out is a second or two of work; its batches take minutes, and on a
+// machine whose CPU is all in use they send as fast after it as beside it.
+type planGate struct {
+	mu      sync.Mutex
+	fanOuts int // running in this process
+	running int // batches running in this process
+}
+
+// planGateWait bounds how long a batch waits for fan-outs: a slow one (a
+// database that does not answer) must not stop the sending.
+const planGateWait = 5 * time.Second
+
+func (g *planGate) begin() {
+	g.mu.Lock()
+	g.fanOuts++
+	g.mu.Unlock()
+}
+
+func (g *planGate) end() {
+	g.mu.Lock()
+	g.fanOuts--
+	g.mu.Unlock()
+}
+
+// enter returns when the batch may start: no fan-out runs, no other batch
+// runs, or planGateWait has passed; leave must be called when it ends.
+func (g *planGate) enter(ctx context.Context) (leave func(), err error) {
+	deadline := time.Now().Add(planGateWait)
+	for {
+		g.mu.Lock()
+		ok := g.fanOuts == 0 || g.running == 0 || time.Now().After(deadline)
+		if ok {
+			g.running++
+		}
+		g.mu.Unlock()
+		if ok {
+			return func() {
+				g.mu.Lock()
+				g.running--
+				g.mu.Unlock()
+			}, nil
+		}
+		t := time.NewTimer(5 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // Register adds the handlers to mux.
@@ -190,6 +248,8 @@ const maxFanOutPage = 64
 // a page's complete buckets in one transaction before their tasks. It returns how
 // many subscribers were planned.
 func (h *Handler) fanOutEmail(ctx context.Context, item string, freq syndicate.Frequency, articles []string) (int, error) {
+	h.planning.begin()
+	defer h.planning.end()
 	size := h.batchSize()
 	type bucketEmails struct {
 		bucket int64
@@ -431,6 +491,11 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 	if len(p.Emails) == 0 {
 		return nil
 	}
+	leave, err := h.planning.enter(ctx)
+	if err != nil {
+		return fmt.Errorf("mail %s: %w", p.Item, err)
+	}
+	defer leave()
 	articles := make([]syndicate.Article, 0, len(p.Articles))
 	for _, id := range p.Articles {
 		a, err := h.Store.Article(ctx, id)
