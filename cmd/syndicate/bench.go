@@ -540,7 +540,6 @@ func (r *benchRun) fullPath(ctx context.Context, a *app, cfg config.Config) erro
 				return errors.New("the workers' resource usage is not available on this system")
 			}
 			cpu += bench.RusageCPU(ru)
-			fr.PeakRSSBytes = max(fr.PeakRSSBytes, ru.Maxrss<<10) // Linux reports KiB
 			b, err := os.ReadFile(p.stats)
 			if err != nil {
 				return fmt.Errorf("read worker stats: %w", err)
@@ -550,6 +549,7 @@ func (r *benchRun) fullPath(ctx context.Context, a *app, cfg config.Config) erro
 				return fmt.Errorf("read worker stats: %w", err)
 			}
 			stmts += ws.Statements
+			fr.PeakRSSBytes = max(fr.PeakRSSBytes, ws.PeakRSS)
 		}
 		fr.PeakRSSScope, fr.CPUScope = "the largest worker process", "all worker processes, from start to exit"
 		fr.CPUPerMsgUS = float64(cpu) / 1e3
@@ -692,7 +692,8 @@ func (r *benchRun) baseline(ctx context.Context) error {
 		return fmt.Errorf("run the baseline: %w: %s", err, strings.TrimSpace(errb.String()))
 	}
 	var br struct {
-		ElapsedNS int64 `json:"elapsed_ns"`
+		ElapsedNS    int64 `json:"elapsed_ns"`
+		PeakRSSBytes int64 `json:"peak_rss_bytes"`
 	}
 	if err := json.Unmarshal(out.Bytes(), &br); err != nil {
 		return fmt.Errorf("read the baseline's result: %w", err)
@@ -704,8 +705,8 @@ func (r *benchRun) baseline(ctx context.Context) error {
 	res := &baselineResult{Sent: s.Messages, MessageBytes: size, MsgsPerSec: float64(s.Messages) / time.Duration(br.ElapsedNS).Seconds()}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		res.CPUPerMsgUS = float64(bench.RusageCPU(ru)) / 1e3 / float64(s.Messages)
-		res.PeakRSSBytes = ru.Maxrss << 10
 	}
+	res.PeakRSSBytes = br.PeakRSSBytes
 	r.res.Baseline = res
 	if res.MsgsPerSec > 0 {
 		r.res.Ratio = r.res.Full.MsgsPerSec / res.MsgsPerSec
@@ -736,7 +737,14 @@ func (a *app) benchBaselineCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return json.NewEncoder(a.stdout).Encode(map[string]int64{"elapsed_ns": d.Nanoseconds()})
+			// The peak is read here, of this program's own memory: the
+			// rusage a parent reads of a child it forked counts the
+			// parent's memory at the fork too (see workerStats.PeakRSS).
+			rss, err := bench.PeakRSS(os.Getpid())
+			if err != nil {
+				return err
+			}
+			return json.NewEncoder(a.stdout).Encode(map[string]int64{"elapsed_ns": d.Nanoseconds(), "peak_rss_bytes": rss})
 		},
 	}
 	c.Flags().StringVar(&addr, "addr", "", "host:port of the SMTP server")
