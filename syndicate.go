@@ -373,6 +373,22 @@ func normalizeEmail(raw string, public bool) (string, error) {
 // only its ASCII letters lowercased, so it never folds onto another
 // address: strings.ToLower would turn U+212A KELVIN SIGN into k.
 func EmailKey(addr string) string {
+	// An address of lowercase printable ASCII is its own key: normalising
+	// changes only the case of such a domain, and one that does not
+	// normalise keeps its bytes. The send path asks this of every address
+	// several times, and normalising is not free.
+	plain := addr != ""
+	for i := 0; i < len(addr) && plain; i++ {
+		plain = addr[i] > ' ' && addr[i] <= '~' && (addr[i] < 'A' || addr[i] > 'Z')
+	}
+	if plain {
+		return addr
+	}
+	return emailKeySlow(addr)
+}
+
+// emailKeySlow is EmailKey without the shortcut.
+func emailKeySlow(addr string) string {
 	if n, err := NormalizeEmail(addr); err == nil {
 		addr = n
 	}

@@ -243,7 +243,8 @@ func parsePrefix(s string) (netip.Prefix, error) {
 }
 
 // SMTP tunes sending. Rate is one budget for the whole installation, kept
-// in Redis, unless RateScope is "process"; MaxConns is per worker process.
+// in Redis, unless RateScope is "process"; MaxConns likewise, unless
+// MaxConnsScope is "process".
 type SMTP struct {
 	Rate  float64 `yaml:"rate" env:"SYNDICATE_SMTP_RATE"`   // messages per second; 0 = no limit
 	Burst int     `yaml:"burst" env:"SYNDICATE_SMTP_BURST"` // messages at once before Rate applies; 0 = 1
@@ -251,6 +252,10 @@ type SMTP struct {
 	// budget in Redis) or "process" (each worker process has Rate to itself).
 	RateScope string `yaml:"rate_scope" env:"SYNDICATE_SMTP_RATE_SCOPE"`
 	MaxConns  int    `yaml:"max_connections" env:"SYNDICATE_SMTP_MAX_CONNECTIONS"` // simultaneous connections; 0 = no limit
+	// MaxConnsScope is "installation" (the default: MaxConns is one budget
+	// of connections for every worker, leased in Redis) or "process" (each
+	// worker process may open MaxConns).
+	MaxConnsScope string `yaml:"max_connections_scope" env:"SYNDICATE_SMTP_MAX_CONNECTIONS_SCOPE"`
 	// DKIM signing, on when all three are set.
 	DKIMDomain   string `yaml:"dkim_domain" env:"SYNDICATE_DKIM_DOMAIN"`
 	DKIMSelector string `yaml:"dkim_selector" env:"SYNDICATE_DKIM_SELECTOR"`
@@ -543,6 +548,7 @@ func (c *Config) fillDefaults() {
 		}
 	}
 	def(&c.SMTP.RateScope, "installation")
+	def(&c.SMTP.MaxConnsScope, "installation")
 	def(&c.RedisURL, DefaultRedisURL)
 	def(&c.DatabaseURL, DefaultDatabaseURL)
 	def(&c.HTTPAddr, DefaultHTTPAddr)
@@ -776,6 +782,9 @@ func (c *Config) check() []string {
 	}
 	if c.SMTP.RateScope != "installation" && c.SMTP.RateScope != "process" {
 		add("smtp.rate_scope %q is not installation or process", c.SMTP.RateScope)
+	}
+	if c.SMTP.MaxConnsScope != "installation" && c.SMTP.MaxConnsScope != "process" {
+		add("smtp.max_connections_scope %q is not installation or process", c.SMTP.MaxConnsScope)
 	}
 	if d := c.SMTP; (d.DKIMDomain != "" || d.DKIMSelector != "" || d.DKIMKeyFile != "") && (d.DKIMDomain == "" || d.DKIMSelector == "" || d.DKIMKeyFile == "") {
 		add("smtp.dkim_domain, smtp.dkim_selector and smtp.dkim_key_file go together: set all three or none")

@@ -459,3 +459,25 @@ func sendGridKey(t *testing.T) string {
 	}
 	return base64.StdEncoding.EncodeToString(der)
 }
+
+// TestMaxConnectionsScope: smtp.max_connections is one budget for the
+// installation unless max_connections_scope says process; anything else
+// is refused by name.
+func TestMaxConnectionsScope(t *testing.T) {
+	base := map[string]string{"SYNDICATE_FROM": "N <n@example.com>", "SYNDICATE_SECRET": "0123456789abcdef-secret", "SYNDICATE_BASE_URL": "https://n.example.com"}
+	c, err := Load("", false, env(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTP.MaxConnsScope != "installation" {
+		t.Errorf("default scope %q, want installation", c.SMTP.MaxConnsScope)
+	}
+	base["SYNDICATE_SMTP_MAX_CONNECTIONS_SCOPE"] = "process"
+	if c, err = Load("", false, env(base)); err != nil || c.SMTP.MaxConnsScope != "process" {
+		t.Errorf("scope process: %q, %v", c.SMTP.MaxConnsScope, err)
+	}
+	base["SYNDICATE_SMTP_MAX_CONNECTIONS_SCOPE"] = "cluster"
+	if _, err := Load("", false, env(base)); err == nil || !strings.Contains(err.Error(), `smtp.max_connections_scope "cluster"`) {
+		t.Errorf("scope cluster: %v", err)
+	}
+}

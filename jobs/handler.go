@@ -137,6 +137,64 @@ type Handler struct {
 	Metrics Recorder
 	// FeedMetrics counts feed polls; nil counts nothing.
 	FeedMetrics FeedRecorder
+
+	planning planGate
+}
+
+// planGate holds batches back while a fan-out of this process plans its
+// ledger rows: one batch sends at a time beside it (the first email is not
+// delayed), the others wait for it to end, so that it is not starved of
+// the CPU and the database by the batches it has already queued. A
+// fan-out is a second or two of work; its batches take minutes, and on a
+// machine whose CPU is all in use they send as fast after it as beside it.
+type planGate struct {
+	mu      sync.Mutex
+	fanOuts int // running in this process
+	running int // batches running in this process
+}
+
+// planGateWait bounds how long a batch waits for fan-outs: a slow one (a
+// database that does not answer) must not stop the sending.
+const planGateWait = 5 * time.Second
+
+func (g *planGate) begin() {
+	g.mu.Lock()
+	g.fanOuts++
+	g.mu.Unlock()
+}
+
+func (g *planGate) end() {
+	g.mu.Lock()
+	g.fanOuts--
+	g.mu.Unlock()
+}
+
+// enter returns when the batch may start: no fan-out runs, no other batch
+// runs, or planGateWait has passed; leave must be called when it ends.
+func (g *planGate) enter(ctx context.Context) (leave func(), err error) {
+	deadline := time.Now().Add(planGateWait)
+	for {
+		g.mu.Lock()
+		ok := g.fanOuts == 0 || g.running == 0 || time.Now().After(deadline)
+		if ok {
+			g.running++
+		}
+		g.mu.Unlock()
+		if ok {
+			return func() {
+				g.mu.Lock()
+				g.running--
+				g.mu.Unlock()
+			}, nil
+		}
+		t := time.NewTimer(5 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // Register adds the handlers to mux.
@@ -241,6 +299,8 @@ const maxFanOutPage = 64
 // a page's complete buckets in one transaction before their tasks. It returns how
 // many subscribers were planned.
 func (h *Handler) fanOutEmail(ctx context.Context, item string, freq syndicate.Frequency, articles []string) (int, error) {
+	h.planning.begin()
+	defer h.planning.end()
 	size, err := h.fanOutBatchSize(ctx, item)
 	if err != nil {
 		return 0, err
@@ -495,6 +555,11 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 	if len(p.Emails) == 0 {
 		return nil
 	}
+	leave, err := h.planning.enter(ctx)
+	if err != nil {
+		return fmt.Errorf("mail %s: %w", p.Item, err)
+	}
+	defer leave()
 	articles := make([]syndicate.Article, 0, len(p.Articles))
 	for _, id := range p.Articles {
 		a, err := h.Store.Article(ctx, id)
@@ -515,6 +580,7 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return fmt.Errorf("mail %s: %w", p.Item, err)
 	}
+	mb := h.messages(p, articles)
 	rec := &recorder{h: h, ctx: context.WithoutCancel(ctx), last: time.Now()}
 	last := lastAttempt(ctx)
 	met := h.metrics()
@@ -550,7 +616,7 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 				rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusSkipped, Error: "the address is on the suppression list (" + string(sup.Reason) + ")"})
 				continue
 			}
-			m, err := h.message(p, articles, sub)
+			m, err := mb.message(sub)
 			if err != nil {
 				rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusFailed, Error: err.Error()})
 				met.Delivered(syndicate.ChannelEmail, syndicate.StatusFailed, befores[i].CreatedAt)
@@ -698,48 +764,62 @@ func (h *Handler) emailResult(ctx context.Context, key syndicate.DeliveryKey, er
 	return syndicate.StatusFailed, err.Error()
 }
 
-// message renders the email of one item for one subscriber.
-func (h *Handler) message(p batchPayload, articles []syndicate.Article, sub syndicate.Subscriber) (syndicate.Message, error) {
+// messageBuilder makes the messages of one batch: what every recipient
+// shares (the rendered articles and layout, the headers) is worked out
+// once, and each message only adds its recipient's links and address.
+type messageBuilder struct {
+	h      *Handler
+	item   string
+	render *templates.Batch
+	domain string
+	listID string
+	mailto string
+	date   time.Time
+	// feedbackID is the Feedback-ID header of the item's emails.
+	feedbackID string
+}
+
+func (h *Handler) messages(p batchPayload, articles []syndicate.Article) *messageBuilder {
+	date := h.now()
+	domain := fromDomain(h.From)
+	mb := &messageBuilder{h: h, item: p.Item, domain: domain, listID: ListID(h.Brand.Name, domain), date: date,
+		feedbackID: FeedbackID(p.Item, p.Frequency, domain)}
+	mb.render = h.Templates.Batch(templates.EmailData{Brand: h.Brand, Frequency: p.Frequency, Articles: articles, Date: date,
+		ViewURL: h.viewURL(p.Item), FullContent: h.FullContent})
+	if h.UnsubscribeMailto != "" {
+		mb.mailto = "mailto:" + h.UnsubscribeMailto + "?subject=unsubscribe"
+	}
+	return mb
+}
+
+// message renders the email of the batch's item for one subscriber.
+func (mb *messageBuilder) message(sub syndicate.Subscriber) (syndicate.Message, error) {
+	h := mb.h
 	unsub, err := signed.UnsubscribeURL(h.Brand.BaseURL, h.Secret, sub.Handle, sub.TokenVersion)
 	if err != nil {
-		return syndicate.Message{}, fmt.Errorf("render email %s for %s: unsubscribe link: %w", p.Item, sub.Email, err)
+		return syndicate.Message{}, fmt.Errorf("render email %s for %s: unsubscribe link: %w", mb.item, sub.Email, err)
 	}
 	prefs, err := signed.PreferencesURL(h.Brand.BaseURL, h.Secret, sub.Handle, sub.TokenVersion)
 	if err != nil {
-		return syndicate.Message{}, fmt.Errorf("render email %s for %s: preferences link: %w", p.Item, sub.Email, err)
+		return syndicate.Message{}, fmt.Errorf("render email %s for %s: preferences link: %w", mb.item, sub.Email, err)
 	}
-	e, err := h.Templates.RenderEmail(templates.EmailData{
-		Brand:          h.Brand,
-		Frequency:      p.Frequency,
-		Articles:       articles,
-		Subscriber:     sub,
-		UnsubscribeURL: unsub,
-		PreferencesURL: prefs,
-		Date:           h.now(),
-		ViewURL:        h.viewURL(p.Item),
-		FullContent:    h.FullContent,
-	})
+	e, err := mb.render.Render(sub, unsub, prefs)
 	if err != nil {
-		return syndicate.Message{}, fmt.Errorf("render email %s for %s: %w", p.Item, sub.Email, err)
-	}
-	domain := fromDomain(h.From)
-	mailto := ""
-	if h.UnsubscribeMailto != "" {
-		mailto = "mailto:" + h.UnsubscribeMailto + "?subject=unsubscribe"
+		return syndicate.Message{}, fmt.Errorf("render email %s for %s: %w", mb.item, sub.Email, err)
 	}
 	return syndicate.Message{
-		UnsubscribeMailto: mailto,
+		UnsubscribeMailto: mb.mailto,
 		From:              h.From,
 		To:                sub.Email,
 		ToName:            sub.Name,
 		Subject:           e.Subject,
 		Text:              e.Text,
 		HTML:              e.HTML,
-		MessageID:         MessageID(p.Item, sub.Email, domain),
-		Date:              h.now(),
-		ListID:            ListID(h.Brand.Name, domain),
+		MessageID:         MessageID(mb.item, sub.Email, mb.domain),
+		Date:              mb.date,
+		ListID:            mb.listID,
 		UnsubscribeURL:    unsub,
-		FeedbackID:        FeedbackID(p.Item, p.Frequency, domain),
+		FeedbackID:        mb.feedbackID,
 	}, nil
 }
 

@@ -50,6 +50,8 @@ type Sink struct {
 	n    int // messages accepted
 	rcpt int // recipients offered
 	sess int
+	open int // sessions open now
+	most int // the most sessions open at once
 }
 
 // Start listens on 127.0.0.1 at a free port. When dir is not empty, every
@@ -82,6 +84,8 @@ func StartWith(o Options) (*Sink, error) {
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		s.mu.Lock()
 		s.sess++
+		s.open++
+		s.most = max(s.most, s.open)
 		s.mu.Unlock()
 		if o.User != "" {
 			return &authSession{session: &session{sink: s}, user: o.User, pass: o.Password}, nil
@@ -120,14 +124,26 @@ func (s *Sink) Sessions() int {
 	return s.sess
 }
 
+// MostOpen is the most SMTP connections the sink has held open at once.
+func (s *Sink) MostOpen() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.most
+}
+
 type session struct {
 	sink *Sink
 	from string
 	to   []string
 }
 
-func (ss *session) Reset()        { ss.from, ss.to = "", nil }
-func (ss *session) Logout() error { return nil }
+func (ss *session) Reset() { ss.from, ss.to = "", nil }
+func (ss *session) Logout() error { // the connection closed
+	ss.sink.mu.Lock()
+	ss.sink.open--
+	ss.sink.mu.Unlock()
+	return nil
+}
 
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	ss.from = from

@@ -134,24 +134,31 @@ func parseHTML(dir, name, src string) (*htmltemplate.Template, error) {
 
 // render executes one kind of email with v.
 func (t triple) render(v any) (Email, error) {
-	var e Email
-	var b bytes.Buffer
-	if err := t.subject.Execute(&b, v); err != nil {
-		return Email{}, fmt.Errorf("render %s: %w", t.subject.Name(), err)
+	subject, text, html, err := t.raw(v)
+	if err != nil {
+		return Email{}, err
 	}
 	// The subject goes into a header: one line, no CR/LF, no runs of spaces.
-	e.Subject = strings.Join(strings.Fields(b.String()), " ")
+	return Email{Subject: strings.Join(strings.Fields(subject), " "), Text: tidyText(text), HTML: html}, nil
+}
+
+// raw executes the three templates with v, untidied.
+func (t triple) raw(v any) (subject, text, html string, err error) {
+	var b bytes.Buffer
+	if err := t.subject.Execute(&b, v); err != nil {
+		return "", "", "", fmt.Errorf("render %s: %w", t.subject.Name(), err)
+	}
+	subject = b.String()
 	b.Reset()
 	if err := t.text.Execute(&b, v); err != nil {
-		return Email{}, fmt.Errorf("render %s: %w", t.text.Name(), err)
+		return "", "", "", fmt.Errorf("render %s: %w", t.text.Name(), err)
 	}
-	e.Text = tidyText(b.String())
+	text = b.String()
 	b.Reset()
 	if err := t.html.Execute(&b, v); err != nil {
-		return Email{}, fmt.Errorf("render %s: %w", t.html.Name(), err)
+		return "", "", "", fmt.Errorf("render %s: %w", t.html.Name(), err)
 	}
-	e.HTML = b.String()
-	return e, nil
+	return subject, text, b.String(), nil
 }
 
 // ConfirmData is what the double opt-in email is rendered from.
@@ -269,6 +276,11 @@ func (s *Set) RenderEmail(d EmailData) (Email, error) {
 	if len(d.Articles) == 0 {
 		return Email{}, syndicate.Errorf(syndicate.EINVALID, "email has no articles")
 	}
+	return s.email.render(s.view(d))
+}
+
+// view is what the email templates are executed with for d.
+func (s *Set) view(d EmailData) View {
 	lead := d.Articles[0]
 	v := View{
 		EmailData: d,
@@ -280,7 +292,7 @@ func (s *Set) RenderEmail(d EmailData) (Email, error) {
 	}
 	v.Accent, v.LinkDark = accents(d.Brand.Color)
 	v.Lang, v.Dir = emailLanguage(d.Articles)
-	return s.email.render(v)
+	return v
 }
 
 // emailLanguage returns the language and direction of an email of these
@@ -301,21 +313,40 @@ func emailLanguage(arts []syndicate.Article) (lang, dir string) {
 // cssColor accepts colours that are safe and meaningful in an inline style.
 var cssColor = regexp.MustCompile(`^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|[a-zA-Z]{3,20})$`)
 
-var blankLines = regexp.MustCompile(`\n{3,}`)
-
 // tidyText lets the text template be written for readability: trailing
 // spaces go (except the "-- " signature separator), runs of blank lines
-// become one, and the text ends with one newline.
+// become one, and the text ends with one newline. One pass: it runs for
+// every message.
 func tidyText(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		if l != "-- " {
-			lines[i] = strings.TrimRight(l, " \t")
+	var b strings.Builder
+	b.Grow(len(s) + 1)
+	newlines := 0 // seen since the last line with text
+	started := false
+	for {
+		i := strings.IndexByte(s, '\n')
+		line := s
+		if i >= 0 {
+			line = s[:i]
 		}
+		if line != "-- " {
+			line = strings.TrimRight(line, " \t")
+		}
+		if line != "" {
+			if started {
+				b.WriteString("\n\n"[:min(newlines, 2)])
+			}
+			b.WriteString(line)
+			started, newlines = true, 0
+		}
+		if i < 0 {
+			break
+		}
+		newlines++
+		s = s[i+1:]
 	}
-	s = blankLines.ReplaceAllString(strings.Join(lines, "\n"), "\n\n")
-	return strings.Trim(s, "\n") + "\n"
+	b.WriteByte('\n')
+	return b.String()
 }
 
 // funcs are the functions the templates may call besides the standard ones.

@@ -31,8 +31,8 @@ import (
 // Rate and MaxConns bound one Sender, that is one process: every Send of
 // the Sender (the batches a worker runs at once) shares them, but N worker
 // processes each have their own, so together they may send N times as
-// fast over N times as many connections. Divide the relay's limits by the
-// number of workers.
+// fast over N times as many connections. Pacer and Conns, kept in Redis,
+// are the budgets all the workers share instead.
 type Config struct {
 	// URL is smtp://user:pass@host:port?tls=starttls|tls|none. The port
 	// defaults to 587 for starttls (the default), 465 for tls and 25 for
@@ -59,6 +59,12 @@ type Config struct {
 	// Pacer, when set, paces messages instead of Rate and Burst: a
 	// *RedisRate shares one budget between every Sender that uses its key.
 	Pacer Pacer
+	// Conns, when set, caps connections instead of MaxConns: a
+	// *RedisConns shares one budget between every Sender that uses its
+	// key. Kept idle connections count against it too, so with Conns they
+	// are closed after SharedIdleTimeout rather than IdleTimeout, leaving
+	// the slots to other processes' Sends.
+	Conns ConnBudget
 	// KeepIdle is how many connections the Sender keeps open after a Send
 	// for the next ones to reuse (an idle connection still counts against
 	// MaxConns); zero closes each connection at the end of its Send. A
@@ -85,6 +91,14 @@ type Observer interface {
 // well under the five minutes RFC 5321 (4.5.3.2.7) asks servers to wait.
 const IdleTimeout = 30 * time.Second
 
+// SharedIdleTimeout is how long a kept connection may wait for its next
+// Send when the connection budget is shared (Config.Conns).
+const SharedIdleTimeout = time.Second
+
+// sharedPoll is how often a Send waiting for a shared connection slot
+// asks again.
+const sharedPoll = 20 * time.Millisecond
+
 // Sender sends email over SMTP. It is safe for concurrent use; each Send
 // has its own connection, and all Sends share the Sender's rate limit and
 // connection cap.
@@ -97,7 +111,8 @@ type Sender struct {
 	timeout    time.Duration
 	helo       string
 	limit      limiter     // nil: no rate limit
-	slots      connSlots   // nil: no connection cap
+	slots      connSlots   // nil: no connection cap in this process
+	shared     ConnBudget  // nil: no cap shared with other processes
 	dkim       *dkimSigner // nil: messages are not signed
 	idle       chan *conn  // connections kept between Sends; nil: none
 	obs        Observer    // nil: nothing is counted
@@ -175,6 +190,9 @@ func New(c Config) (*Sender, error) {
 	if s.slots, err = newConnSlots(c); err != nil {
 		return nil, err
 	}
+	if c.Conns != nil {
+		s.shared, s.slots = c.Conns, nil
+	}
 	if c.DKIM != nil {
 		if s.dkim, err = newDKIMSigner(*c.DKIM); err != nil {
 			return nil, err
@@ -205,6 +223,9 @@ func (s *Sender) Close() error {
 // one when there is none; fresh says which. With a connection cap it waits
 // for whichever comes first, a free slot or a connection handed back.
 func (s *Sender) connect(ctx context.Context) (c *conn, fresh bool, err error) {
+	if s.shared != nil {
+		return s.connectShared(ctx)
+	}
 	if s.idle == nil {
 		c, err = s.dial(ctx)
 		return c, true, err
@@ -223,7 +244,7 @@ func (s *Sender) connect(ctx context.Context) (c *conn, fresh bool, err error) {
 			select {
 			case c = <-s.idle:
 			case s.slots <- struct{}{}:
-				c, err = s.dialSlotted(ctx)
+				c, err = s.dialSlotted(ctx, s.slots.release)
 				return c, true, err
 			case <-ctx.Done():
 				return nil, false, ctx.Err()
@@ -235,6 +256,70 @@ func (s *Sender) connect(ctx context.Context) (c *conn, fresh bool, err error) {
 		}
 		c.watch(ctx)
 		return c, false, nil
+	}
+}
+
+// connectShared is connect with a connection budget shared through
+// Redis: a kept connection of this Sender if there is one, else a new one
+// once the budget has a free slot, asking every sharedPoll.
+func (s *Sender) connectShared(ctx context.Context) (*conn, bool, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, false, err
+		}
+		select {
+		case c := <-s.idle: // a nil idle (no pool) is never ready
+			if time.Since(c.idleSince) > SharedIdleTimeout {
+				c.quit()
+				continue
+			}
+			c.watch(ctx)
+			return c, false, nil
+		default:
+		}
+		release, ok, err := s.shared.TryAcquire(ctx)
+		if err != nil {
+			return nil, false, err
+		}
+		if ok {
+			c, err := s.dialSlotted(ctx, release)
+			return c, true, err
+		}
+		t := time.NewTimer(sharedPoll)
+		select {
+		case c := <-s.idle:
+			t.Stop()
+			if time.Since(c.idleSince) > SharedIdleTimeout {
+				c.quit()
+				continue
+			}
+			c.watch(ctx)
+			return c, false, nil
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+	}
+}
+
+// reapShared closes the kept connections idle for longer than
+// SharedIdleTimeout, giving their slots back to the shared budget.
+func (s *Sender) reapShared() {
+	for range cap(s.idle) {
+		select {
+		case c := <-s.idle:
+			if time.Since(c.idleSince) < SharedIdleTimeout {
+				select {
+				case s.idle <- c:
+				default:
+					c.quit()
+				}
+				continue
+			}
+			c.quit()
+		default:
+			return
+		}
 	}
 }
 
@@ -250,6 +335,9 @@ func (s *Sender) keep(c *conn) {
 	c.idleSince = time.Now()
 	select {
 	case s.idle <- c:
+		if s.shared != nil {
+			time.AfterFunc(SharedIdleTimeout+10*time.Millisecond, s.reapShared)
+		}
 	default:
 		c.quit()
 	}
@@ -272,12 +360,13 @@ func (s *Sender) dial(ctx context.Context) (*conn, error) {
 	if err := s.slots.acquire(ctx); err != nil {
 		return nil, err
 	}
-	return s.dialSlotted(ctx)
+	return s.dialSlotted(ctx, s.slots.release)
 }
 
-// dialSlotted opens an authenticated connection in a slot already taken.
-func (s *Sender) dialSlotted(ctx context.Context) (*conn, error) {
-	c := &conn{release: s.slots.release}
+// dialSlotted opens an authenticated connection in a slot already taken,
+// which release frees.
+func (s *Sender) dialSlotted(ctx context.Context, release func()) (*conn, error) {
+	c := &conn{release: release}
 	addr := net.JoinHostPort(s.host, strconv.Itoa(s.port))
 	tlsConf := &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: s.skipVerify} // #nosec G402 -- only on request, for test servers
 	dialer := &net.Dialer{Timeout: s.timeout}
@@ -460,6 +549,9 @@ func (s *Sender) prepare(m syndicate.Message) outgoing {
 		return outgoing{err: &syndicate.SendError{Outcome: syndicate.Permanent, Message: fmt.Sprintf("invalid message: want one recipient, have %d", len(rcpts)), Err: err}}
 	}
 	var b bytes.Buffer
+	// Room for both parts and the headers, so the buffer is not regrown
+	// as the message is written (quoted-printable adds a little).
+	b.Grow(len(m.Text) + len(m.HTML) + len(m.HTML)/16 + 2048)
 	if _, err := msg.WriteTo(&b); err != nil {
 		return outgoing{err: &syndicate.SendError{Outcome: syndicate.Permanent, Message: "render message: " + err.Error(), Err: err}}
 	}

@@ -296,6 +296,11 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer, rc re
 		if a.metrics != nil {
 			ec.Observer = a.metrics
 		}
+		if cfg.SMTP.MaxConns > 0 && cfg.SMTP.MaxConnsScope == "installation" {
+			if ec.Conns, err = email.NewRedisConns(rc, smtpConnsKey, cfg.SMTP.MaxConns); err != nil {
+				return nil, err
+			}
+		}
 		if cfg.SMTP.DKIMKeyFile != "" {
 			ec.DKIM = &email.DKIMConfig{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile}
 		}
@@ -311,6 +316,10 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer, rc re
 
 // smtpRateKey is where Redis keeps the installation's smtp.rate budget.
 const smtpRateKey = "syndicate:smtp:rate"
+
+// smtpConnsKey is where Redis keeps the leases of the installation's
+// smtp.max_connections budget.
+const smtpConnsKey = "syndicate:smtp:conns"
 
 func brand(cfg config.Config) templates.Brand {
 	return templates.Brand{

@@ -21,6 +21,7 @@ import (
 	"syndicate"
 	"syndicate/channels/email"
 	"syndicate/config"
+	"syndicate/internal/bench"
 	"syndicate/jobs"
 	"syndicate/store"
 	"syndicate/web"
@@ -71,6 +72,12 @@ func (o *serveOptions) metricsFlags(c *cobra.Command) {
 // workerStats is what a worker process tells `syndicate bench` at exit.
 type workerStats struct {
 	Statements int64 `json:"statements"`
+	// PeakRSS is the worker's own peak resident set (VmHWM), read by the
+	// worker: the rusage its parent gets at exit counts the parent's
+	// memory at the fork as well (Go forks with CLONE_VM, and exec keeps
+	// the larger high-water mark), which made every worker of a large
+	// bench look as big as the bench.
+	PeakRSS int64 `json:"peak_rss_bytes"`
 }
 
 func (a *app) serveCmd() *cobra.Command {
@@ -241,7 +248,11 @@ func (a *app) serve(roles []string, o serveOptions) error {
 		abandoned = true
 	}
 	if o.statsFile != "" {
-		b, err := json.Marshal(workerStats{Statements: st.Statements()})
+		rss, err := bench.PeakRSS(os.Getpid())
+		if err != nil {
+			return fmt.Errorf("read the worker's peak memory: %w", err)
+		}
+		b, err := json.Marshal(workerStats{Statements: st.Statements(), PeakRSS: rss})
 		if err != nil {
 			return fmt.Errorf("encode worker stats: %w", err)
 		}
