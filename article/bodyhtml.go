@@ -49,6 +49,11 @@ var pageMedia = map[string]bool{"figure": true, "img": true, "picture": true, "f
 // (the render, a re-parse) shallow.
 const maxBodyDepth = maxMarkerNesting
 
+// bodyBudget is how many bytes of HTML the sanitiser writes, counted as
+// it goes: what is past it is left out, so that the body fits
+// syndicate.MaxBodyLen with room for the styles added at render.
+const bodyBudget = syndicate.MaxBodyLen - syndicate.MaxBodyLen/16
+
 // MaxBodyImageWidth is the widest an image of a rendered body is declared
 // (its width attribute): the email's card is 568 pixels inside its padding.
 const MaxBodyImageWidth = 560
@@ -87,7 +92,7 @@ func sanitizeNode(n *html.Node, base *url.URL, page bool) string {
 	if n == nil {
 		return ""
 	}
-	s := &sanitizer{base: base, budget: syndicate.MaxBodyLen, page: page}
+	s := &sanitizer{base: base, budget: bodyBudget, page: page}
 	out := &html.Node{Type: html.DocumentNode}
 	s.walk(n, out, 0)
 	if !hasContent(out) {
@@ -112,8 +117,15 @@ func (s *sanitizer) walk(in, out *html.Node, depth int) {
 	for c := in.FirstChild; c != nil && s.budget > 0; c = c.NextSibling {
 		switch c.Type {
 		case html.TextNode:
-			t := dropControls(c.Data)
-			s.budget -= len(t)
+			t := strings.ToValidUTF8(dropControls(c.Data), "\uFFFD")
+			n := len(html.EscapeString(t))
+			if n > s.budget {
+				// Cut a long text to what fits even if all of it needs
+				// escaping, at a character boundary.
+				t = strings.ToValidUTF8(t[:s.budget/6], "")
+				n = len(html.EscapeString(t))
+			}
+			s.budget -= n
 			out.AppendChild(&html.Node{Type: html.TextNode, Data: t})
 		case html.ElementNode:
 			s.element(c, out, depth)
@@ -144,13 +156,14 @@ func (s *sanitizer) element(n, out *html.Node, depth int) {
 			return
 		}
 		el.Attr = []html.Attribute{{Key: "href", Val: href}}
+		s.budget -= len(html.EscapeString(href)) + 9
 	case "img":
 		src, w, h, ok := s.image(n)
 		if !ok {
 			return
 		}
 		el.Attr = []html.Attribute{{Key: "src", Val: src}}
-		if alt := strings.Join(strings.Fields(dropControls(attr(n, "alt"))), " "); alt != "" {
+		if alt := strings.Join(strings.Fields(strings.ToValidUTF8(dropControls(attr(n, "alt")), "\uFFFD")), " "); alt != "" {
 			el.Attr = append(el.Attr, html.Attribute{Key: "alt", Val: alt})
 		}
 		if w > 0 {
@@ -159,7 +172,7 @@ func (s *sanitizer) element(n, out *html.Node, depth int) {
 		if h > 0 {
 			el.Attr = append(el.Attr, html.Attribute{Key: "height", Val: strconv.Itoa(h)})
 		}
-		s.budget -= 64 + len(src)
+		s.budget -= 64 + len(html.EscapeString(src)) + len(html.EscapeString(attr(el, "alt")))
 		out.AppendChild(el)
 		return // an image has no content
 	case "br":
@@ -272,7 +285,7 @@ func RenderBodyHTML(body string, st BodyStyles) htmltemplate.HTML {
 	for _, n := range nodes {
 		in.AppendChild(n)
 	}
-	s := &sanitizer{budget: syndicate.MaxBodyLen}
+	s := &sanitizer{budget: bodyBudget}
 	out := &html.Node{Type: html.DocumentNode}
 	s.walk(in, out, 0)
 	if !hasContent(out) {
