@@ -263,14 +263,19 @@ func hasContent(n *html.Node) bool {
 	return false
 }
 
-// BodyStyles are the inline styles a rendered body's elements are given,
-// by the element's name ("p", "a", "img", "h2"…); email clients drop
-// <style> blocks, so each element carries its own. A style is written as
-// it is given: it comes from the templates, not from an article.
-type BodyStyles map[string]string
+// BodyStyle is what a rendered body's element of one name is given: a
+// class (which the email's dark-mode rules recolour) and an inline style
+// (email clients drop <style> blocks, so each element carries its own).
+// Both are written as given: they come from the templates, not from an
+// article.
+type BodyStyle struct{ Class, Style string }
+
+// BodyStyles are the BodyStyle of each element name ("p", "a", "img",
+// "h2"…).
+type BodyStyles map[string]BodyStyle
 
 // RenderBodyHTML sanitises body, an article's stored BodyHTML, again and
-// returns it for a template with the inline styles of st added, each
+// returns it for a template with the classes and inline styles of st added, each
 // image's width attribute capped at MaxBodyImageWidth (its height scaled
 // to match). Only what the sanitiser wrote reaches the template: a body
 // edited in the database or left by an older version is cleaned like any
@@ -303,7 +308,7 @@ func RenderBodyHTML(body string, st BodyStyles) htmltemplate.HTML {
 	return htmltemplate.HTML(strings.TrimSpace(b.String()))
 }
 
-// style adds st's inline styles to the elements under n and bounds the
+// style adds st's classes and inline styles to the elements under n and bounds the
 // declared width of images.
 func style(n *html.Node, st BodyStyles) {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -313,8 +318,11 @@ func style(n *html.Node, st BodyStyles) {
 		if c.Data == "img" {
 			boundImage(c)
 		}
-		if v := st[c.Data]; v != "" {
-			c.Attr = append(c.Attr, html.Attribute{Key: "style", Val: v})
+		if v := st[c.Data]; v.Class != "" {
+			c.Attr = append(c.Attr, html.Attribute{Key: "class", Val: v.Class})
+		}
+		if v := st[c.Data]; v.Style != "" {
+			c.Attr = append(c.Attr, html.Attribute{Key: "style", Val: v.Style})
 		}
 		style(c, st)
 	}

@@ -25,7 +25,8 @@ var allowedAttrs = map[string]map[string]bool{
 
 // checkAllowed re-parses body as a browser would and fails t unless every
 // element and attribute in it is allowed, every link is absolute http(s)
-// or mailto, and every image absolute http(s).
+// or mailto, and every image absolute http(s). With styled, the class and
+// style RenderBodyHTML adds are allowed too.
 func checkAllowed(t *testing.T, body string, styled bool) {
 	t.Helper()
 	if len(body) > syndicate.MaxBodyLen || !utf8.ValidString(body) {
@@ -45,7 +46,7 @@ func checkAllowed(t *testing.T, body string, styled bool) {
 				t.Fatalf("element <%s> (namespace %q) in sanitised body:\n%s", n.Data, n.Namespace, body)
 			}
 			for _, a := range n.Attr {
-				if a.Namespace != "" || !attrs[a.Key] && !(styled && a.Key == "style") {
+				if a.Namespace != "" || !attrs[a.Key] && !(styled && (a.Key == "style" || a.Key == "class")) {
 					t.Fatalf("attribute %s on <%s> in sanitised body:\n%s", a.Key, n.Data, body)
 				}
 				if strings.HasPrefix(strings.ToLower(a.Key), "on") || strings.Contains(strings.ToLower(a.Val), "javascript:") {
@@ -82,7 +83,11 @@ func checkAllowed(t *testing.T, body string, styled bool) {
 }
 
 // emailStyles are styles like the templates'.
-var emailStyles = BodyStyles{"p": "margin:0 0 16px 0;", "a": "color:#1a56db;", "img": "display:block;max-width:100%;height:auto;border:0"}
+var emailStyles = BodyStyles{
+	"p":   {Style: "margin:0 0 16px 0;"},
+	"a":   {Class: "link", Style: "color:#1a56db;"},
+	"img": {Style: "display:block;max-width:100%;height:auto;border:0"},
+}
 
 const hostileBody = `<h1>Heading</h1>
 <p onclick="alert(1)" style="color:red" class="x">Text with <a href="javascript:alert(1)">a bad link</a>,
@@ -163,7 +168,7 @@ func TestRenderBodyHTML(t *testing.T) {
 	got := string(RenderBodyHTML(body, emailStyles))
 	checkAllowed(t, got, true)
 	for _, s := range []string{
-		`<p style="margin:0 0 16px 0;">See <a href="https://example.com/a" style="color:#1a56db;">this</a>.</p>`,
+		`<p style="margin:0 0 16px 0;">See <a href="https://example.com/a" class="link" style="color:#1a56db;">this</a>.</p>`,
 		`<img src="https://example.com/wide.jpg" alt="Wide" width="560" height="373" style="display:block;max-width:100%;height:auto;border:0"/>`,
 		`<img src="https://example.com/small.jpg" width="300" height="200" style="display:block;max-width:100%;height:auto;border:0"/>`,
 		`<img src="https://example.com/unsized.jpg" width="560" style="display:block;max-width:100%;height:auto;border:0"/>`,
