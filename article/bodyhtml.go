@@ -50,8 +50,9 @@ var pageMedia = map[string]bool{"figure": true, "img": true, "picture": true, "f
 const maxBodyDepth = maxMarkerNesting
 
 // bodyBudget is how many bytes of HTML the sanitiser writes, counted as
-// it goes: what is past it is left out, so that the body fits
-// syndicate.MaxBodyLen with room for the styles added at render.
+// it goes: a body that needs more has no HTML body (its plain text, whole,
+// is shown instead), so that the HTML fits syndicate.MaxBodyLen with room
+// for the styles added at render.
 const bodyBudget = syndicate.MaxBodyLen - syndicate.MaxBodyLen/16
 
 // MaxBodyImageWidth is the widest an image of a rendered body is declared
@@ -68,8 +69,8 @@ type sanitizer struct {
 // SanitizeHTML returns the allowed HTML of src, a fragment of an article
 // body (a CMS post's html, say), with relative links and images resolved
 // against base, the article's URL ("" keeps only absolute ones). It returns
-// "" when nothing readable is left. It never fails: input the HTML parser
-// refuses gives "".
+// "" when nothing readable is left or the result would be larger than the
+// body's limit. It never fails: input the HTML parser refuses gives "".
 func SanitizeHTML(src, base string) string {
 	if strings.TrimSpace(src) == "" {
 		return ""
@@ -95,8 +96,8 @@ func sanitizeNode(n *html.Node, base *url.URL, page bool) string {
 	s := &sanitizer{base: base, budget: bodyBudget, page: page}
 	out := &html.Node{Type: html.DocumentNode}
 	s.walk(n, out, 0)
-	if !hasContent(out) {
-		return ""
+	if s.budget <= 0 || !hasContent(out) {
+		return "" // a body cut short would lose its end: the plain text is whole
 	}
 	var b strings.Builder
 	for c := out.FirstChild; c != nil; c = c.NextSibling {
@@ -293,7 +294,7 @@ func RenderBodyHTML(body string, st BodyStyles) htmltemplate.HTML {
 	s := &sanitizer{budget: bodyBudget}
 	out := &html.Node{Type: html.DocumentNode}
 	s.walk(in, out, 0)
-	if !hasContent(out) {
+	if s.budget <= 0 || !hasContent(out) {
 		return ""
 	}
 	style(out, st)
@@ -376,7 +377,17 @@ func dropFirstBlock(n *html.Node, text string) bool {
 	if n == nil {
 		return false
 	}
-	want := strings.Join(strings.Fields(strings.TrimPrefix(text, "- ")), " ")
+	return dropFirst(n, strings.Join(strings.Fields(strings.TrimPrefix(text, "- ")), " "), 0)
+}
+
+// dropFirst is dropFirstBlock at depth below its root. It looks no deeper
+// than the sanitiser keeps elements (maxBodyDepth, with room for the
+// page's own wrappers), so the text it reads is bounded by that many
+// times the document's.
+func dropFirst(n *html.Node, want string, depth int) bool {
+	if depth > 2*maxBodyDepth {
+		return false
+	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		if c.Type != html.ElementNode {
 			continue
@@ -385,7 +396,7 @@ func dropFirstBlock(n *html.Node, text string) bool {
 			n.RemoveChild(c)
 			return true
 		}
-		if dropFirstBlock(c, text) {
+		if dropFirst(c, want, depth+1) {
 			return true
 		}
 	}

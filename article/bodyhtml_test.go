@@ -153,10 +153,19 @@ func TestSanitizeHTMLBounds(t *testing.T) {
 	if n := strings.Count(got, "<blockquote>"); n != maxBodyDepth || !strings.Contains(got, "deep") {
 		t.Errorf("%d blockquotes kept of 200, want %d, text kept: %.80q", n, maxBodyDepth, got)
 	}
-	// A body past the size limit is cut, not refused.
+	// A body past the size limit has no HTML body rather than one cut
+	// short: the plain text goes out whole.
 	big := strings.Repeat("<p>"+strings.Repeat("word ", 200)+"</p>", syndicate.MaxBodyLen/1000+10)
-	if got := SanitizeHTML(big, ""); len(got) == 0 || len(got) > syndicate.MaxBodyLen {
+	if got := SanitizeHTML(big, ""); got != "" {
 		t.Errorf("body of %d bytes sanitised to %d", len(big), len(got))
+	}
+	if got := RenderBodyHTML(big, emailStyles); got != "" {
+		t.Errorf("stored body of %d bytes rendered to %d", len(big), len(got))
+	}
+	// One well within it is kept whole.
+	fits := strings.Repeat("<p>"+strings.Repeat("word ", 200)+"</p>", syndicate.MaxBodyLen/2000)
+	if got := SanitizeHTML(fits, ""); got != fits {
+		t.Errorf("body of %d bytes sanitised to %d", len(fits), len(got))
 	}
 }
 
