@@ -2,6 +2,7 @@ package article
 
 import (
 	htmltemplate "html/template"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -72,44 +73,69 @@ type sanitizer struct {
 // "" when nothing readable is left or the result would be larger than the
 // body's limit. It never fails: input the HTML parser refuses gives "".
 func SanitizeHTML(src, base string) string {
-	if strings.TrimSpace(src) == "" {
+	out := clean(parseFragment(src), baseURL(base), false)
+	if out == nil {
 		return ""
 	}
-	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
-	nodes, err := html.ParseFragment(strings.NewReader(src), ctx)
-	if err != nil {
-		return ""
-	}
-	root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
-	for _, n := range nodes {
-		root.AppendChild(n)
-	}
-	return sanitizeNode(root, baseURL(base), false)
+	return render(out, syndicate.MaxBodyLen)
 }
 
 // sanitizeNode returns the allowed HTML of what is under n. With page set,
 // n is a web page's article and its furniture is left out.
 func sanitizeNode(n *html.Node, base *url.URL, page bool) string {
-	if n == nil {
+	out := clean(n, base, page)
+	if out == nil {
 		return ""
+	}
+	return render(out, syndicate.MaxBodyLen)
+}
+
+// parseFragment parses src as the content of a <div> and returns that
+// <div>, or nil when src is blank or the parser refuses it.
+func parseFragment(src string) *html.Node {
+	if strings.TrimSpace(src) == "" {
+		return nil
+	}
+	root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+	nodes, err := html.ParseFragment(strings.NewReader(src), root)
+	if err != nil {
+		return nil // nested too deeply to be an article
+	}
+	for _, n := range nodes {
+		root.AppendChild(n)
+	}
+	return root
+}
+
+// clean returns the allowed copy of what is under n (nil is nothing), or
+// nil when nothing readable is left or it would not fit bodyBudget: a body
+// cut short would lose its end, and the plain text is whole.
+func clean(n *html.Node, base *url.URL, page bool) *html.Node {
+	if n == nil {
+		return nil
 	}
 	s := &sanitizer{base: base, budget: bodyBudget, page: page}
 	out := &html.Node{Type: html.DocumentNode}
 	s.walk(n, out, 0)
 	if s.budget <= 0 || !hasContent(out) {
-		return "" // a body cut short would lose its end: the plain text is whole
+		return nil
 	}
+	return out
+}
+
+// render writes the tree the sanitiser built, or "" if it is larger than
+// limit bytes (the budget is counted roughly).
+func render(out *html.Node, limit int) string {
 	var b strings.Builder
 	for c := out.FirstChild; c != nil; c = c.NextSibling {
 		if err := html.Render(&b, c); err != nil {
 			return "" // writing to a strings.Builder does not fail
 		}
 	}
-	res := strings.TrimSpace(b.String())
-	if len(res) > syndicate.MaxBodyLen {
-		return "" // the budget is counted roughly: the plain body still goes out
+	if res := strings.TrimSpace(b.String()); len(res) <= limit {
+		return res
 	}
-	return res
+	return ""
 }
 
 // walk appends the allowed copy of in's children to out; depth is how
@@ -282,35 +308,20 @@ type BodyStyles map[string]BodyStyle
 // edited in the database or left by an older version is cleaned like any
 // other input. It returns "" when nothing readable is left.
 func RenderBodyHTML(body string, st BodyStyles) htmltemplate.HTML {
-	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
-	nodes, err := html.ParseFragment(strings.NewReader(body), ctx)
-	if err != nil {
-		return ""
-	}
-	in := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
-	for _, n := range nodes {
-		in.AppendChild(n)
-	}
-	s := &sanitizer{budget: bodyBudget}
-	out := &html.Node{Type: html.DocumentNode}
-	s.walk(in, out, 0)
-	if s.budget <= 0 || !hasContent(out) {
+	out := clean(parseFragment(body), nil, false)
+	if out == nil {
 		return ""
 	}
 	style(out, st)
-	var b strings.Builder
-	for c := out.FirstChild; c != nil; c = c.NextSibling {
-		if err := html.Render(&b, c); err != nil {
-			return ""
-		}
-	}
 	// The tree was built by the sanitiser from allowed elements and
-	// attributes only, and the styles are the templates' own.
-	return htmltemplate.HTML(strings.TrimSpace(b.String()))
+	// attributes only, and the styles are the templates' own. The styles
+	// may take the body past its stored limit, which bounds only what
+	// is kept.
+	return htmltemplate.HTML(render(out, math.MaxInt))
 }
 
-// style adds st's classes and inline styles to the elements under n and bounds the
-// declared width of images.
+// style adds st's classes and inline styles to the elements under n and
+// bounds the declared width of images.
 func style(n *html.Node, st BodyStyles) {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		if c.Type != html.ElementNode {

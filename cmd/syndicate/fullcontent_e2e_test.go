@@ -2,9 +2,6 @@ package main
 
 import (
 	"bytes"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/mail"
 	"strings"
 	"testing"
@@ -17,24 +14,7 @@ func htmlPart(t *testing.T, raw []byte) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart() // decodes quoted-printable
-		if err != nil {
-			t.Fatalf("no text/html part: %v", err)
-		}
-		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
-			b, err := io.ReadAll(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return string(b)
-		}
-	}
+	return messagePart(t, msg, "text/html")
 }
 
 // TestEndToEndFullContentHTML: with email.full_content on, an instant
