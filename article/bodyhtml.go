@@ -52,8 +52,8 @@ const maxBodyDepth = maxMarkerNesting
 
 // bodyBudget is how many bytes of HTML the sanitiser writes, counted as
 // it goes: a body that needs more has no HTML body (its plain text, whole,
-// is shown instead), so that the HTML fits syndicate.MaxBodyLen with room
-// for the styles added at render.
+// is shown instead). It is below syndicate.MaxBodyLen because it is
+// counted roughly.
 const bodyBudget = syndicate.MaxBodyLen - syndicate.MaxBodyLen/16
 
 // MaxBodyImageWidth is the widest an image of a rendered body is declared

@@ -14,9 +14,10 @@ import (
 	"syndicate"
 )
 
-// markdown renders with raw HTML passed through: the HTML is never served,
-// only reduced to text, and passing it lets the text extractor drop scripts
-// and keep the words inside inline tags.
+// markdown renders with raw HTML passed through: the HTML is never served
+// as it is, only reduced to text and to the sanitised HTML body (see
+// bodyhtml.go), and passing it lets both drop scripts and keep the words
+// inside inline tags.
 var markdown = goldmark.New(
 	goldmark.WithExtensions(extension.GFM),
 	goldmark.WithRendererOptions(gmhtml.WithUnsafe()),
