@@ -292,10 +292,11 @@ func hasContent(n *html.Node) bool {
 
 // BodyStyle is what a rendered body's element of one name is given: a
 // class (which the email's dark-mode rules recolour) and an inline style
-// (email clients drop <style> blocks, so each element carries its own).
-// Both are written as given: they come from the templates, not from an
-// article.
-type BodyStyle struct{ Class, Style string }
+// (email clients drop <style> blocks, so each element carries its own),
+// and Tag, if not "", the element written instead (a <div> for a
+// <figure>, which many mail clients do not know). All are used as given:
+// they come from the templates, not from an article.
+type BodyStyle struct{ Class, Style, Tag string }
 
 // BodyStyles are the BodyStyle of each element name ("p", "a", "img",
 // "h2"…).
@@ -330,13 +331,19 @@ func style(n *html.Node, st BodyStyles) {
 		if c.Data == "img" {
 			boundImage(c)
 		}
-		if v := st[c.Data]; v.Class != "" {
+		v := st[c.Data]
+		if v.Class != "" {
 			c.Attr = append(c.Attr, html.Attribute{Key: "class", Val: v.Class})
 		}
-		if v := st[c.Data]; v.Style != "" {
+		if v.Style != "" {
 			c.Attr = append(c.Attr, html.Attribute{Key: "style", Val: v.Style})
 		}
 		style(c, st)
+		if v.Tag != "" && c.Data != "img" && c.Data != "br" {
+			// Only after the children are styled: they are styled by
+			// their own names, not by what their parent became.
+			c.Data, c.DataAtom = v.Tag, atom.Lookup([]byte(v.Tag))
+		}
 	}
 }
 

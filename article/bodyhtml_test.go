@@ -193,6 +193,13 @@ func TestRenderBodyHTML(t *testing.T) {
 	if got != `<p style="margin:0 0 16px 0;">ok</p>j` {
 		t.Errorf("hostile stored body rendered as %q", got)
 	}
+	// A Tag writes another element, and the children are styled by their
+	// own names.
+	fig := BodyStyles{"figure": {Tag: "div", Style: "padding:8px 0;"}, "figcaption": {Tag: "div", Class: "muted"}}
+	got = string(RenderBodyHTML(`<figure><img src="https://e.x/i.jpg" width="100" height="50"><figcaption>Cap</figcaption></figure>`, fig))
+	if want := `<div style="padding:8px 0;"><img src="https://e.x/i.jpg" width="100" height="50"/><div class="muted">Cap</div></div>`; got != want {
+		t.Errorf("figure rendered as %q\nwant %q", got, want)
+	}
 	if got := RenderBodyHTML("<script>x</script>", emailStyles); got != "" {
 		t.Errorf("empty body rendered as %q", got)
 	}

@@ -416,22 +416,21 @@ func bodyHTML(body, accent string) htmltemplate.HTML {
 	if !cssColor.MatchString(accent) {
 		accent = defaultAccent
 	}
-	heading := func(size, line, top int) article.BodyStyle {
-		return article.BodyStyle{Class: "fg", Style: fmt.Sprintf("margin:%dpx 0 8px 0;font-family:Arial,Helvetica,sans-serif;font-size:%dpx;line-height:%dpx;color:#111827;", top, size, line)}
+	// Margins are left to the clients' defaults, as for the plain-text
+	// paragraphs: Outlook honours them only in part.
+	heading := func(size, line int) article.BodyStyle {
+		return article.BodyStyle{Class: "fg", Style: fmt.Sprintf("font-family:Arial,Helvetica,sans-serif;font-size:%dpx;line-height:%dpx;color:#111827;", size, line)}
 	}
 	return article.RenderBodyHTML(body, article.BodyStyles{
-		"p":          {Style: "margin:0 0 16px 0;"},
-		"h2":         heading(20, 26, 24),
-		"h3":         heading(18, 24, 20),
-		"h4":         heading(17, 24, 16),
+		"h2":         heading(20, 26),
+		"h3":         heading(18, 24),
+		"h4":         heading(17, 24),
 		"a":          {Class: "link", Style: "color:" + accent + ";"},
 		"img":        {Style: "display:block;max-width:100%;height:auto;border:0"},
-		"ul":         {Style: "margin:0 0 16px 0;padding:0 0 0 24px;"},
-		"ol":         {Style: "margin:0 0 16px 0;padding:0 0 0 24px;"},
-		"li":         {Style: "margin:0 0 8px 0;"},
-		"blockquote": {Class: "fg", Style: "margin:0 0 16px 0;padding:0 0 0 16px;border-left:4px solid #d1d5db;font-size:17px;line-height:27px;color:#1f2937;font-style:italic;"},
-		"pre":        {Style: "margin:0 0 16px 0;padding:12px;border:1px solid #d1d5db;font-family:Courier,monospace;font-size:14px;line-height:20px;white-space:pre-wrap;word-wrap:break-word;"},
-		"figure":     {Style: "margin:0 0 16px 0;"},
-		"figcaption": {Class: "muted", Style: "padding-top:6px;font-size:14px;line-height:20px;color:#4b5563;"},
+		"blockquote": {Class: "fg", Style: "padding:0 0 0 16px;border-left:4px solid #d1d5db;font-size:17px;line-height:27px;color:#1f2937;font-style:italic;"},
+		"pre":        {Style: "padding:12px;border:1px solid #d1d5db;font-family:Courier,monospace;font-size:14px;line-height:20px;white-space:pre-wrap;word-wrap:break-word;"},
+		// Many clients know no <figure>: it is written as a <div>.
+		"figure":     {Tag: "div", Style: "padding:8px 0 16px 0;"},
+		"figcaption": {Tag: "div", Class: "muted", Style: "padding-top:6px;font-size:14px;line-height:20px;color:#4b5563;"},
 	})
 }

@@ -461,7 +461,9 @@ func TestFullContentHTML(t *testing.T) {
 		`<img src="https://news.example.com/2026/03/img/reading-room.jpg" alt="The reading room at night" width="560" style="display:block;max-width:100%;height:auto;border:0"/>`,
 		`<img src="https://news.example.com/photos/desk.jpg" alt="The new desk" width="560" height="315" style="display:block;max-width:100%;height:auto;border:0"/>`,
 		`<a href="https://news.example.com/council/minutes" class="link" style="color:#0b6e4f;">Monday</a>`,
-		`<li style="margin:0 0 8px 0;">Weekends: <em>unchanged</em></li>`,
+		`<li>Weekends: <em>unchanged</em></li>`,
+		`<div style="padding:8px 0 16px 0;"><img src="https://news.example.com/photos/desk.jpg"`,
+		`<div class="muted" style="padding-top:6px;font-size:14px;line-height:20px;color:#4b5563;">The new desk.</div></div>`,
 		`<blockquote class="fg"`,
 		`>What changes</h2>`,
 		`Read the full plan.`,
@@ -470,7 +472,7 @@ func TestFullContentHTML(t *testing.T) {
 			t.Errorf("HTML lacks %s", want)
 		}
 	}
-	for _, bad := range []string{"alert", "steal", "javascript:", "data:image", "tracker.example", "ads.example", "onerror", "onclick", "<script>document", "tracked", "<iframe"} {
+	for _, bad := range []string{"alert", "steal", "javascript:", "data:image", "tracker.example", "ads.example", "onerror", "onclick", "<script>document", "tracked", "<iframe", "<figure"} {
 		if strings.Contains(e.HTML, bad) {
 			t.Errorf("HTML holds %q", bad)
 		}
