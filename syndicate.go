@@ -43,8 +43,13 @@ type Article struct {
 	Tags        []string  `json:"tags"`
 	Summary     string    `json:"summary"` // the lede or an editor's summary, plain text
 	Image       string    `json:"image,omitempty"`
-	Body        string    `json:"body,omitempty"`     // plain text, paragraphs separated by blank lines
-	Language    string    `json:"language,omitempty"` // BCP 47 base language ("de"), "" if not known
+	Body        string    `json:"body,omitempty"` // plain text, paragraphs separated by blank lines
+	// BodyHTML is the body as HTML that came out of the article package's
+	// sanitiser (an allow-list of elements, absolute http(s) links and
+	// images), "" when the input had no structure to keep. Whoever renders
+	// it sanitises it again: it is stored text, not trusted markup.
+	BodyHTML string `json:"body_html,omitempty"`
+	Language string `json:"language,omitempty"` // BCP 47 base language ("de"), "" if not known
 }
 
 // rtlLanguages are the languages written right to left.
@@ -75,10 +80,12 @@ func (a *Article) Validate() error {
 		return Errorf(EINVALID, "article summary is longer than %d bytes", MaxSummaryLen)
 	case len(a.Body) > MaxBodyLen:
 		return Errorf(EINVALID, "article body is longer than %d bytes", MaxBodyLen)
+	case len(a.BodyHTML) > MaxBodyLen:
+		return Errorf(EINVALID, "article HTML body is longer than %d bytes", MaxBodyLen)
 	case len(a.Tags) > MaxTags:
 		return Errorf(EINVALID, "article has more than %d tags", MaxTags)
 	}
-	for _, s := range []string{a.Title, a.Summary, a.Author, a.Body} {
+	for _, s := range []string{a.Title, a.Summary, a.Author, a.Body, a.BodyHTML} {
 		if !utf8.ValidString(s) {
 			return Errorf(EINVALID, "article text is not valid UTF-8")
 		}

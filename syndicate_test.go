@@ -45,13 +45,15 @@ func TestArticleValidate(t *testing.T) {
 		t.Fatalf("valid article: %v", err)
 	}
 	bad := map[string]syndicate.Article{
-		"no title":      {URL: "https://example.com/t"},
-		"no URL":        {Title: "T"},
-		"bad URL":       {Title: "T", URL: "mailto:x@example.com"},
-		"long title":    {Title: strings.Repeat("x", syndicate.MaxTitleLen+1), URL: "https://example.com/t"},
-		"invalid UTF-8": {Title: "T\xff", URL: "https://example.com/t"},
-		"wrong ID":      {ID: "a_0000000000000000", Title: "T", URL: "https://example.com/t"},
-		"bad image":     {Title: "T", URL: "https://example.com/t", Image: "javascript:x"},
+		"no title":       {URL: "https://example.com/t"},
+		"no URL":         {Title: "T"},
+		"bad URL":        {Title: "T", URL: "mailto:x@example.com"},
+		"long title":     {Title: strings.Repeat("x", syndicate.MaxTitleLen+1), URL: "https://example.com/t"},
+		"invalid UTF-8":  {Title: "T\xff", URL: "https://example.com/t"},
+		"wrong ID":       {ID: "a_0000000000000000", Title: "T", URL: "https://example.com/t"},
+		"bad image":      {Title: "T", URL: "https://example.com/t", Image: "javascript:x"},
+		"long HTML body": {Title: "T", URL: "https://example.com/t", BodyHTML: strings.Repeat("x", syndicate.MaxBodyLen+1)},
+		"HTML not UTF-8": {Title: "T", URL: "https://example.com/t", BodyHTML: "<p>\xff</p>"},
 	}
 	for name, a := range bad {
 		if err := a.Validate(); syndicate.ErrorCode(err) != syndicate.EINVALID {

@@ -16,6 +16,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/net/html"
+
 	"syndicate"
 )
 
@@ -46,6 +48,12 @@ type fields struct {
 	lang                               string   // BCP 47 base language, "" if the file does not say
 	tagNoise                           []string // names that are not tags: the site's, the title
 	warns                              warnings // what the format reader was unsure of
+	// html holds the body's markup (its children), nil if the format has
+	// none; finish sanitises it into the article's BodyHTML. htmlBase
+	// resolves its relative links, nil meaning the article's URL.
+	html     *html.Node
+	htmlBase *url.URL
+	htmlPage bool // html is a web page's: its furniture is left out too
 }
 
 // set stores a text field read from front matter or JSON.
@@ -211,6 +219,7 @@ func finish(subj string, f fields, o Options) (syndicate.Article, error) {
 	if len(f.body) > 0 {
 		if first := plainInline(f.body[0].text); strings.EqualFold(first, a.Title) || strings.EqualFold(first, found) {
 			f.body = f.body[1:]
+			dropFirstBlock(f.html, first)
 		}
 	}
 
@@ -273,6 +282,13 @@ func finish(subj string, f fields, o Options) (syndicate.Article, error) {
 	a.Body = joinBlocks(f.body)
 	if len(a.Body) > syndicate.MaxBodyLen {
 		return invalid("has a body longer than %d bytes", syndicate.MaxBodyLen)
+	}
+	if f.html != nil {
+		base := f.htmlBase
+		if base == nil {
+			base = baseURL(a.URL)
+		}
+		a.BodyHTML = sanitizeNode(f.html, base, f.htmlPage)
 	}
 	// An editor's summary is kept whole; one found in the page is cut to
 	// the length of a digest entry.

@@ -119,7 +119,7 @@ func TestBoundMarkdown(t *testing.T) {
 		})
 	}
 	// A paragraph with as many links as a real one keeps its links.
-	bs, err := markdownBlocks(links)
+	bs, _, err := markdownBlocks(links)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestBoundMarkdown(t *testing.T) {
 		t.Errorf("blocks = %.200q", bs)
 	}
 	// Nested past the limit, the text is kept and the rest reads as text.
-	bs, err = markdownBlocks(deep)
+	bs, _, err = markdownBlocks(deep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestBoundMarkdown(t *testing.T) {
 		t.Errorf("blocks = %q", bs)
 	}
 	// A hostile paragraph is shown as written; the one after it is not.
-	bs, err = markdownBlocks(strings.Repeat("[a](", 100) + "\n\nFine *text*.\n")
+	bs, _, err = markdownBlocks(strings.Repeat("[a](", 100) + "\n\nFine *text*.\n")
 	if err != nil {
 		t.Fatal(err)
 	}

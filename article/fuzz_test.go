@@ -67,6 +67,7 @@ func checkParsed(t *testing.T, a syndicate.Article, err error) {
 			t.Fatalf("%s is not valid UTF-8: %q", name, s)
 		}
 	}
+	checkAllowed(t, a.BodyHTML, false)
 	for _, tag := range a.Tags {
 		if !utf8.ValidString(tag) {
 			t.Fatalf("tag is not valid UTF-8: %q", tag)

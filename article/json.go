@@ -61,7 +61,7 @@ func parseJSON(subj, text string) (fields, error) {
 		}
 	}
 	var err error
-	if f.body, err = markdownBlocks(body); err != nil {
+	if f.body, f.html, err = markdownBlocks(body); err != nil {
 		return f, syndicate.Errorf(syndicate.EINVALID, "%s has a body that cannot be read: %v", subj, err)
 	}
 	return f, nil

@@ -14,26 +14,28 @@ import (
 	"syndicate"
 )
 
-// markdown renders with raw HTML passed through: the HTML is never served,
-// only reduced to text, and passing it lets the text extractor drop scripts
-// and keep the words inside inline tags.
+// markdown renders with raw HTML passed through: the HTML is never served
+// as it is, only reduced to text and to the sanitised HTML body (see
+// bodyhtml.go), and passing it lets both drop scripts and keep the words
+// inside inline tags.
 var markdown = goldmark.New(
 	goldmark.WithExtensions(extension.GFM),
 	goldmark.WithRendererOptions(gmhtml.WithUnsafe()),
 )
 
 // markdownBlocks renders Markdown source to paragraphs of plain text, in
-// time linear in its size: see boundMarkdown.
-func markdownBlocks(src string) ([]block, error) {
+// time linear in its size: see boundMarkdown. It also returns the rendered
+// document, whose markup becomes the article's HTML body once sanitised.
+func markdownBlocks(src string) ([]block, *html.Node, error) {
 	var buf bytes.Buffer
 	if err := markdown.Convert([]byte(boundMarkdown(src)), &buf); err != nil {
-		return nil, fmt.Errorf("render markdown: %w", err)
+		return nil, nil, fmt.Errorf("render markdown: %w", err)
 	}
 	doc, err := html.Parse(&buf)
 	if err != nil {
-		return nil, fmt.Errorf("parse rendered markdown: %w", err)
+		return nil, nil, fmt.Errorf("parse rendered markdown: %w", err)
 	}
-	return htmlBlocks(doc, false), nil
+	return htmlBlocks(doc, false), doc, nil
 }
 
 // parseMarkdown reads a Markdown file with optional YAML front matter.
@@ -48,7 +50,7 @@ func parseMarkdown(subj, text string) (fields, error) {
 			return f, err
 		}
 	}
-	if f.body, err = markdownBlocks(body); err != nil {
+	if f.body, f.html, err = markdownBlocks(body); err != nil {
 		return f, syndicate.Errorf(syndicate.EINVALID, "%s has a body that cannot be read: %v", subj, err)
 	}
 	return f, nil

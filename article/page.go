@@ -72,17 +72,20 @@ func parseHTML(subj, text, pageURL string) (fields, error) {
 	}
 	site := siteNames(p.first("og:site_name", "application-name", "twitter:site"), x.sitename, f.url, p.h1s)
 
-	f.body = x.body
+	f.body, f.html = x.body, x.node
 	if len(f.body) == 0 {
-		f.body = r.body
+		f.body, f.html = r.body, r.node
 	}
 	if len(f.body) == 0 {
-		f.body = p.mainBlocks(doc)
+		f.body, f.html = p.mainBlocks(doc), nil
 	}
+	f.htmlBase, f.htmlPage = base, true
 
 	f.title = dropKicker(p.pickTitle(x, r, site, &f.warns), p.kickers)
 	f.author = p.pickAuthor(x, r, site, f.body, f.url)
-	f.body = dropLeadingMeta(f.body, f.author)
+	kept := dropLeadingMeta(f.body, f.author)
+	dropBlocks(f.html, f.body, kept)
+	f.body = kept
 	f.summary = pickDescription(f.title, site, f.body, inBody(f.body, p.shown(), p.first("og:description"), p.first("twitter:description"), p.first("description"), x.description)...)
 	if i := ledeIndex(f.body); f.summary == "" && i >= 0 {
 		f.summary = f.body[i].text

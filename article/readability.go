@@ -129,8 +129,9 @@ func readable(doc *html.Node, base *url.URL) readableText {
 // extracted is what trafilatura found in a page.
 type extracted struct {
 	title, author, sitename, description, image string
-	date                                        time.Time // zero if none
-	body                                        []block   // nil if it found no article text
+	date                                        time.Time  // zero if none
+	body                                        []block    // nil if it found no article text
+	node                                        *html.Node // the body's element, nil with no body
 }
 
 // extract runs trafilatura over a copy of doc, offering it readability's
@@ -148,6 +149,10 @@ func extract(doc *html.Node, base *url.URL, r readableText) extracted {
 		ExcludeComments: true,
 		// Extensive date search reads dates written in many languages.
 		HtmlDateMode: trafilatura.Extensive,
+		// The HTML body keeps the article's links (the text walk reads
+		// through them). Images stay out: trafilatura turns their
+		// captions into paragraphs, which the lede would be taken from.
+		IncludeLinks: true,
 	}
 	if r.node != nil {
 		o.FallbackCandidates = &trafilatura.FallbackCandidates{Readability: dom.Clone(r.node, true)}
@@ -165,7 +170,7 @@ func extract(doc *html.Node, base *url.URL, r readableText) extracted {
 	// the page's text, scripts and hidden text included: on such a page
 	// readability's article, or the page walk, is the better body.
 	if res.ContentNode != nil && utf8.RuneCountInString(res.ContentText) >= o.Config.MinExtractedSize {
-		x.body = htmlBlocks(res.ContentNode, true)
+		x.body, x.node = htmlBlocks(res.ContentNode, true), res.ContentNode
 	}
 	return x
 }

@@ -630,11 +630,11 @@ func TestFormats(t *testing.T) {
 	want.ID = syndicate.ArticleID(want.URL)
 	for _, tc := range []struct {
 		name, format, newItem, contentType string
-		body                               string // want.Body for this format
+		body, bodyHTML                     string // want.Body, BodyHTML for this format
 	}{
-		{"rss", rssFeed, rssNew, "application/rss+xml", ""},
-		{"atom", atomFeed, atomNew, "application/atom+xml", want.Body},
-		{"json", jsonFeed, jsonNew, "application/feed+json", want.Body},
+		{"rss", rssFeed, rssNew, "application/rss+xml", "", ""},
+		{"atom", atomFeed, atomNew, "application/atom+xml", want.Body, "<p>First paragraph.</p><p>Second &amp; last.</p>"},
+		{"json", jsonFeed, jsonNew, "application/feed+json", want.Body, "<p>First paragraph.</p><p>Second &amp; last.</p>"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, pub := newPoller(newMemStore(), &clock{t: t0})
@@ -646,7 +646,7 @@ func TestFormats(t *testing.T) {
 				t.Fatalf("published %d; want 1", n)
 			}
 			w := want
-			w.Body = tc.body
+			w.Body, w.BodyHTML = tc.body, tc.bodyHTML
 			if got := pub.articles[0]; !reflect.DeepEqual(got, w) {
 				t.Errorf("article =\n%+v\nwant\n%+v", got, w)
 			}

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"syndicate"
+	"syndicate/article"
 )
 
 // summaryLen is the most characters of a summary taken from a feed item.
@@ -95,9 +96,11 @@ func itemArticle(feed *gofeed.Feed, item *gofeed.Item, now time.Time) (syndicate
 	switch {
 	case len(content) > 0:
 		a.Body = strings.Join(content, "\n\n")
+		a.BodyHTML = article.SanitizeHTML(item.Content, canon)
 	case strings.Join(desc, " ") != a.Summary:
 		// Many RSS feeds carry the whole text in the description only.
 		a.Body = strings.Join(desc, "\n\n")
+		a.BodyHTML = article.SanitizeHTML(item.Description, canon)
 	}
 	a.Body = clipBytes(a.Body, syndicate.MaxBodyLen)
 	if err := a.Validate(); err != nil {

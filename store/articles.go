@@ -11,7 +11,7 @@ import (
 	"syndicate"
 )
 
-const articleColumns = `id, url, title, author, published_at, tags, summary, image, body, language`
+const articleColumns = `id, url, title, author, published_at, tags, summary, image, body, language, body_html`
 
 // SaveArticle stores a after validating it, deriving its ID from its URL if
 // it has none. Saving is idempotent by ID: when the article is already
@@ -70,9 +70,9 @@ func (s *Store) SaveArticleAt(ctx context.Context, a syndicate.Article, at time.
 			return fmt.Errorf("number the article: %w", err)
 		}
 		res, err := tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO articles (`+articleColumns+`, created_at, seq, publish_at, fanout)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO NOTHING`),
-			a.ID, a.URL, a.Title, a.Author, published, string(tagsJSON), a.Summary, a.Image, a.Body, cleanLanguage(a.Language), s.now().UnixNano(), seq, due, FanOutPending)
+			a.ID, a.URL, a.Title, a.Author, published, string(tagsJSON), a.Summary, a.Image, a.Body, cleanLanguage(a.Language), a.BodyHTML, s.now().UnixNano(), seq, due, FanOutPending)
 		if err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func scanArticle(r scanner) (syndicate.Article, error) {
 		published int64
 		tags      string
 	)
-	if err := r.Scan(&a.ID, &a.URL, &a.Title, &a.Author, &published, &tags, &a.Summary, &a.Image, &a.Body, &a.Language); err != nil {
+	if err := r.Scan(&a.ID, &a.URL, &a.Title, &a.Author, &published, &tags, &a.Summary, &a.Image, &a.Body, &a.Language, &a.BodyHTML); err != nil {
 		return syndicate.Article{}, err
 	}
 	a.PublishedAt = fromNanos(published)

@@ -231,6 +231,9 @@ var migrations = [][]string{
 		// which the ledger keeps as the email's remote_id.
 		`CREATE INDEX deliveries_remote_id ON deliveries (remote_id)`,
 	},
+	{ // 12: the sanitised HTML body of an article, for full-content emails
+		`ALTER TABLE articles ADD COLUMN body_html TEXT NOT NULL DEFAULT ''`,
+	},
 }
 
 // migrate creates the schema or brings it up to date. It runs in one write

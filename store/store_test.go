@@ -157,6 +157,7 @@ func article(url string) syndicate.Article {
 		Tags:        []string{"news", "go"},
 		Summary:     "A summary.",
 		Body:        "First paragraph.\n\nSecond.",
+		BodyHTML:    `<p>First <a href="https://example.com/x">paragraph</a>.</p><p>Second.</p>`,
 	}
 }
 

@@ -8,8 +8,8 @@
 // plus a few values worked out once in Go so that every template agrees on
 // them (.Digest, .Accent, .LinkDark, .Preheader, .Headline, .More, .Lang,
 // .Dir, .Archive). Besides the standard functions they may call date,
-// longdate, wrap, underline, lines, oneline, add1, paragraphs, outlookOpen
-// and outlookClose; see funcs.
+// longdate, wrap, underline, lines, oneline, add1, paragraphs, bodyhtml,
+// outlookOpen and outlookClose; see funcs.
 package templates
 
 import (
@@ -28,6 +28,7 @@ import (
 	"unicode/utf8"
 
 	"syndicate"
+	"syndicate/article"
 )
 
 //go:embed default/*
@@ -376,6 +377,9 @@ var funcs = map[string]any{
 	// paragraphs splits an article body (plain text, blank-line separated)
 	// into its paragraphs, each on one line.
 	"paragraphs": paragraphs,
+	// bodyhtml renders an article's HTML body (syndicate.Article.BodyHTML)
+	// for an email: sanitised again, then styled inline; see bodyHTML.
+	"bodyhtml": bodyHTML,
 	// outlookOpen and outlookClose wrap the fluid column in a fixed 600px
 	// table that only Outlook for Windows sees (it ignores max-width).
 	// html/template drops comments, so the conditional comments come from
@@ -430,4 +434,34 @@ func nonEmptyLines(s string) []string {
 		}
 	}
 	return out
+}
+
+// bodyHTML renders an article's stored HTML body with the email's inline
+// styles: links in accent (and the dark-mode link colour through class
+// "link"), headings and quotes like the body text, images fluid and at
+// most article.MaxBodyImageWidth wide. article.RenderBodyHTML sanitises
+// the body again first, so only markup from its allow-list reaches the
+// email, whatever the store holds. It returns "" when nothing readable is
+// left, and the template then shows the plain-text body.
+func bodyHTML(body, accent string) htmltemplate.HTML {
+	if !cssColor.MatchString(accent) {
+		accent = defaultAccent
+	}
+	// Margins are left to the clients' defaults, as for the plain-text
+	// paragraphs: Outlook honours them only in part.
+	heading := func(size, line int) article.BodyStyle {
+		return article.BodyStyle{Class: "fg", Style: fmt.Sprintf("font-family:Arial,Helvetica,sans-serif;font-size:%dpx;line-height:%dpx;color:#111827;", size, line)}
+	}
+	return article.RenderBodyHTML(body, article.BodyStyles{
+		"h2":         heading(20, 26),
+		"h3":         heading(18, 24),
+		"h4":         heading(17, 24),
+		"a":          {Class: "link", Style: "color:" + accent + ";"},
+		"img":        {Style: "display:block;max-width:100%;height:auto;border:0"},
+		"blockquote": {Class: "fg", Style: "padding:0 0 0 16px;border-left:4px solid #d1d5db;font-size:17px;line-height:27px;color:#1f2937;font-style:italic;"},
+		"pre":        {Style: "padding:12px;border:1px solid #d1d5db;font-family:Courier,monospace;font-size:14px;line-height:20px;white-space:pre-wrap;word-wrap:break-word;"},
+		// Many clients know no <figure>: it is written as a <div>.
+		"figure":     {Tag: "div", Style: "padding:8px 0 16px 0;"},
+		"figcaption": {Tag: "div", Class: "muted", Style: "padding-top:6px;font-size:14px;line-height:20px;color:#4b5563;"},
+	})
 }

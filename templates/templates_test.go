@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"syndicate"
+	"syndicate/article"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -134,6 +135,13 @@ func TestGolden(t *testing.T) {
 		{"daily", dailyData()},
 		{"world", worldData()},
 		{"archive", archiveData()},
+		{"instant-html", richData(t)},
+		{"archive-html", func() EmailData {
+			d := richData(t)
+			d.Subscriber, d.UnsubscribeURL, d.PreferencesURL = syndicate.Subscriber{}, "", ""
+			d.SubscribeURL = "https://news.example.com/newsletter/subscribe"
+			return d
+		}()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, err := s.RenderEmail(tc.data)
@@ -392,5 +400,103 @@ func TestLanguageAndDirection(t *testing.T) {
 	d.Articles = []syndicate.Article{de, de}
 	if e, err = mustNew(t, "").RenderEmail(d); err != nil || !strings.Contains(e.HTML, `<html lang="de" dir="ltr">`) {
 		t.Errorf("German digest: %v\n%.200s", err, e.HTML)
+	}
+}
+
+// richSource is an article as an editor might write it, Markdown with raw
+// HTML, holding what the HTML body keeps (relative images, a link, a list,
+// a quote) and what it must not (scripts, handlers, javascript: and data:
+// URLs, a tracking pixel).
+const richSource = `---
+title: Library opens late on weekdays
+url: https://news.example.com/2026/03/library-late
+author: Kim Park
+date: 2026-03-01T09:00:00Z
+---
+The council voted on [Monday](/council/minutes "Minutes") to keep the library open until ten.
+
+![The reading room at night](img/reading-room.jpg)
+
+## What changes
+
+- Weekdays: 9am to 10pm
+- Weekends: *unchanged*
+
+> "We want the building used when people are free," the head librarian said.
+
+<figure><img src="/photos/desk.jpg" width="1600" height="900" alt="The new desk" onerror="alert(1)"><figcaption>The new desk.</figcaption></figure>
+
+<script>document.write("tracked")</script>
+<p onclick="steal()">Read the <a href="javascript:alert(document.cookie)">full plan</a>.</p>
+<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" alt="pixel">
+<img src="https://tracker.example/open.gif" width="1" height="1">
+<iframe src="https://ads.example/"></iframe>
+`
+
+// richData is the instant email of richSource with the whole article in
+// it, parsed as syndicate publish parses it.
+func richData(t *testing.T) EmailData {
+	t.Helper()
+	a, err := article.Parse("library.md", strings.NewReader(richSource), article.Options{Now: func() time.Time { return fixedDate }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := instantData()
+	d.Articles = []syndicate.Article{a}
+	d.FullContent = true
+	d.ViewURL = "https://news.example.com/newsletter/archive/a_lib"
+	return d
+}
+
+// TestFullContentHTML: the instant email with full content shows the
+// article's HTML body, images absolute and at most 560 pixels wide, and
+// nothing hostile; without full content, or in a digest, the summary.
+func TestFullContentHTML(t *testing.T) {
+	s := mustNew(t, "")
+	e, err := s.RenderEmail(richData(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`<img src="https://news.example.com/2026/03/img/reading-room.jpg" alt="The reading room at night" width="560" style="display:block;max-width:100%;height:auto;border:0"/>`,
+		`<img src="https://news.example.com/photos/desk.jpg" alt="The new desk" width="560" height="315" style="display:block;max-width:100%;height:auto;border:0"/>`,
+		`<a href="https://news.example.com/council/minutes" class="link" style="color:#0b6e4f;">Monday</a>`,
+		`<li>Weekends: <em>unchanged</em></li>`,
+		`<div style="padding:8px 0 16px 0;"><img src="https://news.example.com/photos/desk.jpg"`,
+		`<div class="muted" style="padding-top:6px;font-size:14px;line-height:20px;color:#4b5563;">The new desk.</div></div>`,
+		`<blockquote class="fg"`,
+		`>What changes</h2>`,
+		`Read the full plan.`,
+	} {
+		if !strings.Contains(e.HTML, want) {
+			t.Errorf("HTML lacks %s", want)
+		}
+	}
+	for _, bad := range []string{"alert", "steal", "javascript:", "data:image", "tracker.example", "ads.example", "onerror", "onclick", "<script>document", "tracked", "<iframe", "<figure"} {
+		if strings.Contains(e.HTML, bad) {
+			t.Errorf("HTML holds %q", bad)
+		}
+	}
+	// The text part stays plain.
+	if strings.Contains(e.Text, "<") {
+		t.Errorf("text part holds markup:\n%s", e.Text)
+	}
+
+	d := richData(t)
+	d.FullContent = false
+	if e, err = s.RenderEmail(d); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(e.HTML, "reading-room.jpg") || !strings.Contains(e.HTML, "The council voted on Monday") {
+		t.Errorf("without full content the email is not the summary:\n%s", e.HTML)
+	}
+	// A body whose HTML sanitises to nothing falls back to the text.
+	d = richData(t)
+	d.Articles[0].BodyHTML = "<script>alert(1)</script>"
+	if e, err = s.RenderEmail(d); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(e.HTML, "alert") || !strings.Contains(e.HTML, "<p>The council voted on Monday to keep the library open until ten.</p>") {
+		t.Errorf("a body of nothing safe is not shown as text:\n%s", e.HTML)
 	}
 }

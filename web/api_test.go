@@ -322,9 +322,13 @@ func TestPublishAccepted(t *testing.T) {
 		!a.PublishedAt.Equal(time.Date(2025, 5, 30, 8, 0, 0, 0, time.UTC)) || a.Summary != "The physics of a whistling kettle." {
 		t.Errorf("stored article = %+v", a)
 	}
-	// The body is Markdown, as in an article file.
+	// The body is Markdown, as in an article file, and kept as sanitised
+	// HTML too.
 	if !strings.HasPrefix(a.Body, "A kettle sings because") {
 		t.Errorf("body = %q", a.Body)
+	}
+	if want := "<p>A kettle <strong>sings</strong> because steam is forced through a narrow hole.</p>\n<p>That is all.</p>"; a.BodyHTML != want {
+		t.Errorf("body_html = %q\nwant        %q", a.BodyHTML, want)
 	}
 
 	// The same URL again: accepted, the same id, nothing created.
@@ -354,6 +358,31 @@ func TestPublishAccepted(t *testing.T) {
 	// Without a date the article is dated by the injected clock.
 	if d := calls[len(calls)-1].article.PublishedAt; !d.Equal(apiNow) {
 		t.Errorf("published at %v, want %v", d, apiNow)
+	}
+}
+
+// TestPublishHTMLBody: HTML in the body of a published article is kept
+// through the sanitiser: links and images resolved against the article's
+// URL, scripts, handlers and javascript: links gone.
+func TestPublishHTMLBody(t *testing.T) {
+	e := newAPI(t, nil)
+	body := `{"title": "Ferry", "url": "https://news.example.com/2025/ferry",
+"body": "<p>The <a href=\"/timetable\" onclick=\"x()\">late ferry</a> stays.</p>\n\n<img src=\"img/ferry.jpg\" alt=\"The ferry\"><script>alert(1)</script>\n\n<a href=\"javascript:alert(2)\">trap</a>"}`
+	e.post(body).want(t, http.StatusAccepted)
+	a := e.pub.stored()[syndicate.ArticleID("https://news.example.com/2025/ferry")]
+	for _, want := range []string{
+		`<a href="https://news.example.com/timetable">late ferry</a>`,
+		`<img src="https://news.example.com/2025/img/ferry.jpg" alt="The ferry"/>`,
+		`trap`,
+	} {
+		if !strings.Contains(a.BodyHTML, want) {
+			t.Errorf("body_html lacks %s:\n%s", want, a.BodyHTML)
+		}
+	}
+	for _, bad := range []string{"alert", "onclick", "javascript"} {
+		if strings.Contains(a.BodyHTML, bad) {
+			t.Errorf("body_html holds %q:\n%s", bad, a.BodyHTML)
+		}
 	}
 }
 

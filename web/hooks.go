@@ -17,6 +17,7 @@ import (
 	"golang.org/x/net/html"
 
 	"syndicate"
+	"syndicate/article"
 	"syndicate/channels/webhook"
 )
 
@@ -256,6 +257,7 @@ func ghostArticle(p *ghostPost, now func() time.Time) (syndicate.Article, error)
 		url:   p.CanonicalURL,
 		image: p.FeatureImage,
 		body:  text,
+		html:  p.HTML,
 		date:  p.PublishedAt,
 	}
 	if cp.url == "" {
@@ -284,6 +286,7 @@ func ghostArticle(p *ghostPost, now func() time.Time) (syndicate.Article, error)
 	}
 	if p.Visibility != "" && p.Visibility != "public" {
 		cp.body = postText{lede: text.lede} // the lede may still summarise it
+		cp.html = ""
 	}
 	return cp.article(now, ghostFields)
 }
@@ -436,6 +439,7 @@ func wordPressArticle(p *wordPressPost, now func() time.Time) (syndicate.Article
 		summary: excerpt,
 		image:   p.FeaturedImage,
 		body:    text,
+		html:    string(p.Content),
 		date:    p.DateGMT,
 		tags:    p.Tags,
 	}
@@ -452,6 +456,7 @@ type cmsPost struct {
 	title, url, author, summary, image, date string
 	summaryGiven                             bool // an editor's summary: kept whole
 	body                                     postText
+	html                                     string // the body's markup, sanitised into BodyHTML
 	tags                                     []string
 }
 
@@ -511,6 +516,9 @@ func (p cmsPost) article(now func() time.Time, fields map[string]string) (syndic
 	}
 
 	a.Body = strings.Join(p.body.paras, "\n\n")
+	if a.Body != "" {
+		a.BodyHTML = article.SanitizeHTML(p.html, canon)
+	}
 	a.Summary = oneLine(p.summary)
 	given := p.summaryGiven && a.Summary != ""
 	if a.Summary == "" {

@@ -91,6 +91,10 @@ func TestGhostHook(t *testing.T) {
 		// No custom excerpt: the first paragraph of Ghost's excerpt.
 		{"summary", a.Summary, "A kettle doesn’t sing by magic: steam is forced through a narrow hole & the air vibrates."},
 		{"body", a.Body, "A kettle doesn’t sing by magic: steam is forced through a narrow hole & the air vibrates.\n\nA kettle on the hob.\n\nThe physics\n\nHelmholtz worked it out… mostly.\n\n- Steam\n\n- A hole\n\nf = c / (2 * L)\n  tuned"},
+		// The post's markup, sanitised: the card's classes, loading and
+		// the script are gone.
+		{"body_html", a.BodyHTML, `<p>A kettle doesn’t <strong>sing</strong> by magic: steam is forced through a narrow hole &amp; the air vibrates.</p><figure><img src="https://blog.example.com/content/images/2025/05/kettle.jpg" alt="A kettle"/><figcaption>A kettle on the hob.</figcaption></figure><h2>The physics</h2><p>Helmholtz worked it out… mostly.</p><ul><li>Steam</li><li>A hole</li></ul><pre><code>f = c / (2 * L)
+  tuned</code></pre>`},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %q\nwant    %q", c.name, c.got, c.want)
@@ -204,8 +208,8 @@ func TestGhostHookIgnoresAndRejects(t *testing.T) {
 	body := strings.Replace(strings.Replace(ghostPublished, `"status":"published","visibility":"public"`, `"status":"published","visibility":"paid"`, 1),
 		"why-the-kettle-sings/", "paid-kettle/", -1)
 	send(body).want(t, http.StatusAccepted)
-	if a := e.pub.stored()[syndicate.ArticleID("https://blog.example.com/paid-kettle/")]; a.Body != "" || a.Summary == "" {
-		t.Errorf("paid post: body %q, summary %q", a.Body, a.Summary)
+	if a := e.pub.stored()[syndicate.ArticleID("https://blog.example.com/paid-kettle/")]; a.Body != "" || a.BodyHTML != "" || a.Summary == "" {
+		t.Errorf("paid post: body %q, html %q, summary %q", a.Body, a.BodyHTML, a.Summary)
 	}
 
 	// A canonical_url wins over the post's own URL, and a custom excerpt

@@ -30,6 +30,13 @@ func textPart(t *testing.T, raw []byte) (subject string, text string, unsubscrib
 	if err != nil {
 		t.Fatal(err)
 	}
+	lu := msg.Header.Get("List-Unsubscribe")
+	return subject, messagePart(t, msg, "text/plain"), strings.Trim(strings.Split(lu, ",")[0], "<> ")
+}
+
+// messagePart returns the decoded part of msg whose type is mediaType.
+func messagePart(t *testing.T, msg *mail.Message, mediaType string) string {
+	t.Helper()
 	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
 	if err != nil {
 		t.Fatal(err)
@@ -38,15 +45,14 @@ func textPart(t *testing.T, raw []byte) (subject string, text string, unsubscrib
 	for {
 		p, err := mr.NextPart() // decodes quoted-printable
 		if err != nil {
-			t.Fatalf("no text/plain part: %v", err)
+			t.Fatalf("no %s part: %v", mediaType, err)
 		}
-		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
+		if strings.HasPrefix(p.Header.Get("Content-Type"), mediaType) {
 			b, err := io.ReadAll(p)
 			if err != nil {
 				t.Fatal(err)
 			}
-			lu := msg.Header.Get("List-Unsubscribe")
-			return subject, string(b), strings.Trim(strings.Split(lu, ",")[0], "<> ")
+			return string(b)
 		}
 	}
 }

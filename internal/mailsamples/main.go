@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"syndicate"
+	"syndicate/article"
 	"syndicate/channels/email"
 	"syndicate/jobs"
 	"syndicate/templates"
@@ -107,6 +108,7 @@ func write(dir, overrides string) error {
 		data templates.EmailData
 	}{
 		{"instant-full.eml", arts[0].ID, templates.EmailData{Brand: brand, Frequency: syndicate.Instant, Articles: arts[:1], FullContent: true}},
+		{"instant-html.eml", arts[0].ID, templates.EmailData{Brand: brand, Frequency: syndicate.Instant, Articles: []syndicate.Article{richArticle(arts[0])}, FullContent: true}},
 		{"instant-teaser.eml", arts[2].ID, templates.EmailData{Brand: brand, Frequency: syndicate.Instant, Articles: arts[2:3]}},
 		{"daily.eml", "dg_daily_20261121T070000Z", templates.EmailData{Brand: digestBrand, Frequency: syndicate.Daily, Articles: arts}},
 	}
@@ -154,4 +156,16 @@ func save(file string, m syndicate.Message) error {
 		return fmt.Errorf("write %s: %w", file, err)
 	}
 	return f.Close()
+}
+
+// richArticle is a with an HTML body, as an article from Markdown, a web
+// page or a CMS has: a heading, a link, a figure, a list and a quote.
+func richArticle(a syndicate.Article) syndicate.Article {
+	a.BodyHTML = article.SanitizeHTML(`<p>The Riverside public library will stay open until midnight for the next three weeks, giving students a quiet, heated place to revise after the university's <a href="/2026/10/study-halls">study halls</a> close at nine.</p>
+<figure><img src="/images/reading-room.jpg" width="1200" height="800" alt="The reading room at night"><figcaption>The reading room, open late.</figcaption></figure>
+<h2>What changes</h2>
+<ul><li>Open until midnight, Monday to Friday</li><li>The number 4 bus keeps its late timetable</li></ul>
+<blockquote><p>We kept hearing that kitchens and cafés are not places you can concentrate.</p></blockquote>
+<p>If the trial works, the council will consider late hours every exam season.</p>`, a.URL)
+	return a
 }
