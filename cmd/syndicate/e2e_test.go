@@ -41,12 +41,36 @@ const (
 	xKey, xSecret, xToken, xTokenSecret = "ck-e2e", "cs-e2e-secret", "at-e2e", "as-e2e-secret"
 )
 
-// redisDB is the database the end-to-end tests use on a real Redis. They
-// run one after another (none is parallel), each flushing it first, so one
-// is enough; other packages use others.
+// redisDB is the database the end-to-end tests use on a real Redis. Most
+// run one after another, each flushing it first; the few long ones that
+// run in parallel (newParallelE2E) have databases of their own. Other
+// packages use 2, 3, 4 and 9.
 const redisDB = 1
 
+// Databases of the parallel end-to-end tests on a real Redis.
+const (
+	redisDBSocial = 10
+	redisDBKilled = 11
+)
+
 func newE2E(t *testing.T, extraEnv ...string) *e2e {
+	t.Helper()
+	return newE2EOn(t, redisDB, extraEnv...)
+}
+
+// newParallelE2E is newE2E for a long test that mostly waits (on a lease,
+// a retry's backoff): it runs beside the other such tests, on Redis
+// database db, which no other test uses.
+func newParallelE2E(t *testing.T, db int, extraEnv ...string) *e2e {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test")
+	}
+	t.Parallel()
+	return newE2EOn(t, db, extraEnv...)
+}
+
+func newE2EOn(t *testing.T, db int, extraEnv ...string) *e2e {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test")
@@ -62,7 +86,7 @@ func newE2E(t *testing.T, extraEnv ...string) *e2e {
 	t.Cleanup(hs.Close)
 	e := &e2e{t: t, dir: dir, sink: sink, x: xs}
 	e.env = append(os.Environ(),
-		"SYNDICATE_REDIS_URL="+testredis.URL(t, redisDB),
+		"SYNDICATE_REDIS_URL="+testredis.URL(t, db),
 		"SYNDICATE_DATABASE_URL="+testdb.URL(t), // SQLite, or a schema of SYNDICATE_TEST_DATABASE_URL
 		"SYNDICATE_SMTP_URL="+sink.URL(),
 		"SYNDICATE_FROM=Test News <news@news.example.com>",
@@ -286,7 +310,7 @@ func TestEndToEndPublish(t *testing.T) {
 }
 
 func TestEndToEndWorkerKilledMidBatch(t *testing.T) {
-	e := newE2E(t)
+	e := newParallelE2E(t, redisDBKilled)
 	emails := e.addSubscribers(20)
 	e.sink.Delay = 150 * time.Millisecond // a batch of 20 takes 3s: time to kill it
 	w := e.start("worker")

@@ -21,6 +21,10 @@ func TestMain(m *testing.M) {
 // TestScripts runs testdata/script/*.txtar against the real binary. Each
 // script has its own SQLite file and in-memory Redis.
 func TestScripts(t *testing.T) {
+	// Each script has an embedded Redis and a directory of its own; the
+	// kill script mostly waits on asynq's lease, so the scripts run beside
+	// the parallel end-to-end tests.
+	t.Parallel()
 	samples, err := filepath.Abs("../../../shared/samples/articles")
 	if err != nil {
 		t.Fatal(err)

@@ -47,7 +47,7 @@ func TestEndToEndSocial(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	t.Cleanup(hook.Close)
-	e := newE2E(t,
+	e := newParallelE2E(t, redisDBSocial,
 		"SYNDICATE_WEBHOOK_URL="+hook.URL, "SYNDICATE_WEBHOOK_SECRET=hook-secret-123", "SYNDICATE_WEBHOOK_ALLOW_PRIVATE=true",
 		"SYNDICATE_MASTODON_URL="+ms.URL, "SYNDICATE_MASTODON_TOKEN=masto-token",
 		"SYNDICATE_BLUESKY_URL="+bs.URL, "SYNDICATE_BLUESKY_HANDLE=news.example.com", "SYNDICATE_BLUESKY_APP_PASSWORD=app-pass-1234")
