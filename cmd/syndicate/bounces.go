@@ -5,9 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -224,18 +222,9 @@ are reported with their line numbers and nothing is imported; it then
 exits 1.`,
 		Args: args(1, "one CSV file, or - for standard input"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			var r io.Reader = a.stdin
-			if argv[0] != "-" {
-				f, err := os.Open(argv[0])
-				if err != nil {
-					return fmt.Errorf("open suppression file: %w", err)
-				}
-				defer f.Close()
-				r = f
-			}
-			b, err := readAll(r, maxImportSize)
+			b, err := a.readImport(argv[0], "suppression file")
 			if err != nil {
-				return fmt.Errorf("read %s: %w", argv[0], err)
+				return err
 			}
 			sups, err := parseSuppressionCSV(a, argv[0], b)
 			if err != nil {

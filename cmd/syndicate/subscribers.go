@@ -164,18 +164,9 @@ reported with their line numbers and refused; the other rows are still
 imported. It exits 1 if any row was refused.`,
 		Args: args(1, "one CSV file, or - for standard input"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			var r io.Reader = a.stdin
-			if argv[0] != "-" {
-				f, err := os.Open(argv[0])
-				if err != nil {
-					return fmt.Errorf("open subscriber file: %w", err)
-				}
-				defer f.Close()
-				r = f
-			}
-			b, err := readAll(r, maxImportSize)
+			b, err := a.readImport(argv[0], "subscriber file")
 			if err != nil {
-				return fmt.Errorf("read %s: %w", argv[0], err)
+				return err
 			}
 			return a.withStore(func(st *store.Store) error { return a.importCSV(st, argv[0], b, resubscribe) })
 		},
@@ -374,4 +365,23 @@ func (a *app) importCSV(st *store.Store, name string, b []byte, resubscribe bool
 		return &exitError{code: 1, msg: fmt.Sprintf("%d rows of %s were refused (see above)", counts.refused, termSafe(name))}
 	}
 	return nil
+}
+
+// readImport reads an import file, or standard input for "-", of at most
+// maxImportSize bytes; what names it in errors.
+func (a *app) readImport(name, what string) ([]byte, error) {
+	var r io.Reader = a.stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", what, err)
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := readAll(r, maxImportSize)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return b, nil
 }
