@@ -333,6 +333,7 @@ func (s *Sender) keep(c *conn) {
 		return
 	}
 	c.idleSince = time.Now()
+	c.check = true
 	select {
 	case s.idle <- c:
 		if s.shared != nil {
@@ -353,6 +354,12 @@ type conn struct {
 	stop      func() bool // stops the context watcher
 	release   func()      // frees the connection slot
 	idleSince time.Time   // when it was handed back for reuse
+	// check asks for a NOOP before the next message: the connection sat in
+	// the pool, where the server may have dropped it. Between messages of
+	// one Send there is none, nor an RSET after an accepted message (the
+	// final "." ends the transaction, RFC 5321 4.1.1.4): a connection lost
+	// in between fails MAIL without a reply, which is resent just the same.
+	check bool
 }
 
 // dial takes a connection slot and opens an authenticated connection.
@@ -501,8 +508,11 @@ func (c *conn) transact(ctx context.Context, timeout time.Duration, o *outgoing)
 	if err := ctx.Err(); err != nil {
 		return stepCheck, err
 	}
-	if err := c.smtp.Noop(); err != nil {
-		return stepCheck, err
+	if c.check {
+		if err := c.smtp.Noop(); err != nil {
+			return stepCheck, err
+		}
+		c.check = false
 	}
 	if err := c.smtp.Mail(o.from); err != nil {
 		return stepMail, err
@@ -535,7 +545,7 @@ type outgoing struct {
 // prepare builds, renders and signs m. A message that cannot be built or
 // rendered fails Permanent; one that cannot be signed fails Temporary,
 // because that is the key's or the signer's fault, not the message's.
-func (s *Sender) prepare(m syndicate.Message) outgoing {
+func (s *Sender) prepare(m syndicate.Message, b *bytes.Buffer) outgoing {
 	msg, err := Build(m)
 	if err != nil {
 		return outgoing{err: err}
@@ -548,11 +558,11 @@ func (s *Sender) prepare(m syndicate.Message) outgoing {
 	if err != nil || len(rcpts) != 1 {
 		return outgoing{err: &syndicate.SendError{Outcome: syndicate.Permanent, Message: fmt.Sprintf("invalid message: want one recipient, have %d", len(rcpts)), Err: err}}
 	}
-	var b bytes.Buffer
+	b.Reset()
 	// Room for both parts and the headers, so the buffer is not regrown
 	// as the message is written (quoted-printable adds a little).
 	b.Grow(len(m.Text) + len(m.HTML) + len(m.HTML)/16 + 2048)
-	if _, err := msg.WriteTo(&b); err != nil {
+	if _, err := msg.WriteTo(b); err != nil {
 		return outgoing{err: &syndicate.SendError{Outcome: syndicate.Permanent, Message: "render message: " + err.Error(), Err: err}}
 	}
 	o := outgoing{from: from, to: rcpts[0], data: b.Bytes()}
@@ -592,10 +602,11 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 	var (
 		cur    outgoing
 		curIdx = -1
+		buf    bytes.Buffer // cur's bytes, written over by the next message
 	)
 	prep := func(i int) *outgoing {
 		if curIdx != i {
-			cur, curIdx = s.prepare(msgs[i]), i
+			cur, curIdx = s.prepare(msgs[i], &buf), i
 		}
 		return &cur
 	}
@@ -690,9 +701,9 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 		if st != stepCheck {
 			s.observe(err)
 		}
-		if !broken {
-			// End the transaction, as go-mail does after every message. If
-			// even that fails, the next message needs a new connection.
+		if err != nil && !broken {
+			// End the refused transaction. If even that fails, the next
+			// message needs a new connection.
 			if rerr := c.smtp.Reset(); rerr != nil {
 				broken = true
 			}

@@ -10,6 +10,7 @@ import (
 	"net"
 	netmail "net/mail"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -278,10 +279,10 @@ func TestDropAfterDataIsUnknownAndReconnects(t *testing.T) {
 func TestLostConnectionBetweenMessagesResends(t *testing.T) {
 	ts := newTestServer(t, func(ts *testServer) {
 		ts.reset = func(c *smtp.Conn, session, n int) {
-			// The second reset of the first session is the client's RSET
-			// after message 0 was accepted: hang up there, so message 1's
-			// NOOP finds the connection gone before anything of it is sent.
-			if session == 1 && n == 2 {
+			// The first reset of the first session follows message 0's
+			// accepted DATA: hang up there, so message 1's MAIL finds the
+			// connection gone before anything of it is sent.
+			if session == 1 && n == 1 {
 				if err := c.Conn().Close(); err != nil {
 					t.Errorf("drop connection: %v", err)
 				}
@@ -541,5 +542,26 @@ func TestNewValidates(t *testing.T) {
 		if s.port != tc.port || s.mode != tc.mode || s.timeout != 30*time.Second {
 			t.Errorf("New(%q): port %d mode %s timeout %s, want %d %s 30s", tc.url, s.port, s.mode, s.timeout, tc.port, tc.mode)
 		}
+	}
+}
+
+// Between messages of one connection the client sends no RSET: the
+// server's own reset after each accepted DATA is the only one.
+func TestNoResetBetweenAcceptedMessages(t *testing.T) {
+	var resets atomic.Int64
+	ts := newTestServer(t, func(ts *testServer) {
+		ts.reset = func(_ *smtp.Conn, _, _ int) { resets.Add(1) }
+	})
+	errs, err := send(t, context.Background(), newSender(t, ts.url("")), messages(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range errs {
+		if e != nil {
+			t.Errorf("message %d: %v", i, e)
+		}
+	}
+	if n := resets.Load(); n != 3 {
+		t.Errorf("%d resets for 3 accepted messages, want 3 (no RSET between them)", n)
 	}
 }

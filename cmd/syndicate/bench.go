@@ -42,6 +42,7 @@ type benchFlags struct {
 	digest      bool
 	json        bool
 	cpuProfile  string
+	memProfile  string
 	timeout     time.Duration
 	chaos       string        // a fault to inject mid-send (bench.ChaosModes); "" for none
 	chaosAt     float64       // the share of subscribers mailed when the fault comes
@@ -137,6 +138,7 @@ and reconcile_interval half of it, not the defaults of minutes.`,
 	c.Flags().StringVar(&f.smtpURL, "smtp", "", "send to this SMTP relay instead of a discarding server; skips the baseline")
 	c.Flags().BoolVar(&f.digest, "digest", false, "send a daily digest of 5 articles instead of an instant email")
 	c.Flags().BoolVar(&f.json, "json", false, "print the result as JSON")
+	c.Flags().StringVar(&f.memProfile, "memprofile", "", "write the worker's allocation profile here at its exit (FILE.N for worker N when there are several)")
 	c.Flags().StringVar(&f.cpuProfile, "cpuprofile", "", "write the worker's CPU profile here (FILE.N for worker N when there are several)")
 	c.Flags().DurationVar(&f.timeout, "timeout", 30*time.Minute, "give up after this long")
 	c.Flags().IntVar(&f.batchSize, "batch-size", 0, "emails per batch task (default: batch_size's default, 200)")
@@ -437,6 +439,11 @@ func (r *benchRun) fullPath(ctx context.Context, a *app, cfg config.Config) erro
 			if r.f.cpuProfile != "" {
 				pprof.StopCPUProfile()
 			}
+			if r.f.memProfile != "" {
+				if err := writeMemProfile(r.f.memProfile); err != nil {
+					return err
+				}
+			}
 		}
 		var errs []error
 		for _, p := range append(procs, sched...) {
@@ -517,6 +524,13 @@ func (r *benchRun) fullPath(ctx context.Context, a *app, cfg config.Config) erro
 					name += "." + strconv.Itoa(i)
 				}
 				argv = append(argv, "--cpuprofile", name)
+			}
+			if r.f.memProfile != "" {
+				name := r.f.memProfile
+				if r.f.workers > 1 {
+					name += "." + strconv.Itoa(i)
+				}
+				argv = append(argv, "--memprofile", name)
 			}
 			p, err := startProc(fmt.Sprintf("worker-%d", i), argv...)
 			if err != nil {

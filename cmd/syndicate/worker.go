@@ -45,8 +45,9 @@ When it starts it queues again what the ledger waits for and Redis has lost
 	o.metricsFlags(c)
 	// For `syndicate bench`, which runs workers as child processes.
 	c.Flags().StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the worker to this file")
+	c.Flags().StringVar(&o.memProfile, "memprofile", "", "at exit, write an allocation profile of the worker to this file")
 	c.Flags().StringVar(&o.statsFile, "stats", "", "at exit, write the worker's database statement count to this file as JSON")
-	for _, f := range []string{"cpuprofile", "stats"} {
+	for _, f := range []string{"cpuprofile", "memprofile", "stats"} {
 		if err := c.Flags().MarkHidden(f); err != nil {
 			panic(err) // the flag was just defined
 		}
@@ -57,6 +58,7 @@ When it starts it queues again what the ledger waits for and Redis has lost
 // serveOptions are the measuring hooks of a worker process.
 type serveOptions struct {
 	cpuProfile string // a CPU profile is written here
+	memProfile string // an allocation profile is written here at exit
 	statsFile  string // workerStats is written here at exit
 
 	metricsAddr   string // where the metrics are served; empty: not on their own listener
@@ -122,7 +124,7 @@ func (a *app) serveCmd() *cobra.Command {
 }
 
 // serve runs the roles until the context ends.
-func (a *app) serve(roles []string, o serveOptions) error {
+func (a *app) serve(roles []string, o serveOptions) (err error) {
 	if o.metricsAddr != "" {
 		if err := checkMetricsAddr(o.metricsAddr, o.metricsPublic); err != nil {
 			return err
@@ -142,6 +144,13 @@ func (a *app) serve(roles []string, o serveOptions) error {
 			return fmt.Errorf("start the CPU profile: %w", err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if o.memProfile != "" {
+		defer func() {
+			if werr := writeMemProfile(o.memProfile); werr != nil && err == nil {
+				err = werr
+			}
+		}()
 	}
 	rc, err := a.openRedis(cfg)
 	if err != nil {
@@ -420,4 +429,18 @@ func logTasks(log *slog.Logger) asynq.MiddlewareFunc {
 			return err
 		})
 	}
+}
+
+// writeMemProfile writes the allocation profile of the process so far
+// (pprof's allocs: every sampled allocation since start) to path.
+func writeMemProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create the allocation profile: %w", err)
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("write the allocation profile: %w", err)
+	}
+	return f.Close()
 }
