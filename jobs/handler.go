@@ -294,10 +294,11 @@ func (h *Handler) handlePublish(ctx context.Context, t *asynq.Task) error {
 // batch, each a wait for the database while the first batches are sending.
 const maxFanOutPage = 64
 
-// fanOutEmail reads the subscribers of freq in keyset pages and enqueues
-// one batch per fixed bucket of subscriber IDs, planning the ledger rows of
-// a page's complete buckets in one transaction before their tasks. It returns how
-// many subscribers were planned.
+// fanOutEmail reads the subscribers of freq in keyset pages, planning each
+// page's ledger rows as it reads it (PlanEmails), and enqueues one batch
+// per fixed bucket of subscriber IDs once the bucket is complete: its rows
+// are planned before its task. It returns how many subscribers were
+// planned.
 func (h *Handler) fanOutEmail(ctx context.Context, item string, freq syndicate.Frequency, articles []string) (int, error) {
 	h.planning.begin()
 	defer h.planning.end()
@@ -305,59 +306,37 @@ func (h *Handler) fanOutEmail(ctx context.Context, item string, freq syndicate.F
 	if err != nil {
 		return 0, err
 	}
-	type bucketEmails struct {
-		bucket int64
-		emails []string
-	}
 	var (
 		after   int64
 		bucket  int64 = -1
 		emails  []string
-		pending []bucketEmails // complete buckets not yet planned
-		waiting int            // emails in pending
 		planned int
 	)
-	plan := func() error {
-		if waiting == 0 {
+	enqueue := func() error {
+		if len(emails) == 0 {
 			return nil
 		}
-		keys := make([]syndicate.DeliveryKey, 0, waiting)
-		for _, b := range pending {
-			for _, e := range b.emails {
-				keys = append(keys, syndicate.DeliveryKey{Item: item, Channel: syndicate.ChannelEmail, Subscriber: e})
-			}
+		task, opts := NewEmailBatchTask(item, freq, articles, bucket, emails, h.MaxRetry)
+		if err := h.enqueue(ctx, task, opts); err != nil {
+			return fmt.Errorf("enqueue email batch %d: %w", bucket, err)
 		}
-		if err := h.Store.EnsureDeliveries(ctx, keys); err != nil {
-			return fmt.Errorf("plan email batches %d to %d: %w", pending[0].bucket, pending[len(pending)-1].bucket, err)
-		}
-		for _, b := range pending {
-			task, opts := NewEmailBatchTask(item, freq, articles, b.bucket, b.emails, h.MaxRetry)
-			if err := h.enqueue(ctx, task, opts); err != nil {
-				return fmt.Errorf("enqueue email batch %d: %w", b.bucket, err)
-			}
-			planned += len(b.emails)
-		}
-		pending, waiting = nil, 0
-		return nil
-	}
-	closeBucket := func() {
-		if len(emails) > 0 {
-			pending = append(pending, bucketEmails{bucket, emails})
-			waiting += len(emails)
-		}
+		planned += len(emails)
 		emails = nil
+		return nil
 	}
 	pageBatches := 1
 	for {
 		page := int(size) * pageBatches
 		pageBatches = min(2*pageBatches, maxFanOutPage)
-		subs, err := h.Store.SubscribersAfter(ctx, freq, after, page)
+		subs, err := h.Store.PlanEmails(ctx, item, freq, after, page)
 		if err != nil {
-			return planned, fmt.Errorf("read %s subscribers after %d: %w", freq, after, err)
+			return planned, fmt.Errorf("plan %s emails after subscriber %d: %w", freq, after, err)
 		}
 		for _, s := range subs {
 			if b := s.ID / size; b != bucket {
-				closeBucket()
+				if err := enqueue(); err != nil {
+					return planned, err
+				}
 				bucket = b
 			}
 			emails = append(emails, s.Email)
@@ -366,12 +345,8 @@ func (h *Handler) fanOutEmail(ctx context.Context, item string, freq syndicate.F
 		if len(subs) < page {
 			break
 		}
-		if err := plan(); err != nil {
-			return planned, err
-		}
 	}
-	closeBucket()
-	return planned, plan()
+	return planned, enqueue()
 }
 
 func (h *Handler) location() *time.Location {

@@ -10,10 +10,11 @@ import (
 // the delivery ledger.
 type Store interface {
 	Article(ctx context.Context, id string) (syndicate.Article, error)
-	// SubscribersAfter returns up to limit active subscribers of freq whose
-	// ID is greater than afterID, in ID order (keyset paging).
-	SubscribersAfter(ctx context.Context, freq syndicate.Frequency, afterID int64, limit int) ([]syndicate.Subscriber, error)
 	Subscriber(ctx context.Context, email string) (syndicate.Subscriber, error)
+	// PlanEmails reads up to limit active subscribers of freq with IDs
+	// above afterID, in ID order (ID and Email only), and inserts a queued
+	// email row of item for each that has none, in one transaction.
+	PlanEmails(ctx context.Context, item string, freq syndicate.Frequency, afterID int64, limit int) ([]syndicate.Subscriber, error)
 	// SubscribersByEmail returns the subscribers with these addresses, of
 	// every status, keyed by syndicate.EmailKey; unknown addresses are
 	// absent.

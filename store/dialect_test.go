@@ -39,6 +39,7 @@ func TestSQLiteSettings(t *testing.T) {
 		"foreign_keys": "1",
 		"busy_timeout": "10000",
 		"synchronous":  "1", // NORMAL
+		"temp_store":   "2", // MEMORY
 	} {
 		var got string
 		if err := s.db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {

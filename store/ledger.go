@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -73,6 +74,71 @@ func (s *Store) EnsureDeliveries(ctx context.Context, keys []syndicate.DeliveryK
 		return fmt.Errorf("queue %d deliveries: %w", len(keys), err)
 	}
 	return nil
+}
+
+// PlanEmails plans a page of a fan-out in one transaction: it reads up to
+// limit active subscribers of freq with IDs above afterID, in ID order,
+// and inserts a queued email row of item for each that has none. The
+// subscribers come back with ID and Email only.
+//
+// The rows are made by one INSERT … SELECT from the subscribers: nothing
+// travels through the program but the addresses the tasks carry, which
+// makes planning a 100 000-subscriber fan-out about twice as fast as
+// sending the rows in (see EnsureDeliveries).
+func (s *Store) PlanEmails(ctx context.Context, item string, freq syndicate.Frequency, afterID int64, limit int) ([]syndicate.Subscriber, error) {
+	if err := checkKey(syndicate.DeliveryKey{Item: item, Channel: syndicate.ChannelEmail}); err != nil {
+		return nil, err
+	}
+	if limit < 1 {
+		return nil, syndicate.Errorf(syndicate.EINVALID, "page size %d is not positive", limit)
+	}
+	var subs []syndicate.Subscriber
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		subs = subs[:0]
+		s.stmts.Add(2)
+		rows, err := tx.QueryContext(ctx, s.dialect.rebind(`SELECT id, email FROM subscribers
+			WHERE frequency = ? AND status = ? AND id > ? ORDER BY id LIMIT ?`),
+			string(freq), string(syndicate.SubscriberActive), afterID, limit)
+		if err != nil {
+			return fmt.Errorf("read subscribers: %w", err)
+		}
+		for rows.Next() {
+			var sub syndicate.Subscriber
+			if err := rows.Scan(&sub.ID, &sub.Email); err != nil {
+				rows.Close()
+				return fmt.Errorf("read subscribers: %w", err)
+			}
+			subs = append(subs, sub)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("read subscribers: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read subscribers: %w", err)
+		}
+		if len(subs) == 0 {
+			return nil
+		}
+		now := s.now().UnixNano()
+		// Address-key order, the lock order of every insert into the
+		// ledger (see EnsureDeliveries). email_key is the subscriber_key of
+		// the same address.
+		_, err = tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO deliveries
+	(item, channel, subscriber, subscriber_key, status, attempts, remote_id, error, created_at, updated_at)
+	SELECT ?, ?, email, email_key, ?, 0, '', '', ?, ? FROM subscribers
+	WHERE frequency = ? AND status = ? AND id > ? AND id <= ? ORDER BY email_key
+	ON CONFLICT (item, channel, subscriber_key) DO NOTHING`),
+			item, string(syndicate.ChannelEmail), string(syndicate.StatusQueued), now, now,
+			string(freq), string(syndicate.SubscriberActive), afterID, subs[len(subs)-1].ID)
+		if err != nil {
+			return fmt.Errorf("insert rows: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("plan %s emails of %s after subscriber %d: %w", freq, item, afterID, err)
+	}
+	return subs, nil
 }
 
 // keyed is a delivery key with its subscriber's address key, computed
@@ -456,7 +522,8 @@ func (s *Store) lockRows(ctx context.Context, tx *sql.Tx, item string, ch syndic
 }
 
 // FinishDeliveries records the results of many attempts in one transaction,
-// as FinishDelivery records one. Every row must exist.
+// as FinishDelivery records one. Every row must exist. A key given twice
+// takes its last result.
 func (s *Store) FinishDeliveries(ctx context.Context, results []syndicate.DeliveryResult) error {
 	for _, r := range results {
 		if err := checkKey(r.Key); err != nil {
@@ -469,7 +536,8 @@ func (s *Store) FinishDeliveries(ctx context.Context, results []syndicate.Delive
 	if len(results) == 0 {
 		return nil
 	}
-	// Key order, for the lock order on PostgreSQL.
+	// Key order, for the lock order on PostgreSQL; the last result of a key
+	// given twice wins.
 	type keyedResult struct {
 		syndicate.DeliveryResult
 		sub string
@@ -478,32 +546,73 @@ func (s *Store) FinishDeliveries(ctx context.Context, results []syndicate.Delive
 	for i, r := range results {
 		sorted[i] = keyedResult{r, emailKey(r.Key.Subscriber)}
 	}
-	slices.SortFunc(sorted, func(a, b keyedResult) int {
+	order := func(a, b keyedResult) int {
 		return cmp.Or(cmp.Compare(a.Key.Item, b.Key.Item), cmp.Compare(a.Key.Channel, b.Key.Channel), cmp.Compare(a.sub, b.sub))
-	})
+	}
+	slices.SortStableFunc(sorted, order)
+	for i := len(sorted) - 1; i > 0; i-- {
+		if order(sorted[i-1], sorted[i]) == 0 {
+			sorted = slices.Delete(sorted, i-1, i)
+		}
+	}
 	now := s.now().UnixNano()
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		// One prepared statement: parsed once, run per row.
-		stmt, err := tx.PrepareContext(ctx, s.dialect.rebind(`UPDATE deliveries
-			SET status = ?, remote_id = CASE WHEN ? = '' THEN remote_id ELSE ? END, error = ?, updated_at = ?
-			WHERE item = ? AND channel = ? AND subscriber_key = ?`))
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		s.stmts.Add(int64(len(sorted)))
-		for _, r := range sorted {
-			res, err := stmt.ExecContext(ctx, string(r.Status), r.RemoteID, r.RemoteID, r.Error, now,
-				r.Key.Item, string(r.Key.Channel), r.sub)
+		// One statement a chunk, the results travelling as arrays
+		// (PostgreSQL) or one JSON array (SQLite): a statement per row cost
+		// more than the rest of a message's bookkeeping.
+		for chunk := range slices.Chunk(sorted, insertChunk) {
+			s.stmts.Add(1)
+			cols := make([][]string, 6)
+			for i := range cols {
+				cols[i] = make([]string, len(chunk))
+			}
+			for i, r := range chunk {
+				cols[0][i], cols[1][i], cols[2][i] = r.Key.Item, string(r.Key.Channel), r.sub
+				cols[3][i], cols[4][i], cols[5][i] = string(r.Status), r.RemoteID, r.Error
+			}
+			var (
+				res sql.Result
+				err error
+			)
+			if s.dialect.name == postgresDialect.name {
+				// Each row is locked by a lookup of its whole unique key, in
+				// key order, as lockRows does.
+				res, err = tx.ExecContext(ctx, `UPDATE deliveries d
+	SET status = r.status, remote_id = CASE WHEN r.remote_id = '' THEN d.remote_id ELSE r.remote_id END, error = r.error, updated_at = $7
+	FROM (SELECT k.status, k.remote_id, k.error, x.id
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS k(item, channel, sub, status, remote_id, error, n)
+		CROSS JOIN LATERAL (SELECT id FROM deliveries WHERE item = k.item AND channel = k.channel AND subscriber_key = k.sub FOR UPDATE) x
+		ORDER BY k.n) r
+	WHERE d.id = r.id`, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], now)
+			} else {
+				rows := make([][6]string, len(chunk))
+				for i := range chunk {
+					rows[i] = [6]string{cols[0][i], cols[1][i], cols[2][i], cols[3][i], cols[4][i], cols[5][i]}
+				}
+				js, jerr := json.Marshal(rows)
+				if jerr != nil {
+					return fmt.Errorf("record results from %s: %w", keyString(chunk[0].Key), jerr)
+				}
+				res, err = tx.ExecContext(ctx, `UPDATE deliveries
+	SET status = r.status, remote_id = CASE WHEN r.remote_id = '' THEN deliveries.remote_id ELSE r.remote_id END, error = r.error, updated_at = ?
+	FROM (SELECT json_extract(value, '$[0]') AS item, json_extract(value, '$[1]') AS channel, json_extract(value, '$[2]') AS sub,
+			json_extract(value, '$[3]') AS status, json_extract(value, '$[4]') AS remote_id, json_extract(value, '$[5]') AS error
+		FROM json_each(?)) AS r
+	WHERE deliveries.item = r.item AND deliveries.channel = r.channel AND deliveries.subscriber_key = r.sub`, now, string(js))
+			}
 			if err != nil {
-				return fmt.Errorf("record %s as %s: %w", keyString(r.Key), r.Status, err)
+				return fmt.Errorf("record results from %s: %w", keyString(chunk[0].Key), err)
 			}
 			n, err := res.RowsAffected()
 			if err != nil {
-				return fmt.Errorf("record %s as %s: %w", keyString(r.Key), r.Status, err)
+				return fmt.Errorf("record results from %s: %w", keyString(chunk[0].Key), err)
 			}
-			if n == 0 {
-				return syndicate.Errorf(syndicate.ENOTFOUND, "no delivery %s in the ledger", keyString(r.Key))
+			if int(n) != len(chunk) {
+				keys := make([]syndicate.DeliveryKey, len(chunk))
+				for i, r := range chunk {
+					keys[i] = r.Key
+				}
+				return s.missingDelivery(ctx, tx, keys, len(chunk)-int(n))
 			}
 		}
 		return nil
@@ -512,6 +621,23 @@ func (s *Store) FinishDeliveries(ctx context.Context, results []syndicate.Delive
 		return fmt.Errorf("record %d results: %w", len(results), err)
 	}
 	return nil
+}
+
+// missingDelivery names the first of keys that has no row, for the error
+// of a statement that updated n fewer rows than it was given.
+func (s *Store) missingDelivery(ctx context.Context, tx *sql.Tx, keys []syndicate.DeliveryKey, n int) error {
+	for _, k := range keys {
+		var one int
+		err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT 1 FROM deliveries WHERE item = ? AND channel = ? AND subscriber_key = ?`),
+			k.Item, string(k.Channel), emailKey(k.Subscriber)).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return syndicate.Errorf(syndicate.ENOTFOUND, "no delivery %s in the ledger", keyString(k))
+		}
+		if err != nil {
+			return fmt.Errorf("look for %s: %w", keyString(k), err)
+		}
+	}
+	return fmt.Errorf("record results from %s: %d rows were not updated", keyString(keys[0]), n)
 }
 
 // marks is n comma-separated placeholders.

@@ -106,6 +106,29 @@ func TestBeginFinishDeliveries(t *testing.T) {
 	if err := st.FinishDeliveries(ctx, []syndicate.DeliveryResult{missing}); syndicate.ErrorCode(err) != syndicate.ENOTFOUND {
 		t.Errorf("finishing a missing row: %v, want ENOTFOUND", err)
 	}
+	// A missing row fails the whole group.
+	withMissing := []syndicate.DeliveryResult{{Key: keys[0], Status: syndicate.StatusFailed}, missing}
+	if err := st.FinishDeliveries(ctx, withMissing); syndicate.ErrorCode(err) != syndicate.ENOTFOUND {
+		t.Errorf("finishing a group with a missing row: %v, want ENOTFOUND", err)
+	}
+	// A key given twice takes its last result.
+	twice := []syndicate.DeliveryResult{
+		{Key: keys[0], Status: syndicate.StatusQueued, Error: "first"},
+		{Key: keys[1], Status: syndicate.StatusSent, RemoteID: "m1@x"},
+		{Key: keys[0], Status: syndicate.StatusSent, RemoteID: "m0@x"},
+	}
+	if err := st.FinishDeliveries(ctx, twice); err != nil {
+		t.Fatal(err)
+	}
+	ds, err = st.Deliveries(ctx, "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if d.Subscriber == keys[0].Subscriber && (d.Status != syndicate.StatusSent || d.RemoteID != "m0@x" || d.Error != "") {
+			t.Errorf("row given twice: %+v, want the last result (sent, m0@x)", d)
+		}
+	}
 	mixed := []syndicate.DeliveryKey{keys[0], {Item: "a2", Channel: syndicate.ChannelEmail, Subscriber: "x@example.com"}}
 	if _, err := st.BeginDeliveries(ctx, mixed); syndicate.ErrorCode(err) != syndicate.EINVALID {
 		t.Errorf("begin across items: %v, want EINVALID", err)
@@ -137,5 +160,98 @@ func TestSubscribersByEmail(t *testing.T) {
 	}
 	if _, ok := got[syndicate.EmailKey("ghost@example.com")]; ok {
 		t.Error("an unknown address was found")
+	}
+}
+
+// TestPlanEmails: a fan-out page reads active subscribers of one frequency
+// in ID order and plans a queued row for each, under the same address key
+// the batch's BeginDeliveries looks up; rows already there stay as they are.
+func TestPlanEmails(t *testing.T) {
+	st, _, _ := openTest(t)
+	ctx := context.Background()
+	var active []string
+	for i := range 9 {
+		e := fmt.Sprintf("Reader%d@Example.COM", i)
+		freq := syndicate.Instant
+		if i == 4 {
+			freq = syndicate.Daily // another frequency: not planned
+		}
+		if _, _, err := st.UpsertSubscriber(ctx, syndicate.Subscriber{Email: e, Frequency: freq}); err != nil {
+			t.Fatal(err)
+		}
+		if i == 6 {
+			if err := st.SetSubscriberStatus(ctx, e, syndicate.SubscriberUnsubscribed); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i != 4 && i != 6 {
+			active = append(active, syndicate.EmailKey(e))
+		}
+	}
+	// Reader1's row exists and is sent: planning leaves it alone.
+	k1 := syndicate.DeliveryKey{Item: "i1", Channel: syndicate.ChannelEmail, Subscriber: "reader1@example.com"}
+	if _, err := st.BeginDeliveries(ctx, []syndicate.DeliveryKey{k1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FinishDeliveries(ctx, []syndicate.DeliveryResult{{Key: k1, Status: syndicate.StatusSent, RemoteID: "m1@x"}}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	var after int64
+	for {
+		page, err := st.PlanEmails(ctx, "i1", syndicate.Instant, after, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range page {
+			if s.ID <= after {
+				t.Errorf("subscriber %d after %d: not in ID order", s.ID, after)
+			}
+			got = append(got, syndicate.EmailKey(s.Email))
+			after = s.ID
+		}
+		if len(page) < 3 {
+			break
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(active) {
+		t.Errorf("planned %v, want %v", got, active)
+	}
+	ds, err := st.Deliveries(ctx, "i1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != len(active) {
+		t.Errorf("%d rows, want %d", len(ds), len(active))
+	}
+	for _, d := range ds {
+		switch {
+		case syndicate.EmailKey(d.Subscriber) == k1.Subscriber:
+			if d.Status != syndicate.StatusSent || d.RemoteID != "m1@x" {
+				t.Errorf("the sent row was touched: %+v", d)
+			}
+		case d.Status != syndicate.StatusQueued:
+			t.Errorf("%s is %s, want queued", d.Subscriber, d.Status)
+		}
+	}
+	// The batch finds the planned rows by its own keys, whatever the case.
+	keys := make([]syndicate.DeliveryKey, len(active))
+	for i, e := range active {
+		keys[i] = syndicate.DeliveryKey{Item: "i1", Channel: syndicate.ChannelEmail, Subscriber: e}
+	}
+	before, err := st.BeginDeliveries(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range before {
+		if syndicate.EmailKey(d.Subscriber) != k1.Subscriber && (d.Status != syndicate.StatusQueued || d.Attempts != 0) {
+			t.Errorf("%s was %s after %d attempts before the batch, want a planned queued row", d.Subscriber, d.Status, d.Attempts)
+		}
+	}
+	if ds, err = st.Deliveries(ctx, "i1"); err != nil || len(ds) != len(active) {
+		t.Errorf("after the batch began: %d rows (%v), want %d: the planned rows were not found", len(ds), err, len(active))
+	}
+	if _, err := st.PlanEmails(ctx, "i1", syndicate.Instant, 0, 0); syndicate.ErrorCode(err) != syndicate.EINVALID {
+		t.Errorf("page size 0: %v, want EINVALID", err)
 	}
 }

@@ -230,6 +230,9 @@ func sqliteDSN(path string) string {
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// The scratch tables of a multi-row UPDATE … FROM stay in memory rather
+	// than in a temporary file written and read back per statement.
+	q.Add("_pragma", "temp_store(MEMORY)")
 	if path != ":memory:" {
 		// WAL lets the CLI read while a worker writes.
 		q.Add("_pragma", "journal_mode(WAL)")
