@@ -37,7 +37,7 @@ func (m *stoppingMailer) Send(ctx context.Context, msgs []syndicate.Message, rep
 // the rest are still queued, none sending. The retry sends only the rest,
 // each once.
 func TestBatchStoppedBetweenChunks(t *testing.T) {
-	const n = 120 // more than one chunk of 50
+	const n = 120 // more than one chunk of 100
 	f := newFixture(t, n)
 	f.h.BatchSize = 200
 	ctx, cancel := context.WithCancel(context.Background())
@@ -73,8 +73,8 @@ func TestBatchStoppedBetweenChunks(t *testing.T) {
 			t.Errorf("%s was begun (%d attempts) though its chunk was never reached", d.Subscriber, d.Attempts)
 		}
 	}
-	if count[syndicate.StatusSent] != 50 || count[syndicate.StatusQueued] != n-50 || len(ds) != n {
-		t.Fatalf("after the stop: %v of %d rows; want 50 sent, %d queued", count, len(ds), n-50)
+	if count[syndicate.StatusSent] != 100 || count[syndicate.StatusQueued] != n-100 || len(ds) != n {
+		t.Fatalf("after the stop: %v of %d rows; want 100 sent, %d queued", count, len(ds), n-100)
 	}
 	if err := handle(f.h, task); err != nil {
 		t.Fatal(err)

@@ -510,9 +510,9 @@ func (h *Handler) handlePost(ctx context.Context, t *asynq.Task) error {
 // the batch returns. A worker that dies in between leaves those rows
 // sending, and the retry resends them with the same Message-ID.
 const (
-	recordEvery = 50
+	recordEvery = 200
 	recordAfter = 250 * time.Millisecond
-	sendChunk   = 50 // rows begun, rendered and handed to the Mailer at once
+	sendChunk   = 100 // rows begun, rendered and handed to the Mailer at once
 )
 
 // handleEmailBatch mails one item to one bucket of subscribers over one
