@@ -209,7 +209,7 @@ func (h *Handler) handleConfirm(ctx context.Context, t *asynq.Task) error {
 	// List-Unsubscribe (there is no list to leave yet) and no bulk headers.
 	m := syndicate.Message{
 		From: h.From, To: sub.Email, ToName: sub.Name, Subject: e.Subject, Text: e.Text, HTML: e.HTML,
-		MessageID: MessageID(item, sub.Email, domain), Date: now, Transactional: true,
+		MessageID: MessageID(before.ID, item, sub.Email, domain), Date: now, Transactional: true,
 		ReturnPath: h.returnPath(before.ID),
 	}
 	var result error

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -591,7 +592,7 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 				rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusSkipped, Error: "the address is on the suppression list (" + string(sup.Reason) + ")"})
 				continue
 			}
-			m, err := mb.message(sub)
+			m, err := mb.message(befores[i].ID, sub)
 			if err != nil {
 				rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusFailed, Error: err.Error()})
 				met.Delivered(syndicate.ChannelEmail, syndicate.StatusFailed, befores[i].CreatedAt)
@@ -768,7 +769,8 @@ func (h *Handler) messages(p batchPayload, articles []syndicate.Article) *messag
 }
 
 // message renders the email of the batch's item for one subscriber.
-func (mb *messageBuilder) message(sub syndicate.Subscriber) (syndicate.Message, error) {
+// id is the subscriber's ledger row.
+func (mb *messageBuilder) message(id int64, sub syndicate.Subscriber) (syndicate.Message, error) {
 	h := mb.h
 	unsub, err := signed.UnsubscribeURL(h.Brand.BaseURL, h.Secret, sub.Handle, sub.TokenVersion)
 	if err != nil {
@@ -790,7 +792,7 @@ func (mb *messageBuilder) message(sub syndicate.Subscriber) (syndicate.Message, 
 		Subject:           e.Subject,
 		Text:              e.Text,
 		HTML:              e.HTML,
-		MessageID:         MessageID(mb.item, sub.Email, mb.domain),
+		MessageID:         MessageID(id, mb.item, sub.Email, mb.domain),
 		Date:              mb.date,
 		ListID:            mb.listID,
 		UnsubscribeURL:    unsub,
@@ -820,12 +822,17 @@ func FeedbackID(item string, freq syndicate.Frequency, domain string) string {
 	return clean(item) + ":" + f + ":newsletter:" + clean(domain)
 }
 
-// MessageID is the Message-ID (without angle brackets) of one item to one
-// subscriber: the same on every retry, so receivers that de-duplicate by
-// Message-ID show one copy.
-func MessageID(item, email, domain string) string {
+// MessageID is the Message-ID (without angle brackets) of the email of
+// ledger row id, one item to one subscriber: the same on every retry (the
+// row is), so receivers that de-duplicate by Message-ID show one copy. The
+// 32 hex digits of a hash of item and address are followed by a dot and
+// the row's ID, so a bounce that names the message finds its row by
+// primary key (store.DeliveryByMessageID): an index of the hashes,
+// written at random places as each email was recorded, cost a fifth of a
+// send's ledger time. id is 0 for mail with no row (a preview).
+func MessageID(id int64, item, email, domain string) string {
 	sum := sha256.Sum256([]byte(item + "\x00" + strings.ToLower(email)))
-	return hex.EncodeToString(sum[:16]) + "@" + domain
+	return hex.EncodeToString(sum[:16]) + "." + strconv.FormatInt(id, 10) + "@" + domain
 }
 
 // ListID is the RFC 2919 List-Id of the newsletter.

@@ -341,7 +341,8 @@ func TestEmailBatchResults(t *testing.T) {
 	}}
 	f.h.Mailer = mailer
 	emails := []string{"r01@example.com", "r02@example.com", "r03@example.com", "r04@example.com"}
-	if _, err := f.st.BeginDelivery(ctx, syndicate.DeliveryKey{Item: f.art.ID, Channel: syndicate.ChannelEmail, Subscriber: "r03@example.com"}); err != nil {
+	r03, err := f.st.BeginDelivery(ctx, syndicate.DeliveryKey{Item: f.art.ID, Channel: syndicate.ChannelEmail, Subscriber: "r03@example.com"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := f.st.RemoveSubscriber(ctx, "r04@example.com"); err != nil {
@@ -366,7 +367,7 @@ func TestEmailBatchResults(t *testing.T) {
 		t.Errorf("bounced subscriber status = %s, %v; want bounced", sub.Status, err)
 	}
 	ids := mailer.byRecipient()["r03@example.com"]
-	if len(ids) != 1 || ids[0] != jobs.MessageID(f.art.ID, "r03@example.com", "news.example.com") {
+	if len(ids) != 1 || ids[0] != jobs.MessageID(r03.ID, f.art.ID, "r03@example.com", "news.example.com") {
 		t.Errorf("r03 Message-IDs = %v, want the stable one", ids)
 	}
 	// A duplicated task sends nothing more.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,13 +80,26 @@ func (s *Store) DeliveryByID(ctx context.Context, id int64) (syndicate.Delivery,
 // DeliveryByMessageID returns the email ledger row whose message had the
 // Message-ID (with or without its angle brackets); an ENOTFOUND error if
 // there is none.
+//
+// A Message-ID of jobs.MessageID has a dot after its 32 hex digits and
+// then its row's ID: the row is read by primary key and must have recorded
+// that very Message-ID. Any other (one written before they carried the
+// row's ID) is found through the partial index deliveries_remote_id_v1,
+// which holds only those.
 func (s *Store) DeliveryByMessageID(ctx context.Context, messageID string) (syndicate.Delivery, error) {
 	mid := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(messageID), "<"), ">")
 	if mid == "" {
 		return syndicate.Delivery{}, syndicate.Errorf(syndicate.ENOTFOUND, "no Message-ID")
 	}
-	d, err := scanDelivery(s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+deliveryColumns+` FROM deliveries
-		WHERE remote_id = ? AND channel = ? ORDER BY id LIMIT 1`), mid, string(syndicate.ChannelEmail)))
+	var row *sql.Row
+	if id, ok := messageRowID(mid); ok {
+		row = s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+deliveryColumns+` FROM deliveries
+			WHERE id = ? AND channel = ? AND remote_id = ?`), id, string(syndicate.ChannelEmail), mid)
+	} else {
+		row = s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+deliveryColumns+` FROM deliveries
+			WHERE remote_id = ? AND channel = ? AND `+unnumberedRemoteIDs+` ORDER BY id LIMIT 1`), mid, string(syndicate.ChannelEmail))
+	}
+	d, err := scanDelivery(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return syndicate.Delivery{}, syndicate.Errorf(syndicate.ENOTFOUND, "no email with Message-ID <%s> in the ledger", mid)
 	}
@@ -93,6 +107,26 @@ func (s *Store) DeliveryByMessageID(ctx context.Context, messageID string) (synd
 		return syndicate.Delivery{}, fmt.Errorf("read delivery of Message-ID <%s>: %w", mid, err)
 	}
 	return d, nil
+}
+
+// unnumberedRemoteIDs is the condition of the partial index of the remote
+// IDs that do not carry their row's ID. A query must say it in these words
+// for the index to serve it.
+const unnumberedRemoteIDs = `remote_id <> '' AND substr(remote_id, 33, 1) <> '.'`
+
+// messageRowID returns the row ID of a Message-ID of jobs.MessageID
+// ("<32 hex digits>.<id>@<domain>").
+func messageRowID(mid string) (int64, bool) {
+	at := strings.IndexByte(mid, '@')
+	if at < 34 || mid[32] != '.' {
+		return 0, false
+	}
+	num := mid[33:at]
+	id, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || id < 1 || strconv.FormatInt(id, 10) != num {
+		return 0, false
+	}
+	return id, true
 }
 
 // outcomeRank orders what can be learnt about a sent email: each outcome

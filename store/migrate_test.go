@@ -75,6 +75,9 @@ var undoVersion6 = append(undoVersion7, []string{
 // undoVersion7 takes the schema from the latest version back to 6,
 // undoing the later versions first.
 var undoVersion7 = []string{
+	// 13: the Message-ID index of old rows only.
+	`DROP INDEX deliveries_remote_id_v1`,
+	`CREATE INDEX deliveries_remote_id ON deliveries (remote_id)`,
 	// 12: the HTML body.
 	`ALTER TABLE articles DROP COLUMN body_html`,
 	// 11: the suppression list and bounce events.

@@ -86,8 +86,10 @@ func TestDeliveryOutcomesAndComplaintRate(t *testing.T) {
 	if got, err := s.DeliveryByID(ctx, d.ID); err != nil || got != d {
 		t.Errorf("DeliveryByID = %+v, %v", got, err)
 	}
-	_, err = s.DeliveryByMessageID(ctx, "nobody@example.org")
-	wantCode(t, err, syndicate.ENOTFOUND)
+	for _, mid := range []string{"nobody@example.org", "", fmt.Sprintf("%032x.%d@example.org", 0, d.ID)} {
+		_, err = s.DeliveryByMessageID(ctx, mid)
+		wantCode(t, err, syndicate.ENOTFOUND)
+	}
 	// Outcomes only move up: soft, then hard, then complaint; never back.
 	for _, c := range []struct {
 		st      syndicate.DeliveryStatus
@@ -120,5 +122,28 @@ func TestDeliveryOutcomesAndComplaintRate(t *testing.T) {
 	}
 	if complaints, sent, err := s.ComplaintRate(ctx, t0.Add(time.Hour)); err != nil || complaints != 0 || sent != 0 {
 		t.Errorf("ComplaintRate after now = %d of %d, %v", complaints, sent, err)
+	}
+	// A Message-ID that carries its row's ID is read by that ID, and must be
+	// the one the row recorded.
+	key := syndicate.DeliveryKey{Item: "a_2", Channel: syndicate.ChannelEmail, Subscriber: "r0@example.com"}
+	row, err := s.BeginDelivery(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid := fmt.Sprintf("%032x.%d@example.org", 7, row.ID)
+	if err := s.FinishDelivery(ctx, key, syndicate.StatusSent, mid, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.DeliveryByMessageID(ctx, "<"+mid+">"); err != nil || got.ID != row.ID {
+		t.Errorf("DeliveryByMessageID(%s) = %+v, %v; want row %d", mid, got, err, row.ID)
+	}
+	for _, forged := range []string{
+		fmt.Sprintf("%032x.%d@example.org", 8, row.ID),  // another hash
+		fmt.Sprintf("%032x.0%d@example.org", 7, row.ID), // the number written otherwise
+		fmt.Sprintf("%032x.%d@example.org", 7, d.ID),    // another row's number
+		fmt.Sprintf("%032x.99999999999999999999@example.org", 7),
+	} {
+		_, err = s.DeliveryByMessageID(ctx, forged)
+		wantCode(t, err, syndicate.ENOTFOUND)
 	}
 }

@@ -403,7 +403,7 @@ func sampleMessage(cfg config.Config, art syndicate.Article) (syndicate.Message,
 	}
 	return syndicate.Message{
 		From: from, To: sub.Email, ToName: sub.Name, Subject: e.Subject, Text: e.Text, HTML: e.HTML,
-		MessageID: jobs.MessageID(art.ID, sub.Email, domain), Date: now,
+		MessageID: jobs.MessageID(0, art.ID, sub.Email, domain), Date: now,
 		ListID: jobs.ListID(b.Name, domain), UnsubscribeURL: unsub,
 		FeedbackID: jobs.FeedbackID(art.ID, syndicate.Instant, domain),
 	}, nil

@@ -124,7 +124,7 @@ func write(dir, overrides string) error {
 		}
 		m := syndicate.Message{
 			From: from, To: reader.Email, ToName: reader.Name, Subject: e.Subject, Text: e.Text, HTML: e.HTML,
-			MessageID: jobs.MessageID(b.item, reader.Email, domain), Date: date,
+			MessageID: jobs.MessageID(0, b.item, reader.Email, domain), Date: date,
 			ListID: jobs.ListID(brand.Name, domain), UnsubscribeURL: d.UnsubscribeURL,
 		}
 		if err := save(filepath.Join(dir, b.file), m); err != nil {
@@ -137,7 +137,7 @@ func write(dir, overrides string) error {
 	}
 	return save(filepath.Join(dir, "confirm.eml"), syndicate.Message{
 		From: from, To: reader.Email, Subject: e.Subject, Text: e.Text, HTML: e.HTML,
-		MessageID: jobs.MessageID("confirm_sample", reader.Email, domain), Date: date, Transactional: true,
+		MessageID: jobs.MessageID(0, "confirm_sample", reader.Email, domain), Date: date, Transactional: true,
 	})
 }
 
