@@ -120,13 +120,18 @@ func (s *Store) PlanEmails(ctx context.Context, item string, freq syndicate.Freq
 			return nil
 		}
 		now := s.now().UnixNano()
-		// Address-key order, the lock order of every insert into the
-		// ledger (see EnsureDeliveries). email_key is the subscriber_key of
-		// the same address.
+		// On PostgreSQL in address-key order, the lock order of every
+		// insert into the ledger (see EnsureDeliveries); SQLite has one
+		// writer at a time and takes the rows as the index gives them,
+		// without a sort. email_key is the subscriber_key of the address.
+		order := "id"
+		if s.dialect.name == postgresDialect.name {
+			order = "email_key"
+		}
 		_, err = tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO deliveries
 	(item, channel, subscriber, subscriber_key, status, attempts, remote_id, error, created_at, updated_at)
 	SELECT ?, ?, email, email_key, ?, 0, '', '', ?, ? FROM subscribers
-	WHERE frequency = ? AND status = ? AND id > ? AND id <= ? ORDER BY email_key
+	WHERE frequency = ? AND status = ? AND id > ? AND id <= ? ORDER BY `+order+`
 	ON CONFLICT (item, channel, subscriber_key) DO NOTHING`),
 			item, string(syndicate.ChannelEmail), string(syndicate.StatusQueued), now, now,
 			string(freq), string(syndicate.SubscriberActive), afterID, subs[len(subs)-1].ID)

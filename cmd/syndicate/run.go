@@ -337,8 +337,10 @@ func server(rc redis.UniversalClient, cfg config.Config, log *slog.Logger) *asyn
 	return asynq.NewServerFromRedisClient(rc, asynq.Config{
 		Concurrency: cfg.Concurrency,
 		// asynq looks again this long after finding the queue empty (1s by
-		// default): the wait before a published article's first email.
-		TaskCheckInterval: 100 * time.Millisecond,
+		// default): the wait before a published article's fan-out starts,
+		// and so before its first email. 40 looks a second cost an idle
+		// worker a few hundred microseconds of Redis time.
+		TaskCheckInterval: 25 * time.Millisecond,
 		Queues:            map[string]int{jobs.QueueDefault: 1},
 		RetryDelayFunc:    jobs.RetryDelay(time.Duration(cfg.RetryBase)),
 		IsFailure:         jobs.IsFailure,
