@@ -511,7 +511,7 @@ func (h *Handler) handlePost(ctx context.Context, t *asynq.Task) error {
 // the batch returns. A worker that dies in between leaves those rows
 // sending, and the retry resends them with the same Message-ID.
 const (
-	recordEvery = 200
+	recordEvery = 50
 	recordAfter = 250 * time.Millisecond
 	sendChunk   = 100 // rows begun, rendered and handed to the Mailer at once
 )
