@@ -557,7 +557,7 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("mail %s: %w", p.Item, err)
 	}
 	mb := h.messages(p, articles)
-	rec := &recorder{h: h, ctx: context.WithoutCancel(ctx), last: time.Now()}
+	rec := newRecorder(h, context.WithoutCancel(ctx))
 	last := lastAttempt(ctx)
 	met := h.metrics()
 	var retry, sendErr error
@@ -634,52 +634,86 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 }
 
 // recorder collects the results of a batch and writes them to the ledger
-// in groups. It is safe for concurrent use: the send reports from one
-// goroutine while a timer flushes from another.
+// in groups (see recordEvery), in a goroutine of its own: the sending does
+// not wait for the database's commit, and one group is written while the
+// next is gathered. Handing over a group waits only while the one before
+// is still queued behind the one being written.
 type recorder struct {
 	h   *Handler
 	ctx context.Context // not cancelled with the task: results are recorded whatever happens
 
 	mu      sync.Mutex
 	pending []syndicate.DeliveryResult
-	last    time.Time // of the last flush
-	err     error     // the first failure to record
+	last    time.Time // when the last group was handed over
+	closed  bool      // flush has run: no more groups
+
+	groups chan []syndicate.DeliveryResult
+	done   chan struct{} // closed when every group is written
+
+	errMu sync.Mutex
+	err   error // the first failure to record
 }
 
-// add queues one result, and writes the group when it is due.
+func newRecorder(h *Handler, ctx context.Context) *recorder {
+	r := &recorder{h: h, ctx: ctx, last: time.Now(), groups: make(chan []syndicate.DeliveryResult, 1), done: make(chan struct{})}
+	go r.run()
+	return r
+}
+
+// run writes the groups in order. A failure is kept for flush to return,
+// and later groups are still tried: each result that reaches the ledger is
+// one fewer resent.
+func (r *recorder) run() {
+	defer close(r.done)
+	for g := range r.groups {
+		if err := r.h.Store.FinishDeliveries(r.ctx, g); err != nil {
+			r.errMu.Lock()
+			if r.err == nil {
+				r.err = err
+			}
+			r.errMu.Unlock()
+		}
+	}
+}
+
+// add queues one result, and hands the group over when it is due.
 func (r *recorder) add(res syndicate.DeliveryResult) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.pending = append(r.pending, res)
 	if len(r.pending) >= recordEvery || time.Since(r.last) >= recordAfter {
-		r.write()
+		r.handOver()
 	}
 }
 
-// flush writes what is pending and returns the first error any write met.
+// handOver passes the pending results to the writer; r.mu is held.
+func (r *recorder) handOver() {
+	r.last = time.Now()
+	if len(r.pending) == 0 || r.closed {
+		return
+	}
+	r.groups <- r.pending
+	r.pending = nil
+}
+
+// flush hands over what is pending, waits until every group is written
+// and returns the first error any write met.
 func (r *recorder) flush() error {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.write()
+	r.handOver()
+	if !r.closed {
+		r.closed = true
+		close(r.groups)
+	}
+	r.mu.Unlock()
+	<-r.done
+	r.errMu.Lock()
+	defer r.errMu.Unlock()
 	return r.err
 }
 
-// write records the pending results; r.mu is held. A failure is kept for
-// flush to return, and later groups are still tried: each result that
-// reaches the ledger is one fewer resent.
-func (r *recorder) write() {
-	r.last = time.Now()
-	if len(r.pending) == 0 {
-		return
-	}
-	if err := r.h.Store.FinishDeliveries(r.ctx, r.pending); err != nil && r.err == nil {
-		r.err = err
-	}
-	r.pending = r.pending[:0]
-}
-
-// every flushes each d until the returned stop is called, so results wait
-// at most about d when the server is slow.
+// every hands the results over each d until the returned stop is called,
+// so results wait at most about d when the server is slow.
 func (r *recorder) every(d time.Duration) (stop func()) {
 	t := time.NewTicker(d)
 	done := make(chan struct{})
@@ -692,7 +726,7 @@ func (r *recorder) every(d time.Duration) (stop func()) {
 			case <-t.C:
 				r.mu.Lock()
 				if time.Since(r.last) >= d {
-					r.write()
+					r.handOver()
 				}
 				r.mu.Unlock()
 			}
