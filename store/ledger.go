@@ -567,19 +567,24 @@ func (s *Store) FinishDeliveries(ctx context.Context, results []syndicate.Delive
 		// more than the rest of a message's bookkeeping.
 		for chunk := range slices.Chunk(sorted, insertChunk) {
 			s.stmts.Add(1)
-			cols := make([][]string, 6)
-			for i := range cols {
-				cols[i] = make([]string, len(chunk))
-			}
+			// Each result as item, channel, address key, status, remote
+			// ID and error.
+			rows := make([][6]string, len(chunk))
 			for i, r := range chunk {
-				cols[0][i], cols[1][i], cols[2][i] = r.Key.Item, string(r.Key.Channel), r.sub
-				cols[3][i], cols[4][i], cols[5][i] = string(r.Status), r.RemoteID, r.Error
+				rows[i] = [6]string{r.Key.Item, string(r.Key.Channel), r.sub, string(r.Status), r.RemoteID, r.Error}
 			}
 			var (
 				res sql.Result
 				err error
 			)
 			if s.dialect.name == postgresDialect.name {
+				cols := make([][]string, 6)
+				for c := range cols {
+					cols[c] = make([]string, len(rows))
+					for i, row := range rows {
+						cols[c][i] = row[c]
+					}
+				}
 				// Each row is locked by a lookup of its whole unique key, in
 				// key order, as lockRows does.
 				res, err = tx.ExecContext(ctx, `UPDATE deliveries d
@@ -590,10 +595,6 @@ func (s *Store) FinishDeliveries(ctx context.Context, results []syndicate.Delive
 		ORDER BY k.n) r
 	WHERE d.id = r.id`, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], now)
 			} else {
-				rows := make([][6]string, len(chunk))
-				for i := range chunk {
-					rows[i] = [6]string{cols[0][i], cols[1][i], cols[2][i], cols[3][i], cols[4][i], cols[5][i]}
-				}
 				js, jerr := json.Marshal(rows)
 				if jerr != nil {
 					return fmt.Errorf("record results from %s: %w", keyString(chunk[0].Key), jerr)
