@@ -18,8 +18,9 @@ import (
 // template escaped it there. The split is checked once, against a full
 // render of the first recipient it serves, and a recipient it cannot be
 // trusted for (a value with characters the probe did not cover, a template
-// whose output is not the same) is rendered in full. Nothing about the
-// templates is assumed: overrides work the same.
+// whose output is not the same) is rendered in full. Templates that do
+// more with a recipient's value than print it (see splittable) are not
+// split at all: overrides get the same email either way.
 
 // Batch renders one email for many subscribers; see Set.Batch. It is safe
 // for concurrent use.
@@ -52,7 +53,7 @@ func (b *Batch) Render(sub syndicate.Subscriber, unsubscribeURL, preferencesURL 
 	d := b.data
 	d.Subscriber, d.UnsubscribeURL, d.PreferencesURL = sub, unsubscribeURL, preferencesURL
 	vals := values{sub.Email, sub.Name, sub.Handle, unsubscribeURL, preferencesURL}
-	sh := shape{noName: sub.Name == "", noPrefs: preferencesURL == ""}
+	sh := shape{noName: sub.Name == "", noUnsub: unsubscribeURL == "", noPrefs: preferencesURL == ""}
 	sp := b.split(sh, sub)
 	if sp == nil || !sp.covers(vals) {
 		return b.set.RenderEmail(d)
@@ -120,8 +121,9 @@ const (
 type values [nFields]string
 
 // shape says which of the optional recipient values are empty: a template
-// may print something else for them, so each shape has its own split.
-type shape struct{ noName, noPrefs bool }
+// may print something else for them, so each shape has its own split. No
+// unsubscribe URL is the archive's copy (View.Archive).
+type shape struct{ noName, noUnsub, noPrefs bool }
 
 // alphabet is every character a probe value carries, so its escaped form
 // at each place is known: printable ASCII. A recipient value with any
@@ -166,8 +168,8 @@ func (b *Batch) split(sh shape, sub syndicate.Subscriber) *split {
 
 // makeSplit renders the probe of shape sh and cuts its outputs.
 func (b *Batch) makeSplit(sh shape, sub syndicate.Subscriber) *split {
-	if len(b.data.Articles) == 0 {
-		return nil // RenderEmail says why
+	if len(b.data.Articles) == 0 || !b.set.email.plain {
+		return nil // RenderEmail says why, or renders them
 	}
 	var probe values
 	for f := range nFields {
@@ -175,6 +177,9 @@ func (b *Batch) makeSplit(sh shape, sub syndicate.Subscriber) *split {
 	}
 	if sh.noName {
 		probe[fieldName] = ""
+	}
+	if sh.noUnsub {
+		probe[fieldUnsubscribe] = ""
 	}
 	if sh.noPrefs {
 		probe[fieldPreferences] = ""

@@ -22,6 +22,9 @@ var recipients = []struct {
 	{syndicate.Subscriber{ID: 4, Email: "üser@bücher.example", Name: "Zoë Müller", Handle: "h4", Frequency: syndicate.Daily, Status: syndicate.SubscriberActive, TokenVersion: 2}, "https://news.example.com/u/h4?v=2", "https://news.example.com/p/h4"},
 	{syndicate.Subscriber{ID: 5, Email: "plain@example.org", Name: "Ada", Handle: "h5", Frequency: syndicate.Daily, Status: syndicate.SubscriberActive, TokenVersion: 1}, "https://news.example.com/u/h5?v=1&s=zz", "https://news.example.com/p/h5?v=1"},
 	{syndicate.Subscriber{ID: 6, Email: "o'brien+news@example.org", Name: "Ann Lee", Handle: "h6", Frequency: syndicate.Daily, Status: syndicate.SubscriberActive, TokenVersion: 1}, "https://news.example.com/u/h6?v=1&s=Q-_", ""},
+	// No unsubscribe URL is the archive's view: the footer is another one.
+	// Its characters are all checked by the recipients before.
+	{syndicate.Subscriber{ID: 7, Email: "ada@example.org", Name: "Ada", Handle: "h1", Frequency: syndicate.Daily, Status: syndicate.SubscriberActive, TokenVersion: 1}, "", "https://news.example.com/p/h1?v=1&s=x"},
 }
 
 // checkBatch renders every recipient through a Batch, twice round, and
@@ -57,8 +60,8 @@ func TestBatchIsRenderEmail(t *testing.T) {
 		b := checkBatch(t, s, d)
 		// Every shape of recipient was served by the shared render: a
 		// split whose emails differed from RenderEmail's is broken.
-		if len(b.splits) != 3 {
-			t.Errorf("%d shapes of recipient, want 3", len(b.splits))
+		if len(b.splits) != 4 {
+			t.Errorf("%d shapes of recipient, want 4", len(b.splits))
 		}
 		for sh, sp := range b.splits {
 			if sp == nil || sp.broken || !sp.checked {
@@ -104,6 +107,64 @@ func TestBatchOverrides(t *testing.T) {
 	checkBatch(t, s, dailyData())
 }
 
+// TestBatchSplittable: templates that do more with a recipient's value
+// than print it, or test the emptiness of one a shape covers, are never
+// split, and each recipient still gets their own email. The comparison
+// template is the case a check against one full render misses: the first
+// recipients are not the one compared with, and by the time it comes every
+// character of its address has been checked.
+func TestBatchSplittable(t *testing.T) {
+	html := func(footer string) string {
+		return `{{define "content"}}<tr><td>x</td></tr>{{end}}{{define "footer"}}` + footer + `{{end}}{{template "shell" .}}`
+	}
+	for _, c := range []struct {
+		name, file, src string
+		split           bool
+	}{
+		{"prints", EmailHTML, html(`{{.Subscriber.Email}} <a href="{{$.UnsubscribeURL}}">u</a>{{with .PreferencesURL}}<a href="{{.}}">p</a>{{end}}`), true},
+		{"tests a shape", EmailText, "{{if .Subscriber.Name}}Hi {{.Subscriber.Name}}{{end}}{{if .Archive}}web{{else}}{{.UnsubscribeURL}}{{end}}\n", true},
+		{"compares", EmailHTML, html(`{{if eq .Subscriber.Email "nan@example.org"}}VIP{{end}}`), false},
+		{"measures", EmailText, "{{len .Subscriber.Email}}\n", false},
+		{"wraps", EmailText, "{{wrap 8 \"\" .Subscriber.Name}}\n", false},
+		{"tests the email", EmailSubject, "{{if .Subscriber.Email}}News{{end}}", false},
+		{"prints the ID", EmailSubject, "News #{{.Subscriber.ID}}", false},
+		{"declares", EmailText, "{{$n := .Subscriber.Name}}{{$n}}\n", false},
+		{"hands dot on", EmailHTML, html(`{{with .PreferencesURL}}{{printf "%.9s" .}}{{end}}`), false},
+		{"pipes", EmailSubject, "{{.Subscriber.Name | printf \"%q\"}}", false},
+		{"passes the subscriber", EmailHTML, `{{define "who"}}{{.Email}}{{end}}` + html(`{{template "who" .Subscriber}}`), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, c.file), []byte(c.src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s := mustNew(t, dir)
+			if s.email.plain != c.split {
+				t.Errorf("splittable = %v, want %v", s.email.plain, c.split)
+			}
+			checkBatch(t, s, instantData())
+			// Two recipients of the same characters: the second is not
+			// checked against a full render.
+			b := s.Batch(instantData())
+			for _, email := range []string{"ann@example.org", "nan@example.org"} {
+				sub := syndicate.Subscriber{ID: 8, Email: email, Name: "Ann", Handle: "h", Frequency: syndicate.Instant, Status: syndicate.SubscriberActive, TokenVersion: 1}
+				got, err := b.Render(sub, "https://news.example.com/u/1", "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				d := instantData()
+				d.Subscriber, d.UnsubscribeURL = sub, "https://news.example.com/u/1"
+				if want, _ := s.RenderEmail(d); got != want {
+					t.Errorf("%s: the batch's email differs from RenderEmail's", email)
+				}
+			}
+		})
+	}
+	if !mustNew(t, "").email.plain {
+		t.Error("the default templates are not splittable")
+	}
+}
+
 func TestBatchNoArticles(t *testing.T) {
 	d := instantData()
 	d.Articles = nil
@@ -118,6 +179,7 @@ func TestBatchNoArticles(t *testing.T) {
 func FuzzBatch(f *testing.F) {
 	f.Add("ada@example.org", "Ada", "https://news.example.com/u/h1?v=1&s=x", "")
 	f.Add("o'brien+news@example.org", "Seán", "https://news.example.com/u/%2F", "https://news.example.com/p")
+	f.Add("ada@example.org", "Ada", "", "https://news.example.com/p") // the archive's copy
 	s, err := New("")
 	if err != nil {
 		f.Fatal(err)

@@ -65,6 +65,7 @@ type triple struct {
 	subject *texttemplate.Template
 	text    *texttemplate.Template
 	html    *htmltemplate.Template
+	plain   bool // the recipient is only printed, or tested as a shape is; see splittable
 }
 
 // New loads the embedded default templates, then replaces each one for
@@ -115,6 +116,7 @@ func loadTriple(dir, subject, text, html string) (triple, error) {
 			return triple{}, fmt.Errorf("parse template %s: %w", file, err)
 		}
 	}
+	t.plain = t.splittable()
 	return t, nil
 }
 
