@@ -19,9 +19,9 @@ type stoppingMailer struct {
 	sends  int
 }
 
-func (m *stoppingMailer) Send(ctx context.Context, msgs []syndicate.Message, report func(int, error)) error {
+func (m *stoppingMailer) SendEach(ctx context.Context, n int, msg func(int) (syndicate.Message, error), report func(int, error)) error {
 	m.sends++
-	if err := m.fakeMailer.Send(ctx, msgs, report); err != nil {
+	if err := m.fakeMailer.SendEach(ctx, n, msg, report); err != nil {
 		return err
 	}
 	if m.cancel != nil {

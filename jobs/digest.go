@@ -213,7 +213,7 @@ func (h *Handler) handleConfirm(ctx context.Context, t *asynq.Task) error {
 		ReturnPath: h.returnPath(before.ID),
 	}
 	var result error
-	if err := h.Mailer.Send(ctx, []syndicate.Message{m}, func(_ int, err error) { result = err }); err != nil {
+	if err := h.Mailer.SendEach(ctx, 1, func(int) (syndicate.Message, error) { return m, nil }, func(_ int, err error) { result = err }); err != nil {
 		return fmt.Errorf("confirm %s: %w", p.Email, err)
 	}
 	st, msg := h.emailResult(ctx, key, result, lastAttempt(ctx))

@@ -26,12 +26,14 @@ type Poster interface {
 	Post(ctx context.Context, p syndicate.Post) (string, error)
 }
 
-// Mailer sends a batch of messages over one connection, calling report once
-// for every message, in order, as soon as its result is known, and reading
-// msgs[i] no more once report(i) is called. It returns only the context's
-// error.
+// Mailer sends n messages over one connection, calling report once for
+// every message, in order, as soon as its result is known. It asks for
+// message i with msg(i) when its turn comes, and may ask again (a resend
+// after a lost connection), so a batch in flight holds one rendered
+// message, not a chunk of them; an error from msg(i) is message i's
+// Permanent failure. It returns only the context's error.
 type Mailer interface {
-	Send(ctx context.Context, msgs []syndicate.Message, report func(i int, err error)) error
+	SendEach(ctx context.Context, n int, msg func(i int) (syndicate.Message, error), report func(i int, err error)) error
 }
 
 // Enqueuer puts tasks on the queue; *asynq.Client is one.
@@ -573,9 +575,12 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 			sendErr = fmt.Errorf("begin: %w", err)
 			break
 		}
+		// The chunk's messages to send: each is rendered when the Mailer
+		// comes to it.
 		var (
-			msgs    []syndicate.Message
 			msgKeys []syndicate.DeliveryKey
+			msgSubs []syndicate.Subscriber
+			msgRows []int64
 			planned = make([]time.Time, 0, len(chunk)) // when each message's row was made, for the latency metric
 		)
 		for i, key := range chunk {
@@ -592,32 +597,31 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 				rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusSkipped, Error: "the address is on the suppression list (" + string(sup.Reason) + ")"})
 				continue
 			}
-			m, err := mb.message(befores[i].ID, sub)
-			if err != nil {
-				rec.add(syndicate.DeliveryResult{Key: key, Status: syndicate.StatusFailed, Error: err.Error()})
-				met.Delivered(syndicate.ChannelEmail, syndicate.StatusFailed, befores[i].CreatedAt)
-				continue
-			}
-			m.ReturnPath = h.returnPath(befores[i].ID)
-			msgs = append(msgs, m)
 			msgKeys = append(msgKeys, key)
+			msgSubs = append(msgSubs, sub)
+			msgRows = append(msgRows, befores[i].ID)
 			planned = append(planned, befores[i].CreatedAt)
 		}
-		if len(msgs) == 0 {
+		if len(msgKeys) == 0 {
 			continue
 		}
-		sendErr = h.Mailer.Send(ctx, msgs, func(i int, err error) {
+		render := func(i int) (syndicate.Message, error) {
+			m, err := mb.message(msgRows[i], msgSubs[i])
+			m.ReturnPath = h.returnPath(msgRows[i])
+			return m, err
+		}
+		sendErr = h.Mailer.SendEach(ctx, len(msgKeys), render, func(i int, err error) {
 			st, msg := h.emailResult(ctx, msgKeys[i], err, last)
 			if st == syndicate.StatusQueued {
 				retry = err
 			}
-			// Recorded even when the task's context is cancelled: the message went.
-			rec.add(syndicate.DeliveryResult{Key: msgKeys[i], Status: st, RemoteID: msgs[i].MessageID, Error: msg})
+			// Recorded even when the task's context is cancelled: the message
+			// went. Its Message-ID is the one it was sent with: it is made
+			// from the row alone.
+			rec.add(syndicate.DeliveryResult{Key: msgKeys[i], Status: st, RemoteID: MessageID(msgRows[i], mb.item, msgSubs[i].Email, mb.domain), Error: msg})
 			if st.Final() {
 				met.Delivered(syndicate.ChannelEmail, st, planned[i])
 			}
-			// Done with: a batch in flight holds only its unsent messages.
-			msgs[i].Text, msgs[i].HTML = "", ""
 		})
 	}
 	stop()

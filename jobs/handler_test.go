@@ -54,16 +54,20 @@ type fakeMailer struct {
 	tries   map[string]int
 }
 
-func (f *fakeMailer) Send(ctx context.Context, msgs []syndicate.Message, report func(int, error)) error {
+func (f *fakeMailer) SendEach(ctx context.Context, n int, msg func(int) (syndicate.Message, error), report func(int, error)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.batches++
 	if f.tries == nil {
 		f.tries = map[string]int{}
 	}
-	for i, m := range msgs {
+	for i := range n {
+		m, err := msg(i)
+		if err != nil {
+			report(i, &syndicate.SendError{Outcome: syndicate.Permanent, Message: err.Error(), Err: err})
+			continue
+		}
 		f.tries[m.To]++
-		var err error
 		if f.fail != nil {
 			err = f.fail(m, f.tries[m.To])
 		}

@@ -593,12 +593,21 @@ func (s *Sender) prepare(m syndicate.Message, b *bytes.Buffer) outgoing {
 // if that fails too, the rest are reported Temporary. Send returns only
 // ctx's error, after reporting the unsent messages Temporary.
 func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func(i int, err error)) error {
-	if len(msgs) == 0 {
+	return s.SendEach(ctx, len(msgs), func(i int) (syndicate.Message, error) { return msgs[i], nil }, report)
+}
+
+// SendEach is Send for n messages that are made one at a time: msg(i) is
+// called when message i's turn comes (again after a lost connection), so
+// the caller holds no rendered message but the one being sent. An error
+// from msg(i) is reported for message i as a Permanent failure carrying
+// its text.
+func (s *Sender) SendEach(ctx context.Context, n int, msg func(i int) (syndicate.Message, error), report func(i int, err error)) error {
+	if n == 0 {
 		return nil
 	}
-	// Each message is built, rendered and signed when its turn comes (a
-	// broken one is reported then, before any connection is made for it),
-	// so a batch holds one rendered message at a time, not all of them.
+	// Each message is made, built, rendered and signed when its turn comes
+	// (a broken one is reported then, before any connection is made for
+	// it), so a batch holds one rendered message at a time.
 	var (
 		cur    outgoing
 		curIdx = -1
@@ -606,12 +615,18 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 	)
 	prep := func(i int) *outgoing {
 		if curIdx != i {
-			cur, curIdx = s.prepare(msgs[i], &buf), i
+			m, err := msg(i)
+			if err != nil {
+				cur = outgoing{err: &syndicate.SendError{Outcome: syndicate.Permanent, Message: err.Error(), Err: err}}
+			} else {
+				cur = s.prepare(m, &buf)
+			}
+			curIdx = i
 		}
 		return &cur
 	}
 	rest := func(from int, err error) {
-		for j := from; j < len(msgs); j++ {
+		for j := from; j < n; j++ {
 			if o := prep(j); o.err != nil {
 				report(j, o.err)
 			} else {
@@ -623,7 +638,7 @@ func (s *Sender) Send(ctx context.Context, msgs []syndicate.Message, report func
 	var c *conn
 	dials := 0
 	paced := -1 // the last message the rate limit was waited for
-	for i := 0; i < len(msgs); {
+	for i := 0; i < n; {
 		if err := ctx.Err(); err != nil {
 			if c != nil {
 				c.close(false)

@@ -565,3 +565,38 @@ func TestNoResetBetweenAcceptedMessages(t *testing.T) {
 		t.Errorf("%d resets for 3 accepted messages, want 3 (no RSET between them)", n)
 	}
 }
+
+// TestSendEachMakesMessagesInTurn: SendEach asks for each message only when
+// the one before has its result, so a batch holds one rendered message at
+// a time; a message it cannot have fails Permanent with the reason, and the
+// rest still go.
+func TestSendEachMakesMessagesInTurn(t *testing.T) {
+	ts := newTestServer(t, nil)
+	msgs := messages(4)
+	reported := 0
+	var asked []int
+	err := newSender(t, ts.url("")).SendEach(context.Background(), len(msgs), func(i int) (syndicate.Message, error) {
+		if i != reported {
+			t.Errorf("message %d asked for after %d results; want it asked for when its turn comes", i, reported)
+		}
+		asked = append(asked, i)
+		if i == 2 {
+			return syndicate.Message{}, errors.New("render email: no template")
+		}
+		return msgs[i], nil
+	}, func(i int, err error) {
+		reported++
+		switch {
+		case i == 2 && (outcome(t, err) != syndicate.Permanent || !strings.Contains(err.Error(), "render email: no template")):
+			t.Errorf("message 2: %v, want a Permanent failure with the reason", err)
+		case i != 2 && err != nil:
+			t.Errorf("message %d: %v", i, err)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, got := ts.received(); len(asked) != 4 || reported != 4 || len(got) != 3 {
+		t.Errorf("asked for %v, %d results, %d received; want each of 4 once and 3 received", asked, reported, len(got))
+	}
+}
