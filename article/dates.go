@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 	"unicode"
-
-	dps "github.com/markusmobius/go-dateparser"
 )
 
 // Dates written for people, in any language the page is in, are read by
@@ -22,12 +20,8 @@ import (
 // story is about.
 const maxDateLine = 200
 
-var (
-	dateParser     *dps.Parser
-	dateParserOnce sync.Once
-	// A year in any script's digits: an absolute date names one.
-	yearRe = regexp.MustCompile(`\p{Nd}{4}`)
-)
+// A year in any script's digits: an absolute date names one.
+var yearRe = regexp.MustCompile(`\p{Nd}{4}`)
 
 // findDate finds an absolute date in a short line s ("10. Juli 2017",
 // "Publié le 10 juillet 2017", "2017年7月10日", "١٠ يوليو ٢٠١٧"), in
@@ -77,42 +71,6 @@ var dateCache = struct {
 	sync.Mutex
 	m map[string]cachedDate
 }{m: map[string]cachedDate{}}
-
-// dateLanguages are tried when the page's language is not known: all of
-// the parser's 200 would be slow and find dates in noise.
-var dateLanguages = []string{"en", "de", "fr", "es", "it", "pt", "nl", "ru", "ja", "zh", "ar"}
-
-// parseDateText runs the date parser on s.
-func parseDateText(s, lang string) (time.Time, bool) {
-	dateParserOnce.Do(func() { dateParser = &dps.Parser{} })
-	cfg := &dps.Configuration{
-		StrictParsing: true, // a day, a month and a year
-		// A fixed reference keeps the parser from reading the clock;
-		// strict parsing never uses it.
-		CurrentTime: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC),
-		Languages:   dateLanguages,
-	}
-	if lang != "" && dps.IsKnownLocale(lang) {
-		cfg.Languages = []string{lang}
-		cfg.DefaultLanguages = []string{"en"}
-	}
-	_, found, err := dateParser.Search(cfg, s)
-	if err != nil {
-		return time.Time{}, false // no language recognised: no date
-	}
-	for _, r := range found {
-		if !yearRe.MatchString(r.Text) || r.Date.Time.IsZero() {
-			continue // relative ("vor 2 Stunden") or a bare time
-		}
-		t := r.Date.Time
-		y, m, d := t.Date()
-		if y < 1990 || y > 2100 {
-			continue
-		}
-		return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), 0, t.Location()).UTC(), true
-	}
-	return time.Time{}, false
-}
 
 var (
 	// "/2017/07/10/", "/2017-07-10/", "/2017_07_10"

@@ -29,7 +29,7 @@ type feedPayload struct {
 func NewFeedPollTask(url string, interval time.Duration) (*asynq.Task, []asynq.Option) {
 	p, _ := json.Marshal(feedPayload{URL: url}) // cannot fail: plain struct
 	return asynq.NewTask(TypeFeedPoll, p), []asynq.Option{
-		asynq.Unique(interval * 9 / 10), asynq.MaxRetry(0), asynq.Retention(time.Hour),
+		asynq.Queue(QueueFeeds), asynq.Unique(interval * 9 / 10), asynq.MaxRetry(0), asynq.Retention(time.Hour),
 	}
 }
 

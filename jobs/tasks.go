@@ -25,9 +25,12 @@ const (
 	TypeEmailConfirm   = "email:confirm"
 )
 
-// Queue names and their weights: posts and instant emails before bulk work.
+// Queue names. Every task but the feed polls is on QueueDefault; the polls,
+// which read pages, are on QueueFeeds, so that workers built without the
+// article reader (the sendonly tag) can leave them to the others.
 const (
 	QueueDefault = "default"
+	QueueFeeds   = "feeds"
 )
 
 // Retention keeps finished tasks so their TaskID still refuses a second

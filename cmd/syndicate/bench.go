@@ -80,6 +80,10 @@ With --smtp the mail goes to that relay and the baseline is skipped. The
 configuration file and SYNDICATE_* variables are not read: the run is the
 same everywhere.
 
+The workers and the baseline are this binary. One built with
+"go build -tags sendonly" has no article reader, the build for workers that
+only send (its header line says which build ran).
+
 With --chaos the run breaks something once --chaos-at of the subscribers
 have their email, and measures the recovery:
 
@@ -160,6 +164,7 @@ type benchResult struct {
 	Mode         string  `json:"mode"`     // instant or digest
 	Database     string  `json:"database"` // sqlite or postgres
 	Redis        string  `json:"redis"`    // embedded or server
+	Build        string  `json:"build"`    // full, or sendonly: built without the article reader
 	MessageBytes int     `json:"message_bytes"`
 	SeedSeconds  float64 `json:"seed_seconds"`
 
@@ -263,7 +268,10 @@ func (a *app) bench(f benchFlags) (err error) {
 		}
 	}()
 	r := &benchRun{f: f, dir: dir, stderr: a.stderr}
-	r.res = benchResult{Subscribers: f.subscribers, Connections: f.connections, Workers: f.workers, Mode: "instant", Database: "sqlite", Redis: "embedded"}
+	r.res = benchResult{Subscribers: f.subscribers, Connections: f.connections, Workers: f.workers, Mode: "instant", Database: "sqlite", Redis: "embedded", Build: "full"}
+	if !haveReader {
+		r.res.Build = "sendonly"
+	}
 	if f.digest {
 		r.res.Mode = "digest"
 	}
@@ -993,8 +1001,8 @@ func (r *benchRun) print(w io.Writer) error {
 		return enc.Encode(res)
 	}
 	fr := res.Full
-	fmt.Fprintf(w, "%d subscribers, %s, %s, %s redis, %d connections, %d worker process(es); seeding took %.1fs\n",
-		res.Subscribers, res.Mode, res.Database, res.Redis, res.Connections, res.Workers, res.SeedSeconds)
+	fmt.Fprintf(w, "%d subscribers, %s, %s, %s redis, %d connections, %d worker process(es), %s build; seeding took %.1fs\n",
+		res.Subscribers, res.Mode, res.Database, res.Redis, res.Connections, res.Workers, res.Build, res.SeedSeconds)
 	fmt.Fprintf(w, "%-34s %14s %14s\n", "", "syndicate", "raw go-mail")
 	bl := func(f func(*baselineResult) string) string {
 		if res.Baseline == nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"syndicate"
+	"syndicate/article"
 	"syndicate/channels/bluesky"
 	"syndicate/channels/email"
 	"syndicate/channels/mastodon"
@@ -57,8 +58,9 @@ Configuration comes from --config (default syndicate.yaml if present) and
 SYNDICATE_* environment variables; see the README.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			a.cfgSet = cmd.Flags().Changed("config")
+			return checkReader(cmd)
 		},
 	}
 	root.SetArgs(args[1:])
@@ -70,18 +72,19 @@ SYNDICATE_* environment variables; see the README.`,
 	root.PersistentFlags().StringVar(&a.configPath, "config", "syndicate.yaml", "configuration file")
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.CompletionOptions.DisableDefaultCmd = true
+	// The commands that take articles in, which a sendonly build cannot read.
+	readers := []*cobra.Command{a.demoCmd(), a.serveCmd(), a.publishCmd(), a.previewCmd(), a.feedsCmd()}
+	for _, c := range readers {
+		c.Annotations = map[string]string{readsArticles: "yes"}
+	}
+	root.AddCommand(readers...)
 	root.AddCommand(
-		a.demoCmd(),
-		a.serveCmd(),
 		a.workerCmd(),
-		a.publishCmd(),
-		a.previewCmd(),
 		a.statusCmd(),
 		a.retryCmd(),
 		a.sendCmd(),
 		a.cancelCmd(),
 		a.repairCmd(),
-		a.feedsCmd(),
 		a.subscribersCmd(),
 		a.configCmd(),
 		a.benchCmd(),
@@ -92,6 +95,27 @@ SYNDICATE_* environment variables; see the README.`,
 	)
 	if err := root.Execute(); err != nil {
 		return &secretError{err: err, urls: a.urls}
+	}
+	return nil
+}
+
+// readsArticles is the annotation of a command that reads articles.
+const readsArticles = "reads-articles"
+
+// haveReader says whether this build reads articles: false in a sendonly
+// build (see article.FullReader). A variable so that a test can be one.
+var haveReader = article.FullReader
+
+// checkReader refuses a command that reads articles (or one under it) in
+// a build without the reader.
+func checkReader(cmd *cobra.Command) error {
+	if haveReader {
+		return nil
+	}
+	for c := cmd; c != nil; c = c.Parent() {
+		if c.Annotations[readsArticles] != "" {
+			return fmt.Errorf("%s reads articles, and this syndicate was built with -tags sendonly, which leaves the article reader out; it is for workers that only send: run %s from a build without the tag", cmd.CommandPath(), c.Name())
+		}
 	}
 	return nil
 }
@@ -274,7 +298,7 @@ func (a *app) handler(cfg config.Config, st *store.Store, q jobs.Enqueuer, rc re
 		syndicate.ChannelWebhook:  cfg.Webhook.Posting.MaxPostsPerDay,
 	}
 	h.Location = cfg.Digests.Location()
-	if len(cfg.Feeds) > 0 {
+	if len(cfg.Feeds) > 0 && haveReader {
 		h.Feeds = feedPoller{newPoller(cfg, st, q, h.Log)}
 	}
 	if cfg.OutboxDir != "" {
@@ -341,7 +365,7 @@ func server(rc redis.UniversalClient, cfg config.Config, log *slog.Logger) *asyn
 		// and so before its first email. 40 looks a second cost an idle
 		// worker a few hundred microseconds of Redis time.
 		TaskCheckInterval: 25 * time.Millisecond,
-		Queues:            map[string]int{jobs.QueueDefault: 1},
+		Queues:            workerQueues(haveReader),
 		RetryDelayFunc:    jobs.RetryDelay(time.Duration(cfg.RetryBase)),
 		IsFailure:         jobs.IsFailure,
 		// Jobs still running stopTimeout after a signal are handed back to
@@ -351,6 +375,18 @@ func server(rc redis.UniversalClient, cfg config.Config, log *slog.Logger) *asyn
 		Logger:          asynqLogger{log},
 		LogLevel:        asynq.WarnLevel,
 	})
+}
+
+// workerQueues are the queues a worker takes tasks from, by weight. A
+// worker that cannot read articles (a sendonly build) leaves the feed
+// polls to those that can; the others take them a tenth of the time when
+// both queues wait, enough for polls that are few and short.
+func workerQueues(reads bool) map[string]int {
+	q := map[string]int{jobs.QueueDefault: 9}
+	if reads {
+		q[jobs.QueueFeeds] = 1
+	}
+	return q
 }
 
 // asynqLogger routes asynq's logs to slog.
