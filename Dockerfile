@@ -5,7 +5,10 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/syndicate ./cmd/syndicate
+# TAGS=sendonly builds an image for workers that only send: no article
+# reader, about 80 MB less memory per process (README, Capacity).
+ARG TAGS=""
+RUN CGO_ENABLED=0 go build -trimpath -tags "$TAGS" -ldflags="-s -w" -o /out/syndicate ./cmd/syndicate
 
 # Run: a small image with CA certificates and time zones, as a non-root user.
 FROM debian:bookworm-slim

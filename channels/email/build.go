@@ -2,6 +2,7 @@ package email
 
 import (
 	"fmt"
+	"io"
 	netmail "net/mail"
 	"net/url"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/wneessen/go-mail"
 
@@ -180,16 +182,28 @@ func Build(m syndicate.Message) (*mail.Msg, error) {
 func setBody(msg *mail.Msg, m syndicate.Message) error {
 	switch {
 	case m.Text != "" && m.HTML != "":
-		msg.SetBodyString(mail.TypeTextPlain, m.Text)
-		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
+		msg.SetBodyWriter(mail.TypeTextPlain, writeString(m.Text))
+		msg.AddAlternativeWriter(mail.TypeTextHTML, writeString(m.HTML))
 	case m.Text != "":
-		msg.SetBodyString(mail.TypeTextPlain, m.Text)
+		msg.SetBodyWriter(mail.TypeTextPlain, writeString(m.Text))
 	case m.HTML != "":
-		msg.SetBodyString(mail.TypeTextHTML, m.HTML)
+		msg.SetBodyWriter(mail.TypeTextHTML, writeString(m.HTML))
 	default:
 		return invalid("message %s has no body", m.MessageID)
 	}
 	return nil
+}
+
+// writeString is a part's body writer for s. go-mail's SetBodyString
+// copies the string into a buffer of its own first, a copy of every part of
+// every message; this writes s itself, as many times as the message is
+// written. io.Writer's contract forbids Write to change p, so s's bytes are
+// handed over as they are, not copied.
+func writeString(s string) func(io.Writer) (int64, error) {
+	return func(w io.Writer) (int64, error) {
+		n, err := w.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
+		return int64(n), err
+	}
 }
 
 // unsubscribeURL checks the one-click unsubscribe URL: https (http only for

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os/exec"
+	"runtime/debug"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,5 +84,34 @@ func TestSendOnlyRefusesReaders(t *testing.T) {
 	}
 	if q := workerQueues(true); q[jobs.QueueFeeds] == 0 || q[jobs.QueueDefault] == 0 {
 		t.Errorf("a worker with the reader takes queues %v; want both", q)
+	}
+}
+
+// TestLeanGC: a worker without the reader sets the collector's target and
+// limit unless the environment sets either; a full build is left alone.
+func TestLeanGC(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	debug.SetGCPercent(100)
+	none := func(string) string { return "" }
+	if leanGC(true, none) || debug.SetGCPercent(100) != 100 {
+		t.Error("a full build's collector was changed")
+	}
+	for _, env := range []string{"GOGC", "GOMEMLIMIT"} {
+		set := func(k string) string {
+			if k == env {
+				return "200"
+			}
+			return ""
+		}
+		if leanGC(false, set) || debug.SetGCPercent(100) != 100 {
+			t.Errorf("the collector was changed with %s set", env)
+		}
+	}
+	if !leanGC(false, none) {
+		t.Fatal("a sendonly worker's collector was left alone")
+	}
+	if p, l := debug.SetGCPercent(100), debug.SetMemoryLimit(-1); p != leanGCPercent || l != leanHeapLimit {
+		t.Errorf("GC percent %d and limit %d, want %d and %d", p, l, leanGCPercent, leanHeapLimit)
 	}
 }
