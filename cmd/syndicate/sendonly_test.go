@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"os/exec"
-	"runtime/debug"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
