@@ -73,12 +73,15 @@ SYNDICATE_* environment variables; see the README.`,
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.CompletionOptions.DisableDefaultCmd = true
 	// The commands that take articles in, which a sendonly build cannot read.
-	readers := []*cobra.Command{a.demoCmd(), a.serveCmd(), a.publishCmd(), a.previewCmd(), a.feedsCmd()}
+	// serve refuses its api role by itself: its worker and scheduler roles
+	// read none.
+	readers := []*cobra.Command{a.demoCmd(), a.publishCmd(), a.previewCmd(), a.feedsCmd()}
 	for _, c := range readers {
 		c.Annotations = map[string]string{readsArticles: "yes"}
 	}
 	root.AddCommand(readers...)
 	root.AddCommand(
+		a.serveCmd(),
 		a.workerCmd(),
 		a.statusCmd(),
 		a.retryCmd(),
@@ -114,10 +117,15 @@ func checkReader(cmd *cobra.Command) error {
 	}
 	for c := cmd; c != nil; c = c.Parent() {
 		if c.Annotations[readsArticles] != "" {
-			return fmt.Errorf("%s reads articles, and this syndicate was built with -tags sendonly, which leaves the article reader out; it is for workers that only send: run %s from a build without the tag", cmd.CommandPath(), c.Name())
+			return noReader(cmd.CommandPath())
 		}
 	}
 	return nil
+}
+
+// noReader is the refusal of what reads articles in a sendonly build.
+func noReader(what string) error {
+	return fmt.Errorf("%s reads articles, and this syndicate was built with -tags sendonly, which leaves the article reader out; it is for workers that only send: run it from a build without the tag", what)
 }
 
 // args checks the count of positional arguments, as a usage error.

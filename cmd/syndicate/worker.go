@@ -139,6 +139,9 @@ func (a *app) serveCmd() *cobra.Command {
 			if len(rs) == 0 {
 				return usagef("--roles names no role")
 			}
+			if slices.Contains(rs, "api") && !haveReader {
+				return noReader("syndicate serve --roles api")
+			}
 			return a.serve(rs, o)
 		},
 	}
