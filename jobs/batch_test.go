@@ -3,12 +3,16 @@ package jobs_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hibiken/asynq"
 
 	"syndicate"
 	"syndicate/jobs"
+	"syndicate/templates"
 )
 
 // stoppingMailer sends its first Send's messages, then stops the task (as a
@@ -86,4 +90,42 @@ func TestBatchStoppedBetweenChunks(t *testing.T) {
 		}
 	}
 	f.waitFinal(t, f.art.ID, n)
+}
+
+// TestBatchMessageThatCannotBeMade: a recipient whose email the templates
+// fail to render is recorded failed with the reason and no Message-ID (it
+// was never sent); the others in the batch are sent.
+func TestBatchMessageThatCannotBeMade(t *testing.T) {
+	f := newFixture(t, 3)
+	dir := t.TempDir()
+	// Renders for everyone but r02, for whom it indexes past the articles.
+	src := `{{if eq .Subscriber.Email "r02@example.com"}}{{index .Articles 5}}{{end}}{{.Headline}}`
+	if err := os.WriteFile(filepath.Join(dir, templates.EmailSubject), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := templates.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.h.Templates = tpl
+	mailer := &fakeMailer{}
+	f.h.Mailer = mailer
+	q := f.runQueue(t)
+	task, opts := jobs.NewPublishTask(f.art.ID, 3)
+	if _, err := q.Enqueue(task, opts...); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.waitFinal(t, f.art.ID, 3) {
+		switch {
+		case d.Subscriber == "r02@example.com":
+			if d.Status != syndicate.StatusFailed || !strings.Contains(d.Error, "render email") || d.RemoteID != "" {
+				t.Errorf("r02: %s, remote id %q, error %q; want failed, none, and the render's reason", d.Status, d.RemoteID, d.Error)
+			}
+		case d.Status != syndicate.StatusSent || d.RemoteID == "":
+			t.Errorf("%s: %s, remote id %q, error %q; want sent", d.Subscriber, d.Status, d.RemoteID, d.Error)
+		}
+	}
+	if got := mailer.byRecipient(); len(got) != 2 || len(got["r02@example.com"]) != 0 {
+		t.Errorf("mailer got %v, want r01 and r03", got)
+	}
 }

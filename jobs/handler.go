@@ -605,9 +605,11 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 		if len(msgKeys) == 0 {
 			continue
 		}
+		unrendered := make([]bool, len(msgKeys)) // a message that could not be made was never sent
 		render := func(i int) (syndicate.Message, error) {
 			m, err := mb.message(msgRows[i], msgSubs[i])
 			m.ReturnPath = h.returnPath(msgRows[i])
+			unrendered[i] = err != nil
 			return m, err
 		}
 		sendErr = h.Mailer.SendEach(ctx, len(msgKeys), render, func(i int, err error) {
@@ -618,7 +620,11 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 			// Recorded even when the task's context is cancelled: the message
 			// went. Its Message-ID is the one it was sent with: it is made
 			// from the row alone.
-			rec.add(syndicate.DeliveryResult{Key: msgKeys[i], Status: st, RemoteID: MessageID(msgRows[i], mb.item, msgSubs[i].Email, mb.domain), Error: msg})
+			var remoteID string
+			if !unrendered[i] {
+				remoteID = MessageID(msgRows[i], mb.item, msgSubs[i].Email, mb.domain)
+			}
+			rec.add(syndicate.DeliveryResult{Key: msgKeys[i], Status: st, RemoteID: remoteID, Error: msg})
 			if st.Final() {
 				met.Delivered(syndicate.ChannelEmail, st, planned[i])
 			}
