@@ -365,6 +365,12 @@ func boundImage(img *html.Node) {
 	case w > MaxBodyImageWidth:
 		if h > 0 {
 			h = h * MaxBodyImageWidth / w
+			if h < 2 {
+				// A line scaled to a pixel would look like the tracking
+				// pixels the sanitiser drops: the client works its height
+				// out from the width instead.
+				h = 0
+			}
 		}
 		w = MaxBodyImageWidth
 	}
