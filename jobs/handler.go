@@ -605,26 +605,25 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 		if len(msgKeys) == 0 {
 			continue
 		}
-		unrendered := make([]bool, len(msgKeys)) // a message that could not be made was never sent
+		// The Message-ID each message was made with; none for one that
+		// could not be made, which was never sent.
+		remoteIDs := make([]string, len(msgKeys))
 		render := func(i int) (syndicate.Message, error) {
 			m, err := mb.message(msgRows[i], msgSubs[i])
+			if err != nil {
+				return m, err
+			}
 			m.ReturnPath = h.returnPath(msgRows[i])
-			unrendered[i] = err != nil
-			return m, err
+			remoteIDs[i] = m.MessageID
+			return m, nil
 		}
 		sendErr = h.Mailer.SendEach(ctx, len(msgKeys), render, func(i int, err error) {
 			st, msg := h.emailResult(ctx, msgKeys[i], err, last)
 			if st == syndicate.StatusQueued {
 				retry = err
 			}
-			// Recorded even when the task's context is cancelled: the message
-			// went. Its Message-ID is the one it was sent with: it is made
-			// from the row alone.
-			var remoteID string
-			if !unrendered[i] {
-				remoteID = MessageID(msgRows[i], mb.item, msgSubs[i].Email, mb.domain)
-			}
-			rec.add(syndicate.DeliveryResult{Key: msgKeys[i], Status: st, RemoteID: remoteID, Error: msg})
+			// Recorded even when the task's context is cancelled: the message went.
+			rec.add(syndicate.DeliveryResult{Key: msgKeys[i], Status: st, RemoteID: remoteIDs[i], Error: msg})
 			if st.Final() {
 				met.Delivered(syndicate.ChannelEmail, st, planned[i])
 			}
