@@ -613,11 +613,17 @@ func (s *Sender) SendEach(ctx context.Context, n int, msg func(i int) (syndicate
 		curIdx = -1
 		buf    bytes.Buffer // cur's bytes, written over by the next message
 	)
+	made := func(i int) (syndicate.Message, error) {
+		m, err := msg(i)
+		if err != nil {
+			return m, &syndicate.SendError{Outcome: syndicate.Permanent, Message: err.Error(), Err: err}
+		}
+		return m, nil
+	}
 	prep := func(i int) *outgoing {
 		if curIdx != i {
-			m, err := msg(i)
-			if err != nil {
-				cur = outgoing{err: &syndicate.SendError{Outcome: syndicate.Permanent, Message: err.Error(), Err: err}}
+			if m, err := made(i); err != nil {
+				cur = outgoing{err: err}
 			} else {
 				cur = s.prepare(m, &buf)
 			}
@@ -625,10 +631,25 @@ func (s *Sender) SendEach(ctx context.Context, n int, msg func(i int) (syndicate
 		}
 		return &cur
 	}
+	// rest reports the messages from on as not sent, with err, or with
+	// their own Permanent failure when they cannot be made or built: they
+	// are not rendered and signed only to be given up.
 	rest := func(from int, err error) {
 		for j := from; j < n; j++ {
-			if o := prep(j); o.err != nil {
-				report(j, o.err)
+			if j == curIdx {
+				if cur.err != nil {
+					report(j, cur.err)
+				} else {
+					report(j, err)
+				}
+				continue
+			}
+			m, merr := made(j)
+			if merr == nil {
+				_, merr = Build(m)
+			}
+			if merr != nil {
+				report(j, merr)
 			} else {
 				report(j, err)
 			}
