@@ -78,11 +78,7 @@ func TestArchiveOff(t *testing.T) {
 	f := newFixture(t, 2)
 	mailer := &fakeMailer{}
 	f.h.Mailer = mailer
-	q := f.runQueue(t)
-	task, opts := jobs.NewPublishTask(f.art.ID, 3)
-	if _, err := q.Enqueue(task, opts...); err != nil {
-		t.Fatal(err)
-	}
+	f.publishQueued(t)
 	f.waitFinal(t, f.art.ID, 2)
 	if _, err := f.st.ArchivedEmail(context.Background(), f.art.ID); syndicate.ErrorCode(err) != syndicate.ENOTFOUND {
 		t.Errorf("archive off: ArchivedEmail err = %v, want not found", err)

@@ -110,11 +110,7 @@ func TestBatchMessageThatCannotBeMade(t *testing.T) {
 	f.h.Templates = tpl
 	mailer := &fakeMailer{}
 	f.h.Mailer = mailer
-	q := f.runQueue(t)
-	task, opts := jobs.NewPublishTask(f.art.ID, 3)
-	if _, err := q.Enqueue(task, opts...); err != nil {
-		t.Fatal(err)
-	}
+	f.publishQueued(t)
 	for _, d := range f.waitFinal(t, f.art.ID, 3) {
 		switch {
 		case d.Subscriber == "r02@example.com":

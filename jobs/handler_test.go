@@ -170,6 +170,18 @@ func (f *fixture) runQueue(t *testing.T) *asynq.Client {
 	return q
 }
 
+// publishQueued starts the queue (runQueue) and enqueues the publish of
+// f's article.
+func (f *fixture) publishQueued(t *testing.T) *asynq.Client {
+	t.Helper()
+	q := f.runQueue(t)
+	task, opts := jobs.NewPublishTask(f.art.ID, 3)
+	if _, err := q.Enqueue(task, opts...); err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
 // waitFinal waits until the item has want deliveries, all final.
 func (f *fixture) waitFinal(t *testing.T, item string, want int) []syndicate.Delivery {
 	t.Helper()
