@@ -541,6 +541,16 @@ type Delivery struct {
 	UpdatedAt  time.Time      `json:"updated_at"`
 }
 
+// EmailPlan is one email batch a fan-out planned: the addresses of one
+// bucket of subscribers, whose ledger rows the batch makes when it begins.
+// Until then each address counts as a queued delivery of Item.
+type EmailPlan struct {
+	Item      string
+	Bucket    int64
+	Emails    []string
+	CreatedAt time.Time
+}
+
 // DeliveryResult is the outcome of one attempt at a delivery, as the
 // ledger records it.
 type DeliveryResult struct {

@@ -29,6 +29,9 @@ type EditorStore interface {
 	FinishDelivery(ctx context.Context, key syndicate.DeliveryKey, status syndicate.DeliveryStatus, remoteID, errMsg string) error
 	// CancelFanOut records that an article's fan-out was withdrawn.
 	CancelFanOut(ctx context.Context, item string) error
+	// CancelPlans cancels item's email batches planned and not begun and
+	// returns how many emails they hold.
+	CancelPlans(ctx context.Context, item string) (int, error)
 	// AddRetryRound records a retry round of item's channel, so the
 	// reconciler can ask the queue for its tasks.
 	AddRetryRound(ctx context.Context, item string, ch syndicate.Channel, round string) error
@@ -246,6 +249,11 @@ func (e Editor) Cancel(ctx context.Context, articleID string) (fanOut string, ca
 	if err := e.Store.CancelFanOut(ctx, articleID); err != nil {
 		return "", 0, 0, err
 	}
+	// Batches not begun make their rows cancelled when their tasks come.
+	cancelled, err = e.Store.CancelPlans(ctx, syndicate.InstantDigestID(articleID))
+	if err != nil {
+		return "", 0, 0, err
+	}
 	ds, err := e.Store.Deliveries(ctx, articleID)
 	if err != nil {
 		return "", 0, 0, err
@@ -253,6 +261,9 @@ func (e Editor) Cancel(ctx context.Context, articleID string) (fanOut string, ca
 	for _, d := range ds {
 		switch d.Status {
 		case syndicate.StatusQueued, syndicate.StatusDeferred:
+			if d.ID == 0 {
+				continue // a batch's, not begun, cancelled above
+			}
 			if err := e.Store.FinishDelivery(ctx, d.Key(), syndicate.StatusCancelled, "", "cancelled by an editor"); err != nil {
 				return "", cancelled, inFlight, err
 			}

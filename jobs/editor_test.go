@@ -177,6 +177,56 @@ func TestEditorCancel(t *testing.T) {
 	}
 }
 
+// TestEditorCancelPlannedBatches: a cancel reaches the batches a fan-out
+// planned that no worker has begun: their emails count as cancelled at
+// once, and when their tasks come the rows are made cancelled and nothing
+// goes out.
+func TestEditorCancelPlannedBatches(t *testing.T) {
+	f := newFixture(t, 10) // buckets of 4 by ID: 0 (1-3), 1 (4-7), 2 (8-10)
+	ed, _ := newEditor(t, f)
+	ctx := context.Background()
+	q := &fakeQueue{}
+	mailer := &fakeMailer{}
+	f.h.Queue, f.h.Mailer = q, mailer
+	pub, _ := jobs.NewPublishTask(f.art.ID, 3)
+	if err := handle(f.h, pub); err != nil {
+		t.Fatal(err)
+	}
+	batch := func(b string) {
+		t.Helper()
+		if err := handle(f.h, q.tasks["email:"+f.art.ID+":"+b]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	batch("0")
+	_, cancelled, inFlight, err := ed.Cancel(ctx, f.art.ID)
+	if err != nil || cancelled != 7 || inFlight != 0 {
+		t.Fatalf("Cancel = %d cancelled, %d in flight, %v; want the 7 planned emails of batches 1 and 2", cancelled, inFlight, err)
+	}
+	counts, err := f.st.DeliveryCounts(ctx, f.art.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if em := counts[syndicate.ChannelEmail]; em[syndicate.StatusSent] != 3 || em[syndicate.StatusCancelled] != 7 || em[syndicate.StatusQueued] != 0 {
+		t.Errorf("after the cancel: %v, want 3 sent and 7 cancelled", counts)
+	}
+	batch("1")
+	batch("2")
+	ds := f.waitFinal(t, f.art.ID, 10)
+	for _, d := range ds {
+		want := syndicate.StatusCancelled
+		if d.Subscriber <= "r03@example.com" {
+			want = syndicate.StatusSent
+		}
+		if d.Status != want || d.ID == 0 {
+			t.Errorf("%s: %s (row %d), want %s in a row of its own", d, d.Status, d.ID, want)
+		}
+	}
+	if got := len(mailer.byRecipient()); got != 3 {
+		t.Errorf("%d subscribers got email, want the 3 of batch 0", got)
+	}
+}
+
 // TestEditorSendDigest queues one digest task per trigger while the first
 // is still queued.
 func TestEditorSendDigest(t *testing.T) {

@@ -253,8 +253,9 @@ func (h *Handler) enqueue(ctx context.Context, t *asynq.Task, opts []asynq.Optio
 }
 
 // handlePublish fans one article out: a post task per enabled channel and
-// an email batch per bucket of instant subscribers. Ledger rows are created
-// queued before the tasks, so status and --wait see the whole plan.
+// an email batch per bucket of instant subscribers. The posts' ledger rows
+// and the batches' plans are recorded before their tasks, so status and
+// --wait see the whole plan.
 func (h *Handler) handlePublish(ctx context.Context, t *asynq.Task) error {
 	var p publishPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
@@ -297,11 +298,11 @@ func (h *Handler) handlePublish(ctx context.Context, t *asynq.Task) error {
 // batch, each a wait for the database while the first batches are sending.
 const maxFanOutPage = 64
 
-// fanOutEmail reads the subscribers of freq in keyset pages, planning each
-// page's ledger rows as it reads it (PlanEmails), and enqueues one batch
-// per fixed bucket of subscriber IDs once the bucket is complete: its rows
-// are planned before its task. It returns how many subscribers were
-// planned.
+// fanOutEmail reads the subscribers of freq in keyset pages and plans
+// one batch per fixed bucket of subscriber IDs once the bucket is
+// complete: each page's complete batches are recorded in one transaction
+// (PlanBatches), then their tasks are queued. It returns how many
+// subscribers were planned.
 func (h *Handler) fanOutEmail(ctx context.Context, item string, freq syndicate.Frequency, articles []string) (int, error) {
 	h.planning.begin()
 	defer h.planning.end()
@@ -311,45 +312,56 @@ func (h *Handler) fanOutEmail(ctx context.Context, item string, freq syndicate.F
 	}
 	var (
 		after   int64
-		bucket  int64 = -1
-		emails  []string
+		cur     = syndicate.EmailPlan{Item: item, Bucket: -1}
+		ready   []syndicate.EmailPlan
 		planned int
 	)
-	enqueue := func() error {
-		if len(emails) == 0 {
+	// flush plans the complete batches, then queues their tasks.
+	flush := func() error {
+		if len(ready) == 0 {
 			return nil
 		}
-		task, opts := NewEmailBatchTask(item, freq, articles, bucket, emails, h.MaxRetry)
-		if err := h.enqueue(ctx, task, opts); err != nil {
-			return fmt.Errorf("enqueue email batch %d: %w", bucket, err)
+		if err := h.Store.PlanBatches(ctx, ready); err != nil {
+			return fmt.Errorf("plan %s emails after subscriber %d: %w", freq, after, err)
 		}
-		planned += len(emails)
-		emails = nil
+		for _, p := range ready {
+			task, opts := NewEmailBatchTask(item, freq, articles, p.Bucket, p.Emails, h.MaxRetry)
+			if err := h.enqueue(ctx, task, opts); err != nil {
+				return fmt.Errorf("enqueue email batch %d: %w", p.Bucket, err)
+			}
+			planned += len(p.Emails)
+		}
+		ready = ready[:0]
 		return nil
 	}
 	pageBatches := 1
 	for {
 		page := int(size) * pageBatches
 		pageBatches = min(2*pageBatches, maxFanOutPage)
-		subs, err := h.Store.PlanEmails(ctx, item, freq, after, page)
+		subs, err := h.Store.SubscriberAddresses(ctx, freq, after, page)
 		if err != nil {
-			return planned, fmt.Errorf("plan %s emails after subscriber %d: %w", freq, after, err)
+			return planned, fmt.Errorf("read %s subscribers after %d: %w", freq, after, err)
 		}
 		for _, s := range subs {
-			if b := s.ID / size; b != bucket {
-				if err := enqueue(); err != nil {
-					return planned, err
+			if b := s.ID / size; b != cur.Bucket {
+				if len(cur.Emails) > 0 {
+					ready = append(ready, cur)
 				}
-				bucket = b
+				cur = syndicate.EmailPlan{Item: item, Bucket: b}
 			}
-			emails = append(emails, s.Email)
+			cur.Emails = append(cur.Emails, s.Email)
 			after = s.ID
 		}
 		if len(subs) < page {
-			break
+			if len(cur.Emails) > 0 {
+				ready = append(ready, cur)
+			}
+			return planned, flush()
+		}
+		if err := flush(); err != nil {
+			return planned, err
 		}
 	}
-	return planned, enqueue()
 }
 
 func (h *Handler) location() *time.Location {
@@ -538,6 +550,10 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("mail %s: %w", p.Item, err)
 	}
 	defer leave()
+	// The batch's ledger rows, from its plan, before anything is sent.
+	if err := h.Store.BeginPlan(ctx, p.Item, p.Bucket); err != nil {
+		return fmt.Errorf("mail %s: %w", p.Item, err)
+	}
 	articles := make([]syndicate.Article, 0, len(p.Articles))
 	for _, id := range p.Articles {
 		a, err := h.Store.Article(ctx, id)

@@ -11,10 +11,18 @@ import (
 type Store interface {
 	Article(ctx context.Context, id string) (syndicate.Article, error)
 	Subscriber(ctx context.Context, email string) (syndicate.Subscriber, error)
-	// PlanEmails reads up to limit active subscribers of freq with IDs
-	// above afterID, in ID order (ID and Email only), and inserts a queued
-	// email row of item for each that has none, in one transaction.
-	PlanEmails(ctx context.Context, item string, freq syndicate.Frequency, afterID int64, limit int) ([]syndicate.Subscriber, error)
+	// SubscriberAddresses returns up to limit active subscribers of freq
+	// with IDs above afterID, in ID order, with ID and Email only: a page
+	// of a fan-out.
+	SubscriberAddresses(ctx context.Context, freq syndicate.Frequency, afterID int64, limit int) ([]syndicate.Subscriber, error)
+	// PlanBatches records the email batches a fan-out planned, before
+	// their tasks are queued; a batch planned before keeps its first plan.
+	// Until a batch begins, its addresses count as queued deliveries.
+	PlanBatches(ctx context.Context, plans []syndicate.EmailPlan) error
+	// BeginPlan makes the ledger rows of a planned batch (queued, or
+	// cancelled if an editor cancelled the plan) and marks it begun; a
+	// batch without a plan, or begun before, is left alone.
+	BeginPlan(ctx context.Context, item string, bucket int64) error
 	// SubscribersByEmail returns the subscribers with these addresses, of
 	// every status, keyed by syndicate.EmailKey; unknown addresses are
 	// absent.

@@ -58,6 +58,12 @@ type ReconcileStore interface {
 	// RetryRounds returns the rounds `syndicate retry` queued tasks of
 	// item's channel under, newest first (see RetryEmailTaskID).
 	RetryRounds(ctx context.Context, item string, ch syndicate.Channel) ([]string, error)
+	// StalledPlans returns the email batches planned before before and
+	// not begun (item "" for all), without their addresses.
+	StalledPlans(ctx context.Context, item string, before time.Time) ([]syndicate.EmailPlan, error)
+	// PlannedEmails returns the addresses of a batch planned and not
+	// begun; none once it has begun.
+	PlannedEmails(ctx context.Context, item string, bucket int64) ([]string, error)
 }
 
 // Inspector says whether a task exists in the queue; *asynq.Inspector is
@@ -183,6 +189,7 @@ type group struct {
 	bucket int64
 	emails []string
 	oldest time.Time // of the stalled rows: names the heal task
+	plan   bool      // a batch planned and not begun: its addresses are in its plan
 }
 
 // taskState is what the queue says of one TaskID.
@@ -219,6 +226,20 @@ func (r *Reconciler) find(ctx context.Context, item string, skip bool) ([]Lost, 
 	var order []string
 	digests := map[string]syndicate.Digest{}
 	skipped := 0
+	freqOf := func(item string) (syndicate.Frequency, error) {
+		if !syndicate.IsDigestID(item) {
+			return syndicate.Instant, nil
+		}
+		dg, ok := digests[item]
+		if !ok {
+			var err error
+			if dg, err = r.Store.Digest(ctx, item); err != nil {
+				return "", err
+			}
+			digests[item] = dg
+		}
+		return dg.Frequency, nil
+	}
 	// add puts rows in the groups of their tasks; only adds to groups
 	// in keep when keep is set.
 	add := func(rows []syndicate.Delivery, keep map[string]bool) error {
@@ -250,16 +271,8 @@ func (r *Reconciler) find(ctx context.Context, item string, skip bool) ([]Lost, 
 					}
 					continue
 				}
-				g.freq = syndicate.Instant
-				if syndicate.IsDigestID(d.Item) {
-					dg, ok := digests[d.Item]
-					if !ok {
-						if dg, err = r.Store.Digest(ctx, d.Item); err != nil {
-							return err
-						}
-						digests[d.Item] = dg
-					}
-					g.freq = dg.Frequency
+				if g.freq, err = freqOf(d.Item); err != nil {
+					return err
 				}
 				size, err := sizeOf(d.Item)
 				if err != nil {
@@ -304,6 +317,26 @@ func (r *Reconciler) find(ctx context.Context, item string, skip bool) ([]Lost, 
 			break
 		}
 		after = rows[len(rows)-1].ID
+	}
+	// Batches planned and not begun have no rows yet: their plans say
+	// what their tasks carry.
+	plans, err := r.Store.StalledPlans(ctx, item, before)
+	if err != nil {
+		return nil, skipped, err
+	}
+	for _, p := range plans {
+		id := emailTaskID(p.Item, p.Bucket)
+		if cur := groups[id]; cur != nil {
+			cur.plan = true
+			continue
+		}
+		freq, err := freqOf(p.Item)
+		if err != nil {
+			return nil, skipped, err
+		}
+		groups[id] = &group{ch: syndicate.ChannelEmail, base: id, freq: freq, bucket: p.Bucket, oldest: p.CreatedAt, plan: true,
+			lost: Lost{Kind: "email", Item: p.Item, TaskID: id}}
+		order = append(order, id)
 	}
 	var lost []Lost
 	missingItems := map[string]map[string]bool{}
@@ -356,6 +389,21 @@ func (r *Reconciler) find(ctx context.Context, item string, skip bool) ([]Lost, 
 		g, ok := groups[id]
 		if !ok {
 			continue
+		}
+		if g.plan {
+			emails, err := r.Store.PlannedEmails(ctx, g.lost.Item, g.bucket)
+			if err != nil {
+				return nil, skipped, err
+			}
+			for _, e := range emails {
+				if !slices.Contains(g.emails, e) {
+					g.emails = append(g.emails, e)
+					g.lost.Deliveries++
+				}
+			}
+			if len(g.emails) == 0 {
+				continue // begun meanwhile
+			}
 		}
 		r.build(g, digests)
 		lost = append(lost, g.lost)

@@ -50,6 +50,7 @@ type batchPayload struct {
 	Item      string              `json:"item"` // article ID for instant email, digest ID otherwise
 	Frequency syndicate.Frequency `json:"frequency"`
 	Articles  []string            `json:"articles"` // newest first
+	Bucket    int64               `json:"bucket"`   // its plan (see Store.BeginPlan)
 	Emails    []string            `json:"emails"`
 }
 
@@ -77,7 +78,7 @@ func NewPostTask(articleID string, ch syndicate.Channel, maxRetry int) (*asynq.T
 // subscribers over one SMTP connection. Buckets are fixed ranges of
 // subscriber IDs, so a fan-out that runs twice makes the same TaskIDs.
 func NewEmailBatchTask(item string, freq syndicate.Frequency, articles []string, bucket int64, emails []string, maxRetry int) (*asynq.Task, []asynq.Option) {
-	p, _ := json.Marshal(batchPayload{Item: item, Frequency: freq, Articles: articles, Emails: emails}) // cannot fail: plain struct
+	p, _ := json.Marshal(batchPayload{Item: item, Frequency: freq, Articles: articles, Bucket: bucket, Emails: emails}) // cannot fail: plain struct
 	return asynq.NewTask(TypeEmailBatch, p), []asynq.Option{
 		asynq.TaskID("email:" + item + ":" + strconv.FormatInt(bucket, 10)), asynq.MaxRetry(maxRetry), asynq.Retention(Retention),
 	}

@@ -76,6 +76,18 @@ func (s *Store) ItemCounts(ctx context.Context, items []string) (map[string]map[
 			return nil, fmt.Errorf("count deliveries of %d items: %w", len(items), err)
 		}
 	}
+	err := s.addPlanCounts(ctx, items, func(item string, st syndicate.DeliveryStatus, n int) {
+		if out[item] == nil {
+			out[item] = map[syndicate.Channel]map[syndicate.DeliveryStatus]int{}
+		}
+		if out[item][syndicate.ChannelEmail] == nil {
+			out[item][syndicate.ChannelEmail] = map[syndicate.DeliveryStatus]int{}
+		}
+		out[item][syndicate.ChannelEmail][st] += n
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count deliveries of %d items: %w", len(items), err)
+	}
 	return out, nil
 }
 

@@ -241,6 +241,22 @@ var migrations = [][]string{
 		`DROP INDEX deliveries_remote_id`,
 		`CREATE INDEX deliveries_remote_id_v1 ON deliveries (remote_id) WHERE remote_id <> '' AND substr(remote_id, 33, 1) <> '.'`,
 	},
+	{ // 14: email batches planned by a fan-out, one row a batch
+		// A fan-out records each batch's addresses here instead of a ledger
+		// row per subscriber; the batch makes its rows when it begins (see
+		// PlanBatches). status is planned, cancelled (by an editor before
+		// it began) or begun (its rows exist; emails is then cleared).
+		`CREATE TABLE email_plans (
+			item       TEXT NOT NULL,
+			bucket     BIGINT NOT NULL,
+			status     TEXT NOT NULL,
+			planned    INTEGER NOT NULL,
+			emails     TEXT NOT NULL,
+			created_at BIGINT NOT NULL,
+			PRIMARY KEY (item, bucket)
+		)`,
+		`CREATE INDEX email_plans_open ON email_plans (created_at) WHERE status = 'planned'`,
+	},
 }
 
 // migrate creates the schema or brings it up to date. It runs in one write

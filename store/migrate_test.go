@@ -75,6 +75,8 @@ var undoVersion6 = append(undoVersion7, []string{
 // undoVersion7 takes the schema from the latest version back to 6,
 // undoing the later versions first.
 var undoVersion7 = []string{
+	// 14: the planned email batches.
+	`DROP TABLE email_plans`,
 	// 13: the Message-ID index of old rows only.
 	`DROP INDEX deliveries_remote_id_v1`,
 	`CREATE INDEX deliveries_remote_id ON deliveries (remote_id)`,

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"syndicate"
@@ -24,6 +27,23 @@ func (s *Store) UnfinishedDeliveries(ctx context.Context) (map[syndicate.Channel
 	for _, where := range []string{`status IN ('queued', 'sending')`, `status = 'deferred'`} {
 		if err := s.countUnfinished(ctx, where, out, &oldest); err != nil {
 			return nil, time.Time{}, fmt.Errorf("count unfinished deliveries: %w", err)
+		}
+	}
+	// The batches planned and not begun: their emails are queued.
+	var (
+		planned sql.NullInt64
+		first   sql.NullInt64
+	)
+	if err := s.db.QueryRowContext(ctx, `SELECT SUM(planned), MIN(created_at) FROM email_plans WHERE status = 'planned'`).Scan(&planned, &first); err != nil {
+		return nil, time.Time{}, fmt.Errorf("count unfinished deliveries: %w", err)
+	}
+	if planned.Int64 > 0 {
+		if out[syndicate.ChannelEmail] == nil {
+			out[syndicate.ChannelEmail] = map[syndicate.DeliveryStatus]int{}
+		}
+		out[syndicate.ChannelEmail][syndicate.StatusQueued] += int(planned.Int64)
+		if oldest == 0 || first.Int64 < oldest {
+			oldest = first.Int64
 		}
 	}
 	if oldest == 0 {
@@ -84,23 +104,52 @@ func (s *Store) UnfinishedItems(ctx context.Context) ([]ItemProgress, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list unfinished sends: %w", err)
 	}
-	defer rows.Close()
-	var out []ItemProgress
-	for rows.Next() {
-		var (
-			p    ItemProgress
-			last int64
-		)
-		if err := rows.Scan(&p.Item, &p.Unfinished, &last); err != nil {
-			return nil, fmt.Errorf("list unfinished sends: %w", err)
-		}
-		p.LastChange = fromNanos(last)
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
+	byItem := map[string]*ItemProgress{}
+	if err := scanProgress(rows, byItem); err != nil {
 		return nil, fmt.Errorf("list unfinished sends: %w", err)
 	}
+	// The batches planned and not begun: queued emails, planned when the
+	// fan-out ran.
+	rows, err = s.db.QueryContext(ctx, `SELECT item, SUM(planned), MAX(created_at) FROM email_plans
+		WHERE status = 'planned' GROUP BY item`)
+	if err != nil {
+		return nil, fmt.Errorf("list unfinished sends: %w", err)
+	}
+	if err := scanProgress(rows, byItem); err != nil {
+		return nil, fmt.Errorf("list unfinished sends: %w", err)
+	}
+	out := make([]ItemProgress, 0, len(byItem))
+	for _, p := range byItem {
+		out = append(out, *p)
+	}
+	slices.SortFunc(out, func(a, b ItemProgress) int { return strings.Compare(a.Item, b.Item) })
 	return out, nil
+}
+
+// scanProgress reads rows of (item, unfinished, last change) into byItem,
+// adding to what is there, and closes rows.
+func scanProgress(rows *sql.Rows, byItem map[string]*ItemProgress) error {
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			item string
+			n    int
+			last int64
+		)
+		if err := rows.Scan(&item, &n, &last); err != nil {
+			return err
+		}
+		p := byItem[item]
+		if p == nil {
+			p = &ItemProgress{Item: item}
+			byItem[item] = p
+		}
+		p.Unfinished += n
+		if t := fromNanos(last); t.After(p.LastChange) {
+			p.LastChange = t
+		}
+	}
+	return rows.Err()
 }
 
 // EmailRates counts the email deliveries that reached a final status
