@@ -162,4 +162,3 @@ func TestSubscribersByEmail(t *testing.T) {
 		t.Error("an unknown address was found")
 	}
 }
-
