@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -316,7 +317,35 @@ func (h *Handler) fanOutEmail(ctx context.Context, item string, freq syndicate.F
 		ready   []syndicate.EmailPlan
 		planned int
 	)
-	// flush plans the complete batches, then queues their tasks.
+	// A page's tasks are queued while the next page is read and planned;
+	// every plan is committed before its task is queued.
+	queue := make(chan []syndicate.EmailPlan, 1)
+	queued := make(chan error, 1)
+	var failed atomic.Bool
+	go func() {
+		var err error
+		for plans := range queue {
+			for _, p := range plans {
+				if err != nil {
+					break
+				}
+				task, opts := NewEmailBatchTask(item, freq, articles, p.Bucket, p.Emails, h.MaxRetry)
+				if err = h.enqueue(ctx, task, opts); err != nil {
+					err = fmt.Errorf("enqueue email batch %d: %w", p.Bucket, err)
+					failed.Store(true)
+				}
+			}
+		}
+		queued <- err
+	}()
+	done := func(err error) (int, error) {
+		close(queue)
+		if qerr := <-queued; err == nil {
+			err = qerr
+		}
+		return planned, err
+	}
+	// flush plans the complete batches and hands them to be queued.
 	flush := func() error {
 		if len(ready) == 0 {
 			return nil
@@ -325,22 +354,19 @@ func (h *Handler) fanOutEmail(ctx context.Context, item string, freq syndicate.F
 			return fmt.Errorf("plan %s emails after subscriber %d: %w", freq, after, err)
 		}
 		for _, p := range ready {
-			task, opts := NewEmailBatchTask(item, freq, articles, p.Bucket, p.Emails, h.MaxRetry)
-			if err := h.enqueue(ctx, task, opts); err != nil {
-				return fmt.Errorf("enqueue email batch %d: %w", p.Bucket, err)
-			}
 			planned += len(p.Emails)
 		}
-		ready = ready[:0]
+		queue <- ready
+		ready = nil
 		return nil
 	}
 	pageBatches := 1
-	for {
+	for !failed.Load() {
 		page := int(size) * pageBatches
 		pageBatches = min(2*pageBatches, maxFanOutPage)
 		subs, err := h.Store.SubscriberAddresses(ctx, freq, after, page)
 		if err != nil {
-			return planned, fmt.Errorf("read %s subscribers after %d: %w", freq, after, err)
+			return done(fmt.Errorf("read %s subscribers after %d: %w", freq, after, err))
 		}
 		for _, s := range subs {
 			if b := s.ID / size; b != cur.Bucket {
@@ -356,12 +382,13 @@ func (h *Handler) fanOutEmail(ctx context.Context, item string, freq syndicate.F
 			if len(cur.Emails) > 0 {
 				ready = append(ready, cur)
 			}
-			return planned, flush()
+			return done(flush())
 		}
 		if err := flush(); err != nil {
-			return planned, err
+			return done(err)
 		}
 	}
+	return done(nil) // the queue failed: done returns its error
 }
 
 func (h *Handler) location() *time.Location {

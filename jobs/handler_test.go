@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -495,5 +496,58 @@ func TestPosterLimitIsUsed(t *testing.T) {
 	}
 	if got := p.posts[0]; got.Limit != 100 || got.Length > 100 {
 		t.Errorf("post %+v ignores the instance's limit of 100", got)
+	}
+}
+
+// failingQueue takes the first n tasks and refuses the rest, as a Redis
+// that went away mid-fan-out.
+type failingQueue struct {
+	*fakeQueue
+	n int
+}
+
+func (q *failingQueue) EnqueueContext(ctx context.Context, t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error) {
+	if q.n <= 0 {
+		return nil, errors.New("dial tcp 127.0.0.1:6379: connection refused")
+	}
+	q.n--
+	return q.fakeQueue.EnqueueContext(ctx, t, opts...)
+}
+
+// TestFanOutQueueFails: a fan-out whose queue fails part-way fails, and
+// its retry queues the batches the first run did not, under the plans the
+// first run made: each subscriber is in one batch and counted once.
+func TestFanOutQueueFails(t *testing.T) {
+	f := newFixture(t, 10) // buckets of 4 by ID: 0 (1-3), 1 (4-7), 2 (8-10)
+	ctx := context.Background()
+	q := &fakeQueue{}
+	f.h.Queue, f.h.Mailer = &failingQueue{fakeQueue: q, n: 1}, &fakeMailer{}
+	pub, _ := jobs.NewPublishTask(f.art.ID, 3)
+	if err := handle(f.h, pub); err == nil || !strings.Contains(err.Error(), "enqueue email batch 1") {
+		t.Fatalf("fan-out with a failing queue: %v, want batch 1's enqueue error", err)
+	}
+	f.h.Queue = q
+	if err := handle(f.h, pub); err != nil {
+		t.Fatal(err)
+	}
+	var emails []string
+	for _, id := range q.ids() {
+		if strings.HasPrefix(id, "email:") {
+			var b batchView
+			if err := json.Unmarshal(q.tasks[id].Payload(), &b); err != nil {
+				t.Fatal(err)
+			}
+			emails = append(emails, b.Emails...)
+		}
+	}
+	if len(emails) != 10 {
+		t.Errorf("the batches carry %v, want the 10 subscribers once each", emails)
+	}
+	counts, err := f.st.DeliveryCounts(ctx, f.art.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := counts[syndicate.ChannelEmail][syndicate.StatusQueued]; n != 10 {
+		t.Errorf("%d emails queued, want 10", n)
 	}
 }
