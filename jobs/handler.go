@@ -577,10 +577,6 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("mail %s: %w", p.Item, err)
 	}
 	defer leave()
-	// The batch's ledger rows, from its plan, before anything is sent.
-	if err := h.Store.BeginPlan(ctx, p.Item, p.Bucket); err != nil {
-		return fmt.Errorf("mail %s: %w", p.Item, err)
-	}
 	articles := make([]syndicate.Article, 0, len(p.Articles))
 	for _, id := range p.Articles {
 		a, err := h.Store.Article(ctx, id)
@@ -613,7 +609,14 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 	// another. A chunk not reached when the task stops stays queued.
 	for start := 0; start < len(keys) && sendErr == nil; start += sendChunk {
 		chunk := keys[start:min(start+sendChunk, len(keys))]
-		befores, err := h.Store.BeginDeliveries(ctx, chunk)
+		// The first chunk also makes the batch's rows from its plan.
+		begin := h.Store.BeginDeliveries
+		if start == 0 {
+			begin = func(ctx context.Context, keys []syndicate.DeliveryKey) ([]syndicate.Delivery, error) {
+				return h.Store.BeginPlan(ctx, p.Item, p.Bucket, keys)
+			}
+		}
+		befores, err := begin(ctx, chunk)
 		if err != nil {
 			sendErr = fmt.Errorf("begin: %w", err)
 			break

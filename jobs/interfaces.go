@@ -20,9 +20,11 @@ type Store interface {
 	// Until a batch begins, its addresses count as queued deliveries.
 	PlanBatches(ctx context.Context, plans []syndicate.EmailPlan) error
 	// BeginPlan makes the ledger rows of a planned batch (queued, or
-	// cancelled if an editor cancelled the plan) and marks it begun; a
-	// batch without a plan, or begun before, is left alone.
-	BeginPlan(ctx context.Context, item string, bucket int64) error
+	// cancelled if an editor cancelled the plan), marks it begun, and
+	// begins first (its first chunk's keys) as BeginDeliveries does, all
+	// at once; a batch without a plan, or begun before, has first begun
+	// alone. It returns the rows of first as they were before.
+	BeginPlan(ctx context.Context, item string, bucket int64, first []syndicate.DeliveryKey) ([]syndicate.Delivery, error)
 	// SubscribersByEmail returns the subscribers with these addresses, of
 	// every status, keyed by syndicate.EmailKey; unknown addresses are
 	// absent.

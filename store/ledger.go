@@ -108,36 +108,68 @@ func (s *Store) insertQueuedRows(ctx context.Context, tx *sql.Tx, keys []keyed, 
 // insertRows is insertQueuedRows with the rows' status, error and
 // creation time given.
 func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, keys []keyed, st syndicate.DeliveryStatus, errMsg string, created, now int64) error {
+	return s.insertRowsReturning(ctx, tx, keys, st, errMsg, 0, created, now, nil)
+}
+
+// insertRowsReturning is insertRows with the rows' attempts given, which
+// calls made with the ID and address key of each row it inserted (none
+// for a key that had a row) when made is not nil.
+func (s *Store) insertRowsReturning(ctx context.Context, tx *sql.Tx, keys []keyed, st syndicate.DeliveryStatus, errMsg string, attempts int, created, now int64, made func(id int64, subKey string)) error {
+	returning := ""
+	if made != nil {
+		returning = " RETURNING id, subscriber_key"
+	}
 	for chunk := range slices.Chunk(keys, insertChunk) {
 		s.stmts.Add(1)
-		var err error
+		var (
+			rows *sql.Rows
+			err  error
+		)
 		if s.dialect.name == postgresDialect.name {
 			items, chans, subs, subKeys := make([]string, len(chunk)), make([]string, len(chunk)), make([]string, len(chunk)), make([]string, len(chunk))
 			for i, k := range chunk {
 				items[i], chans[i], subs[i], subKeys[i] = k.Item, string(k.Channel), k.Subscriber, k.sub
 			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO deliveries
+			rows, err = tx.QueryContext(ctx, `INSERT INTO deliveries
 	(item, channel, subscriber, subscriber_key, status, attempts, remote_id, error, created_at, updated_at)
-	SELECT k.item, k.channel, k.sub, k.sub_key, $5, 0, '', $6, $7, $8
+	SELECT k.item, k.channel, k.sub, k.sub_key, $5, $9, '', $6, $7, $8
 	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS k(item, channel, sub, sub_key, n)
 	ORDER BY k.n
-	ON CONFLICT (item, channel, subscriber_key) DO NOTHING`, items, chans, subs, subKeys, string(st), errMsg, created, now)
+	ON CONFLICT (item, channel, subscriber_key) DO NOTHING`+returning, items, chans, subs, subKeys, string(st), errMsg, created, now, attempts)
 		} else {
-			rows := make([][4]string, len(chunk))
+			vals := make([][4]string, len(chunk))
 			for i, k := range chunk {
-				rows[i] = [4]string{k.Item, string(k.Channel), k.Subscriber, k.sub}
+				vals[i] = [4]string{k.Item, string(k.Channel), k.Subscriber, k.sub}
 			}
-			js, jerr := json.Marshal(rows)
+			js, jerr := json.Marshal(vals)
 			if jerr != nil {
 				return fmt.Errorf("insert rows from %s: %w", keyString(chunk[0].DeliveryKey), jerr)
 			}
 			// "WHERE true" tells SQLite's parser that ON CONFLICT is the
 			// upsert clause, not part of a join.
-			_, err = tx.ExecContext(ctx, `INSERT INTO deliveries
+			rows, err = tx.QueryContext(ctx, `INSERT INTO deliveries
 	(item, channel, subscriber, subscriber_key, status, attempts, remote_id, error, created_at, updated_at)
-	SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), ?, 0, '', ?, ?, ?
+	SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), ?, ?, '', ?, ?, ?
 	FROM json_each(?) WHERE true ORDER BY key
-	ON CONFLICT (item, channel, subscriber_key) DO NOTHING`, string(st), errMsg, created, now, string(js))
+	ON CONFLICT (item, channel, subscriber_key) DO NOTHING`+returning, string(st), attempts, errMsg, created, now, string(js))
+		}
+		if err == nil {
+			for rows.Next() {
+				var (
+					id int64
+					sk string
+				)
+				if err = rows.Scan(&id, &sk); err != nil {
+					break
+				}
+				made(id, sk)
+			}
+			if cerr := rows.Close(); err == nil {
+				err = cerr
+			}
+			if err == nil {
+				err = rows.Err()
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("insert rows from %s: %w", keyString(chunk[0].DeliveryKey), err)
@@ -349,86 +381,39 @@ func (s *Store) BeginDeliveries(ctx context.Context, keys []syndicate.DeliveryKe
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	item, ch := keys[0].Item, keys[0].Channel
-	for _, k := range keys {
-		if err := checkKey(k); err != nil {
-			return nil, err
-		}
-		if k.Item != item || k.Channel != ch {
-			return nil, syndicate.Errorf(syndicate.EINVALID, "deliveries begun together must share item and channel (%s and %s)", keyString(keys[0]), keyString(k))
-		}
+	if err := checkBatchKeys(keys); err != nil {
+		return nil, err
 	}
 	// Key order, as in EnsureDeliveries, so concurrent batches on
 	// PostgreSQL take their row locks in one order.
 	sorted := sortKeys(keys)
 	var byKey map[string]syndicate.Delivery
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		now := s.now().UnixNano()
 		byKey = make(map[string]syndicate.Delivery, len(keys)) // afresh if the transaction is run again
-		read := func(keys []keyed) error {
-			for chunk := range slices.Chunk(keys, batchChunk) {
-				s.stmts.Add(1)
-				rows, err := s.lockRows(ctx, tx, item, ch, chunk)
-				if err != nil {
-					return fmt.Errorf("read rows: %w", err)
-				}
-				for rows.Next() {
-					var sk string
-					d, err := scanDeliveryAnd(rows, &sk)
-					if err != nil {
-						rows.Close()
-						return fmt.Errorf("read rows: %w", err)
-					}
-					byKey[sk] = d
-				}
-				if err := rows.Close(); err != nil {
-					return fmt.Errorf("read rows: %w", err)
-				}
-				if err := rows.Err(); err != nil {
-					return fmt.Errorf("read rows: %w", err)
-				}
-			}
-			return nil
-		}
-		// The fan-out has planned the rows, so they are read (and locked)
-		// first, and only the few missing (a batch the reconciler rebuilt,
-		// a subscriber the fan-out did not plan) inserted and read after.
-		if err := read(sorted); err != nil {
-			return err
-		}
-		var missing []keyed
-		for _, k := range sorted {
-			if _, ok := byKey[k.sub]; !ok {
-				missing = append(missing, k)
-			}
-		}
-		if len(missing) > 0 {
-			if err := s.insertQueuedRows(ctx, tx, missing, now); err != nil {
-				return fmt.Errorf("insert missing rows: %w", err)
-			}
-			if err := read(missing); err != nil {
-				return err
-			}
-		}
-		var sending []any
-		for _, d := range byKey {
-			if !d.Status.Final() {
-				sending = append(sending, d.ID)
-			}
-		}
-		for chunk := range slices.Chunk(sending, batchChunk) {
-			s.stmts.Add(1)
-			args := append([]any{string(syndicate.StatusSending), now}, chunk...)
-			if _, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE deliveries
-				SET status = ?, attempts = attempts + 1, updated_at = ? WHERE id IN (`+marks(len(chunk))+`)`), args...); err != nil {
-				return fmt.Errorf("mark rows sending: %w", err)
-			}
-		}
-		return nil
+		return s.beginRows(ctx, tx, sorted, s.now().UnixNano(), byKey)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("begin %d %s deliveries of %s: %w", len(keys), ch, item, err)
+		return nil, fmt.Errorf("begin %d %s deliveries of %s: %w", len(keys), keys[0].Channel, keys[0].Item, err)
 	}
+	return inKeyOrder(keys, sorted, byKey)
+}
+
+// checkBatchKeys checks keys begun together: valid, of one item and
+// channel.
+func checkBatchKeys(keys []syndicate.DeliveryKey) error {
+	for _, k := range keys {
+		if err := checkKey(k); err != nil {
+			return err
+		}
+		if k.Item != keys[0].Item || k.Channel != keys[0].Channel {
+			return syndicate.Errorf(syndicate.EINVALID, "deliveries begun together must share item and channel (%s and %s)", keyString(keys[0]), keyString(k))
+		}
+	}
+	return nil
+}
+
+// inKeyOrder returns the rows of byKey in the order of keys.
+func inKeyOrder(keys []syndicate.DeliveryKey, sorted []keyed, byKey map[string]syndicate.Delivery) ([]syndicate.Delivery, error) {
 	out := make([]syndicate.Delivery, len(keys))
 	for _, k := range sorted {
 		d, ok := byKey[k.sub]
@@ -438,6 +423,77 @@ func (s *Store) BeginDeliveries(ctx context.Context, keys []syndicate.DeliveryKe
 		out[k.i] = d
 	}
 	return out, nil
+}
+
+// beginRows is BeginDeliveries inside tx for keys (sorted, one item and
+// channel) not in byKey yet: it adds their rows as they were before to
+// byKey.
+func (s *Store) beginRows(ctx context.Context, tx *sql.Tx, sorted []keyed, now int64, byKey map[string]syndicate.Delivery) error {
+	if len(sorted) == 0 {
+		return nil
+	}
+	item, ch := sorted[0].Item, sorted[0].Channel
+	read := func(keys []keyed) error {
+		for chunk := range slices.Chunk(keys, batchChunk) {
+			s.stmts.Add(1)
+			rows, err := s.lockRows(ctx, tx, item, ch, chunk)
+			if err != nil {
+				return fmt.Errorf("read rows: %w", err)
+			}
+			for rows.Next() {
+				var sk string
+				d, err := scanDeliveryAnd(rows, &sk)
+				if err != nil {
+					rows.Close()
+					return fmt.Errorf("read rows: %w", err)
+				}
+				byKey[sk] = d
+			}
+			if err := rows.Close(); err != nil {
+				return fmt.Errorf("read rows: %w", err)
+			}
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("read rows: %w", err)
+			}
+		}
+		return nil
+	}
+	// The rows usually exist (made from the batch's plan), so they are
+	// read (and locked) first, and only the few missing (a batch the
+	// reconciler rebuilt from rows, a subscriber no plan had) inserted and
+	// read after.
+	if err := read(sorted); err != nil {
+		return err
+	}
+	var missing []keyed
+	for _, k := range sorted {
+		if _, ok := byKey[k.sub]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		if err := s.insertQueuedRows(ctx, tx, missing, now); err != nil {
+			return fmt.Errorf("insert missing rows: %w", err)
+		}
+		if err := read(missing); err != nil {
+			return err
+		}
+	}
+	var sending []any
+	for _, k := range sorted {
+		if d := byKey[k.sub]; !d.Status.Final() {
+			sending = append(sending, d.ID)
+		}
+	}
+	for chunk := range slices.Chunk(sending, batchChunk) {
+		s.stmts.Add(1)
+		args := append([]any{string(syndicate.StatusSending), now}, chunk...)
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE deliveries
+			SET status = ?, attempts = attempts + 1, updated_at = ? WHERE id IN (`+marks(len(chunk))+`)`), args...); err != nil {
+			return fmt.Errorf("mark rows sending: %w", err)
+		}
+	}
+	return nil
 }
 
 // lockRows reads the rows of keys (one item and channel, in key order),

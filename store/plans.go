@@ -123,50 +123,107 @@ func (s *Store) PlanBatches(ctx context.Context, plans []syndicate.EmailPlan) er
 	return nil
 }
 
-// BeginPlan makes the ledger rows of one planned batch, in one
-// transaction: queued, or cancelled when an editor cancelled the plan
-// first; and marks the plan begun. The rows keep the time the batch was
-// planned as their creation time. A batch without a plan (planned before
-// plans were kept, or a retry round's) or begun before is left alone.
-func (s *Store) BeginPlan(ctx context.Context, item string, bucket int64) error {
+// BeginPlan begins one planned batch, in one transaction: it makes the
+// batch's ledger rows from its plan, marks the plan begun, and begins
+// first (the keys of the batch's first chunk) as BeginDeliveries does. The
+// rows of first are made sending with one attempt and the rest queued (all
+// cancelled, when an editor cancelled the plan first), each created when
+// the batch was planned: one write a row where making them queued and then
+// marking them sending took two, and a read. It returns the rows of first
+// as they were before, in the order of first (queued and never tried, for
+// those it made). A batch without a plan (planned before plans were kept,
+// or a retry round's) or begun before has first begun by BeginDeliveries
+// alone.
+func (s *Store) BeginPlan(ctx context.Context, item string, bucket int64, first []syndicate.DeliveryKey) ([]syndicate.Delivery, error) {
+	if err := checkKey(syndicate.DeliveryKey{Item: item, Channel: syndicate.ChannelEmail}); err != nil {
+		return nil, err
+	}
+	if err := checkBatchKeys(first); err != nil {
+		return nil, err
+	}
+	if len(first) > 0 && (first[0].Item != item || first[0].Channel != syndicate.ChannelEmail) {
+		return nil, syndicate.Errorf(syndicate.EINVALID, "%s is not an email of %s", keyString(first[0]), item)
+	}
+	sorted := sortKeys(first)
+	var byKey map[string]syndicate.Delivery
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		s.stmts.Add(1)
-		var (
-			status, emails string
-			created        int64
-		)
-		err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT status, emails, created_at FROM email_plans
-			WHERE item = ? AND bucket = ?`+s.dialect.forUpdate), item, bucket).Scan(&status, &emails, &created)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && status == planBegun) {
-			return nil
+		byKey = make(map[string]syndicate.Delivery, len(first))
+		now := s.now().UnixNano()
+		if err := s.makePlannedRows(ctx, tx, item, bucket, sorted, now, byKey); err != nil {
+			return err
 		}
-		if err != nil {
-			return fmt.Errorf("read the plan: %w", err)
+		var left []keyed
+		for _, k := range sorted {
+			if _, ok := byKey[k.sub]; !ok {
+				left = append(left, k)
+			}
 		}
-		var addrs []string
-		if err := json.Unmarshal([]byte(emails), &addrs); err != nil {
-			return fmt.Errorf("read the plan's addresses: %w", err)
-		}
-		keys := make([]syndicate.DeliveryKey, len(addrs))
-		for i, a := range addrs {
-			keys[i] = syndicate.DeliveryKey{Item: item, Channel: syndicate.ChannelEmail, Subscriber: a}
-		}
-		st, msg := syndicate.StatusQueued, ""
-		if status == planCancelled {
-			st, msg = syndicate.StatusCancelled, cancelledByEditor
-		}
-		if err := s.insertRows(ctx, tx, sortKeys(keys), st, msg, created, s.now().UnixNano()); err != nil {
-			return fmt.Errorf("insert rows: %w", err)
-		}
-		s.stmts.Add(1)
-		_, err = tx.ExecContext(ctx, s.dialect.rebind(`UPDATE email_plans SET status = ?, emails = '' WHERE item = ? AND bucket = ?`),
-			planBegun, item, bucket)
-		return err
+		return s.beginRows(ctx, tx, left, now, byKey)
 	})
 	if err != nil {
-		return fmt.Errorf("begin email batch %d of %s: %w", bucket, item, err)
+		return nil, fmt.Errorf("begin email batch %d of %s: %w", bucket, item, err)
 	}
-	return nil
+	return inKeyOrder(first, sorted, byKey)
+}
+
+// makePlannedRows makes the rows of the plan of item's bucket, if it has
+// one not begun, and marks it begun; the rows of first (sorted) it makes
+// sending go into byKey as they were before.
+func (s *Store) makePlannedRows(ctx context.Context, tx *sql.Tx, item string, bucket int64, first []keyed, now int64, byKey map[string]syndicate.Delivery) error {
+	s.stmts.Add(1)
+	var (
+		status, emails string
+		created        int64
+	)
+	err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT status, emails, created_at FROM email_plans
+		WHERE item = ? AND bucket = ?`+s.dialect.forUpdate), item, bucket).Scan(&status, &emails, &created)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && status == planBegun) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read the plan: %w", err)
+	}
+	var addrs []string
+	if err := json.Unmarshal([]byte(emails), &addrs); err != nil {
+		return fmt.Errorf("read the plan's addresses: %w", err)
+	}
+	want := make(map[string]bool, len(first))
+	for _, k := range first {
+		want[k.sub] = true
+	}
+	var begin, rest []syndicate.DeliveryKey
+	for _, a := range addrs {
+		k := syndicate.DeliveryKey{Item: item, Channel: syndicate.ChannelEmail, Subscriber: a}
+		if status == planPlanned && want[emailKey(a)] {
+			begin = append(begin, k)
+		} else {
+			rest = append(rest, k)
+		}
+	}
+	st, msg := syndicate.StatusQueued, ""
+	if status == planCancelled {
+		st, msg = syndicate.StatusCancelled, cancelledByEditor
+	}
+	if err := s.insertRows(ctx, tx, sortKeys(rest), st, msg, created, now); err != nil {
+		return fmt.Errorf("insert rows: %w", err)
+	}
+	sortedBegin := sortKeys(begin)
+	addrOf := make(map[string]string, len(begin))
+	for _, k := range sortedBegin {
+		addrOf[k.sub] = k.Subscriber
+	}
+	at := fromNanos(created)
+	err = s.insertRowsReturning(ctx, tx, sortedBegin, syndicate.StatusSending, "", 1, created, now, func(id int64, sk string) {
+		byKey[sk] = syndicate.Delivery{ID: id, Item: item, Channel: syndicate.ChannelEmail, Subscriber: addrOf[sk],
+			Status: syndicate.StatusQueued, CreatedAt: at, UpdatedAt: at}
+	})
+	if err != nil {
+		return fmt.Errorf("insert rows: %w", err)
+	}
+	s.stmts.Add(1)
+	_, err = tx.ExecContext(ctx, s.dialect.rebind(`UPDATE email_plans SET status = ?, emails = '' WHERE item = ? AND bucket = ?`),
+		planBegun, item, bucket)
+	return err
 }
 
 // CancelPlans cancels the batches of item that are planned and not begun:

@@ -66,8 +66,8 @@ func TestPlanBatches(t *testing.T) {
 				n = p.Unfinished
 			}
 		}
-		if n != queued {
-			t.Errorf("%s: UnfinishedItems = %+v, want i1 with %d", when, ps, queued)
+		if want := queued + em[syndicate.StatusSending]; n != want {
+			t.Errorf("%s: UnfinishedItems = %+v, want i1 with %d", when, ps, want)
 		}
 	}
 	wantCounts("planned", 5, 0)
@@ -90,44 +90,66 @@ func TestPlanBatches(t *testing.T) {
 		t.Errorf("StalledPlans before they were planned = %v, %v; want none", stalled, err)
 	}
 
-	// Batch 0 begins: its rows exist, queued, created when planned.
-	if err := st.BeginPlan(ctx, "i1", 0); err != nil {
-		t.Fatal(err)
-	}
-	wantCounts("batch 0 begun", 5, 0)
-	if got, err := st.PlannedEmails(ctx, "i1", 0); err != nil || len(got) != 0 {
-		t.Errorf("PlannedEmails of a begun batch = %v, %v; want none", got, err)
-	}
+	// Batch 0 begins with its first chunk (two of its three): its rows
+	// are made, the chunk's sending, created when planned.
 	keys := make([]syndicate.DeliveryKey, len(b0))
 	for i, e := range b0 {
 		keys[i] = syndicate.DeliveryKey{Item: "i1", Channel: syndicate.ChannelEmail, Subscriber: e}
 	}
-	before, err := st.BeginDeliveries(ctx, keys)
+	clock.Set(planned.Add(2 * time.Minute))
+	before, err := st.BeginPlan(ctx, "i1", 0, keys[:2])
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range before {
-		if d.ID == 0 || d.Status != syndicate.StatusQueued || d.Attempts != 0 || !d.CreatedAt.Equal(planned) {
-			t.Errorf("row of a begun plan %+v, want a queued row created %v", d, planned)
+	for i, d := range before {
+		if d.ID == 0 || d.Subscriber != b0[i] || d.Status != syndicate.StatusQueued || d.Attempts != 0 || !d.CreatedAt.Equal(planned) {
+			t.Errorf("before of %s: %+v, want its new row as it was: queued, never tried, created %v", b0[i], d, planned)
+		}
+	}
+	wantCounts("batch 0 begun", 3, 0)
+	if got, err := st.PlannedEmails(ctx, "i1", 0); err != nil || len(got) != 0 {
+		t.Errorf("PlannedEmails of a begun batch = %v, %v; want none", got, err)
+	}
+	rows, err := st.Deliveries(ctx, "i1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := map[string]syndicate.Delivery{}
+	for _, d := range rows {
+		row[syndicate.EmailKey(d.Subscriber)] = d
+	}
+	for i, k := range keys {
+		d := row[syndicate.EmailKey(k.Subscriber)]
+		want, attempts := syndicate.StatusSending, 1
+		if i == 2 {
+			want, attempts = syndicate.StatusQueued, 0
+		}
+		if d.Status != want || d.Attempts != attempts || !d.CreatedAt.Equal(planned) || !d.UpdatedAt.Equal(clock.Now()) {
+			t.Errorf("row of %s: %+v, want %s after %d attempts, created %v", k.Subscriber, d, want, attempts, planned)
 		}
 	}
 	if err := st.FinishDeliveries(ctx, []syndicate.DeliveryResult{{Key: keys[0], Status: syndicate.StatusSent, RemoteID: "m@x"}}); err != nil {
 		t.Fatal(err)
 	}
-	// Begun again (the task retried): nothing changes.
-	if err := st.BeginPlan(ctx, "i1", 0); err != nil {
-		t.Fatal(err)
+	// The second chunk, and the first again (the task retried): the plan
+	// is begun, so they are begun as BeginDeliveries would.
+	if before, err := st.BeginPlan(ctx, "i1", 0, keys[2:]); err != nil || before[0].Status != syndicate.StatusQueued || before[0].ID == 0 {
+		t.Errorf("BeginPlan of the second chunk = %+v, %v; want its queued row", before, err)
+	}
+	if before, err := st.BeginPlan(ctx, "i1", 0, keys[:2]); err != nil || before[0].Status != syndicate.StatusSent || before[1].Status != syndicate.StatusSending {
+		t.Errorf("BeginPlan of the first chunk again = %+v, %v; want sent and sending", before, err)
 	}
 	counts, _ := st.DeliveryCounts(ctx, "i1")
 	if em := counts[syndicate.ChannelEmail]; em[syndicate.StatusSent] != 1 || em[syndicate.StatusSending] != 2 || em[syndicate.StatusQueued] != 2 {
-		t.Errorf("after a second BeginPlan: %v, want 1 sent, 2 sending, 2 queued", counts)
+		t.Errorf("after the second chunk: %v, want 1 sent, 2 sending, 2 queued", counts)
 	}
 	stalled, err = st.StalledPlans(ctx, "", clock.Now())
 	if err != nil || len(stalled) != 1 || stalled[0].Bucket != 1 || !stalled[0].CreatedAt.Equal(planned) {
 		t.Errorf("StalledPlans = %+v, %v; want batch 1 alone", stalled, err)
 	}
-	if err := st.BeginPlan(ctx, "i1", 7); err != nil {
-		t.Errorf("BeginPlan of a batch never planned: %v, want nil", err)
+	k9 := syndicate.DeliveryKey{Item: "i1", Channel: syndicate.ChannelEmail, Subscriber: "reader9@example.com"}
+	if before, err := st.BeginPlan(ctx, "i1", 7, []syndicate.DeliveryKey{k9}); err != nil || before[0].Status != syndicate.StatusQueued || before[0].ID == 0 {
+		t.Errorf("BeginPlan of a batch never planned = %+v, %v; want its row made and begun", before, err)
 	}
 
 	// An editor cancels: batch 1's emails are cancelled, and its rows are
@@ -149,16 +171,13 @@ func TestPlanBatches(t *testing.T) {
 	if stalled, _ := st.StalledPlans(ctx, "", clock.Now()); len(stalled) != 0 {
 		t.Errorf("a cancelled plan is stalled: %+v", stalled)
 	}
-	if err := st.BeginPlan(ctx, "i1", 1); err != nil {
-		t.Fatal(err)
-	}
 	k4 := syndicate.DeliveryKey{Item: "i1", Channel: syndicate.ChannelEmail, Subscriber: "reader4@example.com"}
-	before, err = st.BeginDeliveries(ctx, []syndicate.DeliveryKey{k4})
+	before, err = st.BeginPlan(ctx, "i1", 1, []syndicate.DeliveryKey{k4})
 	if err != nil || before[0].Status != syndicate.StatusCancelled || before[0].ID == 0 {
 		t.Errorf("row of a cancelled plan %+v, %v; want a cancelled row", before, err)
 	}
 	counts, _ = st.DeliveryCounts(ctx, "i1")
-	if em := counts[syndicate.ChannelEmail]; em[syndicate.StatusCancelled] != 2 {
+	if em := counts[syndicate.ChannelEmail]; em[syndicate.StatusCancelled] != 2 || em[syndicate.StatusSending] != 3 {
 		t.Errorf("after the cancelled batch began: %v, want 2 cancelled (counted once)", counts)
 	}
 
