@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"syndicate"
@@ -178,5 +180,25 @@ func (s *Store) DeliveriesToReview(ctx context.Context, item string, limit int) 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list deliveries of %s to review: %w", item, err)
 	}
-	return out, nil
+	// The emails of batches not begun: not final (queued) or final
+	// (cancelled), in their place in that order.
+	planned, err := s.plannedDeliveries(ctx, item)
+	if err != nil || len(planned) == 0 {
+		return out, err
+	}
+	out = append(out, planned...)
+	group := func(st syndicate.DeliveryStatus) int {
+		switch {
+		case slices.Contains(failureStatuses, st):
+			return 0
+		case !st.Final():
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(out, func(a, b syndicate.Delivery) int {
+		return cmp.Or(cmp.Compare(group(a.Status), group(b.Status)), strings.Compare(string(a.Channel), string(b.Channel)),
+			strings.Compare(emailKey(a.Subscriber), emailKey(b.Subscriber)))
+	})
+	return out[:min(limit, len(out))], nil
 }

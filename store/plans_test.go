@@ -85,6 +85,10 @@ func TestPlanBatches(t *testing.T) {
 	if want := "[reader0@example.com reader1@example.com reader2@example.com reader4@example.com reader5@example.com]"; fmt.Sprint(subs) != want {
 		t.Errorf("Deliveries = %v, want %v", subs, want)
 	}
+	review, err := st.DeliveriesToReview(ctx, "i1", 2)
+	if err != nil || len(review) != 2 || syndicate.EmailKey(review[0].Subscriber) != "reader0@example.com" || review[1].Status != syndicate.StatusQueued {
+		t.Errorf("DeliveriesToReview(2) = %+v, %v; want the first two planned emails, queued", review, err)
+	}
 	stalled, err := st.StalledPlans(ctx, "", planned)
 	if err != nil || len(stalled) != 0 {
 		t.Errorf("StalledPlans before they were planned = %v, %v; want none", stalled, err)
