@@ -541,6 +541,10 @@ type Delivery struct {
 	UpdatedAt  time.Time      `json:"updated_at"`
 }
 
+// CancelledByEditor is the error recorded on a delivery `syndicate cancel`
+// withdrew.
+const CancelledByEditor = "cancelled by an editor"
+
 // EmailPlan is one email batch a fan-out planned: the addresses of one
 // bucket of subscribers, whose ledger rows the batch makes when it begins.
 // Until then each address counts as a queued delivery of Item.

@@ -264,7 +264,7 @@ func (e Editor) Cancel(ctx context.Context, articleID string) (fanOut string, ca
 			if d.ID == 0 {
 				continue // a batch's, not begun, cancelled above
 			}
-			if err := e.Store.FinishDelivery(ctx, d.Key(), syndicate.StatusCancelled, "", "cancelled by an editor"); err != nil {
+			if err := e.Store.FinishDelivery(ctx, d.Key(), syndicate.StatusCancelled, "", syndicate.CancelledByEditor); err != nil {
 				return "", cancelled, inFlight, err
 			}
 			// A task still queued for it finds the row final and does nothing.

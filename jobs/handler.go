@@ -610,13 +610,15 @@ func (h *Handler) handleEmailBatch(ctx context.Context, t *asynq.Task) error {
 	for start := 0; start < len(keys) && sendErr == nil; start += sendChunk {
 		chunk := keys[start:min(start+sendChunk, len(keys))]
 		// The first chunk also makes the batch's rows from its plan.
-		begin := h.Store.BeginDeliveries
+		var (
+			befores []syndicate.Delivery
+			err     error
+		)
 		if start == 0 {
-			begin = func(ctx context.Context, keys []syndicate.DeliveryKey) ([]syndicate.Delivery, error) {
-				return h.Store.BeginPlan(ctx, p.Item, p.Bucket, keys)
-			}
+			befores, err = h.Store.BeginPlan(ctx, p.Item, p.Bucket, chunk)
+		} else {
+			befores, err = h.Store.BeginDeliveries(ctx, chunk)
 		}
-		befores, err := begin(ctx, chunk)
 		if err != nil {
 			sendErr = fmt.Errorf("begin: %w", err)
 			break

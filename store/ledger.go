@@ -315,43 +315,17 @@ func (s *Store) ResetDeliveries(ctx context.Context, item string, channel syndic
 	return int(n), nil
 }
 
-// DeliveryCounts counts the rows of item by channel and status. Channels
-// without rows are absent.
+// DeliveryCounts counts the rows of item by channel and status (ItemCounts
+// of one item). Channels without rows are absent.
 func (s *Store) DeliveryCounts(ctx context.Context, item string) (map[syndicate.Channel]map[syndicate.DeliveryStatus]int, error) {
-	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(`SELECT channel, status, COUNT(*) FROM deliveries
-		WHERE item = ? GROUP BY channel, status`), item)
+	counts, err := s.ItemCounts(ctx, []string{item})
 	if err != nil {
 		return nil, fmt.Errorf("count deliveries of %s: %w", item, err)
 	}
-	defer rows.Close()
-	out := map[syndicate.Channel]map[syndicate.DeliveryStatus]int{}
-	for rows.Next() {
-		var (
-			ch, st string
-			n      int
-		)
-		if err := rows.Scan(&ch, &st, &n); err != nil {
-			return nil, fmt.Errorf("count deliveries of %s: %w", item, err)
-		}
-		c := syndicate.Channel(ch)
-		if out[c] == nil {
-			out[c] = map[syndicate.DeliveryStatus]int{}
-		}
-		out[c][syndicate.DeliveryStatus(st)] = n
+	if out, ok := counts[item]; ok {
+		return out, nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("count deliveries of %s: %w", item, err)
-	}
-	err = s.addPlanCounts(ctx, []string{item}, func(_ string, st syndicate.DeliveryStatus, n int) {
-		if out[syndicate.ChannelEmail] == nil {
-			out[syndicate.ChannelEmail] = map[syndicate.DeliveryStatus]int{}
-		}
-		out[syndicate.ChannelEmail][st] += n
-	})
-	if err != nil {
-		return nil, fmt.Errorf("count deliveries of %s: %w", item, err)
-	}
-	return out, nil
+	return map[syndicate.Channel]map[syndicate.DeliveryStatus]int{}, nil
 }
 
 func scanDelivery(r scanner) (syndicate.Delivery, error) {

@@ -30,9 +30,6 @@ const (
 	planBegun     = "begun"
 )
 
-// cancelledByEditor is the error of a delivery an editor cancelled.
-const cancelledByEditor = "cancelled by an editor"
-
 // SubscriberAddresses returns up to limit active subscribers of freq with
 // IDs above afterID, in ID order, with ID and Email only: one page of a
 // fan-out, which needs nothing else and reads 100 000 of them.
@@ -202,7 +199,7 @@ func (s *Store) makePlannedRows(ctx context.Context, tx *sql.Tx, item string, bu
 	}
 	st, msg := syndicate.StatusQueued, ""
 	if status == planCancelled {
-		st, msg = syndicate.StatusCancelled, cancelledByEditor
+		st, msg = syndicate.StatusCancelled, syndicate.CancelledByEditor
 	}
 	if err := s.insertRows(ctx, tx, sortKeys(rest), st, msg, created, now); err != nil {
 		return fmt.Errorf("insert rows: %w", err)
@@ -259,7 +256,7 @@ func (s *Store) CancelPlans(ctx context.Context, item string) (int, error) {
 // of item ("" for every item), in item and bucket order, without their
 // addresses (see PlannedEmails).
 func (s *Store) StalledPlans(ctx context.Context, item string, before time.Time) ([]syndicate.EmailPlan, error) {
-	q := `SELECT item, bucket, planned, created_at FROM email_plans WHERE status = 'planned' AND created_at < ?`
+	q := `SELECT item, bucket, created_at FROM email_plans WHERE status = 'planned' AND created_at < ?`
 	args := []any{before.UnixNano()}
 	if item != "" {
 		q += ` AND item = ?`
@@ -274,14 +271,12 @@ func (s *Store) StalledPlans(ctx context.Context, item string, before time.Time)
 	for rows.Next() {
 		var (
 			p       syndicate.EmailPlan
-			n       int
 			created int64
 		)
-		if err := rows.Scan(&p.Item, &p.Bucket, &n, &created); err != nil {
+		if err := rows.Scan(&p.Item, &p.Bucket, &created); err != nil {
 			return nil, fmt.Errorf("list stalled email batches: %w", err)
 		}
 		p.CreatedAt = fromNanos(created)
-		p.Emails = make([]string, 0, n)
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
@@ -374,7 +369,7 @@ func (s *Store) plannedDeliveries(ctx context.Context, item string) ([]syndicate
 		}
 		st, msg := planStatus(status), ""
 		if st == syndicate.StatusCancelled {
-			msg = cancelledByEditor
+			msg = syndicate.CancelledByEditor
 		}
 		at := fromNanos(created)
 		for _, a := range addrs {

@@ -295,8 +295,8 @@ func TestSubscribers(t *testing.T) {
 	if got, err := s.Subscriber(ctx, "alice@example.com"); err != nil || got.Status != syndicate.SubscriberUnsubscribed {
 		t.Errorf("after remove: %+v, %v", got, err)
 	}
-	if page, err := s.SubscribersAfter(ctx, syndicate.Weekly, 0, 10); err != nil || len(page) != 0 {
-		t.Errorf("SubscribersAfter after remove = %v, %v; want none", page, err)
+	if page, err := s.SubscriberAddresses(ctx, syndicate.Weekly, 0, 10); err != nil || len(page) != 0 {
+		t.Errorf("SubscriberAddresses after remove = %v, %v; want none", page, err)
 	}
 	if got, _, err := s.UpsertSubscriber(ctx, syndicate.Subscriber{Email: "alice@example.com", Frequency: syndicate.Weekly}); err != nil || got.Status != syndicate.SubscriberActive {
 		t.Errorf("re-add after remove = %+v, %v; want active", got, err)
@@ -350,10 +350,10 @@ func TestSubscriberPaging(t *testing.T) {
 		t.Errorf("ListSubscribers pages = %v, want %v", all, want)
 	}
 	daily := page(func(after int64) ([]syndicate.Subscriber, error) {
-		return s.SubscribersAfter(ctx, syndicate.Daily, after, 2)
+		return s.SubscriberAddresses(ctx, syndicate.Daily, after, 2)
 	})
 	if want := [][]int64{{ids[0], ids[3]}, {ids[4]}}; !reflect.DeepEqual(daily, want) {
-		t.Errorf("SubscribersAfter(daily) pages = %v, want %v", daily, want)
+		t.Errorf("SubscriberAddresses(daily) pages = %v, want %v", daily, want)
 	}
 	_, err := s.ListSubscribers(ctx, 0, 0)
 	wantCode(t, err, syndicate.EINVALID)

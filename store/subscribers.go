@@ -321,26 +321,6 @@ func (s *Store) ListSubscribers(ctx context.Context, afterID int64, limit int) (
 	return subs, nil
 }
 
-// SubscribersAfter returns up to limit active subscribers of freq whose ID
-// is greater than afterID, in ID order (keyset paging).
-func (s *Store) SubscribersAfter(ctx context.Context, freq syndicate.Frequency, afterID int64, limit int) ([]syndicate.Subscriber, error) {
-	if limit < 1 {
-		return nil, syndicate.Errorf(syndicate.EINVALID, "page size %d is not positive", limit)
-	}
-	s.stmts.Add(1)
-	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(`SELECT `+subscriberColumns+` FROM subscribers
-		WHERE frequency = ? AND status = ? AND id > ? ORDER BY id LIMIT ?`),
-		string(freq), string(syndicate.SubscriberActive), afterID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list %s subscribers after %d: %w", freq, afterID, err)
-	}
-	subs, err := scanSubscribers(rows)
-	if err != nil {
-		return nil, fmt.Errorf("list %s subscribers after %d: %w", freq, afterID, err)
-	}
-	return subs, nil
-}
-
 func scanSubscriber(r scanner) (syndicate.Subscriber, error) {
 	var (
 		sub       syndicate.Subscriber

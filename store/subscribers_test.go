@@ -49,7 +49,7 @@ func TestAddSubscriberKeepsSuppression(t *testing.T) {
 			t.Errorf("stored row after a suppressed add = %+v, %v; want %+v", after, err, before)
 		}
 	}
-	if page, err := s.SubscribersAfter(ctx, syndicate.Instant, 0, 10); err != nil || len(page) != 0 {
+	if page, err := s.SubscriberAddresses(ctx, syndicate.Instant, 0, 10); err != nil || len(page) != 0 {
 		t.Errorf("active instant subscribers = %v, %v; want none", page, err)
 	}
 
